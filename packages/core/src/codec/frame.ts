@@ -1,0 +1,66 @@
+import { DecodeError } from '../errors.js';
+import {
+  readMembership, writeMembership, type MembershipBody,
+} from '../protocol/membership/membership.header.js';
+import {
+  readData, readHeartbeat, readNak, writeData, writeHeartbeat, writeNak,
+  type DataBody, type HeartbeatBody, type NakBody,
+} from '../protocol/reliable/reliable.header.js';
+import type { MemberId } from '../protocol/types.js';
+import { FrameReader } from './frame-reader.js';
+import { FrameWriter } from './frame-writer.js';
+
+/**
+ * A frame: version, kind, group, sender incarnation and the sender's view id (0 before it
+ * has one), then the body of the layer that owns the kind.
+ */
+export const WIRE_VERSION = 1;
+
+export type FrameBody = DataBody | NakBody | HeartbeatBody | MembershipBody;
+
+export interface Frame {
+  readonly group: string;
+  readonly from: MemberId;
+  readonly viewId: number;
+  readonly body: FrameBody;
+}
+
+const KINDS: readonly FrameBody['type'][] = [
+  'data', 'nak', 'heartbeat', 'join-request', 'join-pending', 'leave-request', 'prepare', 'promise',
+  'reject', 'accept', 'accepted', 'install', 'welcome', 'view-notice',
+];
+const KIND_CODES = new Map(KINDS.map((kind, code) => [kind, code] as const));
+
+export function encodeFrame(frame: Frame): Uint8Array {
+  const w = new FrameWriter(frame.body.type === 'data' ? 64 + frame.body.payload.length : 128);
+  w.u8(WIRE_VERSION).u8(KIND_CODES.get(frame.body.type)!).string(frame.group).string(frame.from).uint(frame.viewId);
+  const body = frame.body;
+  switch (body.type) {
+    case 'data': writeData(w, body); break;
+    case 'nak': writeNak(w, body); break;
+    case 'heartbeat': writeHeartbeat(w, body); break;
+    default: writeMembership(w, body);
+  }
+  return w.finish();
+}
+
+/** Throws DecodeError for anything that is not a well-formed frame of this version. */
+export function decodeFrame(bytes: Uint8Array): Frame {
+  const r = new FrameReader(bytes);
+  const version = r.u8();
+  if (version !== WIRE_VERSION) throw new DecodeError(`unknown wire version ${version}`);
+  const kind = KINDS[r.u8()];
+  if (kind === undefined) throw new DecodeError('unknown frame kind');
+  const group = r.string();
+  const from = r.string();
+  const viewId = r.uint();
+  let body: FrameBody;
+  switch (kind) {
+    case 'data': body = readData(r); break;
+    case 'nak': body = readNak(r); break;
+    case 'heartbeat': body = readHeartbeat(r); break;
+    default: body = readMembership(kind, r);
+  }
+  r.end();
+  return { group, from, viewId, body };
+}

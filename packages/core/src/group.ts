@@ -1,0 +1,290 @@
+import { realClock, type Clock } from './env/clock.js';
+import { realRandom, type Random } from './env/random.js';
+import {
+  CohortError, GroupClosedError, InvalidArgumentError, JoinTimeoutError,
+} from './errors.js';
+import { DeliveryQueue } from './delivery-queue.js';
+import { TypedEmitter } from './events.js';
+import { Member, type MemberEvents } from './protocol/member.js';
+import { resolveTiming, type Timing } from './protocol/timing.js';
+import { addressOf, type DataMessage, type MemberId, type View } from './protocol/types.js';
+import { jsonSerializer, type Serializer } from './serializer.js';
+import type { Address, Wire } from './wire/wire.js';
+
+export type Order = 'fifo';
+
+export interface MulticastOptions {
+  /** Delivery order; 'fifo' (per sender) is the one this release offers. */
+  order?: Order;
+}
+
+/** What a handler learns about the delivery it is handling. */
+export interface Delivery {
+  readonly topic: string;
+  readonly sender: MemberId;
+  readonly view: GroupView;
+  /** This member's rank in the view (0 is the coordinator) and the view's size: member i of k. */
+  readonly rank: number;
+  readonly viewSize: number;
+}
+
+export type Handler = (payload: unknown, delivery: Delivery) => unknown;
+
+export interface GroupView extends View {
+  readonly coordinator: MemberId;
+}
+
+/** Taps the protocol's own record of events, in protocol order (the history checker uses it). */
+export interface GroupObserver {
+  sent?(member: MemberId, message: DataMessage): void;
+  delivered?(member: MemberId, message: DataMessage): void;
+  installed?(member: MemberId, view: View): void;
+  excluded?(member: MemberId): void;
+  left?(member: MemberId): void;
+}
+
+export interface GroupOptions {
+  wire: Wire;
+  /** Addresses of existing members. Empty: this member forms the group. */
+  seeds?: readonly Address[];
+  clock?: Clock;
+  random?: Random;
+  timing?: Partial<Timing>;
+  serializer?: Serializer;
+  /** Application state for joiners, captured in delivery order at the view they join in. */
+  getState?: () => unknown;
+  setState?: (state: unknown) => unknown;
+  /** After exclusion, join again as a new incarnation (default) or stay out. */
+  rejoin?: boolean;
+  observer?: GroupObserver;
+}
+
+export type GroupEvents = {
+  view: [GroupView];
+  excluded: [GroupView | null];
+  rejoined: [GroupView];
+  unhandled: [unknown, Delivery];
+  error: [unknown];
+};
+
+const TOPIC_LENGTH_MAX = 255;
+
+/**
+ * A member of a process group: the public face of the protocol stack. Every member sees
+ * the same views in the same order, and multicasts are delivered view-synchronously.
+ */
+export class Group extends TypedEmitter<GroupEvents> {
+  private member!: Member;
+  private currentView: GroupView | null = null;
+  private readonly handlers = new Map<string, Handler>();
+  private readonly queue: DeliveryQueue;
+  private readonly clock: Clock;
+  private readonly random: Random;
+  private readonly timing: Timing;
+  private readonly serializer: Serializer;
+  private incarnation: number;
+  private closed = false;
+  private leaveDone: (() => void) | null = null;
+
+  private constructor(readonly name: string, private readonly options: GroupOptions) {
+    super();
+    this.clock = options.clock ?? options.wire.clock ?? realClock;
+    this.random = options.random ?? options.wire.random ?? realRandom;
+    this.timing = resolveTiming(options.timing);
+    this.serializer = options.serializer ?? jsonSerializer;
+    this.incarnation = 1 + this.random.int(1_000_000);
+    this.queue = new DeliveryQueue((error) => this.emit('error', error));
+  }
+
+  /** Joins (or, with no seeds, forms) the group; rejects with JoinTimeoutError, never hangs. */
+  static join(groupName: string, options: GroupOptions): Promise<Group> {
+    if (typeof groupName !== 'string' || groupName.length === 0 || groupName.length > TOPIC_LENGTH_MAX) {
+      return Promise.reject(new InvalidArgumentError('group name must be a non-empty string of at most 255 characters'));
+    }
+    if (!options?.wire) return Promise.reject(new InvalidArgumentError('options.wire is required'));
+    let group: Group;
+    try {
+      group = new Group(groupName, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => {
+      group.startMember(options.seeds ?? [], true, {
+        joined: () => resolve(group),
+        failed: () => {
+          group.closed = true;
+          void options.wire.close();
+          reject(new JoinTimeoutError(groupName, group.timing.joinTimeoutMs));
+        },
+      });
+    });
+  }
+
+  get me(): MemberId {
+    return this.member.me;
+  }
+
+  get view(): GroupView {
+    return this.currentView!;
+  }
+
+  /** Unstable messages this member holds in memory. */
+  get heldMessages(): number {
+    return this.member.heldMessages;
+  }
+
+  get stats(): { framesDropped: number; framesMalformed: number } {
+    return { ...this.member.stats };
+  }
+
+  handle(topic: string, handler: Handler): void {
+    validateTopic(topic);
+    if (typeof handler !== 'function') throw new InvalidArgumentError('handler must be a function');
+    if (this.handlers.has(topic)) throw new InvalidArgumentError(`topic "${topic}" already has a handler`);
+    this.handlers.set(topic, handler);
+  }
+
+  /**
+   * Multicasts to the group. Resolves once the message is sequenced and sent (queued
+   * during a view change, it goes out in the next view).
+   */
+  async multicast(topic: string, payload: unknown, options: MulticastOptions = {}): Promise<void> {
+    validateTopic(topic);
+    const order = options.order ?? 'fifo';
+    if (order !== 'fifo') throw new InvalidArgumentError(`order "${String(order)}" is not supported`);
+    if (this.closed) throw new GroupClosedError('the member left the group');
+    const bytes = this.serializer.encode(payload);
+    const message = await this.member.multicast(topic, bytes);
+    if (!message) throw new GroupClosedError('the member left or was stopped before the message was sent');
+  }
+
+  fbcast(topic: string, payload: unknown): Promise<void> {
+    return this.multicast(topic, payload, { order: 'fifo' });
+  }
+
+  /** Resolves once every delivery handed to this member so far has been handled. */
+  drained(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  /** Leaves gracefully: the others install a view without this member, then the wire closes. */
+  async leave(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await new Promise<void>((resolve) => {
+      const timer = this.clock.setTimer(this.timing.leaveTimeoutMs, () => {
+        this.member.stop();
+        resolve();
+      });
+      this.leaveDone = () => {
+        timer.cancel();
+        resolve();
+      };
+      if (!this.member.isMember) {
+        this.member.stop();
+        this.leaveDone();
+      } else {
+        this.member.leave();
+      }
+    });
+    await this.options.wire.close();
+  }
+
+  private startMember(seeds: readonly Address[], mayFormGroup: boolean, outcome: { joined: () => void; failed: () => void }): void {
+    const observer = this.options.observer;
+    let first = true;
+    const me = `${this.options.wire.address}/${this.incarnation}`;
+    const events: MemberEvents = {
+      sent: (message) => observer?.sent?.(me, message),
+      deliver: (message, view) => {
+        observer?.delivered?.(me, message);
+        this.queue.push(() => this.dispatch(message, view));
+      },
+      install: (view, joined) => {
+        observer?.installed?.(me, view);
+        const groupView: GroupView = { id: view.id, members: view.members, coordinator: view.members[0]! };
+        if (joined && joined.state !== null && this.options.setState) {
+          const state = this.serializer.decode(joined.state);
+          this.queue.push(() => this.options.setState!(state));
+        }
+        this.queue.push(() => {
+          this.currentView = groupView;
+          this.emit('view', groupView);
+        });
+        if (first) {
+          first = false;
+          this.currentView ??= groupView;
+          outcome.joined();
+        }
+      },
+      captureState: () => new Promise((resolve) => {
+        this.queue.push(async () => {
+          try {
+            resolve(this.options.getState ? this.serializer.encode(await this.options.getState()) : null);
+          } catch (error) {
+            this.emit('error', new CohortError('STATE_CAPTURE', 'getState() failed; the joiner receives no state', { cause: error }));
+            resolve(null);
+          }
+        });
+      }),
+      excluded: (lastView) => {
+        observer?.excluded?.(me);
+        const last = lastView ? { id: lastView.id, members: lastView.members, coordinator: lastView.members[0]! } : null;
+        this.queue.push(() => this.emit('excluded', last));
+        if (this.options.rejoin === false || this.closed) {
+          this.closed = true;
+          void this.options.wire.close();
+          return;
+        }
+        this.rejoin(lastView);
+      },
+      left: () => {
+        observer?.left?.(me);
+        this.leaveDone?.();
+      },
+      joinFailed: () => outcome.failed(),
+    };
+    this.member = new Member({
+      group: this.name, me, wire: this.options.wire, clock: this.clock, random: this.random,
+      timing: this.timing, seeds, mayFormGroup, events,
+    });
+    this.member.start();
+  }
+
+  private rejoin(lastView: View | null): void {
+    this.incarnation++;
+    const seeds = new Set<Address>(this.options.seeds ?? []);
+    for (const member of lastView?.members ?? []) seeds.add(addressOf(member));
+    seeds.delete(this.options.wire.address);
+    const attempt = (): void => {
+      if (this.closed) return;
+      this.startMember([...seeds], false, {
+        joined: () => this.queue.push(() => this.emit('rejoined', this.currentView!)),
+        failed: () => {
+          this.incarnation++;
+          this.clock.setTimer(this.timing.joinRetryIntervalMs, attempt);
+        },
+      });
+    };
+    attempt();
+  }
+
+  private dispatch(message: DataMessage, view: View): unknown {
+    const groupView = this.currentView!;
+    const rank = view.members.indexOf(this.member.me);
+    const delivery: Delivery = { topic: message.topic, sender: message.sender, view: groupView, rank, viewSize: view.members.length };
+    const payload = this.serializer.decode(message.payload);
+    const handler = this.handlers.get(message.topic);
+    if (!handler) {
+      this.emit('unhandled', payload, delivery);
+      return undefined;
+    }
+    return handler(payload, delivery);
+  }
+}
+
+function validateTopic(topic: string): void {
+  if (typeof topic !== 'string' || topic.length === 0 || topic.length > TOPIC_LENGTH_MAX) {
+    throw new InvalidArgumentError('topic must be a non-empty string of at most 255 characters');
+  }
+}

@@ -1,0 +1,544 @@
+import type { Clock, TimerHandle } from '../env/clock.js';
+import type { Random } from '../env/random.js';
+import { DecodeError } from '../errors.js';
+import { decodeFrame, encodeFrame, type Frame, type FrameBody } from '../codec/frame.js';
+import type { Address, Wire } from '../wire/wire.js';
+import { FailureDetector } from './membership/failure-detector.js';
+import {
+  compareBallots, type Ballot, type FlushValue, type MembershipBody, type ViewNoticeBody, type WelcomeBody,
+} from './membership/membership.header.js';
+import { ViewChangeProposer, type ProposerHost } from './membership/view-change.proposer.js';
+import { ReliableChannel } from './reliable/reliable-channel.js';
+import type { DataBody, HeartbeatBody, NakBody } from './reliable/reliable.header.js';
+import type { Timing } from './timing.js';
+import { addressOf, type DataMessage, type MemberId, type View } from './types.js';
+
+/** What the member reports upward, in the order it happens. */
+export interface MemberEvents {
+  /** This member sequenced one of its multicasts (just before delivering it to itself). */
+  sent(message: DataMessage): void;
+  deliver(message: DataMessage, view: View): void;
+  /** A view was installed; `state` is set (possibly null) only for the view a joiner joins in. */
+  install(view: View, joinedWithState: { state: Uint8Array | null } | null): void;
+  /** The application state as of the view just installed, for joiners (captured in delivery order). */
+  captureState(): Promise<Uint8Array | null>;
+  excluded(lastView: View | null): void;
+  left(): void;
+  /** The join did not complete in time. */
+  joinFailed(): void;
+}
+
+export interface MemberOptions {
+  group: string;
+  me: MemberId;
+  wire: Wire;
+  clock: Clock;
+  random: Random;
+  timing: Timing;
+  /** Addresses of existing members to ask when joining. */
+  seeds: readonly Address[];
+  /** May this member form the group when no member answers? (Never on a rejoin.) */
+  mayFormGroup: boolean;
+  events: MemberEvents;
+}
+
+export interface MemberStats {
+  framesDropped: number;
+  framesMalformed: number;
+}
+
+const FUTURE_FRAMES_MAX = 10_000;
+
+type Phase = 'joining' | 'member' | 'gone';
+
+/**
+ * One incarnation of a group member: the protocol stack from the wire up to ordered
+ * delivery. Reliable FIFO multicast runs inside a view (ReliableChannel); membership changes
+ * views by a flush agreed with single-decree Paxos (ViewChangeProposer on the coordinator,
+ * the acceptor part here). The member never blocks on the application: deliveries are handed
+ * up synchronously, in order, and the application queues them.
+ */
+export class Member {
+  readonly me: MemberId;
+  readonly stats: MemberStats = { framesDropped: 0, framesMalformed: 0 };
+  private phase: Phase = 'joining';
+  private currentView: View | null = null;
+  private channel: ReliableChannel | null = null;
+  /** The value that installed the current view, to hand to members that missed it. */
+  private lastInstall: FlushValue | null = null;
+  /** Set once this member promised a view change: no delivery and no sending until the next view. */
+  private blocked = false;
+  private cutApplied = false;
+  private promised: Ballot | null = null;
+  private accepted: { ballot: Ballot; value: FlushValue } | null = null;
+  private readonly detector = new FailureDetector();
+  private proposer: ViewChangeProposer | null = null;
+  private readonly joins = new Set<MemberId>();
+  private readonly leaves = new Set<MemberId>();
+  private leaving = false;
+  private readonly outbox: { topic: string; payload: Uint8Array; sent: (message: DataMessage | null) => void }[] = [];
+  private futureFrames: Frame[] = [];
+  private readonly welcomes = new Map<MemberId, WelcomeBody>();
+  private readonly lastNoticeMs = new Map<MemberId, number>();
+  private readonly timers = new Set<TimerHandle>();
+  private nakScheduled = false;
+  private joinStartedMs = 0;
+  private heardFromGroup = false;
+  private coordinatorHint: Address | null = null;
+
+  constructor(private readonly options: MemberOptions) {
+    this.me = options.me;
+  }
+
+  get view(): View | null {
+    return this.currentView;
+  }
+
+  get isMember(): boolean {
+    return this.phase === 'member';
+  }
+
+  get isGone(): boolean {
+    return this.phase === 'gone';
+  }
+
+  /** Unstable messages held in memory (for tests and stats: bounded in a long run). */
+  get heldMessages(): number {
+    return this.channel?.heldCount() ?? 0;
+  }
+
+  start(): void {
+    this.options.wire.onFrame((from, bytes) => this.onBytes(from, bytes));
+    this.joinStartedMs = this.options.clock.now();
+    const others = this.options.seeds.filter((seed) => seed !== this.options.wire.address);
+    if (others.length === 0 && this.options.mayFormGroup) {
+      this.install({ id: 1, members: [this.me] }, null, { state: null });
+    } else {
+      this.joinTick();
+    }
+    this.every(this.options.timing.heartbeatIntervalMs, () => this.tick());
+  }
+
+  /** Sends (or queues while a view change is running) one multicast. */
+  multicast(topic: string, payload: Uint8Array): Promise<DataMessage | null> {
+    return new Promise((resolve) => {
+      this.outbox.push({ topic, payload, sent: resolve });
+      this.drainOutbox();
+    });
+  }
+
+  leave(): void {
+    if (this.phase !== 'member') return;
+    this.leaving = true;
+    this.requestLeave();
+  }
+
+  /** Stops everything at once (a crash as far as the others can tell). */
+  stop(): void {
+    if (this.phase === 'gone') return;
+    this.phase = 'gone';
+    this.proposer?.stop();
+    for (const timer of this.timers) timer.cancel();
+    this.timers.clear();
+    for (const pending of this.outbox.splice(0)) pending.sent(null);
+  }
+
+  // --- sending -------------------------------------------------------------------------
+
+  private send(to: MemberId | Address, body: FrameBody, toAddress = false): void {
+    const frame: Frame = { group: this.options.group, from: this.me, viewId: this.currentView?.id ?? 0, body };
+    const address = toAddress ? to : addressOf(to);
+    if (!toAddress && to === this.me) {
+      // Our own control frames take the same path as everyone's, one turn later.
+      this.options.clock.defer(() => this.onFrame(frame));
+      return;
+    }
+    this.options.wire.send(address, encodeFrame(frame));
+  }
+
+  private drainOutbox(): void {
+    if (this.phase !== 'member' || this.blocked || !this.channel) return;
+    const channel = this.channel;
+    for (const pending of this.outbox.splice(0)) {
+      const message = channel.sequence(pending.topic, pending.payload);
+      const frame = encodeFrame({ group: this.options.group, from: this.me, viewId: channel.view.id, body: { type: 'data', seq: message.seq, topic: message.topic, payload: message.payload } });
+      for (const member of channel.view.members) if (member !== this.me) this.options.wire.send(addressOf(member), frame);
+      this.options.events.sent(message);
+      pending.sent(message);
+    }
+    this.deliverReady();
+  }
+
+  private deliverReady(): void {
+    if (this.blocked || !this.channel || this.phase !== 'member') return;
+    const view = this.channel.view;
+    for (const message of this.channel.takeDeliverable()) this.options.events.deliver(message, view);
+  }
+
+  // --- receiving -----------------------------------------------------------------------
+
+  private onBytes(_from: Address, bytes: Uint8Array): void {
+    if (this.phase === 'gone') return;
+    let frame: Frame;
+    try {
+      frame = decodeFrame(bytes);
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      this.stats.framesMalformed++;
+      return;
+    }
+    if (frame.group !== this.options.group) {
+      this.stats.framesDropped++;
+      return;
+    }
+    this.onFrame(frame);
+  }
+
+  private onFrame(frame: Frame): void {
+    if (this.phase === 'gone') return;
+    const body = frame.body;
+    switch (body.type) {
+      case 'join-request': return this.onJoinRequest(frame.from);
+      case 'join-pending': return this.onJoinPending(body.coordinator);
+      case 'welcome': return this.onWelcome(body);
+      case 'view-notice': return this.onViewNotice(body);
+      case 'install': return this.onInstall(body.value);
+      default: break;
+    }
+    const view = this.currentView;
+    if (this.phase !== 'member' || !view) return;
+    if (frame.viewId > view.id) {
+      if (view.members.includes(frame.from)) this.detector.heard(frame.from, this.options.clock.now());
+      if ((body.type === 'data' || body.type === 'heartbeat') && this.futureFrames.length < FUTURE_FRAMES_MAX) this.futureFrames.push(frame);
+      else this.stats.framesDropped++;
+      return;
+    }
+    if (frame.viewId < view.id) {
+      this.helpLaggard(frame.from, frame.viewId);
+      return;
+    }
+    const rank = this.channel!.rankOf(frame.from);
+    if (rank === undefined) {
+      this.stats.framesDropped++;
+      return;
+    }
+    this.detector.heard(frame.from, this.options.clock.now());
+    switch (body.type) {
+      case 'data': return this.onData(frame.from, rank, body);
+      case 'nak': return this.onNak(frame.from, body);
+      case 'heartbeat': return this.onHeartbeat(frame.from, rank, body);
+      case 'leave-request': return this.onLeaveRequest(frame.from);
+      case 'prepare': return this.onPrepare(frame.from, body.ballot);
+      case 'promise': this.proposer?.observe(body.ballot); return this.proposer?.onPromise(frame.from, body);
+      case 'reject': return this.proposer?.onReject(body);
+      case 'accept': return this.onAccept(frame.from, body.ballot, body.value);
+      case 'accepted': return this.proposer?.onAccepted(frame.from, body);
+      default: this.stats.framesDropped++;
+    }
+  }
+
+  private onData(from: MemberId, rank: number, body: DataBody): void {
+    const channel = this.channel!;
+    const fresh = channel.receive(rank, { sender: from, viewId: channel.view.id, seq: body.seq, topic: body.topic, payload: body.payload });
+    if (!fresh) return;
+    this.deliverReady();
+    if (channel.streams[rank]!.contiguous < channel.streams[rank]!.knownHigh) this.scheduleNak();
+  }
+
+  private onNak(from: MemberId, body: NakBody): void {
+    const channel = this.channel!;
+    for (const message of channel.ownMessages(body.missing)) {
+      this.send(from, { type: 'data', seq: message.seq, topic: message.topic, payload: message.payload });
+    }
+  }
+
+  private onHeartbeat(from: MemberId, rank: number, body: HeartbeatBody): void {
+    const channel = this.channel!;
+    channel.onHeartbeat(rank, body.sentHigh, body.acks);
+    this.welcomes.delete(from);
+    if (channel.streams[rank]!.contiguous < channel.streams[rank]!.knownHigh) this.scheduleNak();
+  }
+
+  private scheduleNak(): void {
+    if (this.nakScheduled) return;
+    this.nakScheduled = true;
+    this.after(this.options.timing.nakDelayMs, () => {
+      this.nakScheduled = false;
+      this.sendNaks();
+    });
+  }
+
+  private sendNaks(): void {
+    const channel = this.channel;
+    if (!channel || this.phase !== 'member') return;
+    channel.view.members.forEach((member, rank) => {
+      if (member === this.me) return;
+      const missing = channel.missingFrom(rank);
+      if (missing.length > 0) this.send(member, { type: 'nak', missing });
+    });
+  }
+
+  // --- periodic work -------------------------------------------------------------------
+
+  private tick(): void {
+    if (this.phase === 'joining') return this.joinTick();
+    if (this.phase !== 'member' || !this.channel) return;
+    const channel = this.channel;
+    const now = this.options.clock.now();
+    const heartbeat: HeartbeatBody = { type: 'heartbeat', sentHigh: channel.sentHigh, acks: channel.digest() };
+    // To every member of the view, suspected or not: a member cut off by a partition learns
+    // it was excluded from the first answer it gets once the partition heals.
+    for (const member of channel.view.members) if (member !== this.me) this.send(member, heartbeat);
+    this.detector.check(now, this.options.timing.suspectTimeoutMs, this.me);
+    this.sendNaks();
+    if (this.leaving) this.requestLeave();
+    if (this.actingCoordinator() === this.me && (this.detector.anySuspected || this.joins.size > 0 || this.leaves.size > 0)) {
+      this.proposer?.maybeStart();
+    }
+  }
+
+  private actingCoordinator(): MemberId | undefined {
+    return this.currentView?.members.find((m) => m === this.me || !this.detector.isSuspected(m));
+  }
+
+  // --- joining -------------------------------------------------------------------------
+
+  private joinTick(): void {
+    const now = this.options.clock.now();
+    const timing = this.options.timing;
+    if (now - this.joinStartedMs >= timing.joinTimeoutMs) {
+      this.stop();
+      this.options.events.joinFailed();
+      return;
+    }
+    const seeds = [...this.options.seeds, ...(this.coordinatorHint ? [this.coordinatorHint] : [])];
+    if (!this.heardFromGroup && this.options.mayFormGroup && now - this.joinStartedMs >= timing.discoveryTimeoutMs) {
+      // Nobody answered: the lowest address among the seeds forms the group, the others wait.
+      const lowest = [...seeds, this.options.wire.address].sort()[0];
+      if (lowest === this.options.wire.address) {
+        this.install({ id: 1, members: [this.me] }, null, { state: null });
+        return;
+      }
+    }
+    for (const seed of new Set(seeds)) if (seed !== this.options.wire.address) this.send(seed, { type: 'join-request' }, true);
+  }
+
+  private onJoinRequest(joiner: MemberId): void {
+    const view = this.currentView;
+    if (this.phase !== 'member' || !view || joiner === this.me) return;
+    if (view.members.includes(joiner)) {
+      const welcome = this.welcomes.get(joiner);
+      if (welcome) this.send(joiner, welcome);
+      return;
+    }
+    const coordinator = this.actingCoordinator()!;
+    this.send(joiner, { type: 'join-pending', coordinator });
+    if (coordinator !== this.me) return;
+    this.joins.add(joiner);
+    // A new incarnation at the address of a member means that member restarted: it is gone.
+    const address = addressOf(joiner);
+    for (const member of view.members) if (member !== this.me && addressOf(member) === address) this.detector.suspect(member);
+  }
+
+  private onJoinPending(coordinator: MemberId): void {
+    if (this.phase !== 'joining') return;
+    this.heardFromGroup = true;
+    this.coordinatorHint = addressOf(coordinator);
+  }
+
+  private onWelcome(body: WelcomeBody): void {
+    if (this.phase !== 'joining' || !body.members.includes(this.me)) return;
+    this.install({ id: body.viewId, members: body.members }, null, { state: body.state });
+  }
+
+  // --- leaving -------------------------------------------------------------------------
+
+  private requestLeave(): void {
+    const coordinator = this.actingCoordinator();
+    if (coordinator === this.me) this.leaves.add(this.me);
+    else if (coordinator) this.send(coordinator, { type: 'leave-request' });
+  }
+
+  private onLeaveRequest(from: MemberId): void {
+    if (this.actingCoordinator() === this.me) this.leaves.add(from);
+  }
+
+  // --- view change: the acceptor's part --------------------------------------------------
+
+  private onPrepare(from: MemberId, ballot: Ballot): void {
+    this.proposer?.observe(ballot);
+    if (this.promised && compareBallots(ballot, this.promised) < 0) {
+      this.send(from, { type: 'reject', promised: this.promised });
+      return;
+    }
+    this.promised = ballot;
+    this.blocked = true;
+    const channel = this.channel!;
+    const held = channel.held().map((m) => ({ senderRank: channel.rankOf(m.sender)!, seq: m.seq, topic: m.topic, payload: m.payload }));
+    this.send(from, { type: 'promise', ballot, digest: channel.digest(), held, accepted: this.accepted });
+  }
+
+  private onAccept(from: MemberId, ballot: Ballot, value: FlushValue): void {
+    const view = this.currentView!;
+    if (this.promised && compareBallots(ballot, this.promised) < 0) {
+      this.send(from, { type: 'reject', promised: this.promised });
+      return;
+    }
+    if (value.viewId !== view.id + 1 || value.targets.length !== view.members.length) return;
+    this.promised = ballot;
+    this.blocked = true;
+    if (value.members.includes(this.me)) this.applyCut(value);
+    this.accepted = { ballot, value };
+    this.send(from, { type: 'accepted', ballot });
+  }
+
+  /** Delivers exactly the agreed prefix of every sender of the ending view, no more. */
+  private applyCut(value: FlushValue): void {
+    if (this.cutApplied) return;
+    const channel = this.channel!;
+    const view = channel.view;
+    for (const held of value.messages) {
+      const sender = view.members[held.senderRank];
+      if (sender === undefined) return;
+      channel.receive(held.senderRank, { sender, viewId: view.id, seq: held.seq, topic: held.topic, payload: held.payload });
+    }
+    channel.streams.forEach((stream, rank) => {
+      const target = value.targets[rank]!;
+      if (stream.delivered > target) throw new Error(`flush invariant: ${this.me} delivered ${rank}:${stream.delivered} beyond cut ${target}`);
+      while (stream.delivered < target) {
+        const message = stream.store.get(stream.delivered + 1);
+        if (!message) throw new Error(`flush invariant: ${this.me} lacks ${rank}:${stream.delivered + 1} of the cut`);
+        stream.delivered++;
+        this.options.events.deliver(message, view);
+      }
+    });
+    this.cutApplied = true;
+  }
+
+  private onInstall(value: FlushValue): void {
+    const view = this.currentView;
+    if (this.phase !== 'member' || !view || value.viewId !== view.id + 1) return;
+    if (!value.members.includes(this.me)) {
+      this.exit();
+      return;
+    }
+    this.applyCut(value);
+    this.install({ id: value.viewId, members: value.members }, value, null);
+  }
+
+  private onViewNotice(body: ViewNoticeBody): void {
+    const view = this.currentView;
+    if (this.phase !== 'member' || !view || body.viewId <= view.id) return;
+    // One view ahead and still a member: an install will reach us from someone who has it.
+    if (body.viewId === view.id + 1 && body.members.includes(this.me)) return;
+    this.exit();
+  }
+
+  /** Out of the group: a completed leave, or exclusion. */
+  private exit(): void {
+    const lastView = this.currentView;
+    const leaving = this.leaving;
+    this.stop();
+    if (leaving) this.options.events.left();
+    else this.options.events.excluded(lastView);
+  }
+
+  /** A member still in an older view: hand it the install it missed, or the current view. */
+  private helpLaggard(member: MemberId, itsViewId: number): void {
+    const view = this.currentView!;
+    const now = this.options.clock.now();
+    if (now - (this.lastNoticeMs.get(member) ?? -Infinity) < this.options.timing.retransmitIntervalMs) return;
+    this.lastNoticeMs.set(member, now);
+    if (this.lastInstall && itsViewId === view.id - 1 && (this.lastInstall.members.includes(member) || itsViewId > 0)) {
+      this.send(member, { type: 'install', value: this.lastInstall });
+    } else {
+      this.send(member, { type: 'view-notice', viewId: view.id, members: view.members });
+    }
+  }
+
+  // --- installing a view ---------------------------------------------------------------
+
+  private install(view: View, value: FlushValue | null, joined: { state: Uint8Array | null } | null): void {
+    const previous = this.currentView;
+    this.phase = 'member';
+    this.currentView = view;
+    this.lastInstall = value;
+    const myRank = view.members.indexOf(this.me);
+    this.channel = new ReliableChannel(view, myRank);
+    this.blocked = false;
+    this.cutApplied = false;
+    this.promised = null;
+    this.accepted = null;
+    this.lastNoticeMs.clear();
+    this.welcomes.clear();
+    this.detector.reset(view.members, this.options.clock.now());
+    this.proposer?.stop();
+    this.proposer = new ViewChangeProposer(this.proposerHost(view, myRank));
+    for (const member of view.members) this.joins.delete(member);
+    for (const member of [...this.leaves]) if (!view.members.includes(member)) this.leaves.delete(member);
+    this.options.events.install(view, joined);
+    if (previous) this.welcomeJoiners(previous, view);
+    const future = this.futureFrames;
+    this.futureFrames = [];
+    for (const frame of future) this.onFrame(frame);
+    this.drainOutbox();
+  }
+
+  private welcomeJoiners(previous: View, view: View): void {
+    const joiners = view.members.filter((m) => !previous.members.includes(m));
+    const provider = view.members.find((m) => previous.members.includes(m));
+    if (joiners.length === 0 || provider !== this.me) return;
+    void this.options.events.captureState().then((state) => {
+      if (this.currentView !== view) return;
+      for (const joiner of joiners) {
+        const welcome: WelcomeBody = { type: 'welcome', viewId: view.id, members: view.members, state };
+        this.welcomes.set(joiner, welcome);
+        this.send(joiner, welcome);
+      }
+    });
+  }
+
+  private proposerHost(view: View, myRank: number): ProposerHost {
+    const timing = this.options.timing;
+    return {
+      me: this.me,
+      view,
+      myRank,
+      nowMs: () => this.options.clock.now(),
+      setTimer: (delayMs, fn) => this.after(delayMs, fn),
+      jitter: () => this.options.random.next(),
+      send: (to, body: MembershipBody) => this.send(to, body),
+      isSuspected: (member) => member !== this.me && this.detector.isSuspected(member),
+      suspect: (member) => { if (member !== this.me) this.detector.suspect(member); },
+      pendingJoins: () => [...this.joins],
+      pendingLeaves: () => this.leaves,
+      retransmitIntervalMs: timing.retransmitIntervalMs,
+      phaseTimeoutMs: timing.phaseTimeoutMs,
+      retryDelayMs: timing.heartbeatIntervalMs * 2,
+    };
+  }
+
+  // --- timers --------------------------------------------------------------------------
+
+  private after(delayMs: number, fn: () => void): TimerHandle {
+    const handle = this.options.clock.setTimer(delayMs, () => {
+      this.timers.delete(handle);
+      if (this.phase !== 'gone') fn();
+    });
+    this.timers.add(handle);
+    return {
+      cancel: () => {
+        handle.cancel();
+        this.timers.delete(handle);
+      },
+    };
+  }
+
+  private every(intervalMs: number, fn: () => void): void {
+    const loop = (): void => {
+      fn();
+      if (this.phase !== 'gone') this.after(intervalMs, loop);
+    };
+    this.after(intervalMs, loop);
+  }
+}

@@ -1,0 +1,184 @@
+import type { FrameReader } from '../../codec/frame-reader.js';
+import type { FrameWriter } from '../../codec/frame-writer.js';
+import { DecodeError } from '../../errors.js';
+import type { MemberId } from '../types.js';
+
+/**
+ * Headers of the membership layer. A view change is one instance of single-decree Paxos
+ * among the members of the current view, whose value is the next view plus the flush cut
+ * (see ./README.md).
+ */
+
+/** Ballots order competing coordinators: higher round wins, rank breaks ties. */
+export interface Ballot {
+  readonly round: number;
+  readonly rank: number;
+}
+
+/** A message of the ending view held by some member and needed by another for the flush. */
+export interface HeldMessage {
+  readonly senderRank: number;
+  readonly seq: number;
+  readonly topic: string;
+  readonly payload: Uint8Array;
+}
+
+/**
+ * The value a view change agrees on: the next view and the cut of the ending view that its
+ * members deliver before installing it (for each old member by rank, the last seq delivered),
+ * with the messages some of them may lack.
+ */
+export interface FlushValue {
+  readonly viewId: number;
+  readonly members: readonly MemberId[];
+  readonly targets: readonly number[];
+  readonly messages: readonly HeldMessage[];
+}
+
+export interface JoinRequestBody { readonly type: 'join-request' }
+export interface JoinPendingBody { readonly type: 'join-pending'; readonly coordinator: MemberId }
+export interface LeaveRequestBody { readonly type: 'leave-request' }
+export interface PrepareBody { readonly type: 'prepare'; readonly ballot: Ballot }
+export interface PromiseBody {
+  readonly type: 'promise';
+  readonly ballot: Ballot;
+  /** For each member of the view by rank: highest seq received from it without a gap. */
+  readonly digest: readonly number[];
+  /** Every message this member holds that it does not know to be stable. */
+  readonly held: readonly HeldMessage[];
+  readonly accepted: { readonly ballot: Ballot; readonly value: FlushValue } | null;
+}
+export interface RejectBody { readonly type: 'reject'; readonly promised: Ballot }
+export interface AcceptBody { readonly type: 'accept'; readonly ballot: Ballot; readonly value: FlushValue }
+export interface AcceptedBody { readonly type: 'accepted'; readonly ballot: Ballot }
+export interface InstallBody { readonly type: 'install'; readonly value: FlushValue }
+/** To a joiner: the view it joins in and the application state as of that view's start. */
+export interface WelcomeBody {
+  readonly type: 'welcome';
+  readonly viewId: number;
+  readonly members: readonly MemberId[];
+  readonly state: Uint8Array | null;
+}
+/** To a member that is behind or outside: the current view, so it can learn it is excluded. */
+export interface ViewNoticeBody { readonly type: 'view-notice'; readonly viewId: number; readonly members: readonly MemberId[] }
+
+export type MembershipBody =
+  | JoinRequestBody | JoinPendingBody | LeaveRequestBody | PrepareBody | PromiseBody | RejectBody
+  | AcceptBody | AcceptedBody | InstallBody | WelcomeBody | ViewNoticeBody;
+
+export function compareBallots(a: Ballot, b: Ballot): number {
+  return a.round !== b.round ? a.round - b.round : a.rank - b.rank;
+}
+
+function writeBallot(w: FrameWriter, ballot: Ballot): void {
+  w.uint(ballot.round).uint(ballot.rank);
+}
+
+function readBallot(r: FrameReader): Ballot {
+  return { round: r.uint(), rank: r.uint() };
+}
+
+function writeHeld(w: FrameWriter, messages: readonly HeldMessage[]): void {
+  w.uint(messages.length);
+  for (const m of messages) w.uint(m.senderRank).uint(m.seq).string(m.topic).bytes(m.payload);
+}
+
+function readHeld(r: FrameReader): HeldMessage[] {
+  const n = r.count();
+  const messages: HeldMessage[] = [];
+  for (let i = 0; i < n; i++) {
+    const senderRank = r.uint();
+    const seq = r.uint();
+    if (seq < 1) throw new DecodeError('held seq must be >= 1');
+    messages.push({ senderRank, seq, topic: r.string(), payload: r.bytes().slice() });
+  }
+  return messages;
+}
+
+function writeValue(w: FrameWriter, value: FlushValue): void {
+  w.uint(value.viewId).strings(value.members).uints(value.targets);
+  writeHeld(w, value.messages);
+}
+
+function readValue(r: FrameReader): FlushValue {
+  return { viewId: r.uint(), members: r.strings(), targets: r.uints(), messages: readHeld(r) };
+}
+
+export function writeMembership(w: FrameWriter, body: MembershipBody): void {
+  switch (body.type) {
+    case 'join-request':
+    case 'leave-request':
+      return;
+    case 'join-pending':
+      w.string(body.coordinator);
+      return;
+    case 'prepare':
+      writeBallot(w, body.ballot);
+      return;
+    case 'promise':
+      writeBallot(w, body.ballot);
+      w.uints(body.digest);
+      writeHeld(w, body.held);
+      w.bool(body.accepted !== null);
+      if (body.accepted) {
+        writeBallot(w, body.accepted.ballot);
+        writeValue(w, body.accepted.value);
+      }
+      return;
+    case 'reject':
+      writeBallot(w, body.promised);
+      return;
+    case 'accept':
+      writeBallot(w, body.ballot);
+      writeValue(w, body.value);
+      return;
+    case 'accepted':
+      writeBallot(w, body.ballot);
+      return;
+    case 'install':
+      writeValue(w, body.value);
+      return;
+    case 'welcome':
+      w.uint(body.viewId).strings(body.members).bool(body.state !== null);
+      if (body.state) w.bytes(body.state);
+      return;
+    case 'view-notice':
+      w.uint(body.viewId).strings(body.members);
+      return;
+  }
+}
+
+export function readMembership(type: MembershipBody['type'], r: FrameReader): MembershipBody {
+  switch (type) {
+    case 'join-request':
+    case 'leave-request':
+      return { type };
+    case 'join-pending':
+      return { type, coordinator: r.string() };
+    case 'prepare':
+      return { type, ballot: readBallot(r) };
+    case 'promise': {
+      const ballot = readBallot(r);
+      const digest = r.uints();
+      const held = readHeld(r);
+      const accepted = r.bool() ? { ballot: readBallot(r), value: readValue(r) } : null;
+      return { type, ballot, digest, held, accepted };
+    }
+    case 'reject':
+      return { type, promised: readBallot(r) };
+    case 'accept':
+      return { type, ballot: readBallot(r), value: readValue(r) };
+    case 'accepted':
+      return { type, ballot: readBallot(r) };
+    case 'install':
+      return { type, value: readValue(r) };
+    case 'welcome': {
+      const viewId = r.uint();
+      const members = r.strings();
+      const state = r.bool() ? r.bytes().slice() : null;
+      return { type, viewId, members, state };
+    }
+    case 'view-notice':
+      return { type, viewId: r.uint(), members: r.strings() };
+  }
+}

@@ -1,0 +1,166 @@
+import type { TimerHandle } from '../../env/clock.js';
+import { majorityOf, type MemberId, type View } from '../types.js';
+import { computeFlushValue } from './flush-value.js';
+import {
+  compareBallots, type AcceptedBody, type Ballot, type FlushValue, type MembershipBody, type PromiseBody, type RejectBody,
+} from './membership.header.js';
+
+/** What the coordinator role needs from the member it runs in. */
+export interface ProposerHost {
+  readonly me: MemberId;
+  readonly view: View;
+  readonly myRank: number;
+  nowMs(): number;
+  setTimer(delayMs: number, fn: () => void): TimerHandle;
+  jitter(): number;
+  send(to: MemberId, body: MembershipBody): void;
+  isSuspected(member: MemberId): boolean;
+  suspect(member: MemberId): void;
+  /** Joiners and leavers the next view should take in or let go. */
+  pendingJoins(): MemberId[];
+  pendingLeaves(): ReadonlySet<MemberId>;
+  readonly retransmitIntervalMs: number;
+  readonly phaseTimeoutMs: number;
+  readonly retryDelayMs: number;
+}
+
+interface Round {
+  ballot: Ballot;
+  phase: 'prepare' | 'accept';
+  promises: Map<MemberId, PromiseBody>;
+  value: FlushValue | null;
+  accepted: Set<MemberId>;
+  retransmit: TimerHandle;
+  deadline: TimerHandle;
+}
+
+/**
+ * The coordinator's side of a view change: phase 1 (prepare/promise) stops the members'
+ * traffic and collects what each holds; phase 2 (accept/accepted) has them flush to the cut
+ * and vote; once a majority of the ending view accepted, the value is chosen and installed.
+ * A value some member already accepted is adopted rather than replaced, so a coordinator that
+ * takes over from a failed one can never install a view different from one already installed.
+ */
+export class ViewChangeProposer {
+  private round: Round | null = null;
+  private highestRound = 0;
+  private notBeforeMs = 0;
+
+  constructor(private readonly host: ProposerHost) {}
+
+  get running(): boolean {
+    return this.round !== null;
+  }
+
+  /** Starts a view change unless one is running or a failed one is backing off. */
+  maybeStart(): void {
+    if (this.round || this.host.nowMs() < this.notBeforeMs) return;
+    const ballot = { round: ++this.highestRound, rank: this.host.myRank };
+    this.round = {
+      ballot, phase: 'prepare', promises: new Map(), value: null, accepted: new Set(),
+      retransmit: this.host.setTimer(this.host.retransmitIntervalMs, () => this.retransmit()),
+      deadline: this.host.setTimer(this.host.phaseTimeoutMs, () => this.onDeadline()),
+    };
+    for (const member of this.host.view.members) this.host.send(member, { type: 'prepare', ballot });
+  }
+
+  onPromise(from: MemberId, body: PromiseBody): void {
+    const round = this.round;
+    if (!round || round.phase !== 'prepare' || compareBallots(body.ballot, round.ballot) !== 0) return;
+    if (body.digest.length !== this.host.view.members.length) return;
+    round.promises.set(from, body);
+    this.maybeDecide(round, false);
+  }
+
+  onAccepted(from: MemberId, body: AcceptedBody): void {
+    const round = this.round;
+    if (!round || round.phase !== 'accept' || compareBallots(body.ballot, round.ballot) !== 0) return;
+    if (!round.promises.has(from)) return;
+    round.accepted.add(from);
+    if (round.accepted.size < majorityOf(this.host.view.members.length)) return;
+    const value = round.value!;
+    this.finish(false);
+    // Chosen: tell every old member that is in the next view or took part in the vote.
+    for (const member of this.host.view.members) {
+      if (value.members.includes(member) || round.promises.has(member)) this.host.send(member, { type: 'install', value });
+    }
+  }
+
+  onReject(body: RejectBody): void {
+    const round = this.round;
+    if (!round) return;
+    this.highestRound = Math.max(this.highestRound, body.promised.round);
+    if (compareBallots(body.promised, round.ballot) > 0) this.finish(true);
+  }
+
+  /** A promise or reject seen for another coordinator's ballot still tells us how high to go. */
+  observe(ballot: Ballot): void {
+    this.highestRound = Math.max(this.highestRound, ballot.round);
+  }
+
+  stop(): void {
+    if (this.round) {
+      this.round.retransmit.cancel();
+      this.round.deadline.cancel();
+    }
+    this.round = null;
+  }
+
+  private maybeDecide(round: Round, deadlinePassed: boolean): void {
+    const view = this.host.view;
+    const waiting = view.members.filter((m) => !round.promises.has(m) && !this.host.isSuspected(m));
+    if (waiting.length > 0 && !deadlinePassed) return;
+    if (round.promises.size < majorityOf(view.members.length)) {
+      this.finish(true);
+      return;
+    }
+    round.value = this.adoptOrCompute(round);
+    round.phase = 'accept';
+    round.deadline.cancel();
+    round.deadline = this.host.setTimer(this.host.phaseTimeoutMs, () => this.onDeadline());
+    for (const member of round.promises.keys()) this.host.send(member, { type: 'accept', ballot: round.ballot, value: round.value });
+  }
+
+  private adoptOrCompute(round: Round): FlushValue {
+    let highest: { ballot: Ballot; value: FlushValue } | null = null;
+    for (const promise of round.promises.values()) {
+      if (promise.accepted && (!highest || compareBallots(promise.accepted.ballot, highest.ballot) > 0)) highest = promise.accepted;
+    }
+    if (highest) return highest.value;
+    const leavers = this.host.pendingLeaves();
+    const stay = this.host.view.members.filter((m) => round.promises.has(m) && !leavers.has(m));
+    const joiners = this.host.pendingJoins().filter((m) => !this.host.view.members.includes(m));
+    return computeFlushValue(this.host.view, round.promises, [...stay, ...joiners]);
+  }
+
+  private retransmit(): void {
+    const round = this.round;
+    if (!round) return;
+    if (round.phase === 'prepare') {
+      for (const member of this.host.view.members) {
+        if (!round.promises.has(member)) this.host.send(member, { type: 'prepare', ballot: round.ballot });
+      }
+    } else {
+      for (const member of round.promises.keys()) {
+        if (!round.accepted.has(member)) this.host.send(member, { type: 'accept', ballot: round.ballot, value: round.value! });
+      }
+    }
+    round.retransmit = this.host.setTimer(this.host.retransmitIntervalMs, () => this.retransmit());
+  }
+
+  private onDeadline(): void {
+    const round = this.round;
+    if (!round) return;
+    if (round.phase === 'prepare') {
+      for (const member of this.host.view.members) if (!round.promises.has(member)) this.host.suspect(member);
+      this.maybeDecide(round, true);
+    } else {
+      this.finish(true);
+    }
+  }
+
+  private finish(failed: boolean): void {
+    this.stop();
+    if (failed) this.notBeforeMs = this.host.nowMs() + this.host.retryDelayMs * (1 + this.host.jitter());
+  }
+}

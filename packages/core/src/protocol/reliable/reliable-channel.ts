@@ -1,0 +1,101 @@
+import type { DataMessage, MemberId, View } from '../types.js';
+import { NAK_SEQS_MAX } from './reliable.header.js';
+import { SenderStream } from './sender-stream.js';
+
+/**
+ * Reliable FIFO multicast within one view: sequence numbers per sender, NAK-driven
+ * retransmission from the sender, and stability from the ack vectors that heartbeats carry,
+ * so a message is dropped from memory once every member holds it. It knows nothing of
+ * views changing; membership makes a new channel per view and cuts the old one by flush.
+ */
+export class ReliableChannel {
+  readonly streams: SenderStream[];
+  /** acks[r][s]: what member of rank r last said it holds of sender s without a gap. */
+  private readonly acks: number[][];
+  private sentSeq = 0;
+  private readonly ranks = new Map<MemberId, number>();
+
+  constructor(readonly view: View, readonly myRank: number) {
+    this.streams = view.members.map(() => new SenderStream());
+    this.acks = view.members.map(() => view.members.map(() => 0));
+    view.members.forEach((member, rank) => this.ranks.set(member, rank));
+  }
+
+  rankOf(member: MemberId): number | undefined {
+    return this.ranks.get(member);
+  }
+
+  /** Sequences a new multicast of this member; the caller sends it to the others. */
+  sequence(topic: string, payload: Uint8Array): DataMessage {
+    const message: DataMessage = { sender: this.view.members[this.myRank]!, viewId: this.view.id, seq: ++this.sentSeq, topic, payload };
+    this.streams[this.myRank]!.add(message);
+    return message;
+  }
+
+  get sentHigh(): number {
+    return this.sentSeq;
+  }
+
+  receive(senderRank: number, message: DataMessage): boolean {
+    return this.streams[senderRank]!.add(message);
+  }
+
+  /** Messages now deliverable in FIFO order (marks them delivered). */
+  takeDeliverable(): DataMessage[] {
+    const ready: DataMessage[] = [];
+    for (const stream of this.streams) {
+      while (stream.delivered < stream.contiguous) {
+        ready.push(stream.store.get(++stream.delivered)!);
+      }
+    }
+    return ready;
+  }
+
+  onHeartbeat(senderRank: number, sentHigh: number, acks: readonly number[]): void {
+    this.streams[senderRank]!.advertise(sentHigh);
+    if (acks.length === this.streams.length) this.acks[senderRank] = acks.slice();
+    this.collectStable();
+  }
+
+  /** What this member holds of each sender without a gap: its ack vector and flush digest. */
+  digest(): number[] {
+    return this.streams.map((stream) => stream.contiguous);
+  }
+
+  missingFrom(senderRank: number): number[] {
+    return this.streams[senderRank]!.missing(NAK_SEQS_MAX);
+  }
+
+  /** My own messages a peer asked for again (those still held: unstable ones). */
+  ownMessages(seqs: readonly number[]): DataMessage[] {
+    const mine = this.streams[this.myRank]!;
+    const found: DataMessage[] = [];
+    for (const seq of seqs) {
+      const message = mine.store.get(seq);
+      if (message) found.push(message);
+    }
+    return found;
+  }
+
+  /** Every message still held: none of them is known to be stable yet (or undelivered here). */
+  held(): DataMessage[] {
+    const held: DataMessage[] = [];
+    for (const stream of this.streams) for (const message of stream.store.values()) held.push(message);
+    return held;
+  }
+
+  heldCount(): number {
+    let count = 0;
+    for (const stream of this.streams) count += stream.store.size;
+    return count;
+  }
+
+  private collectStable(): void {
+    this.acks[this.myRank] = this.digest();
+    for (let s = 0; s < this.streams.length; s++) {
+      let stable = Infinity;
+      for (const vector of this.acks) stable = Math.min(stable, vector[s]!);
+      this.streams[s]!.collect(stable);
+    }
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Shared vocabulary of the history checker: what a violation is, the stable property
+ * names, the options, and the shape of one property checker.
+ */
+import type { HistoryEvent, MemberId } from '../history.js';
+import type { HistoryContext, MemberState, MessageRecord } from './context.js';
+
+/** One broken guarantee, worded for a human: it names the members, message ids and view ids. */
+export interface Violation {
+  property: string;
+  message: string;
+}
+
+/** The stable names of the checked properties (README.md defines each). */
+export type PropertyName =
+  | 'view-agreement'
+  | 'view-sequence'
+  | 'primary-partition'
+  | 'fifo'
+  | 'view-synchrony'
+  | 'self-delivery'
+  | 'no-duplicate'
+  | 'integrity'
+  | 'after-exit'
+  | 'survivor-delivery';
+
+export interface CheckHistoryOptions {
+  /**
+   * The run was allowed to settle before it ended (no message in flight, no view change
+   * pending). Turns on 'survivor-delivery'. Default false.
+   */
+  quiescent?: boolean;
+  /** Only these properties are checked (default: all). */
+  properties?: readonly PropertyName[];
+  /** At most this many violations are listed per property; the rest are counted in one summary line. Default 1000. */
+  maxViolationsPerProperty?: number;
+}
+
+export type SendEvent = Extract<HistoryEvent, { kind: 'send' }>;
+export type DeliverEvent = Extract<HistoryEvent, { kind: 'deliver' }>;
+export type ViewEvent = Extract<HistoryEvent, { kind: 'view' }>;
+export type ExitEvent = Extract<HistoryEvent, { kind: 'crash' | 'excluded' | 'left' }>;
+
+/** Reports one violation of the checker's own property. */
+export type Report = (message: string) => void;
+
+/**
+ * One property. The runner makes a single pass over the history; for each event it calls
+ * the matching handler of every checker with the context as it was BEFORE the event (the
+ * member's installed view, what it delivered so far, ...), then applies the event to the
+ * context. A checker has handlers only for the kinds of event it cares about; `finish`
+ * runs once after the pass (it may re-read `ctx.events` for details of a violation).
+ */
+export interface PropertyChecker {
+  readonly property: PropertyName;
+  onSend?(event: SendEvent, message: MessageRecord, sender: MemberState, ctx: HistoryContext): void;
+  onDeliver?(event: DeliverEvent, message: MessageRecord, member: MemberState, ctx: HistoryContext): void;
+  onView?(event: ViewEvent, member: MemberState, ctx: HistoryContext): void;
+  onExit?(event: ExitEvent, member: MemberState, ctx: HistoryContext): void;
+  finish?(ctx: HistoryContext): void;
+}
+
+export type CheckerFactory = (report: Report, options: CheckHistoryOptions) => PropertyChecker;
+
+/** "[a, b, c]" with at most `limit` items, then "…". */
+export function listSome(items: Iterable<string>, limit = 5): string {
+  const shown: string[] = [];
+  for (const item of items) {
+    if (shown.length === limit) return `[${shown.join(', ')}, …]`;
+    shown.push(item);
+  }
+  return `[${shown.join(', ')}]`;
+}
+
+export function formatView(id: number, members: readonly MemberId[]): string {
+  return `view ${id} [${members.join(', ')}]`;
+}

@@ -1,0 +1,110 @@
+/**
+ * For each property, a small history that breaks exactly that property (and no other, even
+ * with `quiescent: true`), and the strings its violation must mention.
+ */
+import type { PropertyName } from '../../../src/testing/checker/history-checker.js';
+import type { HistoryEvent } from '../../../src/testing/history.js';
+import { A, B, C, HistoryBuilder } from './history-builder.js';
+
+export interface BrokenHistory {
+  property: PropertyName;
+  story: string;
+  events: HistoryEvent[];
+  mentions: string[];
+}
+
+export const BROKEN: readonly BrokenHistory[] = [
+  {
+    property: 'view-agreement',
+    story: 'two members install view 1 with the members in a different order',
+    events: new HistoryBuilder().view(1, [A, B], [A]).view(1, [B, A], [B]).events,
+    mentions: ['view 1', A, B],
+  },
+  {
+    property: 'view-sequence',
+    story: 'a member skips view 2 of the group (goes from 1 to 3)',
+    events: new HistoryBuilder()
+      .view(1, [A, B, C])
+      .view(2, [A, B, C], [B, C])
+      .view(3, [A, B, C]).events,
+    mentions: [A, 'view 3', 'view 2'],
+  },
+  {
+    property: 'primary-partition',
+    story: 'view 2 keeps only one member of three',
+    events: new HistoryBuilder()
+      .view(1, [A, B, C])
+      .crash(B)
+      .crash(C)
+      .view(2, [A]).events,
+    mentions: ['view 2', 'view 1', A],
+  },
+  {
+    property: 'fifo',
+    story: "b delivers a's second message before its first",
+    events: new HistoryBuilder()
+      .view(1, [A, B])
+      .send(A, 'm1', 1)
+      .send(A, 'm2', 1)
+      .deliver(A, 'm1', A, 1)
+      .deliver(A, 'm2', A, 1)
+      .deliver(B, 'm2', A, 1)
+      .deliver(B, 'm1', A, 1).events,
+    mentions: [B, 'm1', 'm2'],
+  },
+  {
+    property: 'view-synchrony',
+    story: 'a and b both move from view 1 to 2 but only a delivered m1 in view 1',
+    events: new HistoryBuilder()
+      .view(1, [A, B])
+      .multicast(A, 'm0', 1, [A, B])
+      .multicast(A, 'm1', 1, [A])
+      .view(2, [A, B]).events,
+    mentions: [A, B, 'm1', 'view 1'],
+  },
+  {
+    property: 'self-delivery',
+    story: 'a sends m1 in view 1 and installs view 2 without delivering it (nobody does)',
+    events: new HistoryBuilder()
+      .view(1, [A, B])
+      .send(A, 'm1', 1)
+      .view(2, [A, B]).events,
+    mentions: [A, 'm1', 'view 2'],
+  },
+  {
+    property: 'no-duplicate',
+    story: 'b delivers m1 twice',
+    events: new HistoryBuilder()
+      .view(1, [A, B])
+      .multicast(A, 'm1', 1, [A, B])
+      .deliver(B, 'm1', A, 1).events,
+    mentions: [B, 'm1'],
+  },
+  {
+    property: 'integrity',
+    story: 'b delivers m1 with another payload than was sent',
+    events: new HistoryBuilder()
+      .view(1, [A, B])
+      .send(A, 'm1', 1, 'hello')
+      .deliver(A, 'm1', A, 1, 'hello')
+      .deliver(B, 'm1', A, 1, 'HELLO').events,
+    mentions: [B, 'm1', 'HELLO'],
+  },
+  {
+    property: 'after-exit',
+    story: 'b sends after its crash',
+    events: new HistoryBuilder()
+      .view(1, [A, B])
+      .crash(B)
+      .send(B, 'm9', 1).events,
+    mentions: [B, 'm9', 'crash'],
+  },
+  {
+    property: 'survivor-delivery',
+    story: 'at the end, a and b are alive in view 1 but only a delivered m1',
+    events: new HistoryBuilder()
+      .view(1, [A, B])
+      .multicast(A, 'm1', 1, [A]).events,
+    mentions: [A, B, 'm1', 'view 1'],
+  },
+];
