@@ -285,7 +285,7 @@ export class Member {
     if (this.phase !== 'member' || !this.channel) return;
     const channel = this.channel;
     const now = this.options.clock.now();
-    const heartbeat: HeartbeatBody = { type: 'heartbeat', sentHigh: channel.sentHigh, acks: channel.digest() };
+    const heartbeat: HeartbeatBody = { type: 'heartbeat', sentHigh: channel.sentHigh, acks: channel.ackVector() };
     // To every member of the view, suspected or not: a member cut off by a partition learns
     // it was excluded from the first answer it gets once the partition heals.
     for (const member of channel.view.members) if (member !== this.me) this.send(member, heartbeat);
@@ -374,6 +374,7 @@ export class Member {
     this.promised = ballot;
     this.blocked = true;
     const channel = this.channel!;
+    channel.freezeAcks();
     const held = channel.held().map((m) => ({ senderRank: channel.rankOf(m.sender)!, seq: m.seq, topic: m.topic, payload: m.payload }));
     this.send(from, { type: 'promise', ballot, digest: channel.digest(), held, accepted: this.accepted });
   }
@@ -387,6 +388,7 @@ export class Member {
     if (value.viewId !== view.id + 1 || value.targets.length !== view.members.length) return;
     this.promised = ballot;
     this.blocked = true;
+    this.channel!.freezeAcks();
     if (value.members.includes(this.me)) this.applyCut(value);
     this.accepted = { ballot, value };
     this.send(from, { type: 'accepted', ballot });

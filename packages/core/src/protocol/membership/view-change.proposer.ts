@@ -87,10 +87,9 @@ export class ViewChangeProposer {
   }
 
   onReject(body: RejectBody): void {
-    const round = this.round;
-    if (!round) return;
     this.highestRound = Math.max(this.highestRound, body.promised.round);
-    if (compareBallots(body.promised, round.ballot) > 0) this.finish(true);
+    const round = this.round;
+    if (round && compareBallots(body.promised, round.ballot) > 0) this.finish(true);
   }
 
   /** A promise or reject seen for another coordinator's ballot still tells us how high to go. */

@@ -13,6 +13,7 @@ export class ReliableChannel {
   /** acks[r][s]: what member of rank r last said it holds of sender s without a gap. */
   private readonly acks: number[][];
   private sentSeq = 0;
+  private frozenAcks: number[] | null = null;
   private readonly ranks = new Map<MemberId, number>();
 
   constructor(readonly view: View, readonly myRank: number) {
@@ -60,6 +61,19 @@ export class ReliableChannel {
   /** What this member holds of each sender without a gap: its ack vector and flush digest. */
   digest(): number[] {
     return this.streams.map((stream) => stream.contiguous);
+  }
+
+  /**
+   * The ack vector heartbeats carry. Frozen at the first promise of a view change: the
+   * flush cut is computed from the digests members promised, so no member may let the others
+   * drop a message on the strength of an ack given after its promise.
+   */
+  ackVector(): number[] {
+    return this.frozenAcks ?? this.digest();
+  }
+
+  freezeAcks(): void {
+    this.frozenAcks ??= this.digest();
   }
 
   missingFrom(senderRank: number): number[] {

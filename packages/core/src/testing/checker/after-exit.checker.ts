@@ -25,14 +25,14 @@ export const afterExitChecker: CheckerFactory = (report) => {
   };
   return {
     property: 'after-exit',
-    onSend(event, _m, sender, ctx) {
-      note(sender, () => `send of ${event.id} in view ${event.viewId} (event #${ctx.index})`);
+    onSend(event, _msg, sender, ctx) {
+      if (sender.exit !== undefined) note(sender, () => `send of ${event.id} in view ${event.viewId} (event #${ctx.index})`);
     },
-    onDeliver(event, _m, member, ctx) {
-      note(member, () => `delivery of ${event.id} in view ${event.viewId} (event #${ctx.index})`);
+    onDeliver(event, _msg, member, ctx) {
+      if (member.exit !== undefined) note(member, () => `delivery of ${event.id} in view ${event.viewId} (event #${ctx.index})`);
     },
     onView(event, member, ctx) {
-      note(member, () => `install of view ${event.view.id} (event #${ctx.index})`);
+      if (member.exit !== undefined) note(member, () => `install of view ${event.view.id} (event #${ctx.index})`);
     },
     finish() {
       for (const [member, o] of offences) {

@@ -1,8 +1,10 @@
 /**
  * What the single pass over a history knows so far, shared by all property checkers so that
- * per-message and per-member bookkeeping is done once (histories reach millions of events).
- * The runner applies each event AFTER the checkers have seen it, so a checker always sees
- * the state before the event it is judging.
+ * per-message and per-member bookkeeping is done once. Histories reach millions of events,
+ * so messages are numbered (a Map from id to a dense index) and their facts kept in arrays,
+ * and what a member delivered is a bitset over those numbers: the pass allocates almost
+ * nothing per event. The runner applies each event AFTER the checkers have seen it, so a
+ * checker always sees the state before the event it is judging.
  */
 import type { HistoryEvent, MemberId, ViewRecord } from '../history.js';
 import type { DeliverEvent, ExitEvent, SendEvent, ViewEvent } from './types.js';
@@ -47,34 +49,56 @@ function hash2(s: string): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** Everything known about one message id. */
-export interface MessageRecord {
-  readonly id: string;
-  readonly h1: number;
-  readonly h2: number;
-  /** The first 'send' of this id, if one happened yet. */
-  send: SendEvent | undefined;
-  sendIndex: number;
-  /** Position of that send among its sender's sends (0-based), -1 before the send. */
-  seq: number;
-  /** The first 'deliver' of this id by anyone. */
-  firstDelivery: DeliverEvent | undefined;
-  firstDeliveryIndex: number;
-  /** Members that delivered it (each once, in order); a Set once the list grows. */
-  deliveredBy: MemberId[];
-  deliveredBySet: Set<MemberId> | undefined;
+/** A set of message numbers; its words cover only the range the member actually touched. */
+export class MessageSet {
+  private words = new Uint32Array(0);
+  /** Message number of bit 0 of words[0] (a multiple of 32). */
+  private base = 0;
+
+  has(msg: number): boolean {
+    const w = (msg - this.base) >> 5;
+    return w >= 0 && w < this.words.length && (this.words[w]! & (1 << (msg & 31))) !== 0;
+  }
+
+  add(msg: number): void {
+    let w = (msg - this.base) >> 5;
+    if (w < 0 || w >= this.words.length) {
+      this.cover(msg);
+      w = (msg - this.base) >> 5;
+    }
+    this.words[w]! |= 1 << (msg & 31);
+  }
+
+  private cover(msg: number): void {
+    const start = msg & ~31;
+    if (this.words.length === 0) {
+      this.base = start;
+      this.words = new Uint32Array(64);
+      return;
+    }
+    const lo = Math.min(this.base, start);
+    const hiWords = Math.max(this.base + this.words.length * 32, start + 32) - lo;
+    const words = new Uint32Array(Math.max(hiWords >> 5, this.words.length * 2));
+    words.set(this.words, (this.base - lo) >> 5);
+    this.words = words;
+    this.base = lo;
+  }
 }
 
 /** Everything known about one member incarnation. */
 export interface MemberState {
   readonly id: MemberId;
+  /** Dense number of this member (order of first appearance). */
+  readonly index: number;
   /** The view it installed last (its current view), if any. */
   view: ViewRecord | undefined;
   viewIndex: number;
   /** Distinct ids it delivered while `view` was installed (replaced, never mutated after, at the next view). */
   deliveredInView: SetFingerprint;
-  /** How many 'send' events it made. */
-  sends: number;
+  /** Message numbers of its 'send' events, in order: the position is the send's sequence number. */
+  readonly sent: number[];
+  /** Message numbers it delivered. */
+  readonly delivered: MessageSet;
   /** Its crash, exclusion or graceful leave (the first one). */
   exit: { kind: ExitEvent['kind']; index: number } | undefined;
 }
@@ -86,17 +110,36 @@ export interface ViewInstall {
   index: number;
 }
 
-const SET_THRESHOLD = 16;
-
-export function hasDelivered(message: MessageRecord, member: MemberId): boolean {
-  return message.deliveredBySet !== undefined ? message.deliveredBySet.has(member) : message.deliveredBy.includes(member);
+function grow<T extends Int32Array | Uint32Array>(a: T, make: (n: number) => T, fill: number): T {
+  const b = make(a.length * 2);
+  b.set(a);
+  if (fill !== 0) b.fill(fill, a.length);
+  return b;
 }
 
 export class HistoryContext {
   /** Index in `events` of the event being judged. */
   index = -1;
-  readonly messages = new Map<string, MessageRecord>();
+
+  /** Message number by id (dense, in order of first appearance); the facts below are indexed by it. */
+  readonly messageNumbers = new Map<string, number>();
+  readonly messageIds: string[] = [];
+  /** The first 'send' of each message, if one happened yet. */
+  readonly sends: (SendEvent | undefined)[] = [];
+  /** The first 'deliver' of each message by anyone. */
+  readonly firstDeliveries: (DeliverEvent | undefined)[] = [];
+  /** Event index of that send / first delivery, -1 before it. */
+  sendIndex = new Int32Array(1024).fill(-1);
+  firstDeliveryIndex = new Int32Array(1024).fill(-1);
+  /** Position of the send among its sender's sends, -1 before the send. */
+  seq = new Int32Array(1024).fill(-1);
+  /** Member number of the sender, -1 before the send. */
+  senderNumber = new Int32Array(1024).fill(-1);
+  hash1 = new Uint32Array(1024);
+  hash2 = new Uint32Array(1024);
+
   readonly members = new Map<MemberId, MemberState>();
+  readonly memberList: MemberState[] = [];
   /** Each view id's first installation (by anyone). */
   readonly views = new Map<number, ViewInstall>();
   /** Members with a 'left' event anywhere so far (all of them, once the pass is over). */
@@ -107,58 +150,66 @@ export class HistoryContext {
   member(id: MemberId): MemberState {
     let state = this.members.get(id);
     if (state === undefined) {
-      state = { id, view: undefined, viewIndex: -1, deliveredInView: emptyFingerprint(), sends: 0, exit: undefined };
+      state = {
+        id,
+        index: this.memberList.length,
+        view: undefined,
+        viewIndex: -1,
+        deliveredInView: emptyFingerprint(),
+        sent: [],
+        delivered: new MessageSet(),
+        exit: undefined,
+      };
       this.members.set(id, state);
+      this.memberList.push(state);
     }
     return state;
   }
 
-  message(id: string): MessageRecord {
-    let record = this.messages.get(id);
-    if (record === undefined) {
-      record = {
-        id,
-        h1: hash1(id),
-        h2: hash2(id),
-        send: undefined,
-        sendIndex: -1,
-        seq: -1,
-        firstDelivery: undefined,
-        firstDeliveryIndex: -1,
-        deliveredBy: [],
-        deliveredBySet: undefined,
-      };
-      this.messages.set(id, record);
+  /** The number of message `id`, numbering it if new. */
+  message(id: string): number {
+    const known = this.messageNumbers.get(id);
+    if (known !== undefined) return known;
+    const msg = this.messageIds.length;
+    this.messageNumbers.set(id, msg);
+    if (msg === this.seq.length) {
+      this.sendIndex = grow(this.sendIndex, (n) => new Int32Array(n), -1);
+      this.firstDeliveryIndex = grow(this.firstDeliveryIndex, (n) => new Int32Array(n), -1);
+      this.seq = grow(this.seq, (n) => new Int32Array(n), -1);
+      this.senderNumber = grow(this.senderNumber, (n) => new Int32Array(n), -1);
+      this.hash1 = grow(this.hash1, (n) => new Uint32Array(n), 0);
+      this.hash2 = grow(this.hash2, (n) => new Uint32Array(n), 0);
     }
-    return record;
+    this.messageIds.push(id);
+    this.sends.push(undefined);
+    this.firstDeliveries.push(undefined);
+    this.hash1[msg] = hash1(id);
+    this.hash2[msg] = hash2(id);
+    return msg;
   }
 
-  applySend(event: SendEvent, message: MessageRecord, sender: MemberState): void {
-    if (message.send === undefined) {
-      message.send = event;
-      message.sendIndex = this.index;
-      message.seq = sender.sends;
+  applySend(event: SendEvent, msg: number, sender: MemberState): void {
+    if (this.sends[msg] === undefined) {
+      this.sends[msg] = event;
+      this.sendIndex[msg] = this.index;
+      this.seq[msg] = sender.sent.length;
+      this.senderNumber[msg] = sender.index;
     }
-    sender.sends++;
+    sender.sent.push(msg);
   }
 
-  applyDeliver(event: DeliverEvent, message: MessageRecord, member: MemberState): void {
-    if (message.firstDelivery === undefined) {
-      message.firstDelivery = event;
-      message.firstDeliveryIndex = this.index;
+  applyDeliver(event: DeliverEvent, msg: number, member: MemberState): void {
+    if (this.firstDeliveries[msg] === undefined) {
+      this.firstDeliveries[msg] = event;
+      this.firstDeliveryIndex[msg] = this.index;
     }
-    if (hasDelivered(message, member.id)) return;
-    if (message.deliveredBySet !== undefined) {
-      message.deliveredBySet.add(member.id);
-    } else {
-      message.deliveredBy.push(member.id);
-      if (message.deliveredBy.length > SET_THRESHOLD) message.deliveredBySet = new Set(message.deliveredBy);
-    }
+    if (member.delivered.has(msg)) return;
+    member.delivered.add(msg);
     if (member.view !== undefined) {
       const fp = member.deliveredInView;
       fp.count++;
-      fp.h1 = (fp.h1 + message.h1) >>> 0;
-      fp.h2 = (fp.h2 + message.h2) >>> 0;
+      fp.h1 = (fp.h1 + this.hash1[msg]!) >>> 0;
+      fp.h2 = (fp.h2 + this.hash2[msg]!) >>> 0;
     }
   }
 

@@ -19,7 +19,7 @@ import { viewAgreementChecker } from './view-agreement.checker.js';
 import { viewSequenceChecker } from './view-sequence.checker.js';
 import { viewSynchronyChecker } from './view-synchrony.checker.js';
 
-export type { CheckHistoryOptions, PropertyName, Violation } from './types.js';
+export type { CheckerFactory, CheckHistoryOptions, PropertyChecker, PropertyName, Violation } from './types.js';
 
 /** Every property checker, by its stable property name. */
 export const PROPERTY_CHECKERS: Readonly<Record<PropertyName, CheckerFactory>> = {
@@ -76,17 +76,17 @@ export function runCheckers(
     ctx.index = index++;
     switch (event.kind) {
       case 'send': {
-        const message = ctx.message(event.id);
+        const msg = ctx.message(event.id);
         const sender = ctx.member(event.member);
-        for (const c of onSend) c.onSend?.(event, message, sender, ctx);
-        ctx.applySend(event, message, sender);
+        for (const c of onSend) c.onSend?.(event, msg, sender, ctx);
+        ctx.applySend(event, msg, sender);
         break;
       }
       case 'deliver': {
-        const message = ctx.message(event.id);
+        const msg = ctx.message(event.id);
         const member = ctx.member(event.member);
-        for (const c of onDeliver) c.onDeliver?.(event, message, member, ctx);
-        ctx.applyDeliver(event, message, member);
+        for (const c of onDeliver) c.onDeliver?.(event, msg, member, ctx);
+        ctx.applyDeliver(event, msg, member);
         break;
       }
       case 'view': {

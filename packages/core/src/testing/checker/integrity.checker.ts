@@ -11,14 +11,14 @@ function show(payload: string): string {
 
 export const integrityChecker: CheckerFactory = (report) => ({
   property: 'integrity',
-  onSend(event, message, _sender, ctx) {
-    const first = message.send;
+  onSend(event, msg, _sender, ctx) {
+    const first = ctx.sends[msg];
     if (first !== undefined) {
-      report(`message id ${event.id} sent twice: by ${first.member} (event #${message.sendIndex}) and by ${event.member} (event #${ctx.index})`);
+      report(`message id ${event.id} sent twice: by ${first.member} (event #${ctx.sendIndex[msg]}) and by ${event.member} (event #${ctx.index})`);
     }
   },
-  onDeliver(event, message, member, ctx) {
-    const send = message.send;
+  onDeliver(event, msg, member, ctx) {
+    const send = ctx.sends[msg];
     if (send === undefined) {
       report(`${member.id} delivered ${event.id} (from ${event.sender}, view ${event.viewId}) at event #${ctx.index}, but no send of ${event.id} came before`);
       return;
@@ -28,7 +28,7 @@ export const integrityChecker: CheckerFactory = (report) => ({
     if (send.viewId !== event.viewId) wrong.push(`view ${event.viewId} instead of ${send.viewId}`);
     if (send.payload !== event.payload) wrong.push(`payload ${show(event.payload)} instead of ${show(send.payload)}`);
     if (wrong.length > 0) {
-      report(`${member.id} delivered ${event.id} (event #${ctx.index}) with ${wrong.join(', ')} (send at event #${message.sendIndex})`);
+      report(`${member.id} delivered ${event.id} (event #${ctx.index}) with ${wrong.join(', ')} (send at event #${ctx.sendIndex[msg]})`);
     }
   },
 });

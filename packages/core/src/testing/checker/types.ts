@@ -3,7 +3,7 @@
  * names, the options, and the shape of one property checker.
  */
 import type { HistoryEvent, MemberId } from '../history.js';
-import type { HistoryContext, MemberState, MessageRecord } from './context.js';
+import type { HistoryContext, MemberState } from './context.js';
 
 /** One broken guarantee, worded for a human: it names the members, message ids and view ids. */
 export interface Violation {
@@ -50,11 +50,12 @@ export type Report = (message: string) => void;
  * member's installed view, what it delivered so far, ...), then applies the event to the
  * context. A checker has handlers only for the kinds of event it cares about; `finish`
  * runs once after the pass (it may re-read `ctx.events` for details of a violation).
+ * `msg` is the context's number for the event's message id (see HistoryContext).
  */
 export interface PropertyChecker {
   readonly property: PropertyName;
-  onSend?(event: SendEvent, message: MessageRecord, sender: MemberState, ctx: HistoryContext): void;
-  onDeliver?(event: DeliverEvent, message: MessageRecord, member: MemberState, ctx: HistoryContext): void;
+  onSend?(event: SendEvent, msg: number, sender: MemberState, ctx: HistoryContext): void;
+  onDeliver?(event: DeliverEvent, msg: number, member: MemberState, ctx: HistoryContext): void;
   onView?(event: ViewEvent, member: MemberState, ctx: HistoryContext): void;
   onExit?(event: ExitEvent, member: MemberState, ctx: HistoryContext): void;
   finish?(ctx: HistoryContext): void;

@@ -6,11 +6,11 @@
  * reach all survivors or none). "Delivered in v" means delivered while v was the member's
  * installed view, counting each id once.
  */
+import type { MemberId } from '../history.js';
 import type { SetFingerprint } from './context.js';
 import { sameFingerprint } from './context.js';
 import type { SetMismatch } from './delivered-sets.js';
 import { describeMismatches } from './delivered-sets.js';
-import type { MemberId } from '../history.js';
 import type { CheckerFactory } from './types.js';
 
 export const viewSynchronyChecker: CheckerFactory = (report) => {
@@ -19,7 +19,7 @@ export const viewSynchronyChecker: CheckerFactory = (report) => {
   const mismatches: SetMismatch[] = [];
   return {
     property: 'view-synchrony',
-    onSend(event, _message, sender, ctx) {
+    onSend(event, _msg, sender, ctx) {
       const view = sender.view;
       if (view === undefined) {
         report(`${sender.id} sent ${event.id} in view ${event.viewId} (event #${ctx.index}) before installing any view`);
@@ -27,23 +27,23 @@ export const viewSynchronyChecker: CheckerFactory = (report) => {
         report(`${sender.id} sent ${event.id} tagged view ${event.viewId} (event #${ctx.index}) while its installed view was ${view.id}`);
       }
     },
-    onDeliver(event, message, member, ctx) {
+    onDeliver(event, msg, member, ctx) {
       const view = member.view;
       if (view === undefined) {
         report(`${member.id} delivered ${event.id} in view ${event.viewId} (event #${ctx.index}) before installing any view`);
       } else if (view.id !== event.viewId) {
         report(`${member.id} delivered ${event.id} tagged view ${event.viewId} (event #${ctx.index}) while its installed view was ${view.id}`);
       }
-      const send = message.send;
+      const send = ctx.sends[msg];
       if (send !== undefined) {
         if (send.viewId !== event.viewId) {
           report(`${event.id} was sent by ${send.member} in view ${send.viewId} but delivered by ${member.id} in view ${event.viewId} (event #${ctx.index})`);
         }
       } else {
-        const first = message.firstDelivery;
+        const first = ctx.firstDeliveries[msg];
         if (first !== undefined && first.viewId !== event.viewId) {
           report(
-            `${event.id} was delivered by ${first.member} in view ${first.viewId} (event #${message.firstDeliveryIndex}) ` +
+            `${event.id} was delivered by ${first.member} in view ${first.viewId} (event #${ctx.firstDeliveryIndex[msg]}) ` +
               `but by ${member.id} in view ${event.viewId} (event #${ctx.index})`,
           );
         }

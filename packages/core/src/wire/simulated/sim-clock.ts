@@ -7,8 +7,10 @@
  * Node drains the microtask queue between macrotasks, every promise continuation an event
  * triggers settles before the next event runs, and virtual time only moves forward when the
  * real process has nothing else runnable. The driver is scheduled only while events are
- * pending, and its immediate is unref'd unless someone holds the clock (see hold()), so a
- * forgotten simulation cannot keep a process alive.
+ * pending. Its immediate is always ref'd: an unref'd immediate stops Node's idle handle, so
+ * the loop would block in poll until some unrelated real timer fired before each event, and
+ * virtual time would crawl. The price: a simulation with periodic timers (heartbeats) keeps
+ * the process busy until close() is called.
  */
 import type { Clock, TimerHandle } from '../../env/clock.js';
 import { InvalidArgumentError } from '../../errors.js';
@@ -23,7 +25,6 @@ export class SimClock implements Clock {
   private readonly probes = new Set<() => boolean>();
   private nowMs = 0;
   private pumpHandle: ReturnType<typeof setImmediate> | undefined;
-  private holds = 0;
   private isClosed = false;
   private eventsRunCount = 0;
 
@@ -69,21 +70,6 @@ export class SimClock implements Clock {
 
   get closed(): boolean {
     return this.isClosed;
-  }
-
-  /**
-   * Keeps the real process alive while the driver has events to run, until the returned
-   * release function is called (idempotent). network.sleep()/runUntil() hold the clock while
-   * they wait; without a hold the driver's immediate is unref'd.
-   */
-  hold(): () => void {
-    this.holds++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.holds--;
-    };
   }
 
   /**

@@ -242,19 +242,16 @@ export class SimulatedNetwork {
       return Promise.reject(new InvalidArgumentError(`sleep: ms must be a finite number >= 0, got ${String(ms)}`));
     }
     return new Promise<void>((resolve, reject) => {
-      const release = this.clock.hold();
+      const handle = this.clock.setTimer(ms, () => {
+        this.waiters.delete(waiter);
+        resolve();
+      });
       const waiter: Waiter = {
         fail: (error) => {
           handle.cancel();
-          release();
           reject(error);
         },
       };
-      const handle = this.clock.setTimer(ms, () => {
-        this.waiters.delete(waiter);
-        release();
-        resolve();
-      });
       this.waiters.add(waiter);
     });
   }
@@ -301,7 +298,6 @@ export class SimulatedNetwork {
         return;
       }
       if (settled) return;
-      const release = this.clock.hold();
       const removeProbe = this.clock.addProbe(() => {
         if (settled) return false;
         if (evaluate()) return finish(() => resolve(true));
@@ -315,7 +311,6 @@ export class SimulatedNetwork {
       cleanup = () => {
         removeProbe();
         timer.cancel();
-        release();
       };
       this.waiters.add(waiter);
     });

@@ -34,6 +34,18 @@ describe('EventQueue', () => {
     expect(queue.pop()).toBeUndefined();
   });
 
+  it('clear() forgets everything', () => {
+    const queue = new EventQueue();
+    const a = queue.push(1, () => {});
+    queue.push(2, () => {});
+    queue.clear();
+    expect(queue.size).toBe(0);
+    expect(a.pending).toBe(false);
+    expect(queue.pop()).toBeUndefined();
+    queue.push(0, () => {});
+    expect(queue.size).toBe(1);
+  });
+
   it('compacts when most entries are cancelled and stays ordered', () => {
     const queue = new EventQueue();
     const random = seededRandom(7);
@@ -68,5 +80,5 @@ describe('EventQueue', () => {
     }
     expect(ordered).toBe(true);
     expect(count).toBe(n);
-  });
+  }, 60_000);
 });

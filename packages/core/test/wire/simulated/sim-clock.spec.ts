@@ -4,13 +4,7 @@ import { SimClock } from '../../../src/wire/simulated/sim-clock.js';
 
 /** Resolves after `ms` of virtual time (what SimulatedNetwork.sleep does). */
 function advance(clock: SimClock, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const release = clock.hold();
-    clock.setTimer(ms, () => {
-      release();
-      resolve();
-    });
-  });
+  return new Promise((resolve) => clock.setTimer(ms, resolve));
 }
 
 describe('SimClock', () => {

@@ -1,0 +1,558 @@
+/**
+ * Runs one scenario (see scenario.ts) against the real protocol stack on a SimulatedNetwork in
+ * virtual time, records the history, and judges it: the history checker (quiescent), plus
+ * what the history cannot show — exceptions thrown inside protocol code, 'error' events,
+ * multicasts rejected with anything but GroupClosedError, and a group that did not converge
+ * once the faults stopped.
+ */
+import { realClock } from '../../env/clock.js';
+import { GroupClosedError, JoinTimeoutError } from '../../errors.js';
+import { Group, type GroupObserver } from '../../group.js';
+import { addressOf, majorityOf, type MemberId } from '../../protocol/types.js';
+import type { LinkOverride } from '../../wire/simulated/link-faults.js';
+import { SimulatedNetwork } from '../../wire/simulated/simulated-network.js';
+import { seededRandom, type Random } from '../../env/random.js';
+import type { Address } from '../../wire/wire.js';
+import { checkHistory, type Violation } from '../checker/history-checker.js';
+import { historyObserver } from '../history-observer.js';
+import { HistoryRecorder, type HistoryEvent, type ViewRecord } from '../history.js';
+import { generateScenario, type Scenario, type ScenarioAction, type ScenarioOptions } from './scenario.js';
+
+export type { Violation } from '../checker/history-checker.js';
+
+export const GROUP_NAME = 'campaign';
+export const TOPIC = 't';
+
+/** Properties the runner adds to the history checker's. */
+export type HarnessProperty =
+  /** An exception was thrown inside a simulated event callback (protocol code). */
+  | 'network-error'
+  /** A group emitted 'error'. */
+  | 'group-error'
+  /** fbcast() rejected with something other than GroupClosedError. */
+  | 'fbcast-rejected'
+  /** Group.join() rejected with something other than JoinTimeoutError. */
+  | 'join-rejected'
+  /** Once the faults stopped, the live processes did not end up in one view holding them all. */
+  | 'liveness'
+  /** The runner itself threw. */
+  | 'harness';
+
+export interface ScenarioStats {
+  /** Virtual ms the run lasted. */
+  virtualMs: number;
+  /** Real ms the run took (including the check). */
+  realMs: number;
+  /** Simulator events run. */
+  events: number;
+  framesSent: number;
+  framesDropped: number;
+  historyEvents: number;
+  sends: number;
+  deliveries: number;
+  /** Distinct view ids installed. */
+  views: number;
+  initialMembers: number;
+  joinsStarted: number;
+  joinsSucceeded: number;
+  /** Group.join() rejected with JoinTimeoutError (allowed). */
+  joinFailures: number;
+  leaves: number;
+  /** Leaves that timed out without the member seeing its own exit (recorded as a crash). */
+  leaveTimeouts: number;
+  crashes: number;
+  partitions: number;
+  heals: number;
+  lossChanges: number;
+  /** Crash/leave actions not carried out because they could cost the group its majority. */
+  skippedForMajority: number;
+  /** Actions with nobody eligible to carry them out. */
+  skippedNoCandidate: number;
+  exclusions: number;
+  rejoins: number;
+  /** Virtual ms from the end of the fault phase until the group converged (-1: it did not). */
+  convergeMs: number;
+  /** Live processes at the end, and the size of the final view. */
+  liveAtEnd: number;
+  finalViewSize: number;
+}
+
+export interface ScenarioResult {
+  seed: number;
+  scenario: Scenario;
+  violations: Violation[];
+  history: HistoryEvent[];
+  stats: ScenarioStats;
+  /** What the runner actually did, one line per step (times in virtual ms). */
+  log: string[];
+}
+
+export interface RunScenarioOptions {
+  /** Options for generating the scenario when a seed is given. */
+  scenario?: ScenarioOptions;
+  /**
+   * Test hook: transforms the recorded history before it is judged (to show the pipeline
+   * reports a broken history). The result's `history` is the transformed one.
+   */
+  mutateHistory?: (events: HistoryEvent[]) => HistoryEvent[];
+}
+
+type ProcessState = 'joining' | 'member' | 'leaving' | 'left' | 'crashed' | 'failed';
+
+interface Process {
+  readonly address: Address;
+  state: ProcessState;
+  group: Group | null;
+  /** Messages this address multicast so far (payloads are "address:n"). */
+  sent: number;
+  /** fbcast() calls not settled yet (queued during a view change). */
+  unsent: number;
+  delivered: number;
+}
+
+/** Judges a recorded history as the runner does (the quiescent history check). */
+export function judgeHistory(events: readonly HistoryEvent[]): Violation[] {
+  return checkHistory(events, { quiescent: true });
+}
+
+/** Runs the scenario of `seed` (or a given scenario) and judges it; never throws, always closes the network. */
+export async function runScenario(seedOrScenario: number | Scenario, options: RunScenarioOptions = {}): Promise<ScenarioResult> {
+  const startedReal = realClock.now();
+  const scenario = typeof seedOrScenario === 'number' ? generateScenario(seedOrScenario, options.scenario) : seedOrScenario;
+  const runner = new ScenarioRunner(scenario);
+  try {
+    await runner.run();
+  } catch (error) {
+    runner.violation('harness', `the runner threw: ${describeError(error)}`);
+  } finally {
+    await runner.network.close();
+  }
+  let history = runner.recorder.events;
+  if (options.mutateHistory) history = options.mutateHistory([...history]);
+  const violations = [...runner.violations];
+  for (const error of runner.network.errors) {
+    violations.push({ property: 'network-error', message: `an event callback threw: ${describeError(error)}` });
+  }
+  violations.push(...judgeHistory(history));
+  const stats = runner.finishStats(history, realClock.now() - startedReal);
+  return { seed: scenario.seed, scenario, violations, history, stats, log: runner.log };
+}
+
+class ScenarioRunner {
+  readonly network: SimulatedNetwork;
+  readonly recorder = new HistoryRecorder();
+  readonly violations: Violation[] = [];
+  readonly log: string[] = [];
+  private readonly processes = new Map<Address, Process>();
+  /** Every address a wire was ever created for, in creation order. */
+  private readonly addresses: Address[] = [];
+  /** The last view each member incarnation installed, and the incarnations that exited. */
+  private readonly views = new Map<MemberId, ViewRecord>();
+  private readonly exited = new Set<MemberId>();
+  private latestView: ViewRecord | null = null;
+  /** 'send' events per view id, and what each incarnation delivered in its current view. */
+  private readonly sendsInView = new Map<number, number>();
+  private readonly deliveredInView = new Map<MemberId, number>();
+  private readonly observer: GroupObserver;
+  /** The partition in force: side index by address, or null. */
+  private sides: Map<Address, 0 | 1> | null = null;
+  private linkOverride: LinkOverride | null = null;
+  private readonly random: Random;
+  private faultsEnded = false;
+  private readonly counts = {
+    joinsStarted: 0, joinsSucceeded: 0, joinFailures: 0, leaves: 0, leaveTimeouts: 0, crashes: 0,
+    partitions: 0, heals: 0, lossChanges: 0, skippedForMajority: 0, skippedNoCandidate: 0,
+    exclusions: 0, rejoins: 0, convergeMs: -1, liveAtEnd: 0, finalViewSize: 0,
+  };
+
+  constructor(private readonly scenario: Scenario) {
+    this.network = new SimulatedNetwork({
+      seed: scenario.seed,
+      loss: scenario.network.loss,
+      duplication: scenario.network.duplication,
+      reorder: scenario.network.reorder,
+      delayMs: scenario.network.delayMs,
+    });
+    // Runtime choices (which member, which side) come from the harness stream of the seed.
+    this.random = seededRandom(this.network.random.int(0x1_0000_0000));
+    const base = historyObserver(this.recorder);
+    this.observer = {
+      sent: (member, message) => {
+        base.sent?.(member, message);
+        this.sendsInView.set(message.viewId, (this.sendsInView.get(message.viewId) ?? 0) + 1);
+      },
+      delivered: (member, message) => {
+        base.delivered?.(member, message);
+        this.deliveredInView.set(member, (this.deliveredInView.get(member) ?? 0) + 1);
+      },
+      installed: (member, view) => {
+        base.installed?.(member, view);
+        const record: ViewRecord = { id: view.id, members: [...view.members] };
+        this.views.set(member, record);
+        this.deliveredInView.set(member, 0);
+        if (this.latestView === null || view.id > this.latestView.id) this.latestView = record;
+      },
+      excluded: (member) => {
+        base.excluded?.(member);
+        this.exited.add(member);
+        this.counts.exclusions++;
+      },
+      left: (member) => {
+        base.left?.(member);
+        this.exited.add(member);
+      },
+    };
+  }
+
+  violation(property: HarnessProperty, message: string): void {
+    this.violations.push({ property, message });
+  }
+
+  private note(text: string): void {
+    this.log.push(`t=${String(Math.round(this.network.now())).padStart(6)} ${text}`);
+  }
+
+  async run(): Promise<void> {
+    for (const action of this.scenario.actions) {
+      const wait = action.at - this.network.now();
+      if (wait > 0) await this.network.sleep(wait);
+      this.execute(action);
+    }
+    const rest = this.scenario.durationMs - this.network.now();
+    if (rest > 0) await this.network.sleep(rest);
+    await this.settle();
+  }
+
+  // --- the end of the run ----------------------------------------------------------------
+
+  private async settle(): Promise<void> {
+    this.faultsEnded = true;
+    this.network.heal();
+    this.sides = null;
+    this.linkOverride = { loss: 0, duplication: 0, reorder: 0 };
+    for (const from of this.addresses) for (const to of this.addresses) this.network.setLink(from, to, this.linkOverride);
+    this.note('end of faults: heal, loss/duplication/reorder 0, no more sends');
+    const since = this.network.now();
+    const converged = await this.network.runUntil(() => this.converged(), { timeoutMs: this.scenario.settleMs });
+    if (converged) {
+      this.counts.convergeMs = Math.round(this.network.now() - since);
+      this.note(`converged after ${this.counts.convergeMs} ms: ${this.describeLatest()}`);
+    } else {
+      this.note(`did not converge within ${this.scenario.settleMs} ms`);
+      this.violation('liveness', `${this.scenario.settleMs} ms after the faults stopped the group had not converged: ${this.describeProcesses()}`);
+    }
+    await this.network.sleep(this.scenario.tailMs);
+    const live = [...this.processes.values()].filter((p) => p.state === 'member');
+    this.counts.liveAtEnd = live.length;
+    this.counts.finalViewSize = this.latestView?.members.length ?? 0;
+  }
+
+  /**
+   * Every live process is a member, all are in one view that holds exactly them, none has a
+   * multicast waiting to be sent, and each delivered every message sent in that view.
+   */
+  private converged(): boolean {
+    let view: ViewRecord | undefined;
+    let live = 0;
+    for (const p of this.processes.values()) {
+      if (p.state === 'joining' || p.state === 'leaving') return false;
+      if (p.state !== 'member') continue;
+      live++;
+      if (p.unsent > 0) return false;
+      const me = p.group!.me;
+      const mine = this.views.get(me);
+      if (mine === undefined || this.exited.has(me)) return false;
+      if (view === undefined) view = mine;
+      else if (mine.id !== view.id) return false;
+      if (!mine.members.includes(me)) return false;
+      if ((this.deliveredInView.get(me) ?? 0) !== (this.sendsInView.get(mine.id) ?? 0)) return false;
+    }
+    return view === undefined || view.members.length === live;
+  }
+
+  private describeLatest(): string {
+    return this.latestView ? `view ${this.latestView.id} [${this.latestView.members.join(', ')}]` : 'no view';
+  }
+
+  private describeProcesses(): string {
+    const parts: string[] = [];
+    for (const p of this.processes.values()) {
+      if (p.state !== 'member' && p.state !== 'joining' && p.state !== 'leaving') continue;
+      const me = p.group?.me;
+      const view = me === undefined ? undefined : this.views.get(me);
+      const where = me === undefined
+        ? 'no group yet'
+        : this.exited.has(me)
+          ? `${me} exited`
+          : view
+            ? `${me} in view ${view.id} (${view.members.length} members), delivered ${this.deliveredInView.get(me) ?? 0} of ${this.sendsInView.get(view.id) ?? 0} sent in it`
+            : `${me} has no view`;
+      parts.push(`${p.address} ${p.state}: ${where}${p.unsent > 0 ? `, ${p.unsent} fbcast(s) not sent yet` : ''}`);
+    }
+    return `${parts.join('; ')}; latest ${this.describeLatest()}`;
+  }
+
+  // --- actions ---------------------------------------------------------------------------
+
+  private execute(action: ScenarioAction): void {
+    switch (action.kind) {
+      case 'start':
+        return this.join(action.address, action.seeds, true);
+      case 'join':
+        // Every address started so far, dead or alive: a fixed seed list, as a deployment has.
+        // It always holds n1, the lowest address, so a joiner that hears nobody never forms a
+        // second group of its own.
+        return this.join(action.address, [...this.addresses], false);
+      case 'fbcast':
+        return this.fbcast(action.pick, action.count);
+      case 'leave':
+        return this.leave(action.pick);
+      case 'crash':
+        return this.crash(action.pick);
+      case 'partition':
+        return this.partition(action.shuffle, action.fraction);
+      case 'heal':
+        this.counts.heals++;
+        this.sides = null;
+        this.network.heal();
+        this.note('heal');
+        return;
+      case 'loss':
+        this.counts.lossChanges++;
+        this.linkOverride = { loss: action.loss };
+        for (const from of this.addresses) for (const to of this.addresses) this.network.setLink(from, to, this.linkOverride);
+        this.note(`loss -> ${action.loss}`);
+        return;
+    }
+  }
+
+  private join(address: Address, seeds: Address[], initial: boolean): void {
+    const wire = this.network.wire(address);
+    this.addresses.push(address);
+    if (this.linkOverride) {
+      for (const other of this.addresses) {
+        this.network.setLink(address, other, this.linkOverride);
+        this.network.setLink(other, address, this.linkOverride);
+      }
+    }
+    if (this.sides) {
+      // A process that appears during a partition is on one side of it, like everyone else.
+      this.sides.set(address, this.random.next() < 0.5 ? 0 : 1);
+      this.applyPartition();
+    }
+    const process: Process = { address, state: 'joining', group: null, sent: 0, unsent: 0, delivered: 0 };
+    this.processes.set(address, process);
+    this.counts.joinsStarted++;
+    this.note(`${initial ? 'start' : 'join'} ${address}${seeds.length > 0 ? ` seeds [${seeds.join(', ')}]` : ' (forms the group)'}`);
+    Group.join(GROUP_NAME, {
+      wire,
+      seeds,
+      observer: this.observer,
+      getState: () => ({ delivered: process.delivered }),
+      setState: (state) => {
+        if (typeof state !== 'object' || state === null || typeof (state as { delivered?: unknown }).delivered !== 'number') {
+          throw new Error(`unexpected state ${JSON.stringify(state)}`);
+        }
+      },
+    }).then(
+      (group) => {
+        if (process.state !== 'joining') return;
+        process.state = 'member';
+        process.group = group;
+        this.counts.joinsSucceeded++;
+        group.handle(TOPIC, () => {
+          process.delivered++;
+        });
+        group.on('error', (error) => {
+          this.violation('group-error', `${group.me} emitted 'error': ${describeError(error)}`);
+        });
+        group.on('rejoined', () => {
+          this.counts.rejoins++;
+        });
+        this.note(`${address} joined as ${group.me}`);
+      },
+      (error: unknown) => {
+        if (process.state === 'joining') process.state = 'failed';
+        if (error instanceof JoinTimeoutError) {
+          this.counts.joinFailures++;
+          this.note(`${address} join failed: ${describeError(error)}`);
+        } else {
+          this.violation('join-rejected', `Group.join at ${address} rejected: ${describeError(error)}`);
+        }
+      },
+    );
+  }
+
+  /** Live processes that hold a Group, in address-creation order. */
+  private members(): Process[] {
+    return this.addresses.map((a) => this.processes.get(a)!).filter((p) => p.state === 'member' && p.group !== null);
+  }
+
+  private fbcast(pick: number, count: number): void {
+    if (this.faultsEnded) return;
+    const candidates = this.members();
+    if (candidates.length === 0) {
+      this.counts.skippedNoCandidate++;
+      this.note(`fbcast x${count}: nobody to send`);
+      return;
+    }
+    const process = candidates[Math.floor(pick * candidates.length)]!;
+    const group = process.group!;
+    const first = process.sent + 1;
+    for (let i = 0; i < count; i++) {
+      const payload = `${process.address}:${++process.sent}`;
+      process.unsent++;
+      group.fbcast(TOPIC, payload).then(() => {
+        process.unsent--;
+      }, (error: unknown) => {
+        process.unsent--;
+        if (error instanceof GroupClosedError) return;
+        this.violation('fbcast-rejected', `fbcast of "${payload}" by ${process.address} rejected: ${describeError(error)}`);
+      });
+    }
+    this.note(`fbcast ${process.address}:${first}..${process.sent} from ${group.me}`);
+  }
+
+  private leave(pick: number): void {
+    const candidates = this.members();
+    const process = this.choose(candidates, pick, 'leave');
+    if (!process) return;
+    const group = process.group!;
+    const me = group.me;
+    process.state = 'leaving';
+    this.counts.leaves++;
+    this.note(`leave ${me}`);
+    group.leave().then(
+      () => {
+        process.state = 'left';
+        const current = group.me;
+        if (this.views.has(current) && !this.exited.has(current)) {
+          // The leave timed out: the member stopped without a word, as a crash does.
+          this.counts.leaveTimeouts++;
+          this.recordCrash(current);
+          this.note(`leave of ${current} timed out: recorded as a crash`);
+        } else {
+          this.note(`${current} left`);
+        }
+      },
+      (error: unknown) => {
+        process.state = 'left';
+        this.violation('harness', `leave() of ${me} rejected: ${describeError(error)}`);
+      },
+    );
+  }
+
+  private crash(pick: number): void {
+    const candidates = this.members();
+    const process = this.choose(candidates, pick, 'crash');
+    if (!process) return;
+    const me = process.group!.me;
+    process.state = 'crashed';
+    this.counts.crashes++;
+    this.recordCrash(me);
+    this.network.crash(process.address);
+    this.note(`crash ${me}`);
+  }
+
+  private recordCrash(member: MemberId): void {
+    if (this.exited.has(member)) return;
+    this.exited.add(member);
+    this.recorder.record({ kind: 'crash', member });
+  }
+
+  /**
+   * Picks a process to remove (crash or leave) among those whose removal keeps a strict
+   * majority of the latest view alive, connected and not leaving. A heuristic, on the safe side.
+   */
+  private choose(candidates: Process[], pick: number, what: string): Process | null {
+    if (candidates.length === 0) {
+      this.counts.skippedNoCandidate++;
+      this.note(`${what}: no candidate`);
+      return null;
+    }
+    const start = Math.floor(pick * candidates.length);
+    for (let i = 0; i < candidates.length; i++) {
+      const candidate = candidates[(start + i) % candidates.length]!;
+      if (this.keepsMajorityWithout(candidate)) return candidate;
+    }
+    this.counts.skippedForMajority++;
+    this.note(`${what}: skipped, no member can go without risking the majority of ${this.describeLatest()}`);
+    return null;
+  }
+
+  private keepsMajorityWithout(removed: Process): boolean {
+    const view = this.latestView;
+    if (view === null) return false;
+    const perSide = [0, 0];
+    for (const member of view.members) {
+      const p = this.processes.get(addressOf(member));
+      if (!p || p === removed || p.state !== 'member' || p.group?.me !== member || this.exited.has(member)) continue;
+      perSide[this.sides?.get(p.address) ?? 0]!++;
+    }
+    return Math.max(perSide[0]!, perSide[1]!) >= majorityOf(view.members.length);
+  }
+
+  private partition(shuffle: number, fraction: number): void {
+    const live = this.addresses.filter((a) => {
+      const state = this.processes.get(a)!.state;
+      return state === 'member' || state === 'joining' || state === 'leaving';
+    });
+    if (live.length < 2) {
+      this.counts.skippedNoCandidate++;
+      this.note('partition: fewer than two live processes');
+      return;
+    }
+    const order = [...live];
+    const shuffler = seededRandom(shuffle);
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = shuffler.int(i + 1);
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    const cut = 1 + Math.floor(fraction * (order.length - 1));
+    this.sides = new Map();
+    // Dead addresses go to side 0; they neither send nor receive.
+    for (const address of this.addresses) this.sides.set(address, 0);
+    order.forEach((address, i) => this.sides!.set(address, i < cut ? 0 : 1));
+    this.applyPartition();
+    this.counts.partitions++;
+    this.note(`partition [${order.slice(0, cut).join(', ')}] | [${order.slice(cut).join(', ')}]`);
+  }
+
+  private applyPartition(): void {
+    const sides: Address[][] = [[], []];
+    for (const [address, side] of this.sides!) sides[side]!.push(address);
+    this.network.partition(...sides);
+  }
+
+  // --- results ---------------------------------------------------------------------------
+
+  finishStats(history: readonly HistoryEvent[], realMs: number): ScenarioStats {
+    let sends = 0;
+    let deliveries = 0;
+    const viewIds = new Set<number>();
+    for (const event of history) {
+      if (event.kind === 'send') sends++;
+      else if (event.kind === 'deliver') deliveries++;
+      else if (event.kind === 'view') viewIds.add(event.view.id);
+    }
+    const net = this.network.stats;
+    return {
+      virtualMs: Math.round(this.network.now()),
+      realMs,
+      events: this.network.clock.eventsRun,
+      framesSent: net.sent,
+      framesDropped: net.dropped,
+      historyEvents: history.length,
+      sends,
+      deliveries,
+      views: viewIds.size,
+      initialMembers: this.scenario.initialMembers.length,
+      ...this.counts,
+    };
+  }
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

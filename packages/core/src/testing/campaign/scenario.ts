@@ -1,0 +1,235 @@
+/**
+ * A simulation scenario: everything one campaign seed does, generated from the seed alone.
+ *
+ * The schedule is fixed up front (times, kinds of action, burst sizes, loss rates). Which
+ * member an action hits depends on who is alive at that moment, so an action carries a
+ * `pick` in [0, 1) that the runner maps onto the members eligible then (see
+ * run-scenario.ts); the same seed therefore always resolves the same way.
+ */
+import { seededRandom, type Random } from '../../env/random.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { deriveSeed } from '../../wire/simulated/seeds.js';
+import type { Address } from '../../wire/wire.js';
+
+/** The network's fault model at the start of the run. */
+export interface ScenarioNetwork {
+  loss: number;
+  duplication: number;
+  reorder: number;
+  delayMs: { min: number; max: number };
+}
+
+export type ScenarioAction =
+  /** An initial member starts: the first one forms the group, the others join through `seeds`. */
+  | { at: number; kind: 'start'; address: Address; seeds: Address[] }
+  /** A live member multicasts `count` messages back to back. */
+  | { at: number; kind: 'fbcast'; pick: number; count: number }
+  /** A fresh process joins at a new address. */
+  | { at: number; kind: 'join'; address: Address }
+  /** A member leaves gracefully (skipped if that could cost the group its majority). */
+  | { at: number; kind: 'leave'; pick: number }
+  /** A member crashes (skipped if that could cost the group its majority). */
+  | { at: number; kind: 'crash'; pick: number }
+  /**
+   * The live processes are shuffled with `shuffle` and split in two: the first
+   * 1 + floor(fraction x (n - 1)) on one side, the rest on the other.
+   */
+  | { at: number; kind: 'partition'; shuffle: number; fraction: number }
+  | { at: number; kind: 'heal' }
+  /** The loss probability of every link changes. */
+  | { at: number; kind: 'loss'; loss: number };
+
+export type ScenarioActionKind = ScenarioAction['kind'];
+
+export interface Scenario {
+  seed: number;
+  network: ScenarioNetwork;
+  /** Addresses of the initial members, in start order. */
+  initialMembers: Address[];
+  /** Every action, sorted by `at` (virtual ms from the start of the run). */
+  actions: ScenarioAction[];
+  /** Virtual ms at which the fault phase ends (heal, faults off, no more sends). */
+  durationMs: number;
+  /** Virtual ms the settle phase waits at most for the group to converge. */
+  settleMs: number;
+  /** Virtual ms the run goes on once the group has converged, before it is judged. */
+  tailMs: number;
+}
+
+export interface ScenarioOptions {
+  /** Initial members; default 3 to 7. */
+  minMembers?: number;
+  maxMembers?: number;
+  /** Virtual ms of the fault phase after the initial joins; default 8 000 to 14 000. */
+  minFaultPhaseMs?: number;
+  maxFaultPhaseMs?: number;
+  /** Mean virtual ms between two actions of the fault phase; default 350. */
+  meanGapMs?: number;
+  /** At most this many addresses in a run (initial ones included); default 12. */
+  maxAddresses?: number;
+  /** Largest fbcast burst; default 50. */
+  maxBurst?: number;
+  /** Upper bounds of the initial faults; defaults 0.2, 0.05, 0.2. */
+  maxLoss?: number;
+  maxDuplication?: number;
+  maxReorder?: number;
+  /** Settle phase: wait at most this long for convergence, then `tailMs` more. Defaults 10 000 and 500. */
+  settleMs?: number;
+  tailMs?: number;
+}
+
+/** Tag of the scenario's own random stream (the network uses 1 to 3). */
+const STREAM_SCENARIO = 7;
+
+const WEIGHTS: readonly (readonly [Exclude<ScenarioActionKind, 'start'>, number])[] = [
+  ['fbcast', 40],
+  ['join', 12],
+  ['leave', 5],
+  ['crash', 7],
+  ['partition', 8],
+  ['heal', 3],
+  ['loss', 6],
+];
+const TOTAL_WEIGHT = WEIGHTS.reduce((sum, [, weight]) => sum + weight, 0);
+
+/** The address of the i-th process of a run (1-based): "n1", "n2", ... */
+export function addressOfIndex(index: number): Address {
+  return `n${index}`;
+}
+
+/** Generates the scenario of `seed`; the same seed and options always give the same scenario. */
+export function generateScenario(seed: number, options: ScenarioOptions = {}): Scenario {
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) {
+    throw new InvalidArgumentError(`scenario seed must be a safe integer, got ${String(seed)}`);
+  }
+  const minMembers = options.minMembers ?? 3;
+  const maxMembers = options.maxMembers ?? 7;
+  const minPhase = options.minFaultPhaseMs ?? 8_000;
+  const maxPhase = options.maxFaultPhaseMs ?? 14_000;
+  const meanGapMs = options.meanGapMs ?? 350;
+  const maxAddresses = Math.max(options.maxAddresses ?? 12, maxMembers);
+  const maxBurst = options.maxBurst ?? 50;
+  if (minMembers < 1 || maxMembers < minMembers || maxPhase < minPhase || meanGapMs <= 0 || maxBurst < 1) {
+    throw new InvalidArgumentError('scenario options: inconsistent bounds');
+  }
+  const random = seededRandom(deriveSeed(seed, STREAM_SCENARIO, 'campaign-scenario'));
+  const uniform = (lo: number, hi: number): number => lo + random.next() * (hi - lo);
+  const round = (x: number): number => Math.round(x * 1000) / 1000;
+
+  const delayMin = round(uniform(1, 3));
+  const network: ScenarioNetwork = {
+    loss: round(uniform(0, options.maxLoss ?? 0.2)),
+    duplication: round(uniform(0, options.maxDuplication ?? 0.05)),
+    reorder: round(uniform(0, options.maxReorder ?? 0.2)),
+    delayMs: { min: delayMin, max: round(uniform(delayMin, 5)) },
+  };
+
+  const actions: ScenarioAction[] = [];
+  const memberCount = minMembers + random.int(maxMembers - minMembers + 1);
+  const initialMembers: Address[] = [];
+  let at = 0;
+  for (let i = 1; i <= memberCount; i++) {
+    const address = addressOfIndex(i);
+    if (i > 1) {
+      const roll = random.next();
+      // Some start together with the previous one, some shortly after, some much later.
+      at += roll < 0.4 ? 0 : roll < 0.8 ? Math.floor(uniform(0, 300)) : Math.floor(uniform(300, 1500));
+    }
+    actions.push({ at, kind: 'start', address, seeds: [...initialMembers] });
+    initialMembers.push(address);
+  }
+
+  const phaseStart = at + 1_000;
+  const durationMs = phaseStart + Math.floor(uniform(minPhase, maxPhase + 1));
+  let nextAddress = memberCount + 1;
+  let t = phaseStart;
+  for (;;) {
+    // Exponential gaps: bursts of activity and quiet stretches.
+    t += Math.max(1, Math.floor(-Math.log(1 - random.next()) * meanGapMs));
+    if (t >= durationMs) break;
+    const kind = pickKind(random);
+    switch (kind) {
+      case 'fbcast': {
+        // Mostly small bursts, now and then a big one.
+        const r = random.next();
+        actions.push({ at: t, kind, pick: random.next(), count: 1 + Math.floor(r * r * maxBurst) });
+        break;
+      }
+      case 'join':
+        if (nextAddress > maxAddresses) break;
+        actions.push({ at: t, kind, address: addressOfIndex(nextAddress++) });
+        break;
+      case 'leave':
+      case 'crash':
+        actions.push({ at: t, kind, pick: random.next() });
+        break;
+      case 'partition': {
+        actions.push({ at: t, kind, shuffle: random.int(0x1_0000_0000), fraction: random.next() });
+        // Short partitions test the failure detector's patience, long ones exclusion and rejoin.
+        const healAt = t + Math.floor(random.next() < 0.4 ? uniform(50, 600) : uniform(600, 4000));
+        if (healAt < durationMs) actions.push({ at: healAt, kind: 'heal' });
+        break;
+      }
+      case 'heal':
+        actions.push({ at: t, kind });
+        break;
+      case 'loss':
+        actions.push({ at: t, kind, loss: random.next() < 0.25 ? 0 : round(uniform(0, options.maxLoss ?? 0.2)) });
+        break;
+    }
+  }
+  // Stable: equal times keep generation order.
+  actions.sort((a, b) => a.at - b.at);
+  return {
+    seed,
+    network,
+    initialMembers,
+    actions,
+    durationMs,
+    settleMs: options.settleMs ?? 10_000,
+    tailMs: options.tailMs ?? 500,
+  };
+}
+
+function pickKind(random: Random): Exclude<ScenarioActionKind, 'start'> {
+  let roll = random.next() * TOTAL_WEIGHT;
+  for (const [kind, weight] of WEIGHTS) {
+    if (roll < weight) return kind;
+    roll -= weight;
+  }
+  return 'fbcast';
+}
+
+/** One line per action, for --verbose. */
+export function describeAction(action: ScenarioAction): string {
+  const at = `t=${String(action.at).padStart(6)}`;
+  switch (action.kind) {
+    case 'start':
+      return `${at} start ${action.address}${action.seeds.length > 0 ? ` seeds [${action.seeds.join(', ')}]` : ' (forms the group)'}`;
+    case 'fbcast':
+      return `${at} fbcast x${action.count} from member pick ${action.pick.toFixed(3)}`;
+    case 'join':
+      return `${at} join ${action.address}`;
+    case 'leave':
+      return `${at} leave member pick ${action.pick.toFixed(3)}`;
+    case 'crash':
+      return `${at} crash member pick ${action.pick.toFixed(3)}`;
+    case 'partition':
+      return `${at} partition (shuffle ${action.shuffle}, fraction ${action.fraction.toFixed(3)})`;
+    case 'heal':
+      return `${at} heal`;
+    case 'loss':
+      return `${at} loss -> ${action.loss}`;
+  }
+}
+
+/** The scenario as text: network, members, then one line per action. */
+export function describeScenario(scenario: Scenario): string[] {
+  const n = scenario.network;
+  return [
+    `seed ${scenario.seed}: loss ${n.loss}, duplication ${n.duplication}, reorder ${n.reorder}, ` +
+      `delay ${n.delayMs.min}-${n.delayMs.max} ms; ${scenario.initialMembers.length} initial members; ` +
+      `faults until t=${scenario.durationMs}, then settle (<= ${scenario.settleMs} ms) + ${scenario.tailMs} ms`,
+    ...scenario.actions.map(describeAction),
+  ];
+}

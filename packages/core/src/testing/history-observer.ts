@@ -1,0 +1,25 @@
+import type { GroupObserver } from '../group.js';
+import type { DataMessage } from '../protocol/types.js';
+import type { HistoryRecorder } from './history.js';
+
+const decoder = new TextDecoder();
+
+/** The id a history gives a multicast: unique in a run, stable across replays. */
+export function messageId(message: DataMessage): string {
+  return `${message.sender}@${message.viewId}#${message.seq}`;
+}
+
+/** Feeds a group's protocol events into a recorder (pass it as GroupOptions.observer). */
+export function historyObserver(recorder: HistoryRecorder): GroupObserver {
+  return {
+    sent: (member, message) => recorder.record({
+      kind: 'send', member, id: messageId(message), viewId: message.viewId, payload: decoder.decode(message.payload),
+    }),
+    delivered: (member, message) => recorder.record({
+      kind: 'deliver', member, id: messageId(message), sender: message.sender, viewId: message.viewId, payload: decoder.decode(message.payload),
+    }),
+    installed: (member, view) => recorder.record({ kind: 'view', member, view: { id: view.id, members: [...view.members] } }),
+    excluded: (member) => recorder.record({ kind: 'excluded', member }),
+    left: (member) => recorder.record({ kind: 'left', member }),
+  };
+}
