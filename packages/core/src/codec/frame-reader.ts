@@ -1,6 +1,6 @@
 import { DecodeError } from '../errors.js';
 
-const textDecoder = new TextDecoder('utf-8', { fatal: true });
+const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Reads the fields FrameWriter wrote. Every read checks bounds, so a truncated or hostile

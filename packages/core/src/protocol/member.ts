@@ -76,6 +76,8 @@ export class Member {
   private readonly joins = new Set<MemberId>();
   private readonly leaves = new Set<MemberId>();
   private leaving = false;
+  /** Members of the view whose last heartbeat said they are blocked in a view change. */
+  private readonly flushingPeers = new Set<MemberId>();
   private readonly outbox: { topic: string; payload: Uint8Array; sent: (message: DataMessage | null) => void }[] = [];
   private futureFrames: Frame[] = [];
   private readonly welcomes = new Map<MemberId, WelcomeBody>();
@@ -255,6 +257,8 @@ export class Member {
   private onHeartbeat(from: MemberId, rank: number, body: HeartbeatBody): void {
     const channel = this.channel!;
     channel.onHeartbeat(rank, body.sentHigh, body.acks);
+    if (body.flushing) this.flushingPeers.add(from);
+    else this.flushingPeers.delete(from);
     this.welcomes.delete(from);
     if (channel.streams[rank]!.contiguous < channel.streams[rank]!.knownHigh) this.scheduleNak();
   }
@@ -285,14 +289,17 @@ export class Member {
     if (this.phase !== 'member' || !this.channel) return;
     const channel = this.channel;
     const now = this.options.clock.now();
-    const heartbeat: HeartbeatBody = { type: 'heartbeat', sentHigh: channel.sentHigh, acks: channel.ackVector() };
+    const heartbeat: HeartbeatBody = { type: 'heartbeat', sentHigh: channel.sentHigh, acks: channel.ackVector(), flushing: this.blocked };
     // To every member of the view, suspected or not: a member cut off by a partition learns
     // it was excluded from the first answer it gets once the partition heals.
     for (const member of channel.view.members) if (member !== this.me) this.send(member, heartbeat);
     this.detector.check(now, this.options.timing.suspectTimeoutMs, this.me);
     this.sendNaks();
     if (this.leaving) this.requestLeave();
-    if (this.actingCoordinator() === this.me && (this.detector.anySuspected || this.joins.size > 0 || this.leaves.size > 0)) {
+    // Any member blocked by a view change that did not complete (its coordinator failed or
+    // lacked a majority) needs one to complete: the acting coordinator runs it.
+    const reason = this.detector.anySuspected || this.joins.size > 0 || this.leaves.size > 0 || this.blocked || this.flushingPeers.size > 0;
+    if (this.actingCoordinator() === this.me && reason) {
       this.proposer?.maybeStart();
     }
   }
@@ -473,6 +480,7 @@ export class Member {
     this.accepted = null;
     this.lastNoticeMs.clear();
     this.welcomes.clear();
+    this.flushingPeers.clear();
     this.detector.reset(view.members, this.options.clock.now());
     this.proposer?.stop();
     this.proposer = new ViewChangeProposer(this.proposerHost(view, myRank));

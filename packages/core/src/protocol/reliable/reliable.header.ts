@@ -25,6 +25,8 @@ export interface HeartbeatBody {
   readonly type: 'heartbeat';
   readonly sentHigh: number;
   readonly acks: readonly number[];
+  /** The sender promised a view change that has not completed: the coordinator must finish one. */
+  readonly flushing: boolean;
 }
 
 export const NAK_SEQS_MAX = 512;
@@ -50,9 +52,9 @@ export function readNak(r: FrameReader): NakBody {
 }
 
 export function writeHeartbeat(w: FrameWriter, body: HeartbeatBody): void {
-  w.uint(body.sentHigh).uints(body.acks);
+  w.uint(body.sentHigh).uints(body.acks).bool(body.flushing);
 }
 
 export function readHeartbeat(r: FrameReader): HeartbeatBody {
-  return { type: 'heartbeat', sentHigh: r.uint(), acks: r.uints() };
+  return { type: 'heartbeat', sentHigh: r.uint(), acks: r.uints(), flushing: r.bool() };
 }
