@@ -16,6 +16,7 @@ const swc = {
 /** @type {import('jest').Config} */
 export default {
   testEnvironment: 'node',
+  reporters: ['default', '<rootDir>/scripts/summary-reporter.cjs'],
   // Jest errors on a missing root, and libs/ (maybe apps/) does not exist yet.
   roots: ['packages', 'apps', 'libs'].filter((d) => existsSync(join(import.meta.dirname, d))).map((d) => `<rootDir>/${d}`),
   testMatch: ['**/test/**/*.spec.ts', '**/*.e2e-spec.ts'],
