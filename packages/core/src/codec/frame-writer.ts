@@ -14,7 +14,7 @@ export class FrameWriter {
 
   private reserve(bytes: number): void {
     if (this.length + bytes <= this.buffer.length) return;
-    let size = this.buffer.length * 2;
+    let size = Math.max(1, this.buffer.length * 2);
     while (size < this.length + bytes) size *= 2;
     const grown = new Uint8Array(size);
     grown.set(this.buffer.subarray(0, this.length));

@@ -67,7 +67,7 @@ export class ViewChangeProposer {
   onPromise(from: MemberId, body: PromiseBody): void {
     const round = this.round;
     if (!round || round.phase !== 'prepare' || compareBallots(body.ballot, round.ballot) !== 0) return;
-    if (body.digest.length !== this.host.view.members.length) return;
+    if (!this.host.view.members.includes(from) || body.digest.length !== this.host.view.members.length) return;
     round.promises.set(from, body);
     this.maybeDecide(round, false);
   }

@@ -205,13 +205,19 @@ describe('computeFlushValue', () => {
 });
 
 describe('computeFlushValue on promises taken from reliable channels at different times', () => {
-  /** The promise a member makes from its channel, as the acceptor does. */
+  /** The promise a member makes from its channel, as the acceptor does: acks frozen, then digest and held. */
   function promiseFrom(channel: ReliableChannel): PromiseBody {
+    channel.freezeAcks();
     const held = channel.held().map((m) => ({ senderRank: channel.rankOf(m.sender)!, seq: m.seq, topic: m.topic, payload: m.payload }));
     return { type: 'promise', ballot: BALLOT, digest: channel.digest(), held, accepted: null };
   }
 
-  it('reaches a cut every member can apply when a member that promised early acks a message later and the others collect it', () => {
+  /** One heartbeat from `from` to `to`, carrying what the member's heartbeats carry. */
+  function heartbeat(from: ReliableChannel, to: ReliableChannel): void {
+    to.onHeartbeat(from.myRank, from.sentHigh, from.ackVector());
+  }
+
+  it('keeps what the cut needs when a member that promised early receives and acks a message later', () => {
     const [a, b, c] = view.members.map((_, rank) => new ReliableChannel(view, rank)) as [ReliableChannel, ReliableChannel, ReliableChannel];
     // c multicasts 1..3; a and b receive 1 and 2 at once, 3 is still on its way.
     const sentByC = [1, 2, 3].map(() => c.sequence('t', Uint8Array.of(7)));
@@ -223,13 +229,14 @@ describe('computeFlushValue on promises taken from reliable channels at differen
     // The view change starts: a and b promise at once (digest of c: 2).
     const early = new Map([[A, promiseFrom(a)], [B, promiseFrom(b)]]);
     expect(early.get(A)!.digest[C_RANK]).toBe(2);
-    // Message 3 arrives at a and b (still delivered in this view only through the cut); their
-    // heartbeats ack it, c sees everyone holds 1..3 and drops them as stable.
+    // Message 3 reaches a and b after they promised (they hold it but, blocked, do not deliver it).
+    // Their heartbeats reach c, which has delivered 1..3 as their sender.
     for (const channel of [a, b]) channel.receive(C_RANK, sentByC[2]!);
-    c.onHeartbeat(A_RANK, 0, a.digest());
-    c.onHeartbeat(B_RANK, 0, b.digest());
-    expect(c.heldCount()).toBe(0);
-    // c's prepare was delayed: it promises only now, holding nothing of its own stream.
+    expect(a.digest()[C_RANK]).toBe(3);
+    for (const from of [a, b]) heartbeat(from, c);
+    // Had those acks said 3, c would drop message 3 as stable and no promise would carry it.
+    expect(c.held().map((m) => m.seq)).toContain(3);
+    // c's prepare was delayed: it promises only now.
     const promises = new Map([...early, [C, promiseFrom(c)]]);
 
     let value: FlushValue | undefined;

@@ -388,6 +388,7 @@ describe('ViewChangeProposer: competing coordinators', () => {
     host.take();
     clock.advance(PHASE_TIMEOUT_MS);
     expect(proposer.running).toBe(false);
+    host.take();
     // An acceptor that promised another coordinator's round 6 answers our prepare late.
     proposer.onReject({ type: 'reject', promised: { round: 6, rank: 3 } });
     clock.advance(BACKOFF_MS);

@@ -259,6 +259,40 @@ describe('ReliableChannel: stability and garbage collection', () => {
     expect(channel.digest()).toEqual([0, 3, 0]);
   });
 
+  it('acks in heartbeats what it holds without a gap, until it freezes its acks', () => {
+    const { channel } = sandwich(A);
+    channel.receive(B, msg(B, 1));
+    expect(channel.ackVector()).toEqual([0, 1, 0]);
+    channel.freezeAcks();
+    channel.receive(B, msg(B, 2));
+    channel.receive(C, msg(C, 1));
+    // The flush digest moves on; the ack others collect by stays where it was at the promise.
+    expect(channel.digest()).toEqual([0, 2, 1]);
+    expect(channel.ackVector()).toEqual([0, 1, 0]);
+  });
+
+  it('keeps the acks of the first freeze when frozen again', () => {
+    const { channel } = sandwich(A);
+    channel.receive(B, msg(B, 1));
+    channel.freezeAcks();
+    channel.receive(B, msg(B, 2));
+    channel.freezeAcks();
+    expect(channel.ackVector()).toEqual([0, 1, 0]);
+  });
+
+  it('lets no member drop a message on the strength of an ack given after a freeze', () => {
+    const a = new ReliableChannel(view, A);
+    const b = new ReliableChannel(view, B);
+    const c = new ReliableChannel(view, C);
+    const m1 = a.sequence('x', Uint8Array.of(1));
+    a.takeDeliverable();
+    b.freezeAcks();
+    b.receive(A, m1);
+    c.receive(A, m1);
+    for (const from of [b, c]) a.onHeartbeat(from.myRank, from.sentHigh, from.ackVector());
+    expect(a.ownMessages([1])).toHaveLength(1);
+  });
+
   it('maps members to ranks and knows no one outside the view', () => {
     const { channel } = sandwich();
     expect(view.members.map((m) => channel.rankOf(m))).toEqual([0, 1, 2]);
