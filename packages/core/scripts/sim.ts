@@ -1,15 +1,20 @@
 /**
  * The deterministic simulation campaign from the command line:
  *
- *   npm run sim -- --seeds 2000 --from 1 [--verbose] [--json] [--history 40]
+ *   npm run sim -- --seeds 2000 --from 1 [--verbose] [--json] [--history 40] [--jobs 4]
  *
  * A failing seed prints one line with its first violation and the command that replays it.
  * --verbose prints, per seed, the scenario, what the runner did, the stats, every violation
  * and (for a failing seed) the tail of the history. --json prints one JSON document with the
- * result on stdout (human lines go to stderr). The last line is "N passed, M failed"; the exit
- * code is 1 if any seed failed.
+ * result on stdout (human lines go to stderr; use `npm run -s` to drop npm's banner).
+ * --jobs N runs blocks of seeds in N child processes (not with --verbose); the results are
+ * the same as with one process, only faster on a machine with spare cores. The last line is
+ * "N passed, M failed"; the exit code is 1 if any seed failed, 2 on bad arguments.
  */
-import { runCampaign, failureLine } from '../src/testing/campaign/campaign.js';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { realClock } from '../src/env/clock.js';
+import { failureLine, mergeCampaignResults, runCampaign, type CampaignResult } from '../src/testing/campaign/campaign.js';
 import type { ScenarioResult } from '../src/testing/campaign/run-scenario.js';
 import { describeScenario } from '../src/testing/campaign/scenario.js';
 import type { HistoryEvent } from '../src/testing/history.js';
@@ -20,32 +25,43 @@ interface Args {
   verbose: boolean;
   json: boolean;
   history: number;
+  jobs: number;
 }
 
-const USAGE = 'usage: npm run sim -- [--seeds N] [--from S] [--verbose] [--json] [--history LINES]';
+const USAGE = 'usage: npm run sim -- [--seeds N] [--from S] [--verbose] [--json] [--history LINES] [--jobs N]';
+
+/** Seeds per child process with --jobs (a child pays about a second of start-up). */
+const BLOCK_MAX = 250;
+
+class UsageError extends Error {}
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { seeds: 100, from: 1, verbose: false, json: false, history: 40 };
+  const args: Args = { seeds: 100, from: 1, verbose: false, json: false, history: 40, jobs: 1 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const eq = arg.indexOf('=');
+    const name = eq >= 0 ? arg.slice(0, eq) : arg;
+    const inline = eq >= 0 ? arg.slice(eq + 1) : undefined;
     const value = (): number => {
       const text = inline ?? argv[++i];
       const n = Number(text);
-      if (text === undefined || !Number.isSafeInteger(n)) throw new Error(`${name} needs an integer, got ${String(text)}`);
+      if (text === undefined || text === '' || !Number.isSafeInteger(n)) throw new UsageError(`${name} needs an integer, got ${String(text)}`);
       return n;
     };
     switch (name) {
       case '--seeds': args.seeds = value(); break;
       case '--from': args.from = value(); break;
       case '--history': args.history = value(); break;
+      case '--jobs': args.jobs = value(); break;
       case '--verbose': case '-v': args.verbose = true; break;
       case '--json': args.json = true; break;
       case '--help': case '-h': console.log(USAGE); process.exit(0); break;
-      default: throw new Error(`unknown argument ${arg}\n${USAGE}`);
+      default: throw new UsageError(`unknown argument ${arg}`);
     }
   }
-  if (args.seeds < 0) throw new Error('--seeds must be >= 0');
+  if (args.seeds < 0) throw new UsageError('--seeds must be >= 0');
+  if (args.jobs < 1) throw new UsageError('--jobs must be >= 1');
+  if (args.verbose) args.jobs = 1;
   return args;
 }
 
@@ -80,29 +96,84 @@ function printVerbose(result: ScenarioResult, historyLines: number, out: (line: 
   }
 }
 
+/** Runs seeds from..from+count-1 in a child process of this script and returns its result. */
+function runChild(from: number, count: number): Promise<CampaignResult> {
+  return new Promise((resolve, reject) => {
+    const script = fileURLToPath(import.meta.url);
+    const child = spawn(process.execPath, [...process.execArgv, script, '--seeds', String(count), '--from', String(from), '--json'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      try {
+        resolve(JSON.parse(stdout) as CampaignResult);
+      } catch {
+        reject(new Error(`the child for seeds ${from}..${from + count - 1} exited with ${String(code)} without a result`));
+      }
+    });
+  });
+}
+
+async function runParallel(args: Args, out: (line: string) => void): Promise<CampaignResult> {
+  const started = realClock.now();
+  const block = Math.max(1, Math.min(BLOCK_MAX, Math.ceil(args.seeds / args.jobs)));
+  const blocks: { from: number; count: number }[] = [];
+  for (let from = args.from; from < args.from + args.seeds; from += block) {
+    blocks.push({ from, count: Math.min(block, args.from + args.seeds - from) });
+  }
+  const parts: CampaignResult[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < blocks.length) {
+      const { from, count } = blocks[next++]!;
+      const part = await runChild(from, count);
+      for (const failure of part.failures) out(failure.line);
+      parts.push(part);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(args.jobs, blocks.length) }, worker));
+  return mergeCampaignResults(parts, realClock.now() - started);
+}
+
 async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
+  let args: Args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`${error.message}\n${USAGE}`);
+    return 2;
+  }
   // With --json, stdout carries only the JSON document.
   const out = args.json ? (line: string): void => void process.stderr.write(`${line}\n`) : (line: string): void => console.log(line);
-  const result = await runCampaign({
-    from: args.from,
-    count: args.seeds,
-    onResult: (r) => {
-      if (args.verbose) printVerbose(r, args.history, out);
-      if (r.violations.length > 0) out(failureLine(r.seed, r.violations));
-    },
-  });
-  if (args.json) {
-    process.stdout.write(`${JSON.stringify({ ...result, failures: result.failures }, null, 2)}\n`);
-  }
+  const result = args.jobs > 1
+    ? await runParallel(args, out)
+    : await runCampaign({
+      from: args.from,
+      count: args.seeds,
+      onResult: (r) => {
+        if (args.verbose) printVerbose(r, args.history, out);
+        if (r.violations.length > 0) out(failureLine(r.seed, r.violations));
+      },
+    });
+  if (args.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   const perSeed = result.count > 0 ? result.realMs / result.count : 0;
   out(
     `seeds ${result.from}..${result.from + result.count - 1}: ${result.seedsPerSecond.toFixed(1)} seeds/s, ` +
-      `${(result.realMs / 1000).toFixed(1)} s total, ${perSeed.toFixed(1)} ms/seed ` +
-      `(slowest: seed ${result.totals.slowestSeed}, ${Math.round(result.totals.slowestMs)} ms); ` +
+      `${(result.realMs / 1000).toFixed(1)} s total, ${perSeed.toFixed(1)} ms/seed` +
+      `${args.jobs > 1 ? ` (${args.jobs} jobs)` : ''} (slowest: seed ${result.totals.slowestSeed}, ${Math.round(result.totals.slowestMs)} ms); ` +
       `${result.totals.sends} sends, ${result.totals.crashes} crashes, ${result.totals.partitions} partitions, ` +
-      `${result.totals.exclusions} exclusions, ${result.totals.joinFailures} join failures`,
+      `${result.totals.exclusions} exclusions, ${result.totals.joinFailures} join failures ` +
+      `(${result.totals.admittedButTimedOut} while listed in a view)`,
   );
+  const wedged = result.totals.wedgedSeeds;
+  if (wedged.length > 0) {
+    out(`${wedged.length} wedged (passed; the group lost its majority to the harness's crashes): ${wedged.slice(0, 30).join(' ')}${wedged.length > 30 ? ' …' : ''}`);
+  }
   out(`${result.passed} passed, ${result.failed} failed`);
   return result.failed > 0 ? 1 : 0;
 }
@@ -112,7 +183,7 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
     process.exitCode = 2;
   },
 );

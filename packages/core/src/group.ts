@@ -173,7 +173,11 @@ export class Group extends TypedEmitter<GroupEvents> {
     this.closed = true;
     await new Promise<void>((resolve) => {
       const timer = this.clock.setTimer(this.timing.leaveTimeoutMs, () => {
+        // The outcome was lost (the leaver may well have been let go with its vote counted):
+        // it asked to leave and it is gone, so to the history it left.
+        const wasMember = this.member.isMember;
         this.member.stop();
+        if (wasMember) this.options.observer?.left?.(this.member.me);
         resolve();
       });
       this.leaveDone = () => {

@@ -494,16 +494,21 @@ export class Member {
     this.drainOutbox();
   }
 
+  /**
+   * Every old member of a view with joiners captures the state at the install point; the
+   * first (the state provider) sends it at once, and any of them answers a joiner that asks
+   * again, so a joiner is not left listed but never welcomed when the provider crashes.
+   */
   private welcomeJoiners(previous: View, view: View): void {
     const joiners = view.members.filter((m) => !previous.members.includes(m));
+    if (joiners.length === 0) return;
     const provider = view.members.find((m) => previous.members.includes(m));
-    if (joiners.length === 0 || provider !== this.me) return;
     void this.options.events.captureState().then((state) => {
-      if (this.currentView !== view) return;
+      if (this.currentView !== view || this.phase !== 'member') return;
       for (const joiner of joiners) {
         const welcome: WelcomeBody = { type: 'welcome', viewId: view.id, members: view.members, state };
         this.welcomes.set(joiner, welcome);
-        this.send(joiner, welcome);
+        if (provider === this.me) this.send(joiner, welcome);
       }
     });
   }

@@ -3,9 +3,14 @@
  * order it happened (the simulator is single-threaded, so one global order exists; a
  * multi-process run merges per-process logs and only per-member order is meaningful).
  * The history checker judges a run from this alone, never from protocol state.
+ *
+ * Happened-before (→) is derived from the history alone: the events of one member are
+ * ordered as they appear; the 'send' of m comes before every 'deliver' of m; a
+ * 'context-out' with token t comes before the 'context-in' with token t. Nothing else
+ * (no protocol timestamp) is used.
  */
 
-/** A member incarnation, "address/incarnation". */
+/** A member incarnation, "address/incarnation" (or any process that carries a causal context). */
 export type MemberId = string;
 
 export interface ViewRecord {
@@ -15,9 +20,19 @@ export interface ViewRecord {
   members: MemberId[];
 }
 
+/**
+ * The delivery order a sender asked for: 'fifo' (fbcast, the default), 'causal' (cbcast),
+ * 'total' (abcast) or 'group' (gbcast: ordered against every message and view change).
+ */
+export type DeliveryOrder = 'fifo' | 'causal' | 'total' | 'group';
+
 export type HistoryEvent =
-  /** `member` multicast message `id` while in view `viewId` (id is unique in the run). */
-  | { kind: 'send'; member: MemberId; id: string; viewId: number; payload: string }
+  /**
+   * `member` multicast message `id` while in view `viewId` (id is unique in the run), with
+   * delivery order `order` (absent = 'fifo') and, when `safe` is true, dynamically uniform
+   * delivery (absent = false). Both fields are optional: older histories stay valid.
+   */
+  | { kind: 'send'; member: MemberId; id: string; viewId: number; payload: string; order?: DeliveryOrder; safe?: boolean }
   /** `member` delivered message `id` (sent by `sender`) in view `viewId`. */
   | { kind: 'deliver'; member: MemberId; id: string; sender: MemberId; viewId: number; payload: string }
   /** `member` installed `view`. */
@@ -27,7 +42,19 @@ export type HistoryEvent =
   /** `member` left gracefully (its leave completed). */
   | { kind: 'left'; member: MemberId }
   /** `member` crashed (stopped without warning); it does nothing after this. */
-  | { kind: 'crash'; member: MemberId };
+  | { kind: 'crash'; member: MemberId }
+  /**
+   * `member` handed its causal context to someone (in an RPC request or reply, an HTTP
+   * header, ...); `token` is unique per hand-over. `member` need not belong to any group
+   * (a gateway, a client): such a process never installs a view.
+   */
+  | { kind: 'context-out'; member: MemberId; token: string }
+  /**
+   * `member` took in the context handed over with `token` (merged it into its own): the
+   * 'context-out' with that token happened before this event and everything after it at
+   * `member`. May be a non-member, like 'context-out'.
+   */
+  | { kind: 'context-in'; member: MemberId; token: string };
 
 export class HistoryRecorder {
   readonly events: HistoryEvent[] = [];

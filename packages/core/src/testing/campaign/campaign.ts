@@ -40,6 +40,9 @@ export interface CampaignTotals {
   exclusions: number;
   rejoins: number;
   skippedForMajority: number;
+  admittedButTimedOut: number;
+  /** Seeds that ended wedged (passed, but the group lost its majority to the harness's crashes). */
+  wedgedSeeds: number[];
   slowestSeed: number;
   slowestMs: number;
 }
@@ -71,7 +74,8 @@ export function failureLine(seed: number, violations: readonly Violation[]): str
 function emptyTotals(): CampaignTotals {
   return {
     virtualMs: 0, events: 0, framesSent: 0, sends: 0, deliveries: 0, joinFailures: 0, leaveTimeouts: 0,
-    crashes: 0, leaves: 0, partitions: 0, exclusions: 0, rejoins: 0, skippedForMajority: 0, slowestSeed: -1, slowestMs: 0,
+    crashes: 0, leaves: 0, partitions: 0, exclusions: 0, rejoins: 0, skippedForMajority: 0, admittedButTimedOut: 0,
+    wedgedSeeds: [], slowestSeed: -1, slowestMs: 0,
   };
 }
 
@@ -89,6 +93,8 @@ function addStats(totals: CampaignTotals, seed: number, stats: ScenarioStats): v
   totals.exclusions += stats.exclusions;
   totals.rejoins += stats.rejoins;
   totals.skippedForMajority += stats.skippedForMajority;
+  totals.admittedButTimedOut += stats.admittedButTimedOut;
+  if (stats.wedged > 0) totals.wedgedSeeds.push(seed);
   if (stats.realMs > totals.slowestMs) {
     totals.slowestMs = stats.realMs;
     totals.slowestSeed = seed;
@@ -118,6 +124,56 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     from,
     count,
     passed: count - failures.length,
+    failed: failures.length,
+    failures,
+    realMs,
+    seedsPerSecond: realMs > 0 ? (count * 1000) / realMs : 0,
+    totals,
+  };
+}
+
+/**
+ * Merges the results of disjoint seed ranges (e.g. run by parallel processes) into one, as if
+ * one campaign had run them; `realMs` is the wall time of the whole.
+ */
+export function mergeCampaignResults(parts: readonly CampaignResult[], realMs: number): CampaignResult {
+  const totals = emptyTotals();
+  const failures: CampaignFailure[] = [];
+  let from = Number.POSITIVE_INFINITY;
+  let count = 0;
+  let passed = 0;
+  for (const part of parts) {
+    from = Math.min(from, part.from);
+    count += part.count;
+    passed += part.passed;
+    failures.push(...part.failures);
+    const t = part.totals;
+    totals.virtualMs += t.virtualMs;
+    totals.events += t.events;
+    totals.framesSent += t.framesSent;
+    totals.sends += t.sends;
+    totals.deliveries += t.deliveries;
+    totals.joinFailures += t.joinFailures;
+    totals.leaveTimeouts += t.leaveTimeouts;
+    totals.crashes += t.crashes;
+    totals.leaves += t.leaves;
+    totals.partitions += t.partitions;
+    totals.exclusions += t.exclusions;
+    totals.rejoins += t.rejoins;
+    totals.skippedForMajority += t.skippedForMajority;
+    totals.admittedButTimedOut += t.admittedButTimedOut;
+    totals.wedgedSeeds.push(...t.wedgedSeeds);
+    if (t.slowestMs > totals.slowestMs) {
+      totals.slowestMs = t.slowestMs;
+      totals.slowestSeed = t.slowestSeed;
+    }
+  }
+  failures.sort((a, b) => a.seed - b.seed);
+  totals.wedgedSeeds.sort((a, b) => a - b);
+  return {
+    from: count > 0 ? from : 1,
+    count,
+    passed,
     failed: failures.length,
     failures,
     realMs,

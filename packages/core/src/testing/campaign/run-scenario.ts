@@ -58,7 +58,7 @@ export interface ScenarioStats {
   /** Group.join() rejected with JoinTimeoutError (allowed). */
   joinFailures: number;
   leaves: number;
-  /** Leaves that timed out without the member seeing its own exit (recorded as a crash). */
+  /** Leaves that timed out before the member saw its own exit (recorded as 'left'). */
   leaveTimeouts: number;
   crashes: number;
   partitions: number;
@@ -72,6 +72,15 @@ export interface ScenarioStats {
   rejoins: number;
   /** Virtual ms from the end of the fault phase until the group converged (-1: it did not). */
   convergeMs: number;
+  /**
+   * 1 if the run ended wedged: the group did not converge, and the latest view has lost its
+   * majority to the harness's own crashes and leaves (a primary-partition group cannot
+   * recover from that; the majority heuristic could not foresee the view). Not a failure:
+   * the history is then checked without `quiescent`. 0 otherwise.
+   */
+  wedged: number;
+  /** Joins that timed out although an installed view lists the joiner (it was never welcomed). */
+  admittedButTimedOut: number;
   /** Live processes at the end, and the size of the final view. */
   liveAtEnd: number;
   finalViewSize: number;
@@ -110,9 +119,12 @@ interface Process {
   delivered: number;
 }
 
-/** Judges a recorded history as the runner does (the quiescent history check). */
-export function judgeHistory(events: readonly HistoryEvent[]): Violation[] {
-  return checkHistory(events, { quiescent: true });
+/**
+ * Judges a recorded history as the runner does: the history checker, quiescent unless the
+ * run ended wedged (see ScenarioStats.wedged), when only the safety properties apply.
+ */
+export function judgeHistory(events: readonly HistoryEvent[], quiescent = true): Violation[] {
+  return checkHistory(events, { quiescent });
 }
 
 /** Runs the scenario of `seed` (or a given scenario) and judges it; never throws, always closes the network. */
@@ -133,7 +145,7 @@ export async function runScenario(seedOrScenario: number | Scenario, options: Ru
   for (const error of runner.network.errors) {
     violations.push({ property: 'network-error', message: `an event callback threw: ${describeError(error)}` });
   }
-  violations.push(...judgeHistory(history));
+  violations.push(...judgeHistory(history, runner.wedged === null));
   const stats = runner.finishStats(history, realClock.now() - startedReal);
   return { seed: scenario.seed, scenario, violations, history, stats, log: runner.log };
 }
@@ -162,8 +174,14 @@ class ScenarioRunner {
   private readonly counts = {
     joinsStarted: 0, joinsSucceeded: 0, joinFailures: 0, leaves: 0, leaveTimeouts: 0, crashes: 0,
     partitions: 0, heals: 0, lossChanges: 0, skippedForMajority: 0, skippedNoCandidate: 0,
-    exclusions: 0, rejoins: 0, convergeMs: -1, liveAtEnd: 0, finalViewSize: 0,
+    exclusions: 0, rejoins: 0, convergeMs: -1, wedged: 0, admittedButTimedOut: 0, liveAtEnd: 0, finalViewSize: 0,
   };
+  /** Why the run ended wedged (see ScenarioStats.wedged), or null. */
+  wedged: string | null = null;
+  /** Incarnations the harness crashed or made leave. */
+  private readonly removedByHarness = new Set<MemberId>();
+  /** Every incarnation some installed view listed. */
+  private readonly listed = new Set<MemberId>();
 
   constructor(private readonly scenario: Scenario) {
     this.network = new SimulatedNetwork({
@@ -189,6 +207,7 @@ class ScenarioRunner {
         base.installed?.(member, view);
         const record: ViewRecord = { id: view.id, members: [...view.members] };
         this.views.set(member, record);
+        for (const m of view.members) this.listed.add(m);
         this.deliveredInView.set(member, 0);
         if (this.latestView === null || view.id > this.latestView.id) this.latestView = record;
       },
@@ -238,13 +257,34 @@ class ScenarioRunner {
       this.counts.convergeMs = Math.round(this.network.now() - since);
       this.note(`converged after ${this.counts.convergeMs} ms: ${this.describeLatest()}`);
     } else {
-      this.note(`did not converge within ${this.scenario.settleMs} ms`);
-      this.violation('liveness', `${this.scenario.settleMs} ms after the faults stopped the group had not converged: ${this.describeProcesses()}`);
+      this.note(`did not converge within ${this.scenario.settleMs} ms: ${this.describeProcesses()}`);
+      const wedged = this.lostMajorityToHarness();
+      if (wedged !== null) {
+        this.wedged = wedged;
+        this.counts.wedged = 1;
+        this.note(`wedged, not a failure: ${wedged}; the history is checked without 'quiescent'`);
+      } else {
+        this.violation('liveness', `${this.scenario.settleMs} ms after the faults stopped the group had not converged: ${this.describeProcesses()}`);
+      }
     }
     await this.network.sleep(this.scenario.tailMs);
     const live = [...this.processes.values()].filter((p) => p.state === 'member');
     this.counts.liveAtEnd = live.length;
     this.counts.finalViewSize = this.latestView?.members.length ?? 0;
+  }
+
+  /**
+   * Whether the latest view lost its majority to crashes and leaves the harness caused: then
+   * no primary view can follow it, and the group is dead by design, not by a bug. Members that
+   * died otherwise (a joiner that timed out while listed) do not count as lost here.
+   */
+  private lostMajorityToHarness(): string | null {
+    const view = this.latestView;
+    if (view === null) return null;
+    const removed = view.members.filter((m) => this.removedByHarness.has(m));
+    if (view.members.length - removed.length >= majorityOf(view.members.length)) return null;
+    return `the harness crashed or removed ${removed.length} of the ${view.members.length} members of ` +
+      `${this.describeLatest()} (${removed.join(', ')})`;
   }
 
   /**
@@ -349,9 +389,12 @@ class ScenarioRunner {
       seeds,
       observer: this.observer,
       getState: () => ({ delivered: process.delivered }),
+      // The state a joiner receives is what getState() returned at a member (or null if the
+      // capture failed, which is reported as a group error); anything else is a bug.
       setState: (state) => {
-        if (typeof state !== 'object' || state === null || typeof (state as { delivered?: unknown }).delivered !== 'number') {
-          throw new Error(`unexpected state ${JSON.stringify(state)}`);
+        if (state === null) return;
+        if (typeof state !== 'object' || typeof (state as { delivered?: unknown }).delivered !== 'number') {
+          this.violation('group-error', `${address} received a malformed state from the group: ${JSON.stringify(state)}`);
         }
       },
     }).then(
@@ -375,7 +418,9 @@ class ScenarioRunner {
         if (process.state === 'joining') process.state = 'failed';
         if (error instanceof JoinTimeoutError) {
           this.counts.joinFailures++;
-          this.note(`${address} join failed: ${describeError(error)}`);
+          const admitted = [...this.listed].filter((m) => addressOf(m) === address && !this.views.has(m));
+          if (admitted.length > 0) this.counts.admittedButTimedOut++;
+          this.note(`${address} join failed${admitted.length > 0 ? ` although ${admitted.join(', ')} is listed in an installed view` : ''}: ${describeError(error)}`);
         } else {
           this.violation('join-rejected', `Group.join at ${address} rejected: ${describeError(error)}`);
         }
@@ -419,6 +464,7 @@ class ScenarioRunner {
     if (!process) return;
     const group = process.group!;
     const me = group.me;
+    this.removedByHarness.add(me);
     process.state = 'leaving';
     this.counts.leaves++;
     this.note(`leave ${me}`);
@@ -427,10 +473,15 @@ class ScenarioRunner {
         process.state = 'left';
         const current = group.me;
         if (this.views.has(current) && !this.exited.has(current)) {
-          // The leave timed out: the member stopped without a word, as a crash does.
+          // The leave timed out before the member saw the view without it, and it stopped.
+          // It did ask to leave, and the group may well have let it go as a leaver (its
+          // promise counting towards the majority of that view change), so the history says
+          // it left: recording a crash would make the primary-partition check count a
+          // departed leaver against the majority.
           this.counts.leaveTimeouts++;
-          this.recordCrash(current);
-          this.note(`leave of ${current} timed out: recorded as a crash`);
+          this.exited.add(current);
+          this.recorder.record({ kind: 'left', member: current });
+          this.note(`leave of ${current} timed out: recorded as 'left'`);
         } else {
           this.note(`${current} left`);
         }
@@ -447,6 +498,7 @@ class ScenarioRunner {
     const process = this.choose(candidates, pick, 'crash');
     if (!process) return;
     const me = process.group!.me;
+    this.removedByHarness.add(me);
     process.state = 'crashed';
     this.counts.crashes++;
     this.recordCrash(me);
@@ -489,7 +541,15 @@ class ScenarioRunner {
       if (!p || p === removed || p.state !== 'member' || p.group?.me !== member || this.exited.has(member)) continue;
       perSide[this.sides?.get(p.address) ?? 0]!++;
     }
-    return Math.max(perSide[0]!, perSide[1]!) >= majorityOf(view.members.length);
+    // A view change under way may take in every process now joining or rejoining (and keep
+    // members that are crashing): the next view can be larger than this one, so its majority
+    // is counted on the larger size, and the newcomers do not count as alive.
+    let newcomers = 0;
+    for (const p of this.processes.values()) {
+      const active = p.state === 'joining' || p.state === 'member' || p.state === 'leaving';
+      if (active && (p.group === null || !view.members.includes(p.group.me))) newcomers++;
+    }
+    return Math.max(perSide[0]!, perSide[1]!) >= majorityOf(view.members.length + newcomers);
   }
 
   private partition(shuffle: number, fraction: number): void {

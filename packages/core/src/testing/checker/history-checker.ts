@@ -1,19 +1,26 @@
 /**
  * The history checker: judges a recorded run (see ../history.ts) against the guarantees of
  * virtual synchrony, from the history alone. One pass over the events feeds every property
- * checker (one file each, README.md defines them); memory and time are linear in the
- * history, so millions of events take seconds.
+ * checker (one file each, README.md defines them); the ordering properties add work after
+ * it (happened-before by vector clocks: linear in the history times the number of
+ * processes), so millions of events take seconds.
  */
 import { CohortError } from '../../errors.js';
 import type { HistoryEvent } from '../history.js';
 import { afterExitChecker } from './after-exit.checker.js';
+import { causalChecker } from './causal.checker.js';
 import { HistoryContext } from './context.js';
+import { eventualDeliveryChecker } from './eventual-delivery.checker.js';
 import { fifoChecker } from './fifo.checker.js';
+import { groupPositionChecker } from './group-position.checker.js';
 import { integrityChecker } from './integrity.checker.js';
 import { noDuplicateChecker } from './no-duplicate.checker.js';
+import { orphansChecker } from './orphans.checker.js';
 import { primaryPartitionChecker } from './primary-partition.checker.js';
+import { safeChecker } from './safe.checker.js';
 import { selfDeliveryChecker } from './self-delivery.checker.js';
 import { survivorDeliveryChecker } from './survivor-delivery.checker.js';
+import { totalAgreementChecker } from './total-agreement.checker.js';
 import type { CheckerFactory, CheckHistoryOptions, PropertyChecker, PropertyName, Violation } from './types.js';
 import { viewAgreementChecker } from './view-agreement.checker.js';
 import { viewSequenceChecker } from './view-sequence.checker.js';
@@ -33,6 +40,12 @@ export const PROPERTY_CHECKERS: Readonly<Record<PropertyName, CheckerFactory>> =
   integrity: integrityChecker,
   'after-exit': afterExitChecker,
   'survivor-delivery': survivorDeliveryChecker,
+  causal: causalChecker,
+  'total-agreement': totalAgreementChecker,
+  'group-position': groupPositionChecker,
+  safe: safeChecker,
+  orphans: orphansChecker,
+  'eventual-delivery': eventualDeliveryChecker,
 };
 
 export const PROPERTY_NAMES = Object.keys(PROPERTY_CHECKERS) as readonly PropertyName[];
@@ -69,6 +82,7 @@ export function runCheckers(
   const onDeliver = checkers.filter((c) => c.onDeliver !== undefined);
   const onView = checkers.filter((c) => c.onView !== undefined);
   const onExit = checkers.filter((c) => c.onExit !== undefined);
+  const onContext = checkers.filter((c) => c.onContext !== undefined);
 
   const ctx = new HistoryContext(events);
   let index = 0;
@@ -101,6 +115,13 @@ export function runCheckers(
         const member = ctx.member(event.member);
         for (const c of onExit) c.onExit?.(event, member, ctx);
         ctx.applyExit(event, member);
+        break;
+      }
+      case 'context-out':
+      case 'context-in': {
+        // Numbers the member (it may be a process outside the group): nothing else to apply.
+        const member = ctx.member(event.member);
+        for (const c of onContext) c.onContext?.(event, member, ctx);
         break;
       }
     }

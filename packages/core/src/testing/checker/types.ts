@@ -22,12 +22,20 @@ export type PropertyName =
   | 'no-duplicate'
   | 'integrity'
   | 'after-exit'
-  | 'survivor-delivery';
+  | 'survivor-delivery'
+  | 'causal'
+  | 'total-agreement'
+  | 'group-position'
+  | 'safe'
+  | 'orphans'
+  | 'eventual-delivery';
 
 export interface CheckHistoryOptions {
   /**
    * The run was allowed to settle before it ended (no message in flight, no view change
-   * pending). Turns on 'survivor-delivery'. Default false.
+   * pending). Turns on 'survivor-delivery' and 'eventual-delivery', and lets 'safe',
+   * 'orphans' and 'group-position' treat the members alive at the end as survivors of
+   * their last view. Default false.
    */
   quiescent?: boolean;
   /** Only these properties are checked (default: all). */
@@ -40,6 +48,7 @@ export type SendEvent = Extract<HistoryEvent, { kind: 'send' }>;
 export type DeliverEvent = Extract<HistoryEvent, { kind: 'deliver' }>;
 export type ViewEvent = Extract<HistoryEvent, { kind: 'view' }>;
 export type ExitEvent = Extract<HistoryEvent, { kind: 'crash' | 'excluded' | 'left' }>;
+export type ContextEvent = Extract<HistoryEvent, { kind: 'context-out' | 'context-in' }>;
 
 /** Reports one violation of the checker's own property. */
 export type Report = (message: string) => void;
@@ -58,6 +67,7 @@ export interface PropertyChecker {
   onDeliver?(event: DeliverEvent, msg: number, member: MemberState, ctx: HistoryContext): void;
   onView?(event: ViewEvent, member: MemberState, ctx: HistoryContext): void;
   onExit?(event: ExitEvent, member: MemberState, ctx: HistoryContext): void;
+  onContext?(event: ContextEvent, member: MemberState, ctx: HistoryContext): void;
   finish?(ctx: HistoryContext): void;
 }
 

@@ -4,7 +4,8 @@
  */
 import type { PropertyName } from '../../../src/testing/checker/history-checker.js';
 import type { HistoryEvent } from '../../../src/testing/history.js';
-import { A, B, C, HistoryBuilder } from './history-builder.js';
+import { A, B, C, HistoryBuilder, T } from './history-builder.js';
+import { concurrentHistory, lectureHistory } from './ordered-histories.js';
 
 export interface BrokenHistory {
   property: PropertyName;
@@ -54,21 +55,25 @@ export const BROKEN: readonly BrokenHistory[] = [
   },
   {
     property: 'view-synchrony',
+    // a crashes at the very end so that 'eventual-delivery' (its sender alive at the end) stays out of it.
     story: 'a and b both move from view 1 to 2 but only a delivered m1 in view 1',
     events: new HistoryBuilder()
       .view(1, [A, B])
       .multicast(A, 'm0', 1, [A, B])
       .multicast(A, 'm1', 1, [A])
-      .view(2, [A, B]).events,
+      .view(2, [A, B])
+      .crash(A).events,
     mentions: [A, B, 'm1', 'view 1'],
   },
   {
     property: 'self-delivery',
+    // a crashes at the very end so that 'eventual-delivery' (its sender alive at the end) stays out of it.
     story: 'a sends m1 in view 1 and installs view 2 without delivering it (nobody does)',
     events: new HistoryBuilder()
       .view(1, [A, B])
       .send(A, 'm1', 1)
-      .view(2, [A, B]).events,
+      .view(2, [A, B])
+      .crash(A).events,
     mentions: [A, 'm1', 'view 2'],
   },
   {
@@ -101,10 +106,68 @@ export const BROKEN: readonly BrokenHistory[] = [
   },
   {
     property: 'survivor-delivery',
-    story: 'at the end, a and b are alive in view 1 but only a delivered m1',
+    // The sender c crashed, so that 'eventual-delivery' (senders alive at the end) stays out of it.
+    story: "at the end, a and b are alive in view 1 but only a delivered the crashed c's m1",
+    events: new HistoryBuilder()
+      .view(1, [A, B, C])
+      .multicast(C, 'm1', 1, [A, C])
+      .crash(C).events,
+    mentions: [A, B, 'm1', 'view 1'],
+  },
+  {
+    property: 'causal',
+    story: "the lecture's RPC thread: t delivers b before a although send(a) → send(b) through p's context",
+    events: lectureHistory('b-first'),
+    mentions: [T, 'delivered b (', 'before a (', 'send of a', 'send of b'],
+  },
+  {
+    property: 'total-agreement',
+    story: 'two concurrent abcasts delivered in different orders by a and b',
+    events: concurrentHistory('total'),
+    mentions: ['m1', 'm2', 'in different orders'],
+  },
+  {
+    property: 'group-position',
+    story: "a delivers b's gbcast after a's fifo message, b delivers it before",
     events: new HistoryBuilder()
       .view(1, [A, B])
-      .multicast(A, 'm1', 1, [A]).events,
-    mentions: [A, B, 'm1', 'view 1'],
+      .send(A, 'm1', 1)
+      .gbcast(B, 'g1', 1)
+      .deliver(A, 'm1', A, 1)
+      .deliver(A, 'g1', B, 1)
+      .deliver(B, 'g1', B, 1)
+      .deliver(B, 'm1', A, 1).events,
+    mentions: ['g1', 'm1', A, B, 'view 1'],
+  },
+  {
+    property: 'safe',
+    story: 'c delivers its safe message and crashes; the survivors a and b never deliver it',
+    events: new HistoryBuilder()
+      .view(1, [A, B, C])
+      .multicast(C, 'm1', 1, [C], { safe: true })
+      .crash(C)
+      .view(2, [A, B]).events,
+    mentions: ['m1', C, A, B, 'view 1'],
+  },
+  {
+    property: 'orphans',
+    story: "c's message m1 is lost in its crash, but a and b deliver a's cbcast m2 sent after c handed a its context",
+    events: new HistoryBuilder()
+      .view(1, [A, B, C])
+      .multicast(C, 'm1', 1, [C])
+      .handOver(C, A, 'c-calls-a')
+      .multicast(A, 'm2', 1, [A, B], { order: 'causal' })
+      .crash(C)
+      .view(2, [A, B]).events,
+    mentions: ['m2', 'm1', A, B, 'view 1'],
+  },
+  {
+    property: 'eventual-delivery',
+    story: 'b stays behind in view 1, alive at the end, without the message a sent in it',
+    events: new HistoryBuilder()
+      .view(1, [A, B, C])
+      .multicast(A, 'm1', 1, [A, C])
+      .view(2, [A, C]).events,
+    mentions: [B, 'm1', 'view 1'],
   },
 ];

@@ -1,5 +1,11 @@
 /** A tiny DSL for hand-built histories in the checker tests. */
-import type { HistoryEvent, MemberId } from '../../../src/testing/history.js';
+import type { DeliveryOrder, HistoryEvent, MemberId } from '../../../src/testing/history.js';
+
+/** The optional fields of a 'send'. */
+export interface SendOptions {
+  order?: DeliveryOrder;
+  safe?: boolean;
+}
 
 export class HistoryBuilder {
   readonly events: HistoryEvent[] = [];
@@ -10,9 +16,41 @@ export class HistoryBuilder {
     return this;
   }
 
-  send(member: MemberId, id: string, viewId: number, payload = `payload of ${id}`): this {
-    this.events.push({ kind: 'send', member, id, viewId, payload });
+  send(member: MemberId, id: string, viewId: number, payload = `payload of ${id}`, options: SendOptions = {}): this {
+    this.events.push({ kind: 'send', member, id, viewId, payload, ...options });
     return this;
+  }
+
+  /** A send with the given order (and `safe`), default payload. */
+  sendWith(member: MemberId, id: string, viewId: number, options: SendOptions): this {
+    return this.send(member, id, viewId, undefined, options);
+  }
+
+  cbcast(member: MemberId, id: string, viewId: number): this {
+    return this.sendWith(member, id, viewId, { order: 'causal' });
+  }
+
+  abcast(member: MemberId, id: string, viewId: number): this {
+    return this.sendWith(member, id, viewId, { order: 'total' });
+  }
+
+  gbcast(member: MemberId, id: string, viewId: number): this {
+    return this.sendWith(member, id, viewId, { order: 'group' });
+  }
+
+  contextOut(member: MemberId, token: string): this {
+    this.events.push({ kind: 'context-out', member, token });
+    return this;
+  }
+
+  contextIn(member: MemberId, token: string): this {
+    this.events.push({ kind: 'context-in', member, token });
+    return this;
+  }
+
+  /** `from` hands its causal context to `to` (an RPC request or reply) under `token`. */
+  handOver(from: MemberId, to: MemberId, token: string): this {
+    return this.contextOut(from, token).contextIn(to, token);
   }
 
   deliver(member: MemberId, id: string, sender: MemberId, viewId: number, payload = `payload of ${id}`): this {
@@ -20,9 +58,9 @@ export class HistoryBuilder {
     return this;
   }
 
-  /** `sender` sends `id` in `viewId` and every one of `members` delivers it, in that order. */
-  multicast(sender: MemberId, id: string, viewId: number, members: readonly MemberId[]): this {
-    this.send(sender, id, viewId);
+  /** `sender` sends `id` in `viewId` (with `options`) and every one of `members` delivers it, in that order. */
+  multicast(sender: MemberId, id: string, viewId: number, members: readonly MemberId[], options: SendOptions = {}): this {
+    this.send(sender, id, viewId, undefined, options);
     for (const m of members) this.deliver(m, id, sender, viewId);
     return this;
   }
@@ -48,3 +86,11 @@ export const B = 'b/1';
 export const C = 'c/1';
 export const D = 'd/1';
 export const E = 'e/1';
+
+/** The lecture's processes: p asks q and r to multicast; t only receives. */
+export const P = 'p/1';
+export const Q = 'q/1';
+export const R = 'r/1';
+export const T = 't/1';
+/** A process outside the group (a gateway): it passes causal contexts on, never installs a view. */
+export const GATEWAY = 'gateway/1';

@@ -89,6 +89,12 @@ describe('options', () => {
       'integrity',
       'after-exit',
       'survivor-delivery',
+      'causal',
+      'total-agreement',
+      'group-position',
+      'safe',
+      'orphans',
+      'eventual-delivery',
     ]);
   });
 });

@@ -258,6 +258,66 @@ describe('each checker ignores the events it does not care about', () => {
       .deliver(B, 'ghost', A, 1)
       .view(3, [C], [B]).events,
     'survivor-delivery': new HistoryBuilder().view(1, [A, B]).multicast(A, 'm', 1, [A]).crash(A).events,
+    // fifo and group messages out of order, concurrent cbcasts in any order, unknown context tokens.
+    causal: new HistoryBuilder()
+      .view(1, [A, B])
+      .contextIn(B, 'nobody-sent-this')
+      .send(A, 'm1', 1)
+      .send(A, 'm2', 1)
+      .deliver(B, 'm2', A, 1)
+      .deliver(B, 'm1', A, 1)
+      .cbcast(A, 'c1', 1)
+      .cbcast(B, 'c2', 1)
+      .deliver(A, 'c2', B, 1)
+      .deliver(A, 'c1', A, 1)
+      .deliver(B, 'c1', A, 1)
+      .deliver(B, 'c2', B, 1)
+      .deliver(C, 'ghost', A, 1).events,
+    // cbcasts and fifo messages in different orders; a lone abcast.
+    'total-agreement': new HistoryBuilder()
+      .view(1, [A, B])
+      .cbcast(A, 'c1', 1)
+      .cbcast(B, 'c2', 1)
+      .abcast(B, 't1', 1)
+      .deliver(A, 'c1', A, 1)
+      .deliver(A, 'c2', B, 1)
+      .deliver(B, 'c2', B, 1)
+      .deliver(B, 'c1', A, 1)
+      .deliver(A, 't1', B, 1).events,
+    // gbcast delivered by a member without a view, and in different views (view-synchrony's business).
+    'group-position': new HistoryBuilder()
+      .gbcast(A, 'g0', 1)
+      .deliver(A, 'g0', A, 1)
+      .view(1, [A, B], [A])
+      .view(2, [A, B], [B])
+      .gbcast(A, 'g1', 1)
+      .multicast(B, 'm1', 2, [B])
+      .deliver(A, 'g1', A, 1)
+      .deliver(B, 'g1', A, 2).events,
+    // a message that is not safe delivered only by a crashed member; a safe one nobody delivered.
+    safe: new HistoryBuilder()
+      .view(1, [A, B, C])
+      .multicast(C, 'm1', 1, [C])
+      .sendWith(C, 'm2', 1, { safe: true })
+      .crash(C)
+      .view(2, [A, B]).events,
+    // a fifo message depending on a lost one; a cbcast depending on a lost message of an older view.
+    orphans: new HistoryBuilder()
+      .view(1, [A, B, C])
+      .multicast(C, 'm1', 1, [C])
+      .handOver(C, A, 'c-calls-a')
+      .multicast(A, 'm2', 1, [A, B])
+      .crash(C)
+      .view(2, [A, B])
+      .multicast(A, 'm3', 2, [A, B], { order: 'causal' }).events,
+    // messages of crashed senders, and of a view the alive member never installed.
+    'eventual-delivery': new HistoryBuilder()
+      .view(1, [A, B, C])
+      .multicast(C, 'm1', 1, [C])
+      .crash(C)
+      .view(2, [A, B], [A])
+      .multicast(A, 'm2', 2, [A])
+      .crash(B).events,
   };
 
   it.each(PROPERTY_NAMES)('%s', (property) => {
