@@ -211,6 +211,10 @@ export class Member {
     if (this.phase !== 'member' || !view) return;
     if (frame.viewId > view.id) {
       if (view.members.includes(frame.from)) this.detector.heard(frame.from, this.options.clock.now());
+      // Someone is ahead: tell it where we are, and it hands us the install we missed (or
+      // tells us we are out). Without this a member whose old view lists only dead members
+      // would never hear of the new one.
+      this.nudge(frame.from);
       if ((body.type === 'data' || body.type === 'heartbeat') && this.futureFrames.length < FUTURE_FRAMES_MAX) this.futureFrames.push(frame);
       else this.stats.framesDropped++;
       return;
@@ -355,7 +359,7 @@ export class Member {
 
   private onWelcome(body: WelcomeBody): void {
     if (this.phase !== 'joining' || !body.members.includes(this.me)) return;
-    this.install({ id: body.viewId, members: body.members }, null, { state: body.state });
+    this.install({ id: body.viewId, members: body.members }, body.value, { state: body.state });
   }
 
   // --- leaving -------------------------------------------------------------------------
@@ -452,6 +456,14 @@ export class Member {
     else this.options.events.excluded(lastView);
   }
 
+  private nudge(member: MemberId): void {
+    const channel = this.channel!;
+    const now = this.options.clock.now();
+    if (now - (this.lastNoticeMs.get(member) ?? -Infinity) < this.options.timing.retransmitIntervalMs) return;
+    this.lastNoticeMs.set(member, now);
+    this.send(member, { type: 'heartbeat', sentHigh: channel.sentHigh, acks: channel.ackVector(), flushing: this.blocked });
+  }
+
   /** A member still in an older view: hand it the install it missed, or the current view. */
   private helpLaggard(member: MemberId, itsViewId: number): void {
     const view = this.currentView!;
@@ -487,7 +499,7 @@ export class Member {
     for (const member of view.members) this.joins.delete(member);
     for (const member of [...this.leaves]) if (!view.members.includes(member)) this.leaves.delete(member);
     this.options.events.install(view, joined);
-    if (previous) this.welcomeJoiners(previous, view);
+    if (previous && value) this.welcomeJoiners(previous, view, value);
     const future = this.futureFrames;
     this.futureFrames = [];
     for (const frame of future) this.onFrame(frame);
@@ -499,14 +511,14 @@ export class Member {
    * first (the state provider) sends it at once, and any of them answers a joiner that asks
    * again, so a joiner is not left listed but never welcomed when the provider crashes.
    */
-  private welcomeJoiners(previous: View, view: View): void {
+  private welcomeJoiners(previous: View, view: View, value: FlushValue): void {
     const joiners = view.members.filter((m) => !previous.members.includes(m));
     if (joiners.length === 0) return;
     const provider = view.members.find((m) => previous.members.includes(m));
     void this.options.events.captureState().then((state) => {
       if (this.currentView !== view || this.phase !== 'member') return;
       for (const joiner of joiners) {
-        const welcome: WelcomeBody = { type: 'welcome', viewId: view.id, members: view.members, state };
+        const welcome: WelcomeBody = { type: 'welcome', viewId: view.id, members: view.members, state, value };
         this.welcomes.set(joiner, welcome);
         if (provider === this.me) this.send(joiner, welcome);
       }

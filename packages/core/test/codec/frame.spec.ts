@@ -42,9 +42,9 @@ const BODIES: Record<string, FrameBody> = {
   'accepted': { type: 'accepted', ballot: { round: 5, rank: 2 } },
   'install': { type: 'install', value },
   'install of a value with no messages': { type: 'install', value: { viewId: 2, members: ['a/1'], targets: [0], messages: [] } },
-  'welcome with state': { type: 'welcome', viewId: 8, members: ['a:1/1', 'joiner/3'], state: bytes(9, 8, 7) },
-  'welcome with empty state': { type: 'welcome', viewId: 8, members: ['a:1/1', 'joiner/3'], state: new Uint8Array(0) },
-  'welcome without state': { type: 'welcome', viewId: 8, members: ['a:1/1', 'joiner/3'], state: null },
+  'welcome with state': { type: 'welcome', viewId: 8, members: ['a:1/1', 'joiner/3'], state: bytes(9, 8, 7), value },
+  'welcome with empty state': { type: 'welcome', viewId: 8, members: ['a:1/1', 'joiner/3'], state: new Uint8Array(0), value },
+  'welcome without state': { type: 'welcome', viewId: 8, members: ['a:1/1', 'joiner/3'], state: null, value },
   'view-notice': { type: 'view-notice', viewId: 12, members: ['b:2/7'] },
 };
 

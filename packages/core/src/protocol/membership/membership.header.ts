@@ -58,6 +58,8 @@ export interface WelcomeBody {
   readonly viewId: number;
   readonly members: readonly MemberId[];
   readonly state: Uint8Array | null;
+  /** The value that installed the view, so the joiner can hand it to a member that missed it. */
+  readonly value: FlushValue;
 }
 /** To a member that is behind or outside: the current view, so it can learn it is excluded. */
 export interface ViewNoticeBody { readonly type: 'view-notice'; readonly viewId: number; readonly members: readonly MemberId[] }
@@ -141,6 +143,7 @@ export function writeMembership(w: FrameWriter, body: MembershipBody): void {
     case 'welcome':
       w.uint(body.viewId).strings(body.members).bool(body.state !== null);
       if (body.state) w.bytes(body.state);
+      writeValue(w, body.value);
       return;
     case 'view-notice':
       w.uint(body.viewId).strings(body.members);
@@ -176,7 +179,7 @@ export function readMembership(type: MembershipBody['type'], r: FrameReader): Me
       const viewId = r.uint();
       const members = r.strings();
       const state = r.bool() ? r.bytes().slice() : null;
-      return { type, viewId, members, state };
+      return { type, viewId, members, state, value: readValue(r) };
     }
     case 'view-notice':
       return { type, viewId: r.uint(), members: r.strings() };
