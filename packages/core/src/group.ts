@@ -11,11 +11,16 @@ import { addressOf, type DataMessage, type MemberId, type View } from './protoco
 import { jsonSerializer, type Serializer } from './serializer.js';
 import type { Address, Wire } from './wire/wire.js';
 
-export type Order = 'fifo';
+/** fifo: per sender (fbcast); causal: happened-before (cbcast); total: one agreed order (abcast). */
+export type Order = 'fifo' | 'causal' | 'total';
+
+const ORDERS: readonly Order[] = ['fifo', 'causal', 'total'];
 
 export interface MulticastOptions {
-  /** Delivery order; 'fifo' (per sender) is the one this release offers. */
+  /** Delivery order, 'fifo' by default. */
   order?: Order;
+  /** Delivered only once every member of the view holds it (dynamic uniformity). */
+  safe?: boolean;
 }
 
 /** What a handler learns about the delivery it is handling. */
@@ -151,15 +156,26 @@ export class Group extends TypedEmitter<GroupEvents> {
   async multicast(topic: string, payload: unknown, options: MulticastOptions = {}): Promise<void> {
     validateTopic(topic);
     const order = options.order ?? 'fifo';
-    if (order !== 'fifo') throw new InvalidArgumentError(`order "${String(order)}" is not supported`);
+    if (!ORDERS.includes(order)) throw new InvalidArgumentError(`order "${String(order)}" is not one of ${ORDERS.join(', ')}`);
+    if (options.safe !== undefined && typeof options.safe !== 'boolean') throw new InvalidArgumentError('safe must be a boolean');
     if (this.closed) throw new GroupClosedError('the member left the group');
     const bytes = this.serializer.encode(payload);
-    const message = await this.member.multicast(topic, bytes);
+    const message = await this.member.multicast(topic, bytes, { order, safe: options.safe ?? false });
     if (!message) throw new GroupClosedError('the member left or was stopped before the message was sent');
   }
 
-  fbcast(topic: string, payload: unknown): Promise<void> {
-    return this.multicast(topic, payload, { order: 'fifo' });
+  fbcast(topic: string, payload: unknown, options: { safe?: boolean } = {}): Promise<void> {
+    return this.multicast(topic, payload, { ...options, order: 'fifo' });
+  }
+
+  /** Causal multicast: after every message whose delivery or send happened before this one. */
+  cbcast(topic: string, payload: unknown, options: { safe?: boolean } = {}): Promise<void> {
+    return this.multicast(topic, payload, { ...options, order: 'causal' });
+  }
+
+  /** Total-order multicast: every member delivers abcasts in one agreed order, consistent with causality. */
+  abcast(topic: string, payload: unknown, options: { safe?: boolean } = {}): Promise<void> {
+    return this.multicast(topic, payload, { ...options, order: 'total' });
   }
 
   /** Resolves once every delivery handed to this member so far has been handled. */

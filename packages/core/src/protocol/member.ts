@@ -8,10 +8,18 @@ import {
   compareBallots, type Ballot, type FlushValue, type MembershipBody, type ViewNoticeBody, type WelcomeBody,
 } from './membership/membership.header.js';
 import { ViewChangeProposer, type ProposerHost } from './membership/view-change.proposer.js';
+import { OrderStage, encodeAnnouncement, type OrderEntry } from './order/order-stage.js';
 import { ReliableChannel } from './reliable/reliable-channel.js';
 import type { DataBody, HeartbeatBody, NakBody } from './reliable/reliable.header.js';
 import type { Timing } from './timing.js';
-import { addressOf, type DataMessage, type MemberId, type View } from './types.js';
+import { addressOf, type DataMessage, type DepsDelta, type MemberId, type MessageMeta, type View } from './types.js';
+
+/** How one multicast asks to be ordered; `context` is a causal context's vector for this view. */
+export interface SendOptions {
+  readonly order: 'fifo' | 'causal' | 'total';
+  readonly safe: boolean;
+  readonly context?: { readonly viewId: number; readonly deps: readonly number[] } | undefined;
+}
 
 /** What the member reports upward, in the order it happens. */
 export interface MemberEvents {
@@ -78,7 +86,11 @@ export class Member {
   private leaving = false;
   /** Members of the view whose last heartbeat said they are blocked in a view change. */
   private readonly flushingPeers = new Set<MemberId>();
-  private readonly outbox: { topic: string; payload: Uint8Array; sent: (message: DataMessage | null) => void }[] = [];
+  private readonly outbox: { topic: string; payload: Uint8Array; options: SendOptions; sent: (message: DataMessage | null) => void }[] = [];
+  private stage: OrderStage | null = null;
+  /** The vector timestamp this member last sent, the base of the next delta. */
+  private lastSentDeps: number[] = [];
+  private announceScheduled = false;
   private futureFrames: Frame[] = [];
   private readonly welcomes = new Map<MemberId, WelcomeBody>();
   private readonly lastNoticeMs = new Map<MemberId, number>();
@@ -122,9 +134,9 @@ export class Member {
   }
 
   /** Sends (or queues while a view change is running) one multicast. */
-  multicast(topic: string, payload: Uint8Array): Promise<DataMessage | null> {
+  multicast(topic: string, payload: Uint8Array, options: SendOptions = { order: 'fifo', safe: false }): Promise<DataMessage | null> {
     return new Promise((resolve) => {
-      this.outbox.push({ topic, payload, sent: resolve });
+      this.outbox.push({ topic, payload, options, sent: resolve });
       this.drainOutbox();
     });
   }
@@ -162,19 +174,69 @@ export class Member {
     if (this.phase !== 'member' || this.blocked || !this.channel) return;
     const channel = this.channel;
     for (const pending of this.outbox.splice(0)) {
-      const message = channel.sequence(pending.topic, pending.payload);
-      const frame = encodeFrame({ group: this.options.group, from: this.me, viewId: channel.view.id, body: { type: 'data', seq: message.seq, topic: message.topic, payload: message.payload } });
-      for (const member of channel.view.members) if (member !== this.me) this.options.wire.send(addressOf(member), frame);
+      const message = this.sequenceAndSend(pending.topic, pending.payload, this.metaFor(pending.options));
       this.options.events.sent(message);
       pending.sent(message);
     }
     this.deliverReady();
   }
 
+  private sequenceAndSend(topic: string, payload: Uint8Array, meta: MessageMeta): DataMessage {
+    const channel = this.channel!;
+    const message = channel.sequence(topic, payload, meta);
+    const frame = encodeFrame({ group: this.options.group, from: this.me, viewId: channel.view.id, body: { type: 'data', seq: message.seq, topic, payload, ...meta } });
+    for (const member of channel.view.members) if (member !== this.me) this.options.wire.send(addressOf(member), frame);
+    return message;
+  }
+
+  /**
+   * The header of a new multicast. Causal and total messages carry the vector timestamp of
+   * what this member has delivered, raised to a causal context of the same view if one is
+   * given (a context of an older view is satisfied: the flush ended that view); only the
+   * entries changed since the previous one travel.
+   */
+  private metaFor(options: SendOptions): MessageMeta {
+    const safe = options.safe ? { safe: true } : {};
+    if (options.order === 'fifo') return safe;
+    const deps = this.stage!.vector();
+    const context = options.context;
+    if (context && context.viewId === this.currentView!.id) {
+      context.deps.forEach((seq, rank) => { if (rank < deps.length && seq > deps[rank]!) deps[rank] = seq; });
+    }
+    deps[this.channel!.myRank] = 0;
+    const delta: [number, number][] = [];
+    deps.forEach((seq, rank) => { if (seq !== (this.lastSentDeps[rank] ?? 0)) delta.push([rank, seq]); });
+    this.lastSentDeps = deps;
+    const depsDelta: DepsDelta = delta;
+    return { order: options.order, depsDelta, ...safe };
+  }
+
   private deliverReady(): void {
-    if (this.blocked || !this.channel || this.phase !== 'member') return;
-    const view = this.channel.view;
-    for (const message of this.channel.takeDeliverable()) this.options.events.deliver(message, view);
+    if (this.blocked || !this.channel || !this.stage || this.phase !== 'member') return;
+    const channel = this.channel;
+    for (const message of channel.takeDeliverable()) this.stage.accept(channel.rankOf(message.sender)!, message);
+    this.stage.drain();
+    if (this.stage.hasUnannounced && !this.announceScheduled) {
+      // Positions given in this turn travel together, at the end of it.
+      this.announceScheduled = true;
+      const stage = this.stage;
+      this.options.clock.defer(() => {
+        this.announceScheduled = false;
+        if (this.stage !== stage || this.blocked || this.phase !== 'member') return;
+        stage.flushAnnouncements();
+      });
+    }
+  }
+
+  /** Sequencer: the positions it gave go out as one message of its own FIFO stream. */
+  private announce(entries: readonly OrderEntry[]): void {
+    this.sequenceAndSend('', encodeAnnouncement(entries), { order: 'announce' });
+    this.deliverReady();
+  }
+
+  /** The causal context of this member in the current view: what it has delivered. */
+  causalVector(): { viewId: number; deps: number[] } | null {
+    return this.stage && this.currentView ? { viewId: this.currentView.id, deps: this.stage.vector() } : null;
   }
 
   // --- receiving -----------------------------------------------------------------------
@@ -245,7 +307,8 @@ export class Member {
 
   private onData(from: MemberId, rank: number, body: DataBody): void {
     const channel = this.channel!;
-    const fresh = channel.receive(rank, { sender: from, viewId: channel.view.id, seq: body.seq, topic: body.topic, payload: body.payload });
+    const { type: _type, ...fields } = body;
+    const fresh = channel.receive(rank, { sender: from, viewId: channel.view.id, ...fields });
     if (!fresh) return;
     this.deliverReady();
     if (channel.streams[rank]!.contiguous < channel.streams[rank]!.knownHigh) this.scheduleNak();
@@ -254,13 +317,16 @@ export class Member {
   private onNak(from: MemberId, body: NakBody): void {
     const channel = this.channel!;
     for (const message of channel.ownMessages(body.missing)) {
-      this.send(from, { type: 'data', seq: message.seq, topic: message.topic, payload: message.payload });
+      const { sender: _sender, viewId: _viewId, ...fields } = message;
+      this.send(from, { type: 'data', ...fields });
     }
   }
 
   private onHeartbeat(from: MemberId, rank: number, body: HeartbeatBody): void {
     const channel = this.channel!;
     channel.onHeartbeat(rank, body.sentHigh, body.acks);
+    // Stability moved: safe messages may now be delivered.
+    this.deliverReady();
     if (body.flushing) this.flushingPeers.add(from);
     else this.flushingPeers.delete(from);
     this.welcomes.delete(from);
@@ -386,7 +452,8 @@ export class Member {
     this.blocked = true;
     const channel = this.channel!;
     channel.freezeAcks();
-    const held = channel.held().map((m) => ({ senderRank: channel.rankOf(m.sender)!, seq: m.seq, topic: m.topic, payload: m.payload }));
+    this.stage!.forgetUnannounced();
+    const held = channel.held().map(({ sender, viewId: _viewId, ...fields }) => ({ senderRank: channel.rankOf(sender)!, ...fields }));
     this.send(from, { type: 'promise', ballot, digest: channel.digest(), held, accepted: this.accepted });
   }
 
@@ -410,11 +477,12 @@ export class Member {
     if (this.cutApplied) return;
     const channel = this.channel!;
     const view = channel.view;
-    for (const held of value.messages) {
-      const sender = view.members[held.senderRank];
+    for (const { senderRank, ...fields } of value.messages) {
+      const sender = view.members[senderRank];
       if (sender === undefined) return;
-      channel.receive(held.senderRank, { sender, viewId: view.id, seq: held.seq, topic: held.topic, payload: held.payload });
+      channel.receive(senderRank, { sender, viewId: view.id, ...fields });
     }
+    const stage = this.stage!;
     channel.streams.forEach((stream, rank) => {
       const target = value.targets[rank]!;
       if (stream.delivered > target) throw new Error(`flush invariant: ${this.me} delivered ${rank}:${stream.delivered} beyond cut ${target}`);
@@ -422,9 +490,10 @@ export class Member {
         const message = stream.store.get(stream.delivered + 1);
         if (!message) throw new Error(`flush invariant: ${this.me} lacks ${rank}:${stream.delivered + 1} of the cut`);
         stream.delivered++;
-        this.options.events.deliver(message, view);
+        stage.accept(rank, message);
       }
     });
+    stage.drainAtCut();
     this.cutApplied = true;
   }
 
@@ -486,6 +555,12 @@ export class Member {
     this.lastInstall = value;
     const myRank = view.members.indexOf(this.me);
     this.channel = new ReliableChannel(view, myRank);
+    this.stage = new OrderStage(view, myRank, {
+      deliver: (message) => this.options.events.deliver(message, view),
+      announce: (entries) => this.announce(entries),
+      isStable: (rank, seq) => this.channel!.stableSeq(rank) >= seq,
+    });
+    this.lastSentDeps = [];
     this.blocked = false;
     this.cutApplied = false;
     this.promised = null;

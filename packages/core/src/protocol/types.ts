@@ -10,8 +10,22 @@ export interface View {
   readonly members: readonly MemberId[];
 }
 
+/** How a message is ordered: the application's orders, and the sequencer's announcements. */
+export type MessageOrder = 'fifo' | 'causal' | 'total' | 'announce';
+
+/** A vector timestamp as sent: only the entries (rank, seq) changed since the sender's last one. */
+export type DepsDelta = readonly (readonly [rank: number, seq: number])[];
+
+/** What the order layer needs to know of a message, carried in its header. */
+/** Absent fields mean the defaults: fifo, not safe, no vector timestamp. */
+export interface MessageMeta {
+  readonly order?: MessageOrder;
+  readonly safe?: boolean;
+  readonly depsDelta?: DepsDelta | null;
+}
+
 /** One multicast as the reliable layer keeps it, named by (sender, view, seq). */
-export interface DataMessage {
+export interface DataMessage extends MessageMeta {
   readonly sender: MemberId;
   readonly viewId: number;
   readonly seq: number;

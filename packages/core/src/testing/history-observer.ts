@@ -14,6 +14,8 @@ export function historyObserver(recorder: HistoryRecorder): GroupObserver {
   return {
     sent: (member, message) => recorder.record({
       kind: 'send', member, id: messageId(message), viewId: message.viewId, payload: decoder.decode(message.payload),
+      ...(message.order === 'causal' || message.order === 'total' ? { order: message.order } : {}),
+      ...(message.safe ? { safe: true } : {}),
     }),
     delivered: (member, message) => recorder.record({
       kind: 'deliver', member, id: messageId(message), sender: message.sender, viewId: message.viewId, payload: decoder.decode(message.payload),

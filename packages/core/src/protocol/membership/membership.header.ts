@@ -1,7 +1,8 @@
 import type { FrameReader } from '../../codec/frame-reader.js';
 import type { FrameWriter } from '../../codec/frame-writer.js';
 import { DecodeError } from '../../errors.js';
-import type { MemberId } from '../types.js';
+import { readMeta, writeMeta } from '../reliable/reliable.header.js';
+import type { MemberId, MessageMeta } from '../types.js';
 
 /**
  * Headers of the membership layer. A view change is one instance of single-decree Paxos
@@ -16,7 +17,7 @@ export interface Ballot {
 }
 
 /** A message of the ending view held by some member and needed by another for the flush. */
-export interface HeldMessage {
+export interface HeldMessage extends MessageMeta {
   readonly senderRank: number;
   readonly seq: number;
   readonly topic: string;
@@ -82,7 +83,10 @@ function readBallot(r: FrameReader): Ballot {
 
 function writeHeld(w: FrameWriter, messages: readonly HeldMessage[]): void {
   w.uint(messages.length);
-  for (const m of messages) w.uint(m.senderRank).uint(m.seq).string(m.topic).bytes(m.payload);
+  for (const m of messages) {
+    w.uint(m.senderRank).uint(m.seq).string(m.topic).bytes(m.payload);
+    writeMeta(w, m);
+  }
 }
 
 function readHeld(r: FrameReader): HeldMessage[] {
@@ -92,7 +96,9 @@ function readHeld(r: FrameReader): HeldMessage[] {
     const senderRank = r.uint();
     const seq = r.uint();
     if (seq < 1) throw new DecodeError('held seq must be >= 1');
-    messages.push({ senderRank, seq, topic: r.string(), payload: r.bytes().slice() });
+    const topic = r.string();
+    const payload = r.bytes().slice();
+    messages.push({ senderRank, seq, topic, payload, ...readMeta(r) });
   }
   return messages;
 }

@@ -1,4 +1,4 @@
-import type { DataMessage, MemberId, View } from '../types.js';
+import type { DataMessage, MemberId, MessageMeta, View } from '../types.js';
 import { NAK_SEQS_MAX } from './reliable.header.js';
 import { SenderStream } from './sender-stream.js';
 
@@ -27,8 +27,8 @@ export class ReliableChannel {
   }
 
   /** Sequences a new multicast of this member; the caller sends it to the others. */
-  sequence(topic: string, payload: Uint8Array): DataMessage {
-    const message: DataMessage = { sender: this.view.members[this.myRank]!, viewId: this.view.id, seq: ++this.sentSeq, topic, payload };
+  sequence(topic: string, payload: Uint8Array, meta: MessageMeta = {}): DataMessage {
+    const message: DataMessage = { sender: this.view.members[this.myRank]!, viewId: this.view.id, seq: ++this.sentSeq, topic, payload, ...meta };
     this.streams[this.myRank]!.add(message);
     return message;
   }
@@ -104,12 +104,18 @@ export class ReliableChannel {
     return count;
   }
 
-  private collectStable(): void {
-    this.acks[this.myRank] = this.digest();
-    for (let s = 0; s < this.streams.length; s++) {
-      let stable = Infinity;
-      for (const vector of this.acks) stable = Math.min(stable, vector[s]!);
-      this.streams[s]!.collect(stable);
+  /** Highest seq of a sender held by every member (as far as their acks tell). */
+  stableSeq(senderRank: number): number {
+    let stable = this.streams[senderRank]!.contiguous;
+    for (let r = 0; r < this.acks.length; r++) {
+      if (r === this.myRank) continue;
+      const acked = this.acks[r]![senderRank]!;
+      if (acked < stable) stable = acked;
     }
+    return stable;
+  }
+
+  private collectStable(): void {
+    for (let s = 0; s < this.streams.length; s++) this.streams[s]!.collect(this.stableSeq(s));
   }
 }

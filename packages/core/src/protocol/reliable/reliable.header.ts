@@ -1,10 +1,11 @@
 import type { FrameReader } from '../../codec/frame-reader.js';
 import type { FrameWriter } from '../../codec/frame-writer.js';
 import { DecodeError } from '../../errors.js';
+import type { DepsDelta, MessageMeta, MessageOrder } from '../types.js';
 
 /** Headers of the reliable layer: data, negative acknowledgement, heartbeat with acks. */
 
-export interface DataBody {
+export interface DataBody extends MessageMeta {
   readonly type: 'data';
   readonly seq: number;
   readonly topic: string;
@@ -31,14 +32,52 @@ export interface HeartbeatBody {
 
 export const NAK_SEQS_MAX = 512;
 
+const ORDERS: readonly MessageOrder[] = ['fifo', 'causal', 'total', 'announce'];
+const SAFE_BIT = 0x04;
+const DEPS_BIT = 0x08;
+
+/**
+ * One flags byte (order in bits 0-1, safe, has-deps), then for causal and total messages the
+ * vector-timestamp entries that changed since the sender's previous such message. A sender
+ * streaming without receiving sends no entry at all: a one-byte header.
+ */
+export function writeMeta(w: FrameWriter, meta: MessageMeta): void {
+  w.u8(ORDERS.indexOf(meta.order ?? 'fifo') | (meta.safe ? SAFE_BIT : 0) | (meta.depsDelta ? DEPS_BIT : 0));
+  if (!meta.depsDelta) return;
+  w.uint(meta.depsDelta.length);
+  for (const [rank, seq] of meta.depsDelta) w.uint(rank).uint(seq);
+}
+
+export function readMeta(r: FrameReader): MessageMeta {
+  const flags = r.u8();
+  if (flags & ~(0x03 | SAFE_BIT | DEPS_BIT)) throw new DecodeError('unknown message flags');
+  const order = ORDERS[flags & 0x03]!;
+  let depsDelta: DepsDelta | null = null;
+  if (flags & DEPS_BIT) {
+    const n = r.count();
+    const entries: (readonly [number, number])[] = [];
+    for (let i = 0; i < n; i++) entries.push([r.uint(), r.uint()]);
+    depsDelta = entries;
+  }
+  // Defaults stay absent, so a plain fifo message decodes to exactly what was encoded.
+  const meta: { order?: MessageOrder; safe?: boolean; depsDelta?: DepsDelta } = {};
+  if (order !== 'fifo') meta.order = order;
+  if (flags & SAFE_BIT) meta.safe = true;
+  if (depsDelta) meta.depsDelta = depsDelta;
+  return meta;
+}
+
 export function writeData(w: FrameWriter, body: DataBody): void {
   w.uint(body.seq).string(body.topic).bytes(body.payload);
+  writeMeta(w, body);
 }
 
 export function readData(r: FrameReader): DataBody {
   const seq = r.uint();
   if (seq < 1) throw new DecodeError('data seq must be >= 1');
-  return { type: 'data', seq, topic: r.string(), payload: r.bytes().slice() };
+  const topic = r.string();
+  const payload = r.bytes().slice();
+  return { type: 'data', seq, topic, payload, ...readMeta(r) };
 }
 
 export function writeNak(w: FrameWriter, body: NakBody): void {

@@ -1,0 +1,227 @@
+import { FrameReader } from '../../codec/frame-reader.js';
+import { FrameWriter } from '../../codec/frame-writer.js';
+import type { DataMessage, View } from '../types.js';
+
+/** A total-order position the sequencer gave: the message (sender rank, seq) comes next. */
+export interface OrderEntry {
+  readonly rank: number;
+  readonly seq: number;
+}
+
+export interface OrderStageHost {
+  /** Hands one message to the application, in the agreed order. */
+  deliver(message: DataMessage): void;
+  /** Sequencer only: multicast these positions (in the sequencer's own FIFO stream). */
+  announce(entries: readonly OrderEntry[]): void;
+  /** Held by every member of the view (for `safe`). */
+  isStable(rank: number, seq: number): boolean;
+}
+
+const key = (rank: number, seq: number): number => seq * 1024 + rank;
+
+/**
+ * Ordering above reliable FIFO, for one view. Messages enter per sender in seq order
+ * (`accept`); the head of each sender's queue leaves when its order allows:
+ * - fifo: at once;
+ * - causal: once every message its vector timestamp names has left here (for every other
+ *   sender j, `processed(j) >= deps[j]`);
+ * - total: causal, and next in the sequence the view's first member announces (a fixed
+ *   sequencer; it assigns positions in its own causal delivery order, so total order extends
+ *   causal order);
+ * - safe (any order): also stable, held by every member.
+ * A sender's messages leave in seq order whatever their order, so FIFO holds across kinds.
+ * Announcements bypass the queues (a sequencer's own abcast waits for its announcement).
+ */
+export class OrderStage {
+  private readonly queues: Pending[][];
+  /** Per sender, the vector timestamp of its latest message: the base its next delta applies to. */
+  private readonly lastDeps: number[][];
+  /** Highest seq of each sender that entered the stage (announcements included). */
+  private readonly entered: number[];
+  private readonly announced: OrderEntry[] = [];
+  private announcedHead = 0;
+  /** Sequencer: positions given but not yet announced, and every message given one. */
+  private readonly toAnnounce: OrderEntry[] = [];
+  private readonly positioned = new Set<number>();
+  private readonly isSequencer: boolean;
+  private discardedCount = 0;
+
+  constructor(private readonly view: View, private readonly myRank: number, private readonly host: OrderStageHost) {
+    this.queues = view.members.map(() => []);
+    this.lastDeps = view.members.map(() => view.members.map(() => 0));
+    this.entered = view.members.map(() => 0);
+    this.isSequencer = myRank === 0;
+  }
+
+  /** How far sender j's messages have left this stage: its vector-timestamp entry here. */
+  processed(rank: number): number {
+    const queue = this.queues[rank]!;
+    return queue.length > 0 ? queue[0]!.message.seq - 1 : this.entered[rank]!;
+  }
+
+  /** The vector timestamp of what has left this stage. */
+  vector(): number[] {
+    return this.queues.map((_, rank) => this.processed(rank));
+  }
+
+  get discarded(): number {
+    return this.discardedCount;
+  }
+
+  /** Takes the next message of one sender (callers feed each sender in seq order). */
+  accept(rank: number, message: DataMessage): void {
+    this.entered[rank] = message.seq;
+    if (message.order === 'announce') {
+      // The sequencer's own announcements were applied when it gave the positions. One that
+      // does not decode is ignored: it can only come from a broken or hostile sender.
+      if (rank !== this.myRank) for (const entry of decodeAnnouncement(message.payload) ?? []) this.announced.push(entry);
+      return;
+    }
+    let deps: readonly number[] | null = null;
+    if (message.depsDelta) {
+      const base = this.lastDeps[rank]!;
+      for (const [j, value] of message.depsDelta) if (j < base.length) base[j] = value;
+      deps = base.slice();
+    }
+    this.queues[rank]!.push({ message, deps });
+  }
+
+  /** Delivers everything that may leave now. Returns whether anything left. */
+  drain(): boolean {
+    let any = false;
+    for (let progress = true; progress;) {
+      progress = false;
+      for (let rank = 0; rank < this.queues.length; rank++) {
+        while (this.tryLeave(rank, false)) progress = any = true;
+      }
+    }
+    if (this.isSequencer) this.assignPositions();
+    return any;
+  }
+
+  /** Sequencer: positions given and waiting for flushAnnouncements(). */
+  get hasUnannounced(): boolean {
+    return this.toAnnounce.length > 0;
+  }
+
+  /** Sequencer: hands the positions given since the last call to the host to announce. */
+  flushAnnouncements(): void {
+    if (this.toAnnounce.length === 0) return;
+    const entries = this.toAnnounce.splice(0);
+    this.host.announce(entries);
+    // Announced in our own stream: now the positions may be used here too.
+    for (const entry of entries) this.announced.push(entry);
+    this.drain();
+  }
+
+  /** Sequencer, blocked by a view change: positions not yet announced are given up. */
+  forgetUnannounced(): void {
+    for (const entry of this.toAnnounce.splice(0)) this.positioned.delete(key(entry.rank, entry.seq));
+  }
+
+  /**
+   * At the flush cut every member of the next view holds the same messages: leave in a
+   * deterministic way that every member computes alike. Announced positions first (one whose
+   * message is missing from the cut, or can never be delivered, is skipped), then the
+   * unannounced total messages, lowest (rank, seq) first among those ready; `safe` no longer
+   * waits (all hold the cut). What still cannot leave depends on a message lost in a crash:
+   * an orphan, discarded by every member.
+   */
+  drainAtCut(): void {
+    this.toAnnounce.length = 0;
+    for (;;) {
+      let progress = false;
+      for (let rank = 0; rank < this.queues.length; rank++) {
+        while (this.tryLeave(rank, true)) progress = true;
+      }
+      if (progress) continue;
+      if (this.announcedHead < this.announced.length) {
+        this.announcedHead++;
+        continue;
+      }
+      const next = this.lowestReadyTotal();
+      if (next === null) break;
+      this.announced.push({ rank: next, seq: this.queues[next]![0]!.message.seq });
+    }
+    for (const queue of this.queues) {
+      this.discardedCount += queue.length;
+      queue.length = 0;
+    }
+  }
+
+  private tryLeave(rank: number, atCut: boolean): boolean {
+    const head = this.queues[rank]![0];
+    if (!head) return false;
+    const message = head.message;
+    if (message.safe && !atCut && !this.host.isStable(rank, message.seq)) return false;
+    if (!this.dependenciesMet(rank, head)) return false;
+    if (message.order === 'total') {
+      const next = this.announced[this.announcedHead];
+      if (!next || next.rank !== rank || next.seq !== message.seq) return false;
+      this.announcedHead++;
+    }
+    this.queues[rank]!.shift();
+    this.host.deliver(message);
+    return true;
+  }
+
+  private dependenciesMet(rank: number, pending: Pending): boolean {
+    const deps = pending.deps;
+    if (!deps) return true;
+    for (let j = 0; j < deps.length; j++) {
+      if (j !== rank && this.processed(j) < deps[j]!) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Sequencer: gives the next positions, in its own causal order, to ready total heads. A
+   * position is used here only once announced (flushAnnouncements), never before: what the
+   * sequencer delivers is then always in its own stream, hence in any flush cut.
+   */
+  private assignPositions(): void {
+    for (let rank = 0; rank < this.queues.length; rank++) {
+      const head = this.queues[rank]![0];
+      if (!head || head.message.order !== 'total') continue;
+      const id = key(rank, head.message.seq);
+      if (this.positioned.has(id) || !this.dependenciesMet(rank, head)) continue;
+      this.positioned.add(id);
+      this.toAnnounce.push({ rank, seq: head.message.seq });
+    }
+  }
+
+  private lowestReadyTotal(): number | null {
+    for (let rank = 0; rank < this.queues.length; rank++) {
+      const head = this.queues[rank]![0];
+      if (head && head.message.order === 'total' && this.dependenciesMet(rank, head)) return rank;
+    }
+    return null;
+  }
+}
+
+interface Pending {
+  readonly message: DataMessage;
+  /** The full vector timestamp (causal and total messages), rebuilt from the wire's delta. */
+  readonly deps: readonly number[] | null;
+}
+
+export function encodeAnnouncement(entries: readonly OrderEntry[]): Uint8Array {
+  const w = new FrameWriter(2 + entries.length * 4);
+  w.uint(entries.length);
+  for (const entry of entries) w.uint(entry.rank).uint(entry.seq);
+  return w.finish();
+}
+
+/** Null for a payload that is not a well-formed announcement. */
+export function decodeAnnouncement(payload: Uint8Array): OrderEntry[] | null {
+  try {
+    const r = new FrameReader(payload);
+    const count = r.count();
+    const entries: OrderEntry[] = [];
+    for (let i = 0; i < count; i++) entries.push({ rank: r.uint(), seq: r.uint() });
+    r.end();
+    return entries;
+  } catch {
+    return null;
+  }
+}
