@@ -1,3 +1,4 @@
+import { CausalContext } from './context/causal-context.js';
 import { realClock, type Clock } from './env/clock.js';
 import { realRandom, type Random } from './env/random.js';
 import {
@@ -160,7 +161,8 @@ export class Group extends TypedEmitter<GroupEvents> {
     if (options.safe !== undefined && typeof options.safe !== 'boolean') throw new InvalidArgumentError('safe must be a boolean');
     if (this.closed) throw new GroupClosedError('the member left the group');
     const bytes = this.serializer.encode(payload);
-    const message = await this.member.multicast(topic, bytes, { order, safe: options.safe ?? false });
+    const context = CausalContext.current()?.get(this.name);
+    const message = await this.member.multicast(topic, bytes, { order, safe: options.safe ?? false, context });
     if (!message) throw new GroupClosedError('the member left or was stopped before the message was sent');
   }
 
@@ -176,6 +178,25 @@ export class Group extends TypedEmitter<GroupEvents> {
   /** Total-order multicast: every member delivers abcasts in one agreed order, consistent with causality. */
   abcast(topic: string, payload: unknown, options: { safe?: boolean } = {}): Promise<void> {
     return this.multicast(topic, payload, { ...options, order: 'total' });
+  }
+
+  /**
+   * The application's fsync: resolves once every multicast this member issued so far is
+   * stable (held by every member of the view), before it acts on the outside world.
+   */
+  async flush(): Promise<void> {
+    if (this.closed) throw new GroupClosedError('the member left the group');
+    if (!(await this.member.flush())) throw new GroupClosedError('the member left or was stopped before its multicasts were stable');
+  }
+
+  /**
+   * This member's causal context (what it delivered and sent in this group) merged with the
+   * ambient one: hand it to the next service of a causal thread (see CausalContext).
+   */
+  context(): CausalContext {
+    const ambient = CausalContext.current() ?? CausalContext.empty;
+    const mine = this.member.causalVector();
+    return mine ? ambient.merge(CausalContext.of(this.name, mine)) : ambient;
   }
 
   /** Resolves once every delivery handed to this member so far has been handled. */
@@ -218,7 +239,10 @@ export class Group extends TypedEmitter<GroupEvents> {
       sent: (message) => observer?.sent?.(me, message),
       deliver: (message, view) => {
         observer?.delivered?.(me, message);
-        this.queue.push(() => this.dispatch(message, view));
+        // The handler runs in the context of what this member had delivered, this message included.
+        const causality = this.member.causalVector();
+        const context = causality ? CausalContext.of(this.name, causality) : CausalContext.empty;
+        this.queue.push(() => CausalContext.run(context, () => this.dispatch(message, view)));
       },
       install: (view, joined) => {
         observer?.installed?.(me, view);

@@ -4,6 +4,8 @@ export type {
   Delivery, GroupEvents, GroupObserver, GroupOptions, GroupView, Handler, MulticastOptions, Order,
 } from './group.js';
 export type { MemberId, View } from './protocol/types.js';
+export { CausalContext } from './context/causal-context.js';
+export type { GroupCausality } from './context/causal-context.js';
 export type { Timing } from './protocol/timing.js';
 export { DEFAULT_TIMING } from './protocol/timing.js';
 export type { Wire, Address } from './wire/wire.js';

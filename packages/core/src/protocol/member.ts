@@ -86,7 +86,9 @@ export class Member {
   private leaving = false;
   /** Members of the view whose last heartbeat said they are blocked in a view change. */
   private readonly flushingPeers = new Set<MemberId>();
-  private readonly outbox: { topic: string; payload: Uint8Array; options: SendOptions; sent: (message: DataMessage | null) => void }[] = [];
+  private readonly outbox: ({ topic: string; payload: Uint8Array; options: SendOptions; sent: (message: DataMessage | null) => void } | { flushed: (ok: boolean) => void })[] = [];
+  /** flush() callers waiting for this member's messages up to `seq` of view `viewId` to be stable. */
+  private stableWaiters: { viewId: number; seq: number; flushed: (ok: boolean) => void }[] = [];
   private stage: OrderStage | null = null;
   /** The vector timestamp this member last sent, the base of the next delta. */
   private lastSentDeps: number[] = [];
@@ -141,6 +143,18 @@ export class Member {
     });
   }
 
+  /**
+   * Resolves true once every multicast this member issued so far is stable (held by every
+   * member of its view), or its view ended (the flush then delivered it to every survivor);
+   * false if the member stops first.
+   */
+  flush(): Promise<boolean> {
+    return new Promise((flushed) => {
+      this.outbox.push({ flushed });
+      this.drainOutbox();
+    });
+  }
+
   leave(): void {
     if (this.phase !== 'member') return;
     this.leaving = true;
@@ -154,7 +168,11 @@ export class Member {
     this.proposer?.stop();
     for (const timer of this.timers) timer.cancel();
     this.timers.clear();
-    for (const pending of this.outbox.splice(0)) pending.sent(null);
+    for (const pending of this.outbox.splice(0)) {
+      if ('flushed' in pending) pending.flushed(false);
+      else pending.sent(null);
+    }
+    for (const waiter of this.stableWaiters.splice(0)) waiter.flushed(false);
   }
 
   // --- sending -------------------------------------------------------------------------
@@ -174,11 +192,27 @@ export class Member {
     if (this.phase !== 'member' || this.blocked || !this.channel) return;
     const channel = this.channel;
     for (const pending of this.outbox.splice(0)) {
+      if ('flushed' in pending) {
+        this.stableWaiters.push({ viewId: channel.view.id, seq: channel.sentHigh, flushed: pending.flushed });
+        continue;
+      }
       const message = this.sequenceAndSend(pending.topic, pending.payload, this.metaFor(pending.options));
       this.options.events.sent(message);
       pending.sent(message);
     }
     this.deliverReady();
+    this.resolveStableWaiters();
+  }
+
+  private resolveStableWaiters(): void {
+    if (this.stableWaiters.length === 0 || !this.channel) return;
+    const channel = this.channel;
+    const stable = channel.stableSeq(channel.myRank);
+    this.stableWaiters = this.stableWaiters.filter((waiter) => {
+      const done = waiter.viewId < channel.view.id || (waiter.viewId === channel.view.id && waiter.seq <= stable);
+      if (done) waiter.flushed(true);
+      return !done;
+    });
   }
 
   private sequenceAndSend(topic: string, payload: Uint8Array, meta: MessageMeta): DataMessage {
@@ -234,9 +268,15 @@ export class Member {
     this.deliverReady();
   }
 
-  /** The causal context of this member in the current view: what it has delivered. */
+  /**
+   * The causal context of this member in the current view: what it has delivered, and every
+   * multicast it has sent (a reply that carries it orders the caller's next requests after them).
+   */
   causalVector(): { viewId: number; deps: number[] } | null {
-    return this.stage && this.currentView ? { viewId: this.currentView.id, deps: this.stage.vector() } : null;
+    if (!this.stage || !this.channel || !this.currentView) return null;
+    const deps = this.stage.vector();
+    deps[this.channel.myRank] = Math.max(deps[this.channel.myRank]!, this.channel.sentHigh);
+    return { viewId: this.currentView.id, deps };
   }
 
   // --- receiving -----------------------------------------------------------------------
@@ -325,8 +365,9 @@ export class Member {
   private onHeartbeat(from: MemberId, rank: number, body: HeartbeatBody): void {
     const channel = this.channel!;
     channel.onHeartbeat(rank, body.sentHigh, body.acks);
-    // Stability moved: safe messages may now be delivered.
+    // Stability moved: safe messages may now be delivered, flush() callers may be done.
     this.deliverReady();
+    this.resolveStableWaiters();
     if (body.flushing) this.flushingPeers.add(from);
     else this.flushingPeers.delete(from);
     this.welcomes.delete(from);
@@ -561,6 +602,7 @@ export class Member {
       isStable: (rank, seq) => this.channel!.stableSeq(rank) >= seq,
     });
     this.lastSentDeps = [];
+    this.resolveStableWaiters();
     this.blocked = false;
     this.cutApplied = false;
     this.promised = null;

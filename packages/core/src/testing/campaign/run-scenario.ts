@@ -344,7 +344,7 @@ class ScenarioRunner {
         // second group of its own.
         return this.join(action.address, [...this.addresses], false);
       case 'fbcast':
-        return this.fbcast(action.pick, action.count);
+        return this.fbcast(action.pick, action.count, action.order, action.safe);
       case 'leave':
         return this.leave(action.pick);
       case 'crash':
@@ -433,7 +433,7 @@ class ScenarioRunner {
     return this.addresses.map((a) => this.processes.get(a)!).filter((p) => p.state === 'member' && p.group !== null);
   }
 
-  private fbcast(pick: number, count: number): void {
+  private fbcast(pick: number, count: number, order: 'fifo' | 'causal' | 'total', safe: boolean): void {
     if (this.faultsEnded) return;
     const candidates = this.members();
     if (candidates.length === 0) {
@@ -447,7 +447,7 @@ class ScenarioRunner {
     for (let i = 0; i < count; i++) {
       const payload = `${process.address}:${++process.sent}`;
       process.unsent++;
-      group.fbcast(TOPIC, payload).then(() => {
+      group.multicast(TOPIC, payload, { order, safe }).then(() => {
         process.unsent--;
       }, (error: unknown) => {
         process.unsent--;
@@ -455,7 +455,7 @@ class ScenarioRunner {
         this.violation('fbcast-rejected', `fbcast of "${payload}" by ${process.address} rejected: ${describeError(error)}`);
       });
     }
-    this.note(`fbcast ${process.address}:${first}..${process.sent} from ${group.me}`);
+    this.note(`${order}${safe ? ' safe' : ''} ${process.address}:${first}..${process.sent} from ${group.me}`);
   }
 
   private leave(pick: number): void {

@@ -23,7 +23,7 @@ export type ScenarioAction =
   /** An initial member starts: the first one forms the group, the others join through `seeds`. */
   | { at: number; kind: 'start'; address: Address; seeds: Address[] }
   /** A live member multicasts `count` messages back to back. */
-  | { at: number; kind: 'fbcast'; pick: number; count: number }
+  | { at: number; kind: 'fbcast'; pick: number; count: number; order: 'fifo' | 'causal' | 'total'; safe: boolean }
   /** A fresh process joins at a new address. */
   | { at: number; kind: 'join'; address: Address }
   /** A member leaves gracefully (skipped if that could cost the group its majority). */
@@ -152,7 +152,12 @@ export function generateScenario(seed: number, options: ScenarioOptions = {}): S
       case 'fbcast': {
         // Mostly small bursts, now and then a big one.
         const r = random.next();
-        actions.push({ at: t, kind, pick: random.next(), count: 1 + Math.floor(r * r * maxBurst) });
+        const pick = random.next();
+        const count = 1 + Math.floor(r * r * maxBurst);
+        // Every order in the mix, and now and then safe: 40% fifo, 30% causal, 30% total.
+        const o = random.next();
+        const order = o < 0.4 ? 'fifo' : o < 0.7 ? 'causal' : 'total';
+        actions.push({ at: t, kind, pick, count, order, safe: random.next() < 0.15 });
         break;
       }
       case 'join':
@@ -207,7 +212,7 @@ export function describeAction(action: ScenarioAction): string {
     case 'start':
       return `${at} start ${action.address}${action.seeds.length > 0 ? ` seeds [${action.seeds.join(', ')}]` : ' (forms the group)'}`;
     case 'fbcast':
-      return `${at} fbcast x${action.count} from member pick ${action.pick.toFixed(3)}`;
+      return `${at} ${action.order}${action.safe ? ' safe' : ''} x${action.count} from member pick ${action.pick.toFixed(3)}`;
     case 'join':
       return `${at} join ${action.address}`;
     case 'leave':
