@@ -12,10 +12,14 @@ import { addressOf, type DataMessage, type MemberId, type View } from './protoco
 import { jsonSerializer, type Serializer } from './serializer.js';
 import type { Address, Wire } from './wire/wire.js';
 
-/** fifo: per sender (fbcast); causal: happened-before (cbcast); total: one agreed order (abcast). */
-export type Order = 'fifo' | 'causal' | 'total';
+/**
+ * fifo: per sender (fbcast); causal: happened-before (cbcast); total: one agreed order
+ * (abcast); group: at the same point of every member's delivery sequence, like a view change
+ * (gbcast; it runs a flush, so it is slow: for rare control actions).
+ */
+export type Order = 'fifo' | 'causal' | 'total' | 'group';
 
-const ORDERS: readonly Order[] = ['fifo', 'causal', 'total'];
+const ORDERS: readonly Order[] = ['fifo', 'causal', 'total', 'group'];
 
 export interface MulticastOptions {
   /** Delivery order, 'fifo' by default. */
@@ -173,6 +177,11 @@ export class Group extends TypedEmitter<GroupEvents> {
   /** Causal multicast: after every message whose delivery or send happened before this one. */
   cbcast(topic: string, payload: unknown, options: { safe?: boolean } = {}): Promise<void> {
     return this.multicast(topic, payload, { ...options, order: 'causal' });
+  }
+
+  /** Group-order multicast: ordered against every other message and view change (runs a flush). */
+  gbcast(topic: string, payload: unknown, options: { safe?: boolean } = {}): Promise<void> {
+    return this.multicast(topic, payload, { ...options, order: 'group' });
   }
 
   /** Total-order multicast: every member delivers abcasts in one agreed order, consistent with causality. */

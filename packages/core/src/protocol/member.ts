@@ -16,7 +16,7 @@ import { addressOf, type DataMessage, type DepsDelta, type MemberId, type Messag
 
 /** How one multicast asks to be ordered; `context` is a causal context's vector for this view. */
 export interface SendOptions {
-  readonly order: 'fifo' | 'causal' | 'total';
+  readonly order: 'fifo' | 'causal' | 'total' | 'group';
   readonly safe: boolean;
   readonly context?: { readonly viewId: number; readonly deps: readonly number[] } | undefined;
 }
@@ -232,6 +232,8 @@ export class Member {
   private metaFor(options: SendOptions): MessageMeta {
     const safe = options.safe ? { safe: true } : {};
     if (options.order === 'fifo') return safe;
+    // A gbcast waits for the next flush, where it is delivered at one point by every member.
+    if (options.order === 'group') return { order: 'group', ...safe };
     const deps = this.stage!.vector();
     const context = options.context;
     if (context && context.viewId === this.currentView!.id) {
@@ -400,7 +402,7 @@ export class Member {
     if (this.phase !== 'member' || !this.channel) return;
     const channel = this.channel;
     const now = this.options.clock.now();
-    const heartbeat: HeartbeatBody = { type: 'heartbeat', sentHigh: channel.sentHigh, acks: channel.ackVector(), flushing: this.blocked };
+    const heartbeat: HeartbeatBody = { type: 'heartbeat', sentHigh: channel.sentHigh, acks: channel.ackVector(), flushing: this.blocked || this.stage!.hasPendingGroup };
     // To every member of the view, suspected or not: a member cut off by a partition learns
     // it was excluded from the first answer it gets once the partition heals.
     for (const member of channel.view.members) if (member !== this.me) this.send(member, heartbeat);
@@ -409,7 +411,8 @@ export class Member {
     if (this.leaving) this.requestLeave();
     // Any member blocked by a view change that did not complete (its coordinator failed or
     // lacked a majority) needs one to complete: the acting coordinator runs it.
-    const reason = this.detector.anySuspected || this.joins.size > 0 || this.leaves.size > 0 || this.blocked || this.flushingPeers.size > 0;
+    const reason = this.detector.anySuspected || this.joins.size > 0 || this.leaves.size > 0 || this.blocked
+      || this.flushingPeers.size > 0 || this.stage!.hasPendingGroup;
     if (this.actingCoordinator() === this.me && reason) {
       this.proposer?.maybeStart();
     }

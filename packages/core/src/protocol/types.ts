@@ -11,7 +11,7 @@ export interface View {
 }
 
 /** How a message is ordered: the application's orders, and the sequencer's announcements. */
-export type MessageOrder = 'fifo' | 'causal' | 'total' | 'announce';
+export type MessageOrder = 'fifo' | 'causal' | 'total' | 'group' | 'announce';
 
 /** A vector timestamp as sent: only the entries (rank, seq) changed since the sender's last one. */
 export type DepsDelta = readonly (readonly [rank: number, seq: number])[];

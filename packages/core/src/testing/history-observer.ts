@@ -14,7 +14,7 @@ export function historyObserver(recorder: HistoryRecorder): GroupObserver {
   return {
     sent: (member, message) => recorder.record({
       kind: 'send', member, id: messageId(message), viewId: message.viewId, payload: decoder.decode(message.payload),
-      ...(message.order === 'causal' || message.order === 'total' ? { order: message.order } : {}),
+      ...(message.order === 'causal' || message.order === 'total' || message.order === 'group' ? { order: message.order } : {}),
       ...(message.safe ? { safe: true } : {}),
     }),
     delivered: (member, message) => recorder.record({

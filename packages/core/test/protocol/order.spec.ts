@@ -110,3 +110,22 @@ describe('a 32-member causal run', () => {
     expect(checkHistory(h.recorder.events, { quiescent: true })).toEqual([]);
   }, 120_000);
 });
+
+describe('group order (gbcast)', () => {
+  it('delivers a gbcast at the same point of every member\'s delivery sequence, amid other traffic', async () => {
+    const h = harness({ seed: 27, loss: 0.05, reorder: 0.2 });
+    const groups = await h.form(['a', 'b', 'c', 'd']);
+    const logs = groups.map(() => [] as string[]);
+    groups.forEach((g, i) => g.handle('e', (x) => { logs[i]!.push(x as string); }));
+    for (let i = 0; i < 60; i++) {
+      void groups[i % 4]!.multicast('e', `m${i}`, { order: (['fifo', 'causal', 'total'] as const)[i % 3] });
+      if (i === 30) void groups[1]!.gbcast('e', 'rotate-key');
+      if (i % 5 === 0) await h.net.sleep(1);
+    }
+    await h.net.sleep(2_000);
+    for (const log of logs) expect(log).toContain('rotate-key');
+    const before = logs.map((log) => new Set(log.slice(0, log.indexOf('rotate-key'))));
+    for (const set of before.slice(1)) expect([...set].sort()).toEqual([...before[0]!].sort());
+    expect(checkHistory(h.recorder.events, { quiescent: true })).toEqual([]);
+  }, 30_000);
+});

@@ -45,6 +45,7 @@ export class OrderStage {
   private readonly positioned = new Set<number>();
   private readonly isSequencer: boolean;
   private discardedCount = 0;
+  private pendingGroupCount = 0;
 
   constructor(private readonly view: View, private readonly myRank: number, private readonly host: OrderStageHost) {
     this.queues = view.members.map(() => []);
@@ -83,7 +84,13 @@ export class OrderStage {
       for (const [j, value] of message.depsDelta) if (j < base.length) base[j] = value;
       deps = base.slice();
     }
+    if (message.order === 'group') this.pendingGroupCount++;
     this.queues[rank]!.push({ message, deps });
+  }
+
+  /** A gbcast waits here for the flush: the coordinator must run one. */
+  get hasPendingGroup(): boolean {
+    return this.pendingGroupCount > 0;
   }
 
   /** Delivers everything that may leave now. Returns whether anything left. */
@@ -140,8 +147,16 @@ export class OrderStage {
         continue;
       }
       const next = this.lowestReadyTotal();
-      if (next === null) break;
-      this.announced.push({ rank: next, seq: this.queues[next]![0]!.message.seq });
+      if (next !== null) {
+        this.announced.push({ rank: next, seq: this.queues[next]![0]!.message.seq });
+        continue;
+      }
+      // Only now a gbcast: every member delivered the same messages before it.
+      const group = this.lowestGroupHead();
+      if (group === null) break;
+      const { message } = this.queues[group]!.shift()!;
+      this.pendingGroupCount--;
+      this.host.deliver(message);
     }
     for (const queue of this.queues) {
       this.discardedCount += queue.length;
@@ -153,6 +168,7 @@ export class OrderStage {
     const head = this.queues[rank]![0];
     if (!head) return false;
     const message = head.message;
+    if (message.order === 'group') return false;
     if (message.safe && !atCut && !this.host.isStable(rank, message.seq)) return false;
     if (!this.dependenciesMet(rank, head)) return false;
     if (message.order === 'total') {
@@ -188,6 +204,13 @@ export class OrderStage {
       this.positioned.add(id);
       this.toAnnounce.push({ rank, seq: head.message.seq });
     }
+  }
+
+  private lowestGroupHead(): number | null {
+    for (let rank = 0; rank < this.queues.length; rank++) {
+      if (this.queues[rank]![0]?.message.order === 'group') return rank;
+    }
+    return null;
   }
 
   private lowestReadyTotal(): number | null {

@@ -32,12 +32,13 @@ export interface HeartbeatBody {
 
 export const NAK_SEQS_MAX = 512;
 
-const ORDERS: readonly MessageOrder[] = ['fifo', 'causal', 'total', 'announce'];
-const SAFE_BIT = 0x04;
-const DEPS_BIT = 0x08;
+const ORDERS: readonly MessageOrder[] = ['fifo', 'causal', 'total', 'group', 'announce'];
+const ORDER_BITS = 0x07;
+const SAFE_BIT = 0x08;
+const DEPS_BIT = 0x10;
 
 /**
- * One flags byte (order in bits 0-1, safe, has-deps), then for causal and total messages the
+ * One flags byte (order in bits 0-2, safe, has-deps), then for causal and total messages the
  * vector-timestamp entries that changed since the sender's previous such message. A sender
  * streaming without receiving sends no entry at all: a one-byte header.
  */
@@ -50,8 +51,9 @@ export function writeMeta(w: FrameWriter, meta: MessageMeta): void {
 
 export function readMeta(r: FrameReader): MessageMeta {
   const flags = r.u8();
-  if (flags & ~(0x03 | SAFE_BIT | DEPS_BIT)) throw new DecodeError('unknown message flags');
-  const order = ORDERS[flags & 0x03]!;
+  if (flags & ~(ORDER_BITS | SAFE_BIT | DEPS_BIT)) throw new DecodeError('unknown message flags');
+  const order = ORDERS[flags & ORDER_BITS];
+  if (order === undefined) throw new DecodeError('unknown message order');
   let depsDelta: DepsDelta | null = null;
   if (flags & DEPS_BIT) {
     const n = r.count();

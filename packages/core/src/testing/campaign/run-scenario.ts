@@ -433,7 +433,7 @@ class ScenarioRunner {
     return this.addresses.map((a) => this.processes.get(a)!).filter((p) => p.state === 'member' && p.group !== null);
   }
 
-  private fbcast(pick: number, count: number, order: 'fifo' | 'causal' | 'total', safe: boolean): void {
+  private fbcast(pick: number, count: number, order: 'fifo' | 'causal' | 'total' | 'group', safe: boolean): void {
     if (this.faultsEnded) return;
     const candidates = this.members();
     if (candidates.length === 0) {

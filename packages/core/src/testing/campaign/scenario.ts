@@ -23,7 +23,7 @@ export type ScenarioAction =
   /** An initial member starts: the first one forms the group, the others join through `seeds`. */
   | { at: number; kind: 'start'; address: Address; seeds: Address[] }
   /** A live member multicasts `count` messages back to back. */
-  | { at: number; kind: 'fbcast'; pick: number; count: number; order: 'fifo' | 'causal' | 'total'; safe: boolean }
+  | { at: number; kind: 'fbcast'; pick: number; count: number; order: 'fifo' | 'causal' | 'total' | 'group'; safe: boolean }
   /** A fresh process joins at a new address. */
   | { at: number; kind: 'join'; address: Address }
   /** A member leaves gracefully (skipped if that could cost the group its majority). */
@@ -154,9 +154,10 @@ export function generateScenario(seed: number, options: ScenarioOptions = {}): S
         const r = random.next();
         const pick = random.next();
         const count = 1 + Math.floor(r * r * maxBurst);
-        // Every order in the mix, and now and then safe: 40% fifo, 30% causal, 30% total.
+        // Every order in the mix, and now and then safe: 40% fifo, 28% causal, 28% total,
+        // 4% group (each gbcast runs a flush).
         const o = random.next();
-        const order = o < 0.4 ? 'fifo' : o < 0.7 ? 'causal' : 'total';
+        const order = o < 0.4 ? 'fifo' : o < 0.68 ? 'causal' : o < 0.96 ? 'total' : 'group';
         actions.push({ at: t, kind, pick, count, order, safe: random.next() < 0.15 });
         break;
       }
