@@ -3,8 +3,8 @@ import {
   readMembership, writeMembership, type MembershipBody,
 } from '../protocol/membership/membership.header.js';
 import {
-  readData, readHeartbeat, readNak, writeData, writeHeartbeat, writeNak,
-  type DataBody, type HeartbeatBody, type NakBody,
+  readData, readHeartbeat, readNak, readPack, writeData, writeHeartbeat, writeNak, writePack,
+  type DataBody, type HeartbeatBody, type NakBody, type PackBody,
 } from '../protocol/reliable/reliable.header.js';
 import type { MemberId } from '../protocol/types.js';
 import { FrameReader } from './frame-reader.js';
@@ -16,7 +16,7 @@ import { FrameWriter } from './frame-writer.js';
  */
 export const WIRE_VERSION = 1;
 
-export type FrameBody = DataBody | NakBody | HeartbeatBody | MembershipBody;
+export type FrameBody = DataBody | PackBody | NakBody | HeartbeatBody | MembershipBody;
 
 export interface Frame {
   readonly group: string;
@@ -27,7 +27,7 @@ export interface Frame {
 
 const KINDS: readonly FrameBody['type'][] = [
   'data', 'nak', 'heartbeat', 'join-request', 'join-pending', 'leave-request', 'prepare', 'promise',
-  'reject', 'accept', 'accepted', 'install', 'welcome', 'view-notice',
+  'reject', 'accept', 'accepted', 'install', 'welcome', 'view-notice', 'pack',
 ];
 const KIND_CODES = new Map(KINDS.map((kind, code) => [kind, code] as const));
 
@@ -37,6 +37,7 @@ export function encodeFrame(frame: Frame): Uint8Array {
   const body = frame.body;
   switch (body.type) {
     case 'data': writeData(w, body); break;
+    case 'pack': writePack(w, body); break;
     case 'nak': writeNak(w, body); break;
     case 'heartbeat': writeHeartbeat(w, body); break;
     default: writeMembership(w, body);
@@ -57,6 +58,7 @@ export function decodeFrame(bytes: Uint8Array): Frame {
   let body: FrameBody;
   switch (kind) {
     case 'data': body = readData(r); break;
+    case 'pack': body = readPack(r); break;
     case 'nak': body = readNak(r); break;
     case 'heartbeat': body = readHeartbeat(r); break;
     default: body = readMembership(kind, r);

@@ -93,6 +93,9 @@ export class Member {
   /** The vector timestamp this member last sent, the base of the next delta. */
   private lastSentDeps: number[] = [];
   private announceScheduled = false;
+  /** Data multicast in this turn, sent as one frame when the turn ends (packing). */
+  private packed: DataBody[] = [];
+  private packView: View | null = null;
   private futureFrames: Frame[] = [];
   private readonly welcomes = new Map<MemberId, WelcomeBody>();
   private readonly lastNoticeMs = new Map<MemberId, number>();
@@ -178,6 +181,8 @@ export class Member {
   // --- sending -------------------------------------------------------------------------
 
   private send(to: MemberId | Address, body: FrameBody, toAddress = false): void {
+    // Data first: a control frame never overtakes the data this member multicast before it.
+    this.sendPacked();
     const frame: Frame = { group: this.options.group, from: this.me, viewId: this.currentView?.id ?? 0, body };
     const address = toAddress ? to : addressOf(to);
     if (!toAddress && to === this.me) {
@@ -218,9 +223,23 @@ export class Member {
   private sequenceAndSend(topic: string, payload: Uint8Array, meta: MessageMeta): DataMessage {
     const channel = this.channel!;
     const message = channel.sequence(topic, payload, meta);
-    const frame = encodeFrame({ group: this.options.group, from: this.me, viewId: channel.view.id, body: { type: 'data', seq: message.seq, topic, payload, ...meta } });
-    for (const member of channel.view.members) if (member !== this.me) this.options.wire.send(addressOf(member), frame);
+    if (this.packed.length === 0) {
+      this.packView = channel.view;
+      this.options.clock.defer(() => this.sendPacked());
+    }
+    this.packed.push({ type: 'data', seq: message.seq, topic, payload, ...meta });
     return message;
+  }
+
+  /** Sends the data packed in this turn: one frame per member, however many messages. */
+  private sendPacked(): void {
+    if (this.packed.length === 0 || !this.packView || this.phase === 'gone') return;
+    const messages = this.packed;
+    const view = this.packView;
+    this.packed = [];
+    const body: FrameBody = messages.length === 1 ? messages[0]! : { type: 'pack', messages };
+    const frame = encodeFrame({ group: this.options.group, from: this.me, viewId: view.id, body });
+    for (const member of view.members) if (member !== this.me) this.options.wire.send(addressOf(member), frame);
   }
 
   /**
@@ -319,7 +338,7 @@ export class Member {
       // tells us we are out). Without this a member whose old view lists only dead members
       // would never hear of the new one.
       this.nudge(frame.from);
-      if ((body.type === 'data' || body.type === 'heartbeat') && this.futureFrames.length < FUTURE_FRAMES_MAX) this.futureFrames.push(frame);
+      if ((body.type === 'data' || body.type === 'pack' || body.type === 'heartbeat') && this.futureFrames.length < FUTURE_FRAMES_MAX) this.futureFrames.push(frame);
       else this.stats.framesDropped++;
       return;
     }
@@ -335,6 +354,9 @@ export class Member {
     this.detector.heard(frame.from, this.options.clock.now());
     switch (body.type) {
       case 'data': return this.onData(frame.from, rank, body);
+      case 'pack':
+        for (const data of body.messages) this.onData(frame.from, rank, data);
+        return;
       case 'nak': return this.onNak(frame.from, body);
       case 'heartbeat': return this.onHeartbeat(frame.from, rank, body);
       case 'leave-request': return this.onLeaveRequest(frame.from);
@@ -593,6 +615,7 @@ export class Member {
   // --- installing a view ---------------------------------------------------------------
 
   private install(view: View, value: FlushValue | null, joined: { state: Uint8Array | null } | null): void {
+    this.sendPacked();
     const previous = this.currentView;
     this.phase = 'member';
     this.currentView = view;

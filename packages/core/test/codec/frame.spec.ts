@@ -46,6 +46,14 @@ const BODIES: Record<string, FrameBody> = {
   'welcome with empty state': { type: 'welcome', viewId: 8, members: ['a:1/1', 'joiner/3'], state: new Uint8Array(0), value },
   'welcome without state': { type: 'welcome', viewId: 8, members: ['a:1/1', 'joiner/3'], state: null, value },
   'view-notice': { type: 'view-notice', viewId: 12, members: ['b:2/7'] },
+  'pack': {
+    type: 'pack',
+    messages: [
+      { type: 'data', seq: 1, topic: 't', payload: bytes(1) },
+      { type: 'data', seq: 2, topic: 't', payload: bytes(2), order: 'causal', depsDelta: [[0, 3], [2, 1]] },
+      { type: 'data', seq: 3, topic: 'u', payload: bytes(), order: 'group', safe: true },
+    ],
+  },
 };
 
 const frameOf = (body: FrameBody, viewId = 7): Frame => ({ group: 'flights', from: 'a:1/1', viewId, body });
@@ -90,7 +98,7 @@ describe('frame codec: round trip', () => {
     const kinds = new Set(SAMPLES.map(([, frame]) => frame.body.type));
     expect([...kinds].sort()).toEqual([
       'accept', 'accepted', 'data', 'heartbeat', 'install', 'join-pending', 'join-request', 'leave-request',
-      'nak', 'prepare', 'promise', 'reject', 'view-notice', 'welcome',
+      'nak', 'pack', 'prepare', 'promise', 'reject', 'view-notice', 'welcome',
     ]);
   });
 
@@ -163,7 +171,7 @@ describe('frame codec: malformed input always ends in DecodeError', () => {
       const frame = rawFrame(kind, () => {});
       expect(expectDecodeError(frame).message).toMatch(/kind/);
     }
-    expect(expectDecodeError(rawFrame(14, (w) => w.uint(1))).message).toMatch(/kind/);
+    expect(expectDecodeError(rawFrame(15, (w) => w.uint(1))).message).toMatch(/kind/);
   });
 
   it('rejects a varint longer than eight bytes', () => {

@@ -12,6 +12,15 @@ export interface DataBody extends MessageMeta {
   readonly payload: Uint8Array;
 }
 
+/**
+ * Many data messages of one sender in one frame: everything it multicast in one turn of its
+ * event loop (packing). A lone message still leaves at the end of its turn, never later.
+ */
+export interface PackBody {
+  readonly type: 'pack';
+  readonly messages: readonly DataBody[];
+}
+
 /** "Send me these sequence numbers again" — addressed to the original sender. */
 export interface NakBody {
   readonly type: 'nak';
@@ -80,6 +89,18 @@ export function readData(r: FrameReader): DataBody {
   const topic = r.string();
   const payload = r.bytes().slice();
   return { type: 'data', seq, topic, payload, ...readMeta(r) };
+}
+
+export function writePack(w: FrameWriter, body: PackBody): void {
+  w.uint(body.messages.length);
+  for (const message of body.messages) writeData(w, message);
+}
+
+export function readPack(r: FrameReader): PackBody {
+  const n = r.count();
+  const messages: DataBody[] = [];
+  for (let i = 0; i < n; i++) messages.push(readData(r));
+  return { type: 'pack', messages };
 }
 
 export function writeNak(w: FrameWriter, body: NakBody): void {
