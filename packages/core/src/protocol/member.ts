@@ -250,9 +250,9 @@ export class Member {
    */
   private metaFor(options: SendOptions): MessageMeta {
     const safe = options.safe ? { safe: true } : {};
-    if (options.order === 'fifo') return safe;
-    // A gbcast waits for the next flush, where it is delivered at one point by every member.
-    if (options.order === 'group') return { order: 'group', ...safe };
+    // Every message carries its sender's causal past (a fifo message only does not wait for
+    // it); a gbcast waits for the next flush, where every member delivers it at one point.
+    const order = options.order === 'fifo' ? {} : { order: options.order };
     const deps = this.stage!.vector();
     const context = options.context;
     if (context && context.viewId === this.currentView!.id) {
@@ -263,7 +263,7 @@ export class Member {
     deps.forEach((seq, rank) => { if (seq !== (this.lastSentDeps[rank] ?? 0)) delta.push([rank, seq]); });
     this.lastSentDeps = deps;
     const depsDelta: DepsDelta = delta;
-    return { order: options.order, depsDelta, ...safe };
+    return { ...order, depsDelta, ...safe };
   }
 
   private deliverReady(): void {
@@ -533,7 +533,8 @@ export class Member {
     this.promised = ballot;
     this.blocked = true;
     this.channel!.freezeAcks();
-    if (value.members.includes(this.me)) this.applyCut(value);
+    // The cut is applied only once the value is chosen (install): a value accepted here may
+    // still lose to another, and nothing may be delivered on the strength of it.
     this.accepted = { ballot, value };
     this.send(from, { type: 'accepted', ballot });
   }

@@ -36,6 +36,8 @@ export class OrderStage {
   private readonly queues: Pending[][];
   /** Per sender, the vector timestamp of its latest message: the base its next delta applies to. */
   private readonly lastDeps: number[][];
+  /** Entry-wise maximum of the vector timestamps of the messages that left. */
+  private readonly known: number[];
   /** Highest seq of each sender that entered the stage (announcements included). */
   private readonly entered: number[];
   private readonly announced: OrderEntry[] = [];
@@ -50,6 +52,7 @@ export class OrderStage {
   constructor(private readonly view: View, private readonly myRank: number, private readonly host: OrderStageHost) {
     this.queues = view.members.map(() => []);
     this.lastDeps = view.members.map(() => view.members.map(() => 0));
+    this.known = view.members.map(() => 0);
     this.entered = view.members.map(() => 0);
     this.isSequencer = myRank === 0;
   }
@@ -61,8 +64,13 @@ export class OrderStage {
   }
 
   /** The vector timestamp of what has left this stage. */
+  /**
+   * The causal past of this member: what left this stage, and the causal past of every
+   * message that left (fifo messages carry their sender's past too, without waiting for it),
+   * so causality passes through any chain of deliveries and sends.
+   */
   vector(): number[] {
-    return this.queues.map((_, rank) => this.processed(rank));
+    return this.queues.map((_, rank) => Math.max(this.processed(rank), this.known[rank]!));
   }
 
   get discarded(): number {
@@ -154,9 +162,7 @@ export class OrderStage {
       // Only now a gbcast: every member delivered the same messages before it.
       const group = this.lowestGroupHead();
       if (group === null) break;
-      const { message } = this.queues[group]!.shift()!;
-      this.pendingGroupCount--;
-      this.host.deliver(message);
+      this.leave(group);
     }
     for (const queue of this.queues) {
       this.discardedCount += queue.length;
@@ -176,14 +182,20 @@ export class OrderStage {
       if (!next || next.rank !== rank || next.seq !== message.seq) return false;
       this.announcedHead++;
     }
-    this.queues[rank]!.shift();
-    this.host.deliver(message);
+    this.leave(rank);
     return true;
+  }
+
+  private leave(rank: number): void {
+    const { message, deps } = this.queues[rank]!.shift()!;
+    if (deps) for (let j = 0; j < deps.length; j++) if (deps[j]! > this.known[j]!) this.known[j] = deps[j]!;
+    if (message.order === 'group') this.pendingGroupCount--;
+    this.host.deliver(message);
   }
 
   private dependenciesMet(rank: number, pending: Pending): boolean {
     const deps = pending.deps;
-    if (!deps) return true;
+    if (!deps || pending.message.order === 'fifo' || pending.message.order === 'group') return true;
     for (let j = 0; j < deps.length; j++) {
       if (j !== rank && this.processed(j) < deps[j]!) return false;
     }

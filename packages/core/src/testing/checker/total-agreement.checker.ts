@@ -12,8 +12,14 @@
  * every other — the usual case costs nothing more. Only when a cycle exists are the pairs of
  * members compared one by one (O(members × deliveries)) to name the two members and the two
  * messages; a cycle without any pairwise disagreement is reported as the cycle itself.
+ *
+ * Agreement is asked of the members that survive the message's view (install the next one,
+ * or, in a settled run, are alive at the end): like view synchrony, total order is not
+ * uniform — a member excluded or crashed in that view may have followed positions that no
+ * survivor ever received (the sequencer on its side of a partition).
  */
 import type { HistoryContext } from './context.js';
+import { survivorsOf } from './survivors.js';
 import type { CheckerFactory, Report } from './types.js';
 
 function isTotallyOrdered(order: string | undefined): boolean {
@@ -65,7 +71,25 @@ function reportPairs(ctx: HistoryContext, sequences: readonly (Sequence | undefi
   return found;
 }
 
-export const totalAgreementChecker: CheckerFactory = (report) => {
+/** Keeps, of each member's sequence, the messages of views that member survived. */
+function survivorsOnly(ctx: HistoryContext, sequences: readonly (Sequence | undefined)[], includeEnd: boolean): (Sequence | undefined)[] {
+  const survived = new Set<string>();
+  for (const [viewId, list] of survivorsOf(ctx, includeEnd)) for (const { member } of list) survived.add(`${member.index}:${viewId}`);
+  return sequences.map((s, index) => {
+    if (s === undefined) return undefined;
+    const kept: Sequence = { msgs: [], at: [] };
+    s.msgs.forEach((msg, i) => {
+      const viewId = ctx.sends[msg]?.viewId;
+      if (viewId !== undefined && survived.has(`${index}:${viewId}`)) {
+        kept.msgs.push(msg);
+        kept.at.push(s.at[i]!);
+      }
+    });
+    return kept;
+  });
+}
+
+export const totalAgreementChecker: CheckerFactory = (report, options) => {
   const sequences: (Sequence | undefined)[] = [];
   return {
     property: 'total-agreement',
@@ -76,6 +100,7 @@ export const totalAgreementChecker: CheckerFactory = (report) => {
       s.at.push(ctx.index);
     },
     finish(ctx) {
+      sequences.splice(0, sequences.length, ...survivorsOnly(ctx, sequences, options.quiescent === true));
       const n = ctx.messageIds.length;
       // The graph: an edge from each message to the next one in a member's sequence.
       const outCount = new Int32Array(n + 1);
