@@ -66,6 +66,11 @@ export interface GroupOptions {
   setState?: (state: unknown) => unknown;
   /** After exclusion, join again as a new incarnation (default) or stay out. */
   rejoin?: boolean;
+  /**
+   * Flow control: how many of this member's multicasts may be unstable (not yet held by every
+   * member) at once; beyond it `multicast()` waits, as a TCP window does. Default 8192.
+   */
+  windowMessagesMax?: number;
   observer?: GroupObserver;
 }
 
@@ -78,6 +83,7 @@ export type GroupEvents = {
 };
 
 const TOPIC_LENGTH_MAX = 255;
+const DEFAULT_WINDOW_MESSAGES = 8192;
 
 /**
  * A member of a process group: the public face of the protocol stack. Every member sees
@@ -92,6 +98,7 @@ export class Group extends TypedEmitter<GroupEvents> {
   private readonly random: Random;
   private readonly timing: Timing;
   private readonly serializer: Serializer;
+  private readonly windowMessagesMax: number;
   private incarnation: number;
   private closed = false;
   private leaveDone: (() => void) | null = null;
@@ -103,6 +110,9 @@ export class Group extends TypedEmitter<GroupEvents> {
     this.timing = resolveTiming(options.timing);
     this.serializer = options.serializer ?? jsonSerializer;
     this.incarnation = 1 + this.random.int(1_000_000);
+    const window = options.windowMessagesMax ?? DEFAULT_WINDOW_MESSAGES;
+    if (!Number.isInteger(window) || window < 1) throw new InvalidArgumentError('windowMessagesMax must be a positive integer');
+    this.windowMessagesMax = window;
     this.queue = new DeliveryQueue((error) => this.emit('error', error));
   }
 
@@ -299,7 +309,7 @@ export class Group extends TypedEmitter<GroupEvents> {
     };
     this.member = new Member({
       group: this.name, me, wire: this.options.wire, clock: this.clock, random: this.random,
-      timing: this.timing, seeds, mayFormGroup, events,
+      timing: this.timing, seeds, mayFormGroup, events, windowMessagesMax: this.windowMessagesMax,
     });
     this.member.start();
   }

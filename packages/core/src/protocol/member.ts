@@ -47,6 +47,8 @@ export interface MemberOptions {
   seeds: readonly Address[];
   /** May this member form the group when no member answers? (Never on a rejoin.) */
   mayFormGroup: boolean;
+  /** Flow control: at most this many of this member's multicasts unstable at once. */
+  windowMessagesMax: number;
   events: MemberEvents;
 }
 
@@ -96,6 +98,8 @@ export class Member {
   /** Data multicast in this turn, sent as one frame when the turn ends (packing). */
   private packed: DataBody[] = [];
   private packView: View | null = null;
+  /** Data received since this member last sent its acks: past a quarter window it acks at once. */
+  private receivedSinceAck = 0;
   private futureFrames: Frame[] = [];
   private readonly welcomes = new Map<MemberId, WelcomeBody>();
   private readonly lastNoticeMs = new Map<MemberId, number>();
@@ -196,7 +200,13 @@ export class Member {
   private drainOutbox(): void {
     if (this.phase !== 'member' || this.blocked || !this.channel) return;
     const channel = this.channel;
-    for (const pending of this.outbox.splice(0)) {
+    const window = this.options.windowMessagesMax;
+    let taken = 0;
+    for (const pending of this.outbox) {
+      // Flow control: beyond the window the rest waits in the outbox (multicast() does not
+      // resolve), until acks make earlier messages stable.
+      if (!('flushed' in pending) && channel.sentHigh - channel.stableSeq(channel.myRank) >= window) break;
+      taken++;
       if ('flushed' in pending) {
         this.stableWaiters.push({ viewId: channel.view.id, seq: channel.sentHigh, flushed: pending.flushed });
         continue;
@@ -205,6 +215,7 @@ export class Member {
       this.options.events.sent(message);
       pending.sent(message);
     }
+    this.outbox.splice(0, taken);
     this.deliverReady();
     this.resolveStableWaiters();
   }
@@ -374,6 +385,7 @@ export class Member {
     const { type: _type, ...fields } = body;
     const fresh = channel.receive(rank, { sender: from, viewId: channel.view.id, ...fields });
     if (!fresh) return;
+    if (++this.receivedSinceAck >= this.options.windowMessagesMax / 4) this.sendHeartbeats();
     this.deliverReady();
     if (channel.streams[rank]!.contiguous < channel.streams[rank]!.knownHigh) this.scheduleNak();
   }
@@ -389,9 +401,10 @@ export class Member {
   private onHeartbeat(from: MemberId, rank: number, body: HeartbeatBody): void {
     const channel = this.channel!;
     channel.onHeartbeat(rank, body.sentHigh, body.acks);
-    // Stability moved: safe messages may now be delivered, flush() callers may be done.
+    // Stability moved: safe messages may now be delivered, the window may have room,
+    // flush() callers may be done.
     this.deliverReady();
-    this.resolveStableWaiters();
+    this.drainOutbox();
     if (body.flushing) this.flushingPeers.add(from);
     else this.flushingPeers.delete(from);
     this.welcomes.delete(from);
@@ -424,10 +437,7 @@ export class Member {
     if (this.phase !== 'member' || !this.channel) return;
     const channel = this.channel;
     const now = this.options.clock.now();
-    const heartbeat: HeartbeatBody = { type: 'heartbeat', sentHigh: channel.sentHigh, acks: channel.ackVector(), flushing: this.blocked || this.stage!.hasPendingGroup };
-    // To every member of the view, suspected or not: a member cut off by a partition learns
-    // it was excluded from the first answer it gets once the partition heals.
-    for (const member of channel.view.members) if (member !== this.me) this.send(member, heartbeat);
+    this.sendHeartbeats();
     this.detector.check(now, this.options.timing.suspectTimeoutMs, this.me);
     this.sendNaks();
     if (this.leaving) this.requestLeave();
@@ -438,6 +448,17 @@ export class Member {
     if (this.actingCoordinator() === this.me && reason) {
       this.proposer?.maybeStart();
     }
+  }
+
+  /**
+   * Heartbeats carry the ack vector. To every member of the view, suspected or not: a member
+   * cut off by a partition learns it was excluded from the first answer it gets after the heal.
+   */
+  private sendHeartbeats(): void {
+    const channel = this.channel!;
+    this.receivedSinceAck = 0;
+    const heartbeat: HeartbeatBody = { type: 'heartbeat', sentHigh: channel.sentHigh, acks: channel.ackVector(), flushing: this.blocked || this.stage!.hasPendingGroup };
+    for (const member of channel.view.members) if (member !== this.me) this.send(member, heartbeat);
   }
 
   private actingCoordinator(): MemberId | undefined {
