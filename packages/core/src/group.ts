@@ -153,7 +153,7 @@ export class Group extends TypedEmitter<GroupEvents> {
     return this.member.heldMessages;
   }
 
-  get stats(): { framesDropped: number; framesMalformed: number } {
+  get stats(): { framesDropped: number; framesMalformed: number; orphansDiscarded: number } {
     return { ...this.member.stats };
   }
 

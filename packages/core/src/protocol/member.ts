@@ -55,6 +55,8 @@ export interface MemberOptions {
 export interface MemberStats {
   framesDropped: number;
   framesMalformed: number;
+  /** Messages discarded at a flush because a causal predecessor was lost in a crash. */
+  orphansDiscarded: number;
 }
 
 const FUTURE_FRAMES_MAX = 10_000;
@@ -70,7 +72,7 @@ type Phase = 'joining' | 'member' | 'gone';
  */
 export class Member {
   readonly me: MemberId;
-  readonly stats: MemberStats = { framesDropped: 0, framesMalformed: 0 };
+  readonly stats: MemberStats = { framesDropped: 0, framesMalformed: 0, orphansDiscarded: 0 };
   private phase: Phase = 'joining';
   private currentView: View | null = null;
   private channel: ReliableChannel | null = null;
@@ -582,6 +584,7 @@ export class Member {
       }
     });
     stage.drainAtCut();
+    this.stats.orphansDiscarded += stage.discarded;
     this.cutApplied = true;
   }
 

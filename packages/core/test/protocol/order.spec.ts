@@ -129,3 +129,28 @@ describe('group order (gbcast)', () => {
     expect(checkHistory(h.recorder.events, { quiescent: true })).toEqual([]);
   }, 30_000);
 });
+
+describe('orphans', () => {
+  it('discards, at every survivor, a cbcast whose causal predecessor was lost in a crash', async () => {
+    const h = harness({ seed: 28 });
+    const [a, b, c, d, e] = await h.form(['a', 'b', 'c', 'd', 'e']);
+    const seen = new Map<string, unknown[]>();
+    for (const [name, g] of [['c', c], ['d', d], ['e', e]] as const) {
+      seen.set(name, []);
+      g!.handle('e', (x) => { seen.get(name)!.push(x); });
+    }
+    // m1 reaches b only; b delivers it and sends m2, which depends on it; then a and b crash.
+    for (const to of ['c', 'd', 'e']) h.net.setLink('a', to, { loss: 1 });
+    b!.handle('e', async (x) => { if (x === 'm1') await b!.cbcast('e', 'm2'); });
+    await a!.cbcast('e', 'm1');
+    await h.net.sleep(10);
+    h.crash('a');
+    h.crash('b');
+    await h.net.runUntil(() => c!.view.members.length === 3, { timeoutMs: 5_000 });
+    await h.net.sleep(200);
+    // m2 reached c, d and e, but m1 is lost: m2 is an orphan, discarded by all.
+    for (const list of seen.values()) expect(list).toEqual([]);
+    for (const g of [c, d, e]) expect(g!.stats.orphansDiscarded).toBe(1);
+    expect(checkHistory(h.recorder.events, { quiescent: true })).toEqual([]);
+  });
+});

@@ -5,6 +5,7 @@
  * multicasts rejected with anything but GroupClosedError, and a group that did not converge
  * once the faults stopped.
  */
+import { CausalContext } from '../../context/causal-context.js';
 import { realClock } from '../../env/clock.js';
 import { GroupClosedError, JoinTimeoutError } from '../../errors.js';
 import { Group, type GroupObserver } from '../../group.js';
@@ -279,12 +280,30 @@ class ScenarioRunner {
    * died otherwise (a joiner that timed out while listed) do not count as lost here.
    */
   private lostMajorityToHarness(): string | null {
+    const lost = (view: ViewRecord): string | null => {
+      const removed = view.members.filter((m) => this.removedByHarness.has(m));
+      if (view.members.length - removed.length >= majorityOf(view.members.length)) return null;
+      return `the harness crashed or removed ${removed.length} of the ${view.members.length} members of ` +
+        `view ${view.id} [${view.members.join(', ')}] (${removed.join(', ')})`;
+    };
     const view = this.latestView;
     if (view === null) return null;
-    const removed = view.members.filter((m) => this.removedByHarness.has(m));
-    if (view.members.length - removed.length >= majorityOf(view.members.length)) return null;
-    return `the harness crashed or removed ${removed.length} of the ${view.members.length} members of ` +
-      `${this.describeLatest()} (${removed.join(', ')})`;
+    const latest = lost(view);
+    if (latest !== null) return latest;
+    // A live member still in an older view learns the newer one only from a member that
+    // installed it, or by a view change among the older view's members: if the harness took
+    // both away (the only installers crashed, and a majority of the older view), it is stuck
+    // by design, as a Paxos acceptor is once a majority of acceptors is gone.
+    for (const p of this.processes.values()) {
+      if (p.state !== 'member') continue;
+      const mine = this.views.get(p.group!.me);
+      if (mine === undefined || mine.id >= view.id) continue;
+      const installers = [...this.views].filter(([, v]) => v.id > mine.id).map(([member]) => member);
+      if (installers.some((member) => !this.removedByHarness.has(member) && !this.exited.has(member))) continue;
+      const stuck = lost(mine);
+      if (stuck !== null) return `${p.group!.me} is behind in view ${mine.id} and no member that installed a later view is alive; ${stuck}`;
+    }
+    return null;
   }
 
   /**
@@ -441,22 +460,52 @@ class ScenarioRunner {
       this.note(`fbcast x${count}: nobody to send`);
       return;
     }
-    const process = candidates[Math.floor(pick * candidates.length)]!;
+    const index = Math.floor(pick * candidates.length);
+    const process = candidates[index]!;
     const group = process.group!;
     const first = process.sent + 1;
-    for (let i = 0; i < count; i++) {
-      const payload = `${process.address}:${++process.sent}`;
+    // Derived from the pick, so the schedule stays a function of the seed: now and then the
+    // burst runs in the causal context of another member (as if that member had called this
+    // one), and now and then it ends with a flush() that must resolve.
+    const variant = Math.floor(pick * 1e6);
+    const from = candidates.length > 1 && variant % 3 === 0 ? candidates[(index + 1) % candidates.length]! : null;
+    let context: CausalContext | undefined;
+    if (from) {
+      context = from.group!.context();
+      const token = `ctx-${++this.contextHandOvers}`;
+      this.recorder.record({ kind: 'context-out', member: from.group!.me, token });
+      this.recorder.record({ kind: 'context-in', member: group.me, token });
+    }
+    const send = (): void => {
+      for (let i = 0; i < count; i++) {
+        const payload = `${process.address}:${++process.sent}`;
+        process.unsent++;
+        group.multicast(TOPIC, payload, { order, safe }).then(() => {
+          process.unsent--;
+        }, (error: unknown) => {
+          process.unsent--;
+          if (error instanceof GroupClosedError) return;
+          this.violation('fbcast-rejected', `fbcast of "${payload}" by ${process.address} rejected: ${describeError(error)}`);
+        });
+      }
+    };
+    if (context) CausalContext.run(context, send);
+    else send();
+    if (variant % 5 === 1) {
       process.unsent++;
-      group.multicast(TOPIC, payload, { order, safe }).then(() => {
+      group.flush().then(() => {
         process.unsent--;
       }, (error: unknown) => {
         process.unsent--;
         if (error instanceof GroupClosedError) return;
-        this.violation('fbcast-rejected', `fbcast of "${payload}" by ${process.address} rejected: ${describeError(error)}`);
+        this.violation('fbcast-rejected', `flush() by ${process.address} rejected: ${describeError(error)}`);
       });
     }
-    this.note(`${order}${safe ? ' safe' : ''} ${process.address}:${first}..${process.sent} from ${group.me}`);
+    this.note(`${order}${safe ? ' safe' : ''} ${process.address}:${first}..${process.sent} from ${group.me}` +
+      `${from ? ` in the context of ${from.group!.me}` : ''}${variant % 5 === 1 ? ', then flush()' : ''}`);
   }
+
+  private contextHandOvers = 0;
 
   private leave(pick: number): void {
     const candidates = this.members();
