@@ -5,6 +5,21 @@ afterEach(closeAll);
 
 const slow = { delayMs: { min: 80, max: 80 } };
 
+/** a sends x and b sends y at once; a's link to d and b's link to c are slow. */
+async function concurrentPair(order: 'causal' | 'total', seed: number): Promise<{ c: string[]; d: string[] }> {
+  const h = harness({ seed });
+  const [a, b, c, d] = await h.form(['a', 'b', 'c', 'd']);
+  const seen = { c: [] as string[], d: [] as string[] };
+  c!.handle('e', (x) => { seen.c.push(x as string); });
+  d!.handle('e', (x) => { seen.d.push(x as string); });
+  h.net.setLink('a', 'd', slow);
+  h.net.setLink('b', 'c', slow);
+  await Promise.all([a!.multicast('e', 'x', { order }), b!.multicast('e', 'y', { order })]);
+  await h.net.sleep(400);
+  expect(checkHistory(h.recorder.events)).toEqual([]);
+  return seen;
+}
+
 describe('causal order (cbcast)', () => {
   it("the lecture's example: b arrives at t before a, t holds b, then delivers a and b", async () => {
     const h = harness({ seed: 21 });
@@ -29,35 +44,17 @@ describe('causal order (cbcast)', () => {
   });
 
   it('lets concurrent cbcasts arrive in different orders at different members', async () => {
-    const h = harness({ seed: 22 });
-    const [a, b, c, d] = await h.form(['a', 'b', 'c', 'd']);
-    const seen = { c: [] as string[], d: [] as string[] };
-    c!.handle('e', (x) => { seen.c.push(x as string); });
-    d!.handle('e', (x) => { seen.d.push(x as string); });
-    h.net.setLink('a', 'd', slow);
-    h.net.setLink('b', 'c', slow);
-    await Promise.all([a!.cbcast('e', 'x'), b!.cbcast('e', 'y')]);
-    await h.net.sleep(200);
+    const seen = await concurrentPair('causal', 22);
     expect(seen.c).toEqual(['x', 'y']);
     expect(seen.d).toEqual(['y', 'x']);
-    expect(checkHistory(h.recorder.events)).toEqual([]);
   });
 });
 
 describe('total order (abcast)', () => {
   it('delivers the same concurrent messages in one agreed order everywhere', async () => {
-    const h = harness({ seed: 23 });
-    const [a, b, c, d] = await h.form(['a', 'b', 'c', 'd']);
-    const seen = { c: [] as string[], d: [] as string[] };
-    c!.handle('e', (x) => { seen.c.push(x as string); });
-    d!.handle('e', (x) => { seen.d.push(x as string); });
-    h.net.setLink('a', 'd', slow);
-    h.net.setLink('b', 'c', slow);
-    await Promise.all([a!.abcast('e', 'x'), b!.abcast('e', 'y')]);
-    await h.net.sleep(400);
+    const seen = await concurrentPair('total', 23);
     expect(seen.c).toHaveLength(2);
     expect(seen.d).toEqual(seen.c);
-    expect(checkHistory(h.recorder.events)).toEqual([]);
   });
 
   it('keeps one order through a storm of abcasts from every member and a sequencer crash', async () => {
