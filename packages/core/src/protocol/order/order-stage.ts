@@ -195,7 +195,9 @@ export class OrderStage {
 
   private dependenciesMet(rank: number, pending: Pending): boolean {
     const deps = pending.deps;
-    if (!deps || pending.message.order === 'fifo' || pending.message.order === 'group') return true;
+    // Only causal and total messages wait for their past (an absent order is fifo).
+    const order = pending.message.order;
+    if (!deps || (order !== 'causal' && order !== 'total')) return true;
     for (let j = 0; j < deps.length; j++) {
       if (j !== rank && this.processed(j) < deps[j]!) return false;
     }

@@ -468,7 +468,11 @@ class ScenarioRunner {
     // burst runs in the causal context of another member (as if that member had called this
     // one), and now and then it ends with a flush() that must resolve.
     const variant = Math.floor(pick * 1e6);
-    const from = candidates.length > 1 && variant % 3 === 0 ? candidates[(index + 1) % candidates.length]! : null;
+    // A context is a property of the multicasts issued in it, not of the process: one handed
+    // to a process whose earlier multicasts still wait in its outbox does not order those. The
+    // history models a hand-over as a process-wide event, so hand one only to a process with
+    // nothing waiting (docs/ordering.md).
+    const from = candidates.length > 1 && variant % 3 === 0 && process.unsent === 0 ? candidates[(index + 1) % candidates.length]! : null;
     let context: CausalContext | undefined;
     if (from) {
       context = from.group!.context();
