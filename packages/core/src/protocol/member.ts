@@ -437,7 +437,6 @@ export class Member {
   private tick(): void {
     if (this.phase === 'joining') return this.joinTick();
     if (this.phase !== 'member' || !this.channel) return;
-    const channel = this.channel;
     const now = this.options.clock.now();
     this.sendHeartbeats();
     this.detector.check(now, this.options.timing.suspectTimeoutMs, this.me);

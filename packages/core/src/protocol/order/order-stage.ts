@@ -49,7 +49,7 @@ export class OrderStage {
   private discardedCount = 0;
   private pendingGroupCount = 0;
 
-  constructor(private readonly view: View, private readonly myRank: number, private readonly host: OrderStageHost) {
+  constructor(view: View, private readonly myRank: number, private readonly host: OrderStageHost) {
     this.queues = view.members.map(() => []);
     this.lastDeps = view.members.map(() => view.members.map(() => 0));
     this.known = view.members.map(() => 0);

@@ -13,7 +13,6 @@
 import type { MemberState } from './context.js';
 import type { LostMessages } from './lost-messages.js';
 import { lostMessagesOf } from './lost-messages.js';
-import { isCausallyOrdered } from './causal-past.js';
 import type { CheckerFactory } from './types.js';
 import { listSome } from './types.js';
 
@@ -47,7 +46,7 @@ export const eventualDeliveryChecker: CheckerFactory = (report, options) => {
         for (const q of receivers) {
           if (q.delivered.has(msg)) continue;
           if (excused === undefined) {
-            excused = isCausallyOrdered(send.order) && (lost ??= lostMessagesOf(ctx, true)).lostDependency(msg) !== undefined;
+            excused = (lost ??= lostMessagesOf(ctx, true)).discarded().has(msg);
           }
           if (excused) break;
           const key = `${q.id} ${send.viewId}`;

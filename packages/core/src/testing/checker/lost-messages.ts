@@ -6,6 +6,8 @@
  *   none of them ever delivered a.
  * - A 'causal' or 'total' message b sent in view v is an *orphan* when some message a sent in
  *   the same view v, with send(a) → send(b) (causal-past.ts), is lost.
+ * - Every later message of an orphan's sender in the same view is discarded with it, whatever
+ *   its order: FIFO leaves no hole in a sender's sequence (`discarded()`).
  *
  * Per sender x, its sends are in view order, so the ones in view v are a range of its send
  * sequence, found by binary search; a prefix count of lost messages over x's sends answers
@@ -44,6 +46,7 @@ function lowerBound(a: Int32Array, value: number): number {
 export class LostMessages {
   private readonly facts: (SenderFacts | undefined)[] = [];
   private orphanMap: Map<number, Orphan> | undefined;
+  private discardedMap: Map<number, Orphan> | undefined;
 
   constructor(
     private readonly ctx: HistoryContext,
@@ -129,6 +132,26 @@ export class LostMessages {
       if (lost !== undefined) map.set(b, { lost });
     }
     return (this.orphanMap = map);
+  }
+
+  /** Orphans, and every later message of an orphan's sender in the same view. */
+  discarded(): ReadonlyMap<number, Orphan> {
+    if (this.discardedMap !== undefined) return this.discardedMap;
+    const map = new Map(this.orphans());
+    if (map.size > 0) {
+      for (const member of this.ctx.memberList) {
+        let since: { viewId: number; lost: number } | null = null;
+        for (const msg of member.sent) {
+          const viewId = this.ctx.sends[msg]?.viewId;
+          if (viewId === undefined) continue;
+          if (since !== null && since.viewId !== viewId) since = null;
+          const orphan = map.get(msg);
+          if (orphan !== undefined) since ??= { viewId, lost: orphan.lost };
+          else if (since !== null) map.set(msg, { lost: since.lost });
+        }
+      }
+    }
+    return (this.discardedMap = map);
   }
 }
 

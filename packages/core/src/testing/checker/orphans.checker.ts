@@ -17,7 +17,7 @@ export const orphansChecker: CheckerFactory = (report, options) => ({
   finish(ctx) {
     if (!hasCausalSends(ctx)) return;
     const lost = lostMessagesOf(ctx, options.quiescent === true);
-    for (const [b, orphan] of lost.orphans()) {
+    for (const [b, orphan] of lost.discarded()) {
       const send = ctx.sends[b];
       if (send === undefined) continue;
       const deliverers: string[] = [];

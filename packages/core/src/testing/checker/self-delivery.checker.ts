@@ -7,7 +7,6 @@
  * in a crash) is excused: it is discarded by all, its own sender included. The misses are
  * collected during the pass and reported after it, once orphans are known.
  */
-import { isCausallyOrdered } from './causal-past.js';
 import type { HistoryContext, MemberState } from './context.js';
 import type { LostMessages } from './lost-messages.js';
 import { lostMessagesOf } from './lost-messages.js';
@@ -63,7 +62,7 @@ export const selfDeliveryChecker: CheckerFactory = (report) => {
       for (const miss of misses) {
         const missing: string[] = [];
         miss.msgs.forEach((msg, i) => {
-          if (isCausallyOrdered(ctx.sends[msg]?.order) && (lost ??= lostMessagesOf(ctx, true)).lostDependency(msg) !== undefined) return;
+          if ((lost ??= lostMessagesOf(ctx, true)).discarded().has(msg)) return;
           missing.push(`${ctx.messageIds[msg]} (view ${miss.views[i]})`);
         });
         if (missing.length === 0) continue;

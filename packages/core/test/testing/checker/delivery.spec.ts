@@ -175,3 +175,27 @@ describe('eventual-delivery', () => {
     expect(all(h.events)).toEqual([]);
   });
 });
+
+describe('orphans: a sender\'s later messages go with its orphan (FIFO leaves no hole)', () => {
+  it('excuses, and requires discarding, a fifo message sent after its sender\'s orphan', async () => {
+    const { checkHistory } = await import('../../../src/testing/checker/history-checker.js');
+    const v1 = { id: 1, members: ['p/1', 'q/1', 'r/1'] };
+    const v2 = { id: 2, members: ['q/1', 'r/1'] };
+    const base = [
+      { kind: 'view', member: 'p/1', view: v1 }, { kind: 'view', member: 'q/1', view: v1 }, { kind: 'view', member: 'r/1', view: v1 },
+      // a is lost with p; q's cbcast b saw it (a context from p), q's fifo c follows b.
+      { kind: 'send', member: 'p/1', id: 'a', viewId: 1, payload: 'a', order: 'causal' },
+      { kind: 'deliver', member: 'p/1', id: 'a', sender: 'p/1', viewId: 1, payload: 'a' },
+      { kind: 'context-out', member: 'p/1', token: 't' }, { kind: 'context-in', member: 'q/1', token: 't' },
+      { kind: 'send', member: 'q/1', id: 'b', viewId: 1, payload: 'b', order: 'causal' },
+      { kind: 'send', member: 'q/1', id: 'c', viewId: 1, payload: 'c' },
+      { kind: 'crash', member: 'p/1' },
+    ] as const;
+    const settled = [...base, { kind: 'view', member: 'q/1', view: v2 }, { kind: 'view', member: 'r/1', view: v2 }] as const;
+    expect(checkHistory(settled as never, { quiescent: true })).toEqual([]);
+    const delivered = [...base,
+      { kind: 'deliver', member: 'r/1', id: 'c', sender: 'q/1', viewId: 1, payload: 'c' },
+      { kind: 'view', member: 'q/1', view: v2 }, { kind: 'view', member: 'r/1', view: v2 }] as const;
+    expect(checkHistory(delivered as never, { quiescent: true }).map((v) => v.property)).toContain('orphans');
+  });
+});
