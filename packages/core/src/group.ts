@@ -71,6 +71,14 @@ export interface GroupOptions {
    * member) at once; beyond it `multicast()` waits, as a TCP window does. Default 8192.
    */
   windowMessagesMax?: number;
+  /**
+   * Slow consumer policy: when more deliveries than this wait for the application's handlers,
+   * this member stops (the others exclude it as failed, so they are never held back by it and
+   * its queue never grows without bound), reports a SLOW_CONSUMER error, lets its handlers
+   * finish what they have, then rejoins with a state transfer (or stays out with
+   * `rejoin: false`). Default 100,000.
+   */
+  deliveryQueueMax?: number;
   observer?: GroupObserver;
 }
 
@@ -84,6 +92,7 @@ export type GroupEvents = {
 
 const TOPIC_LENGTH_MAX = 255;
 const DEFAULT_WINDOW_MESSAGES = 8192;
+const DEFAULT_DELIVERY_QUEUE_MAX = 100_000;
 
 /**
  * A member of a process group: the public face of the protocol stack. Every member sees
@@ -99,6 +108,7 @@ export class Group extends TypedEmitter<GroupEvents> {
   private readonly timing: Timing;
   private readonly serializer: Serializer;
   private readonly windowMessagesMax: number;
+  private readonly deliveryQueueMax: number;
   private incarnation: number;
   private closed = false;
   private leaveDone: (() => void) | null = null;
@@ -113,6 +123,9 @@ export class Group extends TypedEmitter<GroupEvents> {
     const window = options.windowMessagesMax ?? DEFAULT_WINDOW_MESSAGES;
     if (!Number.isInteger(window) || window < 1) throw new InvalidArgumentError('windowMessagesMax must be a positive integer');
     this.windowMessagesMax = window;
+    const queueMax = options.deliveryQueueMax ?? DEFAULT_DELIVERY_QUEUE_MAX;
+    if (!Number.isInteger(queueMax) || queueMax < 1) throw new InvalidArgumentError('deliveryQueueMax must be a positive integer');
+    this.deliveryQueueMax = queueMax;
     this.queue = new DeliveryQueue((error) => this.emit('error', error));
   }
 
@@ -262,6 +275,7 @@ export class Group extends TypedEmitter<GroupEvents> {
         const causality = this.member.causalVector();
         const context = causality ? CausalContext.of(this.name, causality) : CausalContext.empty;
         this.queue.push(() => CausalContext.run(context, () => this.dispatch(message, view)));
+        if (this.queue.length > this.deliveryQueueMax) this.leaveAsSlowConsumer(me, view);
       },
       install: (view, joined) => {
         observer?.installed?.(me, view);
@@ -312,6 +326,24 @@ export class Group extends TypedEmitter<GroupEvents> {
       timing: this.timing, seeds, mayFormGroup, events, windowMessagesMax: this.windowMessagesMax,
     });
     this.member.start();
+  }
+
+  private leaveAsSlowConsumer(me: MemberId, view: View): void {
+    const member = this.member;
+    if (member.me !== me || member.isGone) return;
+    member.stop();
+    this.options.observer?.excluded?.(me);
+    this.emit('error', new CohortError('SLOW_CONSUMER', `${this.queue.length} deliveries wait for the handlers (deliveryQueueMax ${this.deliveryQueueMax}): ${me} left the group and rejoins once they are handled`));
+    const groupView: GroupView = { id: view.id, members: view.members, coordinator: view.members[0]! };
+    void this.queue.idle().then(() => {
+      this.emit('excluded', groupView);
+      if (this.options.rejoin === false || this.closed) {
+        this.closed = true;
+        void this.options.wire.close();
+        return;
+      }
+      this.rejoin(view);
+    });
   }
 
   private rejoin(lastView: View | null): void {

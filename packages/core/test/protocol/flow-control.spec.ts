@@ -38,3 +38,25 @@ describe('flow control', () => {
     await expect(h.join('a', [], { windowMessagesMax: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 });
+
+describe('slow consumer policy', () => {
+  it('excludes a member whose handlers stop consuming, bounds its queue, and lets it rejoin once they catch up', async () => {
+    const h = harness({ seed: 44 });
+    const [a, b, c] = await h.form(['a', 'b', 'c'], { deliveryQueueMax: 50 });
+    let release: () => void = () => undefined;
+    const stuck = new Promise<void>((resolve) => { release = resolve; });
+    const errors: unknown[] = [];
+    c!.on('error', (error) => errors.push(error));
+    let handled = 0;
+    c!.handle('e', async () => { handled++; if (handled === 1) await stuck; });
+    for (let i = 0; i < 200; i++) void a!.fbcast('e', i);
+    await h.net.sleep(1_500);
+    // c stopped taking deliveries at 51 queued; a and b went on without it.
+    expect(errors).toEqual([expect.objectContaining({ code: 'SLOW_CONSUMER' })]);
+    expect(a!.view.members).toEqual([a!.me, b!.me]);
+    release();
+    await h.net.runUntil(() => a!.view.members.length === 3, { timeoutMs: 10_000 });
+    expect(a!.view.members).toContain(c!.me);
+    expect(checkHistory(h.recorder.events, { quiescent: true })).toEqual([]);
+  });
+});
