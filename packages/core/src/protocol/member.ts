@@ -94,7 +94,7 @@ export class Member {
   /** flush() callers waiting for this member's messages up to `seq` of view `viewId` to be stable. */
   private stableWaiters: { viewId: number; seq: number; flushed: (ok: boolean) => void }[] = [];
   private stage: OrderStage | null = null;
-  /** The vector timestamp this member last sent, the base of the next delta. */
+  /** The vector timestamp this member last sent (the base of the next delta): its sent past. */
   private lastSentDeps: number[] = [];
   private announceScheduled = false;
   /** Data multicast in this turn, sent as one frame when the turn ends (packing). */
@@ -271,6 +271,9 @@ export class Member {
     if (context && context.viewId === this.currentView!.id) {
       context.deps.forEach((seq, rank) => { if (rank < deps.length && seq > deps[rank]!) deps[rank] = seq; });
     }
+    // What this member's earlier messages depended on stays in its past (process order), even
+    // when the context they were issued in is gone: the vector only grows within a view.
+    this.lastSentDeps.forEach((seq, rank) => { if (seq > deps[rank]!) deps[rank] = seq; });
     deps[this.channel!.myRank] = 0;
     const delta: [number, number][] = [];
     deps.forEach((seq, rank) => { if (seq !== (this.lastSentDeps[rank] ?? 0)) delta.push([rank, seq]); });
@@ -309,6 +312,7 @@ export class Member {
   causalVector(): { viewId: number; deps: number[] } | null {
     if (!this.stage || !this.channel || !this.currentView) return null;
     const deps = this.stage.vector();
+    this.lastSentDeps.forEach((seq, rank) => { if (seq > deps[rank]!) deps[rank] = seq; });
     deps[this.channel.myRank] = Math.max(deps[this.channel.myRank]!, this.channel.sentHigh);
     return { viewId: this.currentView.id, deps };
   }
