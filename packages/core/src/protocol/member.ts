@@ -96,6 +96,8 @@ export class Member {
   private stage: OrderStage | null = null;
   /** The vector timestamp this member last sent (the base of the next delta): its sent past. */
   private lastSentDeps: number[] = [];
+  /** Seq of this member's last application multicast in the view (announcements excluded). */
+  private lastOwnAppSeq = 0;
   private announceScheduled = false;
   /** Data multicast in this turn, sent as one frame when the turn ends (packing). */
   private packed: DataBody[] = [];
@@ -214,6 +216,7 @@ export class Member {
         continue;
       }
       const message = this.sequenceAndSend(pending.topic, pending.payload, this.metaFor(pending.options));
+      this.lastOwnAppSeq = message.seq;
       this.options.events.sent(message);
       pending.sent(message);
     }
@@ -295,6 +298,8 @@ export class Member {
         this.announceScheduled = false;
         if (this.stage !== stage || this.blocked || this.phase !== 'member') return;
         stage.flushAnnouncements();
+        // Delivering what the announcement allowed may have given new positions: next turn.
+        this.deliverReady();
       });
     }
   }
@@ -313,7 +318,7 @@ export class Member {
     if (!this.stage || !this.channel || !this.currentView) return null;
     const deps = this.stage.vector();
     this.lastSentDeps.forEach((seq, rank) => { if (seq > deps[rank]!) deps[rank] = seq; });
-    deps[this.channel.myRank] = Math.max(deps[this.channel.myRank]!, this.channel.sentHigh);
+    deps[this.channel.myRank] = Math.max(deps[this.channel.myRank]!, this.lastOwnAppSeq);
     return { viewId: this.currentView.id, deps };
   }
 
@@ -656,6 +661,7 @@ export class Member {
       isStable: (rank, seq) => this.channel!.stableSeq(rank) >= seq,
     });
     this.lastSentDeps = [];
+    this.lastOwnAppSeq = 0;
     this.resolveStableWaiters();
     this.blocked = false;
     this.cutApplied = false;

@@ -38,6 +38,8 @@ export class OrderStage {
   private readonly lastDeps: number[][];
   /** Entry-wise maximum of the vector timestamps of the messages that left. */
   private readonly known: number[];
+  /** Per sender, the seq of the last application message that left. */
+  private readonly left: number[];
   /** Highest seq of each sender that entered the stage (announcements included). */
   private readonly entered: number[];
   private readonly announced: OrderEntry[] = [];
@@ -53,6 +55,7 @@ export class OrderStage {
     this.queues = view.members.map(() => []);
     this.lastDeps = view.members.map(() => view.members.map(() => 0));
     this.known = view.members.map(() => 0);
+    this.left = view.members.map(() => 0);
     this.entered = view.members.map(() => 0);
     this.isSequencer = myRank === 0;
   }
@@ -70,7 +73,9 @@ export class OrderStage {
    * so causality passes through any chain of deliveries and sends.
    */
   vector(): number[] {
-    return this.queues.map((_, rank) => Math.max(this.processed(rank), this.known[rank]!));
+    // Application messages only: an announcement is no message of the application's history,
+    // and naming one would make a message wait for something a flush may drop (campaign 7970).
+    return this.queues.map((_, rank) => Math.max(this.left[rank]!, this.known[rank]!));
   }
 
   get discarded(): number {
@@ -188,6 +193,7 @@ export class OrderStage {
 
   private leave(rank: number): void {
     const { message, deps } = this.queues[rank]!.shift()!;
+    this.left[rank] = message.seq;
     if (deps) for (let j = 0; j < deps.length; j++) if (deps[j]! > this.known[j]!) this.known[j] = deps[j]!;
     if (message.order === 'group') this.pendingGroupCount--;
     this.host.deliver(message);
