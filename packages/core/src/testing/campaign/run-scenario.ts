@@ -280,11 +280,8 @@ class ScenarioRunner {
    * died otherwise (a joiner that timed out while listed) do not count as lost here.
    */
   private lostMajorityToHarness(): string | null {
-    // Lost: crashed or removed by the harness, or gone from the view otherwise (excluded by a
-    // view that was chosen but that no live member installed — e.g. one listing a member the
-    // harness crashed, seed 1278).
     const lost = (view: ViewRecord): string | null => {
-      const removed = view.members.filter((m) => this.removedByHarness.has(m) || this.exited.has(m));
+      const removed = view.members.filter((m) => this.removedByHarness.has(m));
       if (view.members.length - removed.length >= majorityOf(view.members.length)) return null;
       return `the harness crashed or removed ${removed.length} of the ${view.members.length} members of ` +
         `view ${view.id} [${view.members.join(', ')}] (${removed.join(', ')})`;
