@@ -6,6 +6,7 @@ import {
 } from './errors.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import { TypedEmitter } from './events.js';
+import type { FlushValue } from './protocol/membership/membership.header.js';
 import { Member, type MemberEvents } from './protocol/member.js';
 import { resolveTiming, type Timing } from './protocol/timing.js';
 import { addressOf, type DataMessage, type MemberId, type View } from './protocol/types.js';
@@ -142,7 +143,7 @@ export class Group extends TypedEmitter<GroupEvents> {
       return Promise.reject(error);
     }
     return new Promise((resolve, reject) => {
-      group.startMember(options.seeds ?? [], true, {
+      group.startMember(options.seeds ?? [], true, null, {
         joined: () => resolve(group),
         failed: () => {
           group.closed = true;
@@ -263,7 +264,7 @@ export class Group extends TypedEmitter<GroupEvents> {
     await this.options.wire.close();
   }
 
-  private startMember(seeds: readonly Address[], mayFormGroup: boolean, outcome: { joined: () => void; failed: () => void }): void {
+  private startMember(seeds: readonly Address[], mayFormGroup: boolean, previousInstall: FlushValue | null, outcome: { joined: () => void; failed: () => void }): void {
     const observer = this.options.observer;
     let first = true;
     const me = `${this.options.wire.address}/${this.incarnation}`;
@@ -304,7 +305,7 @@ export class Group extends TypedEmitter<GroupEvents> {
           }
         });
       }),
-      excluded: (lastView) => {
+      excluded: (lastView, exitInstall) => {
         observer?.excluded?.(me);
         const last = lastView ? { id: lastView.id, members: lastView.members, coordinator: lastView.members[0]! } : null;
         this.queue.push(() => this.emit('excluded', last));
@@ -313,7 +314,7 @@ export class Group extends TypedEmitter<GroupEvents> {
           void this.options.wire.close();
           return;
         }
-        this.rejoin(lastView);
+        this.rejoin(lastView, exitInstall);
       },
       left: () => {
         observer?.left?.(me);
@@ -323,7 +324,7 @@ export class Group extends TypedEmitter<GroupEvents> {
     };
     this.member = new Member({
       group: this.name, me, wire: this.options.wire, clock: this.clock, random: this.random,
-      timing: this.timing, seeds, mayFormGroup, events, windowMessagesMax: this.windowMessagesMax,
+      timing: this.timing, seeds, mayFormGroup, previousInstall, events, windowMessagesMax: this.windowMessagesMax,
     });
     this.member.start();
   }
@@ -346,14 +347,14 @@ export class Group extends TypedEmitter<GroupEvents> {
     });
   }
 
-  private rejoin(lastView: View | null): void {
+  private rejoin(lastView: View | null, exitInstall: FlushValue | null = null): void {
     this.incarnation++;
     const seeds = new Set<Address>(this.options.seeds ?? []);
     for (const member of lastView?.members ?? []) seeds.add(addressOf(member));
     seeds.delete(this.options.wire.address);
     const attempt = (): void => {
       if (this.closed) return;
-      this.startMember([...seeds], false, {
+      this.startMember([...seeds], false, exitInstall, {
         joined: () => this.queue.push(() => this.emit('rejoined', this.currentView!)),
         failed: () => {
           this.incarnation++;

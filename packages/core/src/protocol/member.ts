@@ -30,7 +30,8 @@ export interface MemberEvents {
   install(view: View, joinedWithState: { state: Uint8Array | null } | null): void;
   /** The application state as of the view just installed, for joiners (captured in delivery order). */
   captureState(): Promise<Uint8Array | null>;
-  excluded(lastView: View | null): void;
+  /** `exitInstall`: the install that left this member out, if that is how it learned it. */
+  excluded(lastView: View | null, exitInstall: FlushValue | null): void;
   left(): void;
   /** The join did not complete in time. */
   joinFailed(): void;
@@ -47,6 +48,11 @@ export interface MemberOptions {
   seeds: readonly Address[];
   /** May this member form the group when no member answers? (Never on a rejoin.) */
   mayFormGroup: boolean;
+  /**
+   * The install that excluded this process's previous incarnation: handed on to members still
+   * in the view before it, who may have no one else left to learn it from.
+   */
+  previousInstall?: FlushValue | null;
   /** Flow control: at most this many of this member's multicasts unstable at once. */
   windowMessagesMax: number;
   events: MemberEvents;
@@ -352,6 +358,7 @@ export class Member {
       case 'install': return this.onInstall(body.value);
       default: break;
     }
+    this.relayPreviousInstall(frame);
     const view = this.currentView;
     if (this.phase !== 'member' || !view) return;
     if (frame.viewId > view.id) {
@@ -600,7 +607,7 @@ export class Member {
     const view = this.currentView;
     if (this.phase !== 'member' || !view || value.viewId !== view.id + 1) return;
     if (!value.members.includes(this.me)) {
-      this.exit();
+      this.exit(value);
       return;
     }
     this.applyCut(value);
@@ -616,12 +623,22 @@ export class Member {
   }
 
   /** Out of the group: a completed leave, or exclusion. */
-  private exit(): void {
+  private exit(install: FlushValue | null = null): void {
     const lastView = this.currentView;
     const leaving = this.leaving;
     this.stop();
     if (leaving) this.options.events.left();
-    else this.options.events.excluded(lastView);
+    else this.options.events.excluded(lastView, install);
+  }
+
+  /** A member of the excluding install's view, still behind it: hand it the install. */
+  private relayPreviousInstall(frame: Frame): void {
+    const install = this.options.previousInstall;
+    if (!install || frame.viewId !== install.viewId - 1 || !install.members.includes(frame.from)) return;
+    const now = this.options.clock.now();
+    if (now - (this.lastNoticeMs.get(frame.from) ?? -Infinity) < this.options.timing.retransmitIntervalMs) return;
+    this.lastNoticeMs.set(frame.from, now);
+    this.send(frame.from, { type: 'install', value: install });
   }
 
   private nudge(member: MemberId): void {
