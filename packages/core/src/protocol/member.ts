@@ -635,27 +635,30 @@ export class Member {
   private relayPreviousInstall(frame: Frame): void {
     const install = this.options.previousInstall;
     if (!install || frame.viewId !== install.viewId - 1 || !install.members.includes(frame.from)) return;
-    const now = this.options.clock.now();
-    if (now - (this.lastNoticeMs.get(frame.from) ?? -Infinity) < this.options.timing.retransmitIntervalMs) return;
-    this.lastNoticeMs.set(frame.from, now);
+    if (!this.mayAnswer(frame.from)) return;
     this.send(frame.from, { type: 'install', value: install });
   }
 
   private nudge(member: MemberId): void {
     const channel = this.channel!;
-    const now = this.options.clock.now();
-    if (now - (this.lastNoticeMs.get(member) ?? -Infinity) < this.options.timing.retransmitIntervalMs) return;
-    this.lastNoticeMs.set(member, now);
+    if (!this.mayAnswer(member)) return;
     this.send(member, { type: 'heartbeat', sentHigh: channel.sentHigh, acks: channel.ackVector(), flushing: this.blocked });
+  }
+
+  /** Answers to one member that is behind or ahead go out at most once per retransmit interval. */
+  private mayAnswer(member: MemberId): boolean {
+    const now = this.options.clock.now();
+    if (now - (this.lastNoticeMs.get(member) ?? -Infinity) < this.options.timing.retransmitIntervalMs) return false;
+    this.lastNoticeMs.set(member, now);
+    return true;
   }
 
   /** A member still in an older view: hand it the install it missed, or the current view. */
   private helpLaggard(member: MemberId, itsViewId: number): void {
     const view = this.currentView!;
-    const now = this.options.clock.now();
-    if (now - (this.lastNoticeMs.get(member) ?? -Infinity) < this.options.timing.retransmitIntervalMs) return;
-    this.lastNoticeMs.set(member, now);
-    if (this.lastInstall && itsViewId === view.id - 1 && (this.lastInstall.members.includes(member) || itsViewId > 0)) {
+    if (!this.mayAnswer(member)) return;
+    // One view behind: the install it missed (if it is not in it, the install tells it so).
+    if (this.lastInstall && itsViewId === view.id - 1) {
       this.send(member, { type: 'install', value: this.lastInstall });
     } else {
       this.send(member, { type: 'view-notice', viewId: view.id, members: view.members });
