@@ -1,13 +1,20 @@
-import { CausalContext } from './context/causal-context.js';
+import { CausalContext, type GroupCausality } from './context/causal-context.js';
 import { realClock, type Clock } from './env/clock.js';
 import { realRandom, type Random } from './env/random.js';
 import {
-  CohortError, GroupClosedError, InvalidArgumentError, JoinTimeoutError,
+  CohortError, ExcludedError, GroupClosedError, InvalidArgumentError, JoinTimeoutError,
 } from './errors.js';
+import { encodeFrame, type Frame } from './codec/frame.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import { TypedEmitter } from './events.js';
 import type { FlushValue } from './protocol/membership/membership.header.js';
 import { Member, type MemberEvents } from './protocol/member.js';
+import { Caller } from './protocol/reply/caller.js';
+import { ExecutedRequests, type RememberedReply } from './protocol/reply/executed-requests.js';
+import { validateQuorum, type ReplyQuorum } from './protocol/reply/quorum.js';
+import type { Replies, ReplyError } from './protocol/reply/replies.js';
+import type { ReplyBody } from './protocol/reply/reply.header.js';
+import { ReplySender } from './protocol/reply/reply-sender.js';
 import { resolveTiming, type Timing } from './protocol/timing.js';
 import { addressOf, type DataMessage, type MemberId, type View } from './protocol/types.js';
 import { jsonSerializer, type Serializer } from './serializer.js';
@@ -27,7 +34,19 @@ export interface MulticastOptions {
   order?: Order;
   /** Delivered only once every member of the view holds it (dynamic uniformity). */
   safe?: boolean;
+  /**
+   * How many members' replies to wait for: 'none' (asynchronous, the default), a number k,
+   * 'first', 'majority' or 'all' of the view the request is delivered in.
+   */
+  replies?: ReplyQuorum;
+  /** A synchronous call ends after this long with whoever answered (default 10,000 ms). */
+  timeoutMs?: number;
 }
+
+/** A synchronous multicast: `replies` is set and not 'none'. */
+export type CallOptions = MulticastOptions & { replies: Exclude<ReplyQuorum, 'none'> };
+/** An asynchronous multicast. */
+export type AsyncOptions = MulticastOptions & { replies?: 'none' };
 
 /** What a handler learns about the delivery it is handling. */
 export interface Delivery {
@@ -52,6 +71,8 @@ export interface GroupObserver {
   installed?(member: MemberId, view: View): void;
   excluded?(member: MemberId): void;
   left?(member: MemberId): void;
+  /** `caller` got `responder`'s reply to `request`, which names `viewId` as its delivery view. */
+  replied?(caller: MemberId, responder: MemberId, request: DataMessage, viewId: number): void;
 }
 
 export interface GroupOptions {
@@ -92,6 +113,8 @@ export type GroupEvents = {
 };
 
 const TOPIC_LENGTH_MAX = 255;
+export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
+const CALL_TIMEOUT_MS_MAX = 24 * 3600 * 1000;
 const DEFAULT_WINDOW_MESSAGES = 8192;
 const DEFAULT_DELIVERY_QUEUE_MAX = 100_000;
 
@@ -113,6 +136,12 @@ export class Group extends TypedEmitter<GroupEvents> {
   private incarnation: number;
   private closed = false;
   private leaveDone: (() => void) | null = null;
+  private readonly caller: Caller;
+  private readonly replySender: ReplySender;
+  private readonly executed = new ExecutedRequests();
+  /** What the replies to this member's calls carried: its later multicasts follow it. */
+  private repliedContext = CausalContext.empty;
+  private lastViewMembers: readonly MemberId[] = [];
 
   private constructor(readonly name: string, private readonly options: GroupOptions) {
     super();
@@ -128,6 +157,14 @@ export class Group extends TypedEmitter<GroupEvents> {
     if (!Number.isInteger(queueMax) || queueMax < 1) throw new InvalidArgumentError('deliveryQueueMax must be a positive integer');
     this.deliveryQueueMax = queueMax;
     this.queue = new DeliveryQueue((error) => this.emit('error', error));
+    this.caller = new Caller(this.clock);
+    this.replySender = new ReplySender({
+      clock: this.clock,
+      intervalMs: this.timing.retransmitIntervalMs,
+      maxIntervalMs: this.timing.heartbeatIntervalMs * 10,
+      retainMs: CALL_TIMEOUT_MS_MAX,
+      send: (from, to, body) => this.sendDirect(from, addressOf(to), body),
+    });
   }
 
   /** Joins (or, with no seeds, forms) the group; rejects with JoinTimeoutError, never hangs. */
@@ -179,37 +216,79 @@ export class Group extends TypedEmitter<GroupEvents> {
   }
 
   /**
-   * Multicasts to the group. Resolves once the message is sequenced and sent (queued
-   * during a view change, it goes out in the next view).
+   * Multicasts to the group. Asynchronous (no `replies`, or 'none'): resolves once the
+   * message is sequenced and sent (queued during a view change, it goes out in the next
+   * view). Synchronous: resolves with the replies once the quorum answered, the members left
+   * to answer failed, or `timeoutMs` passed; a handler that calls this releases its delivery
+   * queue while it waits, so nested calls never deadlock.
    */
-  async multicast(topic: string, payload: unknown, options: MulticastOptions = {}): Promise<void> {
+  multicast(topic: string, payload: unknown, options: CallOptions): Promise<Replies>;
+  multicast(topic: string, payload: unknown, options?: AsyncOptions): Promise<void>;
+  multicast(topic: string, payload: unknown, options?: MulticastOptions): Promise<void | Replies>;
+  async multicast(topic: string, payload: unknown, options: MulticastOptions = {}): Promise<void | Replies> {
     validateTopic(topic);
     const order = options.order ?? 'fifo';
     if (!ORDERS.includes(order)) throw new InvalidArgumentError(`order "${String(order)}" is not one of ${ORDERS.join(', ')}`);
     if (options.safe !== undefined && typeof options.safe !== 'boolean') throw new InvalidArgumentError('safe must be a boolean');
+    const quorum = options.replies === undefined ? 'none' : validateQuorum(options.replies);
+    const timeoutMs = validateTimeout(options.timeoutMs);
     if (this.closed) throw new GroupClosedError('the member left the group');
     const bytes = this.serializer.encode(payload);
-    const context = CausalContext.current()?.get(this.name);
-    const message = await this.member.multicast(topic, bytes, { order, safe: options.safe ?? false, context });
-    if (!message) throw new GroupClosedError('the member left or was stopped before the message was sent');
+    const context = (CausalContext.current() ?? CausalContext.empty).merge(this.repliedContext).get(this.name);
+    if (quorum === 'none') {
+      const message = await this.member.multicast(topic, bytes, { order, safe: options.safe ?? false, context });
+      if (!message) throw new GroupClosedError('the member left or was stopped before the message was sent');
+      return;
+    }
+    return this.call(topic, bytes, { order, safe: options.safe ?? false, context }, quorum, timeoutMs, undefined);
   }
 
-  fbcast(topic: string, payload: unknown, options: { safe?: boolean } = {}): Promise<void> {
+  /** Multicasts a request and collects replies (the synchronous half of multicast). */
+  private async call(
+    topic: string, bytes: Uint8Array, send: { order: Order; safe: boolean; context: GroupCausality | undefined },
+    quorum: Exclude<ReplyQuorum, 'none'>, timeoutMs: number, requestKey: string | undefined,
+  ): Promise<Replies> {
+    // The handler this runs in (if any) stops holding back the deliveries behind it.
+    DeliveryQueue.releaseCurrent();
+    const member = this.member;
+    const { call, result } = this.caller.open(quorum, timeoutMs);
+    const message = await member.multicast(topic, bytes, { ...send, call, ...(requestKey ? { requestKey } : {}) });
+    if (!message) {
+      this.caller.fail(call, new GroupClosedError('the member left or was stopped before the request was sent'));
+    } else {
+      // The view the request was sequenced in is the member's view at that moment.
+      const view = member.view;
+      if (view && view.id === message.viewId) this.caller.sent(call, message, view.members);
+    }
+    const replies = await result;
+    this.repliedContext = this.repliedContext.merge(replies.context);
+    return replies;
+  }
+
+  fbcast(topic: string, payload: unknown, options: Omit<CallOptions, 'order'>): Promise<Replies>;
+  fbcast(topic: string, payload: unknown, options?: Omit<AsyncOptions, 'order'>): Promise<void>;
+  fbcast(topic: string, payload: unknown, options: Omit<MulticastOptions, 'order'> = {}): Promise<void | Replies> {
     return this.multicast(topic, payload, { ...options, order: 'fifo' });
   }
 
   /** Causal multicast: after every message whose delivery or send happened before this one. */
-  cbcast(topic: string, payload: unknown, options: { safe?: boolean } = {}): Promise<void> {
+  cbcast(topic: string, payload: unknown, options: Omit<CallOptions, 'order'>): Promise<Replies>;
+  cbcast(topic: string, payload: unknown, options?: Omit<AsyncOptions, 'order'>): Promise<void>;
+  cbcast(topic: string, payload: unknown, options: Omit<MulticastOptions, 'order'> = {}): Promise<void | Replies> {
     return this.multicast(topic, payload, { ...options, order: 'causal' });
   }
 
   /** Group-order multicast: ordered against every other message and view change (runs a flush). */
-  gbcast(topic: string, payload: unknown, options: { safe?: boolean } = {}): Promise<void> {
+  gbcast(topic: string, payload: unknown, options: Omit<CallOptions, 'order'>): Promise<Replies>;
+  gbcast(topic: string, payload: unknown, options?: Omit<AsyncOptions, 'order'>): Promise<void>;
+  gbcast(topic: string, payload: unknown, options: Omit<MulticastOptions, 'order'> = {}): Promise<void | Replies> {
     return this.multicast(topic, payload, { ...options, order: 'group' });
   }
 
   /** Total-order multicast: every member delivers abcasts in one agreed order, consistent with causality. */
-  abcast(topic: string, payload: unknown, options: { safe?: boolean } = {}): Promise<void> {
+  abcast(topic: string, payload: unknown, options: Omit<CallOptions, 'order'>): Promise<Replies>;
+  abcast(topic: string, payload: unknown, options?: Omit<AsyncOptions, 'order'>): Promise<void>;
+  abcast(topic: string, payload: unknown, options: Omit<MulticastOptions, 'order'> = {}): Promise<void | Replies> {
     return this.multicast(topic, payload, { ...options, order: 'total' });
   }
 
@@ -261,6 +340,8 @@ export class Group extends TypedEmitter<GroupEvents> {
         this.member.leave();
       }
     });
+    this.caller.failAll(new GroupClosedError('the member left the group'));
+    this.replySender.stop();
     await this.options.wire.close();
   }
 
@@ -280,6 +361,11 @@ export class Group extends TypedEmitter<GroupEvents> {
       },
       install: (view, joined) => {
         observer?.installed?.(me, view);
+        this.caller.viewChanged(view.members);
+        // Callers the view change removed wait for nothing any more.
+        const previous = this.lastViewMembers;
+        this.lastViewMembers = view.members;
+        this.replySender.forgetCallersNotIn((caller) => !previous.includes(caller) || view.members.includes(caller));
         const groupView: GroupView = { id: view.id, members: view.members, coordinator: view.members[0]! };
         if (joined && joined.state !== null && this.options.setState) {
           const state = this.serializer.decode(joined.state);
@@ -307,6 +393,7 @@ export class Group extends TypedEmitter<GroupEvents> {
       }),
       excluded: (lastView, exitInstall) => {
         observer?.excluded?.(me);
+        this.caller.failAll(new ExcludedError());
         const last = lastView ? { id: lastView.id, members: lastView.members, coordinator: lastView.members[0]! } : null;
         this.queue.push(() => this.emit('excluded', last));
         if (this.options.rejoin === false || this.closed) {
@@ -321,6 +408,7 @@ export class Group extends TypedEmitter<GroupEvents> {
         this.leaveDone?.();
       },
       joinFailed: () => outcome.failed(),
+      direct: (frame) => this.onDirectFrame(me, frame),
     };
     this.member = new Member({
       group: this.name, me, wire: this.options.wire, clock: this.clock, random: this.random,
@@ -334,6 +422,7 @@ export class Group extends TypedEmitter<GroupEvents> {
     if (member.me !== me || member.isGone) return;
     member.stop();
     this.options.observer?.excluded?.(me);
+    this.caller.failAll(new ExcludedError());
     this.emit('error', new CohortError('SLOW_CONSUMER', `${this.queue.length} deliveries wait for the handlers (deliveryQueueMax ${this.deliveryQueueMax}): ${me} left the group and rejoins once they are handled`));
     const groupView: GroupView = { id: view.id, members: view.members, coordinator: view.members[0]! };
     void this.queue.idle().then(() => {
@@ -367,16 +456,127 @@ export class Group extends TypedEmitter<GroupEvents> {
 
   private dispatch(message: DataMessage, view: View): unknown {
     const groupView = this.currentView!;
-    const rank = view.members.indexOf(this.member.me);
+    const me = this.member.me;
+    const rank = view.members.indexOf(me);
     const delivery: Delivery = { topic: message.topic, sender: message.sender, view: groupView, rank, viewSize: view.members.length };
-    const payload = this.serializer.decode(message.payload);
-    const handler = this.handlers.get(message.topic);
-    if (!handler) {
-      this.emit('unhandled', payload, delivery);
+    const key = message.requestKey;
+    if (key && this.executed.has(key)) {
+      // A retried client request: it ran here before, so this delivery only answers.
+      if (message.call) this.sendReply(me, message, view, rank, this.executed.replyOf(key) ?? this.encodeError(new CohortError('DUPLICATE_REQUEST', `request ${key} ran before this member joined`)));
       return undefined;
     }
-    return handler(payload, delivery);
+    if (key) this.executed.remember(key, null);
+    const payload = this.serializer.decode(message.payload);
+    const handler = this.handlers.get(message.topic);
+    if (!message.call) {
+      if (!handler) {
+        this.emit('unhandled', payload, delivery);
+        return undefined;
+      }
+      return handler(payload, delivery);
+    }
+    const answer = (reply: RememberedReply): void => {
+      if (key) this.executed.remember(key, reply);
+      this.sendReply(me, message, view, rank, reply);
+    };
+    if (!handler) {
+      this.emit('unhandled', payload, delivery);
+      answer(this.encodeError(new CohortError('NO_HANDLER', `no handler for topic "${message.topic}" at ${me}`)));
+      return undefined;
+    }
+    // A handler that throws answers with an error reply: the caller learns it, nothing crashes.
+    try {
+      const value = handler(payload, delivery);
+      if (!(value instanceof Promise)) return answer(this.encodeValue(value));
+      return value.then((resolved) => answer(this.encodeValue(resolved)), (error: unknown) => answer(this.encodeError(error)));
+    } catch (error) {
+      return answer(this.encodeError(error));
+    }
   }
+
+  private encodeValue(value: unknown): RememberedReply {
+    try {
+      return { failed: false, payload: this.serializer.encode(value) };
+    } catch (error) {
+      return this.encodeError(error);
+    }
+  }
+
+  private encodeError(error: unknown): RememberedReply {
+    const described: ReplyError = error instanceof Error
+      ? { name: error.name, message: error.message, ...codeOf(error) }
+      : { name: 'Error', message: String(error) };
+    return { failed: true, payload: this.serializer.encode(described) };
+  }
+
+  private sendReply(me: MemberId, request: DataMessage, view: View, rank: number, reply: RememberedReply): void {
+    const causality = this.member.me === me ? this.member.causalVector() : null;
+    const context = causality ? CausalContext.of(this.name, causality).encode() : '';
+    const body: ReplyBody = {
+      type: 'reply', to: request.sender, call: request.call!, viewId: view.id, rank, failed: reply.failed, payload: reply.payload, context,
+    };
+    if (request.sender === me) {
+      // Our own request: the reply goes straight to the call, no wire.
+      this.onReply(me, me, body);
+      return;
+    }
+    this.replySender.send(me, body);
+  }
+
+  /** Replies, acks and client frames: outside the views' streams, whatever their view. */
+  private onDirectFrame(me: MemberId, frame: Frame): void {
+    const body = frame.body;
+    switch (body.type) {
+      case 'reply':
+        if (body.to !== me) return;
+        this.sendDirect(me, addressOf(frame.from), { type: 'reply-ack', call: body.call });
+        this.onReply(me, frame.from, body);
+        return;
+      case 'reply-ack':
+        this.replySender.acknowledged(frame.from, body.call);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onReply(me: MemberId, responder: MemberId, body: ReplyBody): void {
+    let value: unknown;
+    try {
+      value = this.serializer.decode(body.payload);
+    } catch {
+      value = { name: 'DecodeError', code: 'DECODE', message: 'the reply could not be decoded' } satisfies ReplyError;
+      body = { ...body, failed: true };
+    }
+    let context: CausalContext | undefined;
+    if (body.context) {
+      try {
+        context = CausalContext.decode(body.context);
+      } catch {
+        context = undefined;
+      }
+    }
+    const request = this.caller.messageOf(body.call);
+    if (request) this.options.observer?.replied?.(me, responder, request, body.viewId);
+    this.caller.reply(body.call, responder, body.viewId, body.failed ? { member: responder, rank: body.rank, error: value as ReplyError } : { member: responder, rank: body.rank, value }, context);
+  }
+
+  private sendDirect(from: MemberId, address: Address, body: Frame['body']): void {
+    this.options.wire.send(address, encodeFrame({ group: this.name, from, viewId: 0, body }));
+  }
+}
+
+function codeOf(error: Error): { code?: string } {
+  const code: unknown = (error as Error & { code?: unknown }).code;
+  return typeof code === 'string' ? { code } : {};
+}
+
+function validateTimeout(timeoutMs: unknown): number {
+  if (timeoutMs === undefined) return DEFAULT_CALL_TIMEOUT_MS;
+  if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > CALL_TIMEOUT_MS_MAX) {
+    throw new InvalidArgumentError(`timeoutMs must be an integer from 1 to ${CALL_TIMEOUT_MS_MAX}`);
+  }
+  return timeoutMs;
 }
 
 function validateTopic(topic: string): void {

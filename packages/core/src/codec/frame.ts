@@ -6,6 +6,10 @@ import {
   readData, readHeartbeat, readNak, readPack, writeData, writeHeartbeat, writeNak, writePack,
   type DataBody, type HeartbeatBody, type NakBody, type PackBody,
 } from '../protocol/reliable/reliable.header.js';
+import { readClient, writeClient, type ClientLayerBody } from '../protocol/reply/client.header.js';
+import {
+  readReply, readReplyAck, writeReply, writeReplyAck, type ReplyLayerBody,
+} from '../protocol/reply/reply.header.js';
 import type { MemberId } from '../protocol/types.js';
 import { FrameReader } from './frame-reader.js';
 import { FrameWriter } from './frame-writer.js';
@@ -16,7 +20,7 @@ import { FrameWriter } from './frame-writer.js';
  */
 export const WIRE_VERSION = 1;
 
-export type FrameBody = DataBody | PackBody | NakBody | HeartbeatBody | MembershipBody;
+export type FrameBody = DataBody | PackBody | NakBody | HeartbeatBody | MembershipBody | ReplyLayerBody | ClientLayerBody;
 
 export interface Frame {
   readonly group: string;
@@ -28,6 +32,7 @@ export interface Frame {
 const KINDS: readonly FrameBody['type'][] = [
   'data', 'nak', 'heartbeat', 'join-request', 'join-pending', 'leave-request', 'prepare', 'promise',
   'reject', 'accept', 'accepted', 'install', 'welcome', 'view-notice', 'pack',
+  'reply', 'reply-ack', 'client-request', 'client-reject', 'client-result', 'view-query',
 ];
 const KIND_CODES = new Map(KINDS.map((kind, code) => [kind, code] as const));
 
@@ -40,6 +45,9 @@ export function encodeFrame(frame: Frame): Uint8Array {
     case 'pack': writePack(w, body); break;
     case 'nak': writeNak(w, body); break;
     case 'heartbeat': writeHeartbeat(w, body); break;
+    case 'reply': writeReply(w, body); break;
+    case 'reply-ack': writeReplyAck(w, body); break;
+    case 'client-request': case 'client-reject': case 'client-result': case 'view-query': writeClient(w, body); break;
     default: writeMembership(w, body);
   }
   return w.finish();
@@ -61,6 +69,9 @@ export function decodeFrame(bytes: Uint8Array): Frame {
     case 'pack': body = readPack(r); break;
     case 'nak': body = readNak(r); break;
     case 'heartbeat': body = readHeartbeat(r); break;
+    case 'reply': body = readReply(r); break;
+    case 'reply-ack': body = readReplyAck(r); break;
+    case 'client-request': case 'client-reject': case 'client-result': case 'view-query': body = readClient(kind, r); break;
     default: body = readMembership(kind, r);
   }
   r.end();

@@ -19,6 +19,10 @@ export interface SendOptions {
   readonly order: 'fifo' | 'causal' | 'total' | 'group';
   readonly safe: boolean;
   readonly context?: { readonly viewId: number; readonly deps: readonly number[] } | undefined;
+  /** A synchronous call's id: the members reply to it. */
+  readonly call?: number;
+  /** A client request's key: members execute it once, however often it is retried. */
+  readonly requestKey?: string;
 }
 
 /** What the member reports upward, in the order it happens. */
@@ -35,6 +39,11 @@ export interface MemberEvents {
   left(): void;
   /** The join did not complete in time. */
   joinFailed(): void;
+  /**
+   * A frame outside the views' streams (replies, client requests, view queries), whatever
+   * the view of its sender: the layers above handle it.
+   */
+  direct(frame: Frame): void;
 }
 
 export interface MemberOptions {
@@ -288,7 +297,9 @@ export class Member {
     deps.forEach((seq, rank) => { if (seq !== (this.lastSentDeps[rank] ?? 0)) delta.push([rank, seq]); });
     this.lastSentDeps = deps;
     const depsDelta: DepsDelta = delta;
-    return { ...order, depsDelta, ...safe };
+    const call = options.call ? { call: options.call } : {};
+    const requestKey = options.requestKey ? { requestKey: options.requestKey } : {};
+    return { ...order, depsDelta, ...safe, ...call, ...requestKey };
   }
 
   private deliverReady(): void {
@@ -356,6 +367,8 @@ export class Member {
       case 'welcome': return this.onWelcome(body);
       case 'view-notice': return this.onViewNotice(body);
       case 'install': return this.onInstall(body.value);
+      case 'reply': case 'reply-ack': case 'client-request': case 'client-reject': case 'client-result': case 'view-query':
+        return this.options.events.direct(frame);
       default: break;
     }
     this.relayPreviousInstall(frame);

@@ -22,6 +22,10 @@ export interface MessageMeta {
   readonly order?: MessageOrder;
   readonly safe?: boolean;
   readonly depsDelta?: DepsDelta | null;
+  /** A synchronous call: the sender waits for replies to this request id (> 0). */
+  readonly call?: number;
+  /** A request a client may retry: members execute each key once (see protocol/reply/). */
+  readonly requestKey?: string;
 }
 
 /** One multicast as the reliable layer keeps it, named by (sender, view, seq). */

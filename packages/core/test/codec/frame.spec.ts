@@ -52,8 +52,26 @@ const BODIES: Record<string, FrameBody> = {
       { type: 'data', seq: 1, topic: 't', payload: bytes(1) },
       { type: 'data', seq: 2, topic: 't', payload: bytes(2), order: 'causal', depsDelta: [[0, 3], [2, 1]] },
       { type: 'data', seq: 3, topic: 'u', payload: bytes(), order: 'group', safe: true },
+      { type: 'data', seq: 4, topic: 'q', payload: bytes(4), order: 'total', call: 9, requestKey: 'client/2#7' },
     ],
   },
+  'data of a synchronous call': { type: 'data', seq: 5, topic: 'q', payload: bytes(5), call: 300 },
+  'reply': { type: 'reply', to: 'a:1/1', call: 300, viewId: 8, rank: 2, failed: false, payload: bytes(1, 2), context: 'AQE' },
+  'error reply without context': { type: 'reply', to: 'c/1', call: 1, viewId: 1, rank: 0, failed: true, payload: bytes(), context: '' },
+  'reply-ack': { type: 'reply-ack', call: 300 },
+  'client-request (relay)': {
+    type: 'client-request', key: 'c/5#1', call: 1, viewLabel: 0, topic: 't', order: 'causal', safe: true, quorum: 3, timeoutMs: 10_000, payload: bytes(7),
+  },
+  'client-request (direct)': {
+    type: 'client-request', key: 'c/5#2', call: 2, viewLabel: 8, topic: 't', order: 'fifo', safe: false, quorum: 0, timeoutMs: 1, payload: bytes(),
+  },
+  'client-reject': { type: 'client-reject', call: 2, viewId: 9, members: ['a:1/1', 'b:2/7'] },
+  'client-result': {
+    type: 'client-result', call: 1, viewId: 8, expected: ['a/1', 'b/1', 'c/1'],
+    replies: [{ member: 'a/1', rank: 0, failed: false, payload: bytes(1) }, { member: 'b/1', rank: 1, failed: true, payload: bytes() }],
+    failed: ['c/1'], slow: [], quorumMet: false,
+  },
+  'view-query': { type: 'view-query' },
 };
 
 const frameOf = (body: FrameBody, viewId = 7): Frame => ({ group: 'flights', from: 'a:1/1', viewId, body });
@@ -97,8 +115,9 @@ describe('frame codec: round trip', () => {
   it('covers every frame kind', () => {
     const kinds = new Set(SAMPLES.map(([, frame]) => frame.body.type));
     expect([...kinds].sort()).toEqual([
-      'accept', 'accepted', 'data', 'heartbeat', 'install', 'join-pending', 'join-request', 'leave-request',
-      'nak', 'pack', 'prepare', 'promise', 'reject', 'view-notice', 'welcome',
+      'accept', 'accepted', 'client-reject', 'client-request', 'client-result', 'data', 'heartbeat', 'install',
+      'join-pending', 'join-request', 'leave-request', 'nak', 'pack', 'prepare', 'promise', 'reject',
+      'reply', 'reply-ack', 'view-notice', 'view-query', 'welcome',
     ]);
   });
 
@@ -171,7 +190,7 @@ describe('frame codec: malformed input always ends in DecodeError', () => {
       const frame = rawFrame(kind, () => {});
       expect(expectDecodeError(frame).message).toMatch(/kind/);
     }
-    expect(expectDecodeError(rawFrame(15, (w) => w.uint(1))).message).toMatch(/kind/);
+    expect(expectDecodeError(rawFrame(21, (w) => w.uint(1))).message).toMatch(/kind/);
   });
 
   it('rejects a varint longer than eight bytes', () => {

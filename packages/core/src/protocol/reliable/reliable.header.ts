@@ -45,22 +45,30 @@ const ORDERS: readonly MessageOrder[] = ['fifo', 'causal', 'total', 'group', 'an
 const ORDER_BITS = 0x07;
 const SAFE_BIT = 0x08;
 const DEPS_BIT = 0x10;
+const CALL_BIT = 0x20;
+const KEY_BIT = 0x40;
+const KNOWN_BITS = ORDER_BITS | SAFE_BIT | DEPS_BIT | CALL_BIT | KEY_BIT;
 
 /**
- * One flags byte (order in bits 0-2, safe, has-deps), then for causal and total messages the
- * vector-timestamp entries that changed since the sender's previous such message. A sender
- * streaming without receiving sends no entry at all: a one-byte header.
+ * One flags byte (order in bits 0-2, safe, has-deps, call, request key), then for causal and
+ * total messages the vector-timestamp entries that changed since the sender's previous such
+ * message, then the call id and request key of a synchronous request. A sender streaming
+ * without receiving sends no entry at all: a one-byte header.
  */
 export function writeMeta(w: FrameWriter, meta: MessageMeta): void {
-  w.u8(ORDERS.indexOf(meta.order ?? 'fifo') | (meta.safe ? SAFE_BIT : 0) | (meta.depsDelta ? DEPS_BIT : 0));
-  if (!meta.depsDelta) return;
-  w.uint(meta.depsDelta.length);
-  for (const [rank, seq] of meta.depsDelta) w.uint(rank).uint(seq);
+  w.u8(ORDERS.indexOf(meta.order ?? 'fifo') | (meta.safe ? SAFE_BIT : 0) | (meta.depsDelta ? DEPS_BIT : 0)
+    | (meta.call ? CALL_BIT : 0) | (meta.requestKey ? KEY_BIT : 0));
+  if (meta.depsDelta) {
+    w.uint(meta.depsDelta.length);
+    for (const [rank, seq] of meta.depsDelta) w.uint(rank).uint(seq);
+  }
+  if (meta.call) w.uint(meta.call);
+  if (meta.requestKey) w.string(meta.requestKey);
 }
 
 export function readMeta(r: FrameReader): MessageMeta {
   const flags = r.u8();
-  if (flags & ~(ORDER_BITS | SAFE_BIT | DEPS_BIT)) throw new DecodeError('unknown message flags');
+  if (flags & ~KNOWN_BITS) throw new DecodeError('unknown message flags');
   const order = ORDERS[flags & ORDER_BITS];
   if (order === undefined) throw new DecodeError('unknown message order');
   let depsDelta: DepsDelta | null = null;
@@ -71,10 +79,18 @@ export function readMeta(r: FrameReader): MessageMeta {
     depsDelta = entries;
   }
   // Defaults stay absent, so a plain fifo message decodes to exactly what was encoded.
-  const meta: { order?: MessageOrder; safe?: boolean; depsDelta?: DepsDelta } = {};
+  const meta: { order?: MessageOrder; safe?: boolean; depsDelta?: DepsDelta; call?: number; requestKey?: string } = {};
   if (order !== 'fifo') meta.order = order;
   if (flags & SAFE_BIT) meta.safe = true;
   if (depsDelta) meta.depsDelta = depsDelta;
+  if (flags & CALL_BIT) {
+    meta.call = r.uint();
+    if (meta.call < 1) throw new DecodeError('call id must be >= 1');
+  }
+  if (flags & KEY_BIT) {
+    meta.requestKey = r.string();
+    if (meta.requestKey.length === 0) throw new DecodeError('empty request key');
+  }
   return meta;
 }
 

@@ -1,0 +1,40 @@
+/** Requests remembered for deduplication; past it the oldest is forgotten. */
+export const EXECUTED_REQUESTS_MAX = 10_000;
+
+export interface RememberedReply {
+  readonly failed: boolean;
+  readonly payload: Uint8Array;
+}
+
+/**
+ * Keys of client requests this member has executed, with the reply it gave, so a request a
+ * client retries (through another member, or after a view change) runs once. The keys travel
+ * to joiners with the state, whose effects they already hold; the replies do not (a joiner
+ * answers a retry of a request it never ran with a DUPLICATE_REQUEST error reply).
+ */
+export class ExecutedRequests {
+  private readonly entries = new Map<string, RememberedReply | null>();
+
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  /** The reply given, or null when the request ran before this member joined (or still runs). */
+  replyOf(key: string): RememberedReply | null {
+    return this.entries.get(key) ?? null;
+  }
+
+  remember(key: string, reply: RememberedReply | null): void {
+    this.entries.delete(key);
+    this.entries.set(key, reply);
+    if (this.entries.size > EXECUTED_REQUESTS_MAX) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  keys(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  adopt(keys: readonly string[]): void {
+    for (const key of keys) if (!this.entries.has(key)) this.remember(key, null);
+  }
+}

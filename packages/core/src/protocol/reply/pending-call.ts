@@ -1,0 +1,92 @@
+import { CausalContext } from '../../context/causal-context.js';
+import type { MemberId } from '../types.js';
+import { repliesNeeded, type ReplyQuorum } from './quorum.js';
+import { Replies, type Reply } from './replies.js';
+
+/**
+ * The caller's side of one synchronous multicast: which members it waits for, what came
+ * back, and when it is done. Done means: the quorum of replies arrived, or no member is left
+ * that could still reply (the rest failed), or the timeout struck.
+ */
+export class PendingCall {
+  private viewId = 0;
+  private expected: readonly MemberId[] | null = null;
+  private readonly replies = new Map<MemberId, Reply>();
+  private readonly failed = new Set<MemberId>();
+  private readonly earlyViews = new Map<MemberId, number>();
+  private settled = false;
+  /** What the responders had seen and done when they replied: the caller's next steps follow it. */
+  private context = CausalContext.empty;
+
+  constructor(
+    readonly call: number,
+    private readonly quorum: Exclude<ReplyQuorum, 'none'>,
+    private readonly done: (replies: Replies) => void,
+  ) {}
+
+  get isSettled(): boolean {
+    return this.settled;
+  }
+
+  /** The request went out in `viewId`: the members of that view are the ones it waits for. */
+  sentIn(viewId: number, members: readonly MemberId[]): void {
+    // Replies that overtook this record were checked against nothing: keep those of this view.
+    for (const member of [...this.replies.keys()]) {
+      if (!members.includes(member) || this.earlyViews.get(member) !== viewId) this.replies.delete(member);
+    }
+    this.earlyViews.clear();
+    this.viewId = viewId;
+    this.expected = members;
+    this.check();
+  }
+
+  reply(member: MemberId, viewId: number, reply: Reply, context?: CausalContext): void {
+    if (this.settled || this.replies.has(member)) return;
+    // A reply names the view it was delivered in; view synchrony makes it the view of the send.
+    if (this.expected && (viewId !== this.viewId || !this.expected.includes(member))) return;
+    if (!this.expected) this.earlyViews.set(member, viewId);
+    this.replies.set(member, reply);
+    if (context) this.context = this.context.merge(context);
+    this.failed.delete(member);
+    this.check();
+  }
+
+  /** A view was installed: members of the request's view not in it will never reply. */
+  viewChanged(members: readonly MemberId[]): void {
+    if (this.settled || !this.expected) return;
+    for (const member of this.expected) if (!members.includes(member) && !this.replies.has(member)) this.failed.add(member);
+    this.check();
+  }
+
+  timedOut(): void {
+    if (this.settled) return;
+    this.settle();
+  }
+
+  private check(): void {
+    if (this.settled) return;
+    if (!this.expected) {
+      // Replies can overtake the caller's own record of the send: a k or 'first' may be met.
+      const k = this.quorum === 'first' ? 1 : typeof this.quorum === 'number' ? this.quorum : Infinity;
+      if (this.replies.size >= k) this.settle();
+      return;
+    }
+    const needed = repliesNeeded(this.quorum, this.expected.length);
+    const outstanding = this.expected.length - this.replies.size - this.failed.size;
+    if (this.replies.size >= needed || outstanding === 0) this.settle();
+  }
+
+  private settle(): void {
+    this.settled = true;
+    this.done(this.result());
+  }
+
+  private result(): Replies {
+    const expected = this.expected ?? [];
+    const replies = [...this.replies.values()];
+    const needed = this.expected ? repliesNeeded(this.quorum, expected.length) : Infinity;
+    const slow = expected.filter((member) => !this.replies.has(member) && !this.failed.has(member));
+    const viewId = this.viewId || (this.earlyViews.values().next().value ?? 0);
+    return new Replies(viewId, expected, replies, [...this.failed], slow, replies.length >= needed, this.context);
+  }
+}
