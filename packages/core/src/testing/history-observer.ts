@@ -23,5 +23,6 @@ export function historyObserver(recorder: HistoryRecorder): GroupObserver {
     installed: (member, view) => recorder.record({ kind: 'view', member, view: { id: view.id, members: [...view.members] } }),
     excluded: (member) => recorder.record({ kind: 'excluded', member }),
     left: (member) => recorder.record({ kind: 'left', member }),
+    replied: (caller, responder, request, viewId) => recorder.record({ kind: 'reply', member: caller, from: responder, id: messageId(request), viewId }),
   };
 }

@@ -54,7 +54,17 @@ export type HistoryEvent =
    * 'context-out' with that token happened before this event and everything after it at
    * `member`. May be a non-member, like 'context-out'.
    */
-  | { kind: 'context-in'; member: MemberId; token: string };
+  | { kind: 'context-in'; member: MemberId; token: string }
+  /**
+   * `member` (the caller: a member or a client outside the group) received `from`'s reply to
+   * request `id`; the reply names `viewId` as the view `from` delivered the request in.
+   */
+  | { kind: 'reply'; member: MemberId; from: MemberId; id: string; viewId: number }
+  /**
+   * `member` executed a client's direct request `id` (sent straight to the members, not
+   * multicast) in view `viewId`. Not a delivery: the ordering properties ignore it.
+   */
+  | { kind: 'serve'; member: MemberId; id: string; viewId: number };
 
 export class HistoryRecorder {
   readonly events: HistoryEvent[] = [];

@@ -16,6 +16,7 @@ import { groupPositionChecker } from './group-position.checker.js';
 import { integrityChecker } from './integrity.checker.js';
 import { noDuplicateChecker } from './no-duplicate.checker.js';
 import { orphansChecker } from './orphans.checker.js';
+import { repliesChecker } from './replies.checker.js';
 import { primaryPartitionChecker } from './primary-partition.checker.js';
 import { safeChecker } from './safe.checker.js';
 import { selfDeliveryChecker } from './self-delivery.checker.js';
@@ -46,6 +47,7 @@ export const PROPERTY_CHECKERS: Readonly<Record<PropertyName, CheckerFactory>> =
   safe: safeChecker,
   orphans: orphansChecker,
   'eventual-delivery': eventualDeliveryChecker,
+  replies: repliesChecker,
 };
 
 export const PROPERTY_NAMES = Object.keys(PROPERTY_CHECKERS) as readonly PropertyName[];
@@ -83,6 +85,8 @@ export function runCheckers(
   const onView = checkers.filter((c) => c.onView !== undefined);
   const onExit = checkers.filter((c) => c.onExit !== undefined);
   const onContext = checkers.filter((c) => c.onContext !== undefined);
+  const onReply = checkers.filter((c) => c.onReply !== undefined);
+  const onServe = checkers.filter((c) => c.onServe !== undefined);
 
   const ctx = new HistoryContext(events);
   let index = 0;
@@ -124,6 +128,12 @@ export function runCheckers(
         for (const c of onContext) c.onContext?.(event, member, ctx);
         break;
       }
+      case 'reply':
+        for (const c of onReply) c.onReply?.(event, ctx);
+        break;
+      case 'serve':
+        for (const c of onServe) c.onServe?.(event, ctx);
+        break;
     }
   }
   ctx.index = events.length;

@@ -28,7 +28,8 @@ export type PropertyName =
   | 'group-position'
   | 'safe'
   | 'orphans'
-  | 'eventual-delivery';
+  | 'eventual-delivery'
+  | 'replies';
 
 export interface CheckHistoryOptions {
   /**
@@ -49,6 +50,8 @@ export type DeliverEvent = Extract<HistoryEvent, { kind: 'deliver' }>;
 export type ViewEvent = Extract<HistoryEvent, { kind: 'view' }>;
 export type ExitEvent = Extract<HistoryEvent, { kind: 'crash' | 'excluded' | 'left' }>;
 export type ContextEvent = Extract<HistoryEvent, { kind: 'context-out' | 'context-in' }>;
+export type ReplyEvent = Extract<HistoryEvent, { kind: 'reply' }>;
+export type ServeEvent = Extract<HistoryEvent, { kind: 'serve' }>;
 
 /** Reports one violation of the checker's own property. */
 export type Report = (message: string) => void;
@@ -68,6 +71,8 @@ export interface PropertyChecker {
   onView?(event: ViewEvent, member: MemberState, ctx: HistoryContext): void;
   onExit?(event: ExitEvent, member: MemberState, ctx: HistoryContext): void;
   onContext?(event: ContextEvent, member: MemberState, ctx: HistoryContext): void;
+  onReply?(event: ReplyEvent, ctx: HistoryContext): void;
+  onServe?(event: ServeEvent, ctx: HistoryContext): void;
   finish?(ctx: HistoryContext): void;
 }
 

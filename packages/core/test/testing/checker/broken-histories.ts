@@ -170,4 +170,14 @@ export const BROKEN: readonly BrokenHistory[] = [
       .view(2, [A, C]).events,
     mentions: [B, 'm1', 'view 1'],
   },
+  {
+    property: 'replies',
+    story: 'a gets a reply from c to m1 naming view 2, but c delivered m1 in view 1',
+    events: new HistoryBuilder()
+      .view(1, [A, B, C])
+      .multicast(A, 'm1', 1, [A, B, C])
+      .reply(A, B, 'm1', 1)
+      .reply(A, C, 'm1', 2).events,
+    mentions: [A, C, 'm1', 'view 2', 'view 1'],
+  },
 ];

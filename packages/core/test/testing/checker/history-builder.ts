@@ -65,6 +65,18 @@ export class HistoryBuilder {
     return this;
   }
 
+  /** `caller` gets `from`'s reply to `id`, naming view `viewId`. */
+  reply(caller: MemberId, from: MemberId, id: string, viewId: number): this {
+    this.events.push({ kind: 'reply', member: caller, from, id, viewId });
+    return this;
+  }
+
+  /** `member` executes a client's direct request `id` in view `viewId`. */
+  serve(member: MemberId, id: string, viewId: number): this {
+    this.events.push({ kind: 'serve', member, id, viewId });
+    return this;
+  }
+
   crash(member: MemberId): this {
     this.events.push({ kind: 'crash', member });
     return this;

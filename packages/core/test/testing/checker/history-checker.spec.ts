@@ -97,6 +97,7 @@ describe('options', () => {
       'safe',
       'orphans',
       'eventual-delivery',
+      'replies',
     ]);
   });
 });

@@ -211,6 +211,21 @@ describe('after-exit', () => {
   });
 });
 
+describe('replies', () => {
+  it('catches a reply to a request the responder never delivered, and a second reply from one member', () => {
+    const events = new HistoryBuilder()
+      .view(1, [A, B])
+      .multicast(A, 'm1', 1, [A, B])
+      .reply(A, B, 'ghost', 1)
+      .reply(A, B, 'm1', 1)
+      .reply(A, B, 'm1', 1).events;
+    const messages = only('replies', events).map((v) => v.message);
+    expect(messages).toHaveLength(2);
+    expect(messages.some((m) => m.includes('second reply from b/1 to m1'))).toBe(true);
+    expect(messages.some((m) => m.includes('ghost') && m.includes('never delivered'))).toBe(true);
+  });
+});
+
 describe('survivor-delivery', () => {
   it('is checked only when the run was quiescent', () => {
     const broken = BROKEN.find((b) => b.property === 'survivor-delivery');
@@ -318,6 +333,13 @@ describe('each checker ignores the events it does not care about', () => {
       .view(2, [A, B], [A])
       .multicast(A, 'm2', 2, [A])
       .crash(B).events,
+    // replies that match a delivery or a direct execution, in any order of the history.
+    replies: new HistoryBuilder()
+      .view(1, [A, B])
+      .reply(A, B, 'm1', 1)
+      .multicast(A, 'm1', 1, [A, B])
+      .serve(B, 'client#1', 1)
+      .reply('client/1', B, 'client#1', 1).events,
   };
 
   it.each(PROPERTY_NAMES)('%s', (property) => {
