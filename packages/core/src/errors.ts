@@ -22,6 +22,19 @@ export class JoinTimeoutError extends CohortError {
   }
 }
 
+export class ConnectTimeoutError extends CohortError {
+  constructor(groupName: string, timeoutMs: number) {
+    super('CONNECT_TIMEOUT', `no member of group "${groupName}" told its view within ${timeoutMs} ms`);
+  }
+}
+
+/** No member took an asynchronous client request in time: it may or may not have been multicast. */
+export class NotAcceptedError extends CohortError {
+  constructor(timeoutMs: number) {
+    super('NOT_ACCEPTED', `no member of the group accepted the request within ${timeoutMs} ms; it may or may not have been multicast`);
+  }
+}
+
 export class GroupClosedError extends CohortError {
   constructor(reason: string) {
     super('GROUP_CLOSED', `the group member is closed: ${reason}`);

@@ -5,9 +5,12 @@ import {
   CohortError, ExcludedError, GroupClosedError, InvalidArgumentError, JoinTimeoutError,
 } from './errors.js';
 import { encodeFrame, type Frame } from './codec/frame.js';
+import { ClientService } from './client-service.js';
 import { DeliveryQueue } from './delivery-queue.js';
+import type { ClientRequestBody } from './protocol/reply/client.header.js';
 import { TypedEmitter } from './events.js';
 import type { FlushValue } from './protocol/membership/membership.header.js';
+import { decodeStateEnvelope, encodeStateEnvelope, type StateEnvelope } from './protocol/membership/state-envelope.js';
 import { Member, type MemberEvents } from './protocol/member.js';
 import { Caller } from './protocol/reply/caller.js';
 import { ExecutedRequests, type RememberedReply } from './protocol/reply/executed-requests.js';
@@ -71,6 +74,8 @@ export interface GroupObserver {
   installed?(member: MemberId, view: View): void;
   excluded?(member: MemberId): void;
   left?(member: MemberId): void;
+  /** `member` executed a client's direct request `key` in view `viewId` (not a delivery). */
+  served?(member: MemberId, key: string, viewId: number): void;
   /** `caller` got `responder`'s reply to `request`, which names `viewId` as its delivery view. */
   replied?(caller: MemberId, responder: MemberId, request: DataMessage, viewId: number): void;
 }
@@ -142,6 +147,7 @@ export class Group extends TypedEmitter<GroupEvents> {
   /** What the replies to this member's calls carried: its later multicasts follow it. */
   private repliedContext = CausalContext.empty;
   private lastViewMembers: readonly MemberId[] = [];
+  private readonly clients: ClientService;
 
   private constructor(readonly name: string, private readonly options: GroupOptions) {
     super();
@@ -164,6 +170,14 @@ export class Group extends TypedEmitter<GroupEvents> {
       maxIntervalMs: this.timing.heartbeatIntervalMs * 10,
       retainMs: CALL_TIMEOUT_MS_MAX,
       send: (from, to, body) => this.sendDirect(from, addressOf(to), body),
+    });
+    this.clients = new ClientService({
+      clock: this.clock,
+      serving: () => (this.member?.isMember && this.member.view ? { me: this.member.me, view: this.member.view } : null),
+      send: (from, to, body) => this.sendDirect(from, to, body),
+      relay: (request, quorum) => this.relayFor(request, quorum),
+      serveDirect: (client, request, view) => this.serveDirect(client, request, view),
+      encodeReply: (reply) => (reply.error ? { failed: true, payload: this.serializer.encode(reply.error) } : this.encodeValue(reply.value)),
     });
   }
 
@@ -366,11 +380,9 @@ export class Group extends TypedEmitter<GroupEvents> {
         const previous = this.lastViewMembers;
         this.lastViewMembers = view.members;
         this.replySender.forgetCallersNotIn((caller) => !previous.includes(caller) || view.members.includes(caller));
+        this.clients.viewInstalled(me, view);
         const groupView: GroupView = { id: view.id, members: view.members, coordinator: view.members[0]! };
-        if (joined && joined.state !== null && this.options.setState) {
-          const state = this.serializer.decode(joined.state);
-          this.queue.push(() => this.options.setState!(state));
-        }
+        if (joined && joined.state !== null) this.adoptState(joined.state);
         this.queue.push(() => {
           this.currentView = groupView;
           this.emit('view', groupView);
@@ -383,11 +395,13 @@ export class Group extends TypedEmitter<GroupEvents> {
       },
       captureState: () => new Promise((resolve) => {
         this.queue.push(async () => {
+          const executedKeys = this.executed.keys();
           try {
-            resolve(this.options.getState ? this.serializer.encode(await this.options.getState()) : null);
+            const app = this.options.getState ? this.serializer.encode(await this.options.getState()) : null;
+            resolve(encodeStateEnvelope({ app, executedKeys }));
           } catch (error) {
             this.emit('error', new CohortError('STATE_CAPTURE', 'getState() failed; the joiner receives no state', { cause: error }));
-            resolve(null);
+            resolve(encodeStateEnvelope({ app: null, executedKeys }));
           }
         });
       }),
@@ -415,6 +429,20 @@ export class Group extends TypedEmitter<GroupEvents> {
       timing: this.timing, seeds, mayFormGroup, previousInstall, events, windowMessagesMax: this.windowMessagesMax,
     });
     this.member.start();
+  }
+
+  private adoptState(bytes: Uint8Array): void {
+    let envelope: StateEnvelope;
+    try {
+      envelope = decodeStateEnvelope(bytes);
+    } catch (error) {
+      this.emit('error', new CohortError('STATE_TRANSFER', 'the state a member sent could not be decoded; this member starts without it', { cause: error }));
+      return;
+    }
+    this.executed.adopt(envelope.executedKeys);
+    if (envelope.app === null || !this.options.setState) return;
+    const state = this.serializer.decode(envelope.app);
+    this.queue.push(() => this.options.setState!(state));
   }
 
   private leaveAsSlowConsumer(me: MemberId, view: View): void {
@@ -460,38 +488,86 @@ export class Group extends TypedEmitter<GroupEvents> {
     const rank = view.members.indexOf(me);
     const delivery: Delivery = { topic: message.topic, sender: message.sender, view: groupView, rank, viewSize: view.members.length };
     const key = message.requestKey;
+    const call = message.call;
     if (key && this.executed.has(key)) {
       // A retried client request: it ran here before, so this delivery only answers.
-      if (message.call) this.sendReply(me, message, view, rank, this.executed.replyOf(key) ?? this.encodeError(new CohortError('DUPLICATE_REQUEST', `request ${key} ran before this member joined`)));
+      if (call) this.sendReply(me, message.sender, call, view.id, rank, this.executed.replyOf(key) ?? this.encodeError(new CohortError('DUPLICATE_REQUEST', `request ${key} ran before this member joined`)));
       return undefined;
     }
     if (key) this.executed.remember(key, null);
-    const payload = this.serializer.decode(message.payload);
-    const handler = this.handlers.get(message.topic);
-    if (!message.call) {
+    if (!call) {
+      const payload = this.serializer.decode(message.payload);
+      const handler = this.handlers.get(message.topic);
       if (!handler) {
         this.emit('unhandled', payload, delivery);
         return undefined;
       }
       return handler(payload, delivery);
     }
-    const answer = (reply: RememberedReply): void => {
+    return this.answer(message.payload, delivery, (reply) => {
       if (key) this.executed.remember(key, reply);
-      this.sendReply(me, message, view, rank, reply);
-    };
-    if (!handler) {
-      this.emit('unhandled', payload, delivery);
-      answer(this.encodeError(new CohortError('NO_HANDLER', `no handler for topic "${message.topic}" at ${me}`)));
+      this.sendReply(me, message.sender, call, view.id, rank, reply);
+    });
+  }
+
+  /**
+   * Runs the handler of a request and hands its outcome to `done`: the value it returns (or
+   * resolves), or what it throws, as an error reply — the caller learns it, nothing crashes.
+   */
+  private answer(bytes: Uint8Array, delivery: Delivery, done: (reply: RememberedReply) => void): unknown {
+    let payload: unknown;
+    try {
+      payload = this.serializer.decode(bytes);
+    } catch (error) {
+      done(this.encodeError(error));
       return undefined;
     }
-    // A handler that throws answers with an error reply: the caller learns it, nothing crashes.
+    const handler = this.handlers.get(delivery.topic);
+    if (!handler) {
+      this.emit('unhandled', payload, delivery);
+      done(this.encodeError(new CohortError('NO_HANDLER', `no handler for topic "${delivery.topic}" at ${this.member.me}`)));
+      return undefined;
+    }
     try {
       const value = handler(payload, delivery);
-      if (!(value instanceof Promise)) return answer(this.encodeValue(value));
-      return value.then((resolved) => answer(this.encodeValue(resolved)), (error: unknown) => answer(this.encodeError(error)));
+      if (!(value instanceof Promise)) return done(this.encodeValue(value));
+      return value.then((resolved) => done(this.encodeValue(resolved)), (error: unknown) => done(this.encodeError(error)));
     } catch (error) {
-      return answer(this.encodeError(error));
+      return done(this.encodeError(error));
     }
+  }
+
+  /** A client's direct request, its view label checked: run it here, once per key, and reply. */
+  private serveDirect(client: MemberId, request: ClientRequestBody, view: View): void {
+    const me = this.member.me;
+    const rank = view.members.indexOf(me);
+    const key = request.key;
+    // Checked and run in delivery order, so a state captured for a joiner holds the effects
+    // of exactly the keys it lists.
+    this.queue.push(() => {
+      if (this.executed.has(key)) {
+        const known = this.executed.replyOf(key);
+        // Still running (the retry overtook it): the reply goes out when it is done.
+        if (known) this.sendReply(me, client, request.call, known.viewId ?? view.id, known.rank ?? rank, known);
+        return undefined;
+      }
+      this.executed.remember(key, null);
+      this.options.observer?.served?.(me, key, view.id);
+      const delivery: Delivery = { topic: request.topic, sender: client, view: this.currentView!, rank, viewSize: view.members.length };
+      return this.answer(request.payload, delivery, (reply) => {
+        const remembered = { ...reply, viewId: view.id, rank };
+        this.executed.remember(key, remembered);
+        this.sendReply(me, client, request.call, view.id, rank, remembered);
+      });
+    });
+  }
+
+  private relayFor(request: ClientRequestBody, quorum: ReplyQuorum): Promise<Replies | void> {
+    const send = { order: request.order, safe: request.safe, context: undefined };
+    if (quorum !== 'none') return this.call(request.topic, request.payload, send, quorum, request.timeoutMs, request.key);
+    return this.member.multicast(request.topic, request.payload, { ...send, requestKey: request.key }).then((message) => {
+      if (!message) throw new GroupClosedError('the member left or was stopped before the request was sent');
+    });
   }
 
   private encodeValue(value: unknown): RememberedReply {
@@ -509,13 +585,11 @@ export class Group extends TypedEmitter<GroupEvents> {
     return { failed: true, payload: this.serializer.encode(described) };
   }
 
-  private sendReply(me: MemberId, request: DataMessage, view: View, rank: number, reply: RememberedReply): void {
+  private sendReply(me: MemberId, to: MemberId, call: number, viewId: number, rank: number, reply: RememberedReply): void {
     const causality = this.member.me === me ? this.member.causalVector() : null;
     const context = causality ? CausalContext.of(this.name, causality).encode() : '';
-    const body: ReplyBody = {
-      type: 'reply', to: request.sender, call: request.call!, viewId: view.id, rank, failed: reply.failed, payload: reply.payload, context,
-    };
-    if (request.sender === me) {
+    const body: ReplyBody = { type: 'reply', to, call, viewId, rank, failed: reply.failed, payload: reply.payload, context };
+    if (to === me) {
       // Our own request: the reply goes straight to the call, no wire.
       this.onReply(me, me, body);
       return;
@@ -536,7 +610,7 @@ export class Group extends TypedEmitter<GroupEvents> {
         this.replySender.acknowledged(frame.from, body.call);
         return;
       default:
-        return;
+        this.clients.onFrame(frame);
     }
   }
 

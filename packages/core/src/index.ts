@@ -1,9 +1,15 @@
 /** @cohort/core — the public entry point. */
-export { Group } from './group.js';
+export { Group, DEFAULT_CALL_TIMEOUT_MS } from './group.js';
 export type {
-  Delivery, GroupEvents, GroupObserver, GroupOptions, GroupView, Handler, MulticastOptions, Order,
+  AsyncOptions, CallOptions, Delivery, GroupEvents, GroupObserver, GroupOptions, GroupView, Handler, MulticastOptions, Order,
 } from './group.js';
 export type { MemberId, View } from './protocol/types.js';
+export { Replies } from './protocol/reply/replies.js';
+export type { Reply, ReplyError } from './protocol/reply/replies.js';
+export type { ReplyQuorum } from './protocol/reply/quorum.js';
+export { shareOf } from './protocol/reply/scatter.js';
+export { GroupConnection } from './group-connection.js';
+export type { ConnectionMode, ConnectionObserver, GroupConnectionOptions } from './group-connection.js';
 export { CausalContext } from './context/causal-context.js';
 export type { GroupCausality } from './context/causal-context.js';
 export type { Timing } from './protocol/timing.js';
@@ -16,5 +22,6 @@ export { realRandom, seededRandom } from './env/random.js';
 export type { Serializer } from './serializer.js';
 export { jsonSerializer } from './serializer.js';
 export {
-  CohortError, DecodeError, ExcludedError, GroupClosedError, InvalidArgumentError, JoinTimeoutError,
+  CohortError, ConnectTimeoutError, DecodeError, ExcludedError, GroupClosedError, InvalidArgumentError, JoinTimeoutError,
+  NotAcceptedError,
 } from './errors.js';

@@ -1,4 +1,5 @@
 import type { GroupObserver } from '../group.js';
+import type { ConnectionObserver } from '../group-connection.js';
 import type { DataMessage } from '../protocol/types.js';
 import type { HistoryRecorder } from './history.js';
 
@@ -23,6 +24,14 @@ export function historyObserver(recorder: HistoryRecorder): GroupObserver {
     installed: (member, view) => recorder.record({ kind: 'view', member, view: { id: view.id, members: [...view.members] } }),
     excluded: (member) => recorder.record({ kind: 'excluded', member }),
     left: (member) => recorder.record({ kind: 'left', member }),
+    served: (member, key, viewId) => recorder.record({ kind: 'serve', member, id: key, viewId }),
     replied: (caller, responder, request, viewId) => recorder.record({ kind: 'reply', member: caller, from: responder, id: messageId(request), viewId }),
+  };
+}
+
+/** Feeds a client's replies to its direct requests into a recorder (GroupConnectionOptions.observer). */
+export function connectionObserver(recorder: HistoryRecorder): ConnectionObserver {
+  return {
+    replied: (client, responder, requestKey, viewId) => recorder.record({ kind: 'reply', member: client, from: responder, id: requestKey, viewId }),
   };
 }

@@ -5,6 +5,6 @@ export type { DelayRange, LinkFaults, LinkOverride } from '../wire/simulated/sim
 export { SimulationClosedError, SimulationUnhealthyError, AddressInUseError } from '../wire/simulated/simulated-network.js';
 export { HistoryRecorder } from './history.js';
 export type { HistoryEvent, ViewRecord } from './history.js';
-export { historyObserver, messageId } from './history-observer.js';
+export { connectionObserver, historyObserver, messageId } from './history-observer.js';
 export { checkHistory, assertHistory, HistoryViolationError, PROPERTY_NAMES } from './checker/history-checker.js';
 export type { CheckHistoryOptions, PropertyName, Violation } from './checker/history-checker.js';

@@ -4,6 +4,9 @@ export const EXECUTED_REQUESTS_MAX = 10_000;
 export interface RememberedReply {
   readonly failed: boolean;
   readonly payload: Uint8Array;
+  /** For a direct request: the view and rank it ran in (its reply names them again). */
+  readonly viewId?: number;
+  readonly rank?: number;
 }
 
 /**

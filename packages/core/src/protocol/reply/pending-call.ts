@@ -22,6 +22,7 @@ export class PendingCall {
     readonly call: number,
     private readonly quorum: Exclude<ReplyQuorum, 'none'>,
     private readonly done: (replies: Replies) => void,
+    private readonly anyView = false,
   ) {}
 
   get isSettled(): boolean {
@@ -40,10 +41,30 @@ export class PendingCall {
     this.check();
   }
 
+  /**
+   * A client's direct request moved on to a newer view (its label was stale, or the view
+   * changed): members gone from it failed, and the members of `members` are the ones it waits
+   * for now; replies already in stay (each names the view it ran in).
+   */
+  retarget(viewId: number, members: readonly MemberId[]): void {
+    if (this.settled) return;
+    const answered = [...this.replies.keys()].filter((member) => !members.includes(member));
+    for (const member of this.expected ?? []) if (!members.includes(member) && !this.replies.has(member)) this.failed.add(member);
+    this.viewId = viewId;
+    this.expected = [...members, ...answered];
+    this.check();
+  }
+
+  /** The members still to answer (not replied, not failed). */
+  waitingFor(): MemberId[] {
+    return (this.expected ?? []).filter((member) => !this.replies.has(member) && !this.failed.has(member));
+  }
+
   reply(member: MemberId, viewId: number, reply: Reply, context?: CausalContext): void {
     if (this.settled || this.replies.has(member)) return;
-    // A reply names the view it was delivered in; view synchrony makes it the view of the send.
-    if (this.expected && (viewId !== this.viewId || !this.expected.includes(member))) return;
+    // A reply names the view it was delivered in; view synchrony makes it the view of the send
+    // (a direct client request may have run in an older view than the one it now waits on).
+    if (this.expected && ((!this.anyView && viewId !== this.viewId) || !this.expected.includes(member))) return;
     if (!this.expected) this.earlyViews.set(member, viewId);
     this.replies.set(member, reply);
     if (context) this.context = this.context.merge(context);

@@ -1,0 +1,311 @@
+import { decodeFrame, encodeFrame, type Frame } from './codec/frame.js';
+import { CausalContext } from './context/causal-context.js';
+import { DeliveryQueue } from './delivery-queue.js';
+import { realClock, type Clock, type TimerHandle } from './env/clock.js';
+import { realRandom, type Random } from './env/random.js';
+import {
+  ConnectTimeoutError, GroupClosedError, InvalidArgumentError, NotAcceptedError,
+} from './errors.js';
+import { TypedEmitter } from './events.js';
+import {
+  DEFAULT_CALL_TIMEOUT_MS, type AsyncOptions, type CallOptions, type GroupView, type MulticastOptions, type Order,
+} from './group.js';
+import type { ClientRequestBody, ClientResultBody } from './protocol/reply/client.header.js';
+import { PendingCall } from './protocol/reply/pending-call.js';
+import { quorumCode, validateQuorum, type ReplyQuorum } from './protocol/reply/quorum.js';
+import { Replies, type Reply, type ReplyError } from './protocol/reply/replies.js';
+import type { ReplyBody } from './protocol/reply/reply.header.js';
+import { addressOf, type MemberId } from './protocol/types.js';
+import { jsonSerializer, type Serializer } from './serializer.js';
+import type { Address, Wire } from './wire/wire.js';
+
+/**
+ * relay: each request goes to one member, who multicasts it in the order asked for and hands
+ * back the gathered replies (one more hop; every order works). direct: each request goes
+ * straight to every member of the cached view, labelled with its id (no extra hop; the
+ * members run it on arrival, FIFO per client, outside the group's own order).
+ */
+export type ConnectionMode = 'relay' | 'direct';
+
+export interface GroupConnectionOptions {
+  wire: Wire;
+  /** Addresses of members to ask for the view. */
+  seeds: readonly Address[];
+  mode?: ConnectionMode;
+  clock?: Clock;
+  random?: Random;
+  serializer?: Serializer;
+  /** Resend an unanswered request this often (relay: to the next member). Default 200 ms. */
+  retryIntervalMs?: number;
+  /** Ask a member for the view this often (it also pushes new views for a while). Default 1,000 ms. */
+  viewRefreshMs?: number;
+  /** open() rejects with ConnectTimeoutError if no member tells its view in this long. Default 5,000 ms. */
+  connectTimeoutMs?: number;
+  observer?: ConnectionObserver;
+}
+
+/** The client's record for the history checker: the replies it took to direct requests. */
+export interface ConnectionObserver {
+  replied?(client: MemberId, responder: MemberId, requestKey: string, viewId: number): void;
+}
+
+interface OpenCall {
+  readonly request: ClientRequestBody;
+  readonly timers: TimerHandle[];
+  /** relay: index into the members tried next. */
+  contact: number;
+  pending: PendingCall | null;
+  settle(outcome: Replies | ClientResultBody | Error): void;
+}
+
+type ConnectionEvents = { view: [GroupView]; error: [unknown] };
+
+/**
+ * A process that is not a member, talking to the group (the lecture notes' "communication
+ * from a client to a group"). It learns views without joining (members push new ones to
+ * clients that asked lately), and every request carries a key kept across retries so that
+ * the members execute it once.
+ */
+export class GroupConnection extends TypedEmitter<ConnectionEvents> {
+  readonly id: MemberId;
+  private currentView: GroupView | null = null;
+  private readonly calls = new Map<number, OpenCall>();
+  private nextCall = 1;
+  private closed = false;
+  private refresher: TimerHandle | null = null;
+  private queryTurn = 0;
+  private readonly mode: ConnectionMode;
+  private readonly clock: Clock;
+  private readonly serializer: Serializer;
+  private readonly retryIntervalMs: number;
+  private readonly viewRefreshMs: number;
+
+  private constructor(readonly groupName: string, private readonly options: GroupConnectionOptions) {
+    super();
+    this.mode = options.mode ?? 'relay';
+    if (this.mode !== 'relay' && this.mode !== 'direct') throw new InvalidArgumentError(`mode must be 'relay' or 'direct', not ${String(options.mode)}`);
+    this.clock = options.clock ?? options.wire.clock ?? realClock;
+    const random = options.random ?? options.wire.random ?? realRandom;
+    this.serializer = options.serializer ?? jsonSerializer;
+    this.retryIntervalMs = positive(options.retryIntervalMs ?? 200, 'retryIntervalMs');
+    this.viewRefreshMs = positive(options.viewRefreshMs ?? 1_000, 'viewRefreshMs');
+    // "c" marks a client incarnation: it never names a member of a view.
+    this.id = `${options.wire.address}/c${1 + random.int(1_000_000)}`;
+  }
+
+  /** Resolves once a member told the current view. */
+  static open(groupName: string, options: GroupConnectionOptions): Promise<GroupConnection> {
+    if (typeof groupName !== 'string' || groupName.length === 0 || groupName.length > 255) {
+      return Promise.reject(new InvalidArgumentError('group name must be a non-empty string of at most 255 characters'));
+    }
+    if (!options?.wire) return Promise.reject(new InvalidArgumentError('options.wire is required'));
+    if (!Array.isArray(options.seeds) || options.seeds.length === 0) return Promise.reject(new InvalidArgumentError('seeds must list at least one member address'));
+    let connection: GroupConnection;
+    try {
+      connection = new GroupConnection(groupName, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const timeoutMs = positive(options.connectTimeoutMs ?? 5_000, 'connectTimeoutMs');
+    return new Promise((resolve, reject) => {
+      options.wire.onFrame((_from, bytes) => connection.onBytes(bytes));
+      const started = connection.clock.now();
+      const ask = (): void => {
+        if (connection.currentView) return resolve(connection);
+        if (connection.clock.now() - started >= timeoutMs) {
+          void connection.close();
+          return reject(new ConnectTimeoutError(groupName, timeoutMs));
+        }
+        for (const seed of options.seeds) connection.send(seed, { type: 'view-query' });
+        connection.clock.setTimer(Math.min(connection.retryIntervalMs, timeoutMs), ask);
+      };
+      const off = connection.on('view', () => {
+        off();
+        connection.startRefreshing();
+        resolve(connection);
+      });
+      ask();
+    });
+  }
+
+  get view(): GroupView {
+    return this.currentView!;
+  }
+
+  /** Same contract as Group.multicast, from outside the group (see ConnectionMode). */
+  multicast(topic: string, payload: unknown, options: CallOptions): Promise<Replies>;
+  multicast(topic: string, payload: unknown, options?: AsyncOptions): Promise<void>;
+  multicast(topic: string, payload: unknown, options?: MulticastOptions): Promise<void | Replies>;
+  async multicast(topic: string, payload: unknown, options: MulticastOptions = {}): Promise<void | Replies> {
+    if (typeof topic !== 'string' || topic.length === 0 || topic.length > 255) throw new InvalidArgumentError('topic must be a non-empty string of at most 255 characters');
+    const order: Order = options.order ?? 'fifo';
+    if (!['fifo', 'causal', 'total', 'group'].includes(order)) throw new InvalidArgumentError(`order "${String(order)}" is not one of fifo, causal, total, group`);
+    if (this.mode === 'direct' && order !== 'fifo') throw new InvalidArgumentError(`a direct connection sends fifo requests only; use mode 'relay' for ${order} order`);
+    if (options.safe !== undefined && typeof options.safe !== 'boolean') throw new InvalidArgumentError('safe must be a boolean');
+    if (this.mode === 'direct' && options.safe) throw new InvalidArgumentError("safe delivery needs the group's own multicast: use mode 'relay'");
+    const quorum = options.replies === undefined ? 'none' : validateQuorum(options.replies);
+    const timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 24 * 3600 * 1000) throw new InvalidArgumentError('timeoutMs must be an integer from 1 to 86400000');
+    if (this.closed) throw new GroupClosedError('the connection is closed');
+    if (quorum !== 'none') DeliveryQueue.releaseCurrent();
+    const call = this.nextCall++;
+    const request: ClientRequestBody = {
+      type: 'client-request', key: `${this.id}#${call}`, call, viewLabel: 0, topic, order, safe: options.safe ?? false,
+      quorum: quorumCode(quorum), timeoutMs, payload: this.serializer.encode(payload),
+    };
+    const outcome = await new Promise<Replies | ClientResultBody | Error>((settle) => {
+      const open: OpenCall = { request, timers: [], contact: 0, pending: null, settle };
+      this.calls.set(call, open);
+      if (this.mode === 'relay') this.startRelay(open, timeoutMs);
+      else this.startDirect(open, quorum, timeoutMs);
+    });
+    if (outcome instanceof Error) throw outcome;
+    const replies = outcome instanceof Replies ? outcome : this.repliesOf(outcome);
+    return quorum === 'none' ? undefined : replies;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.refresher?.cancel();
+    for (const open of [...this.calls.values()]) this.finish(open, new GroupClosedError('the connection was closed'));
+    await this.options.wire.close();
+  }
+
+  // --- relay ---------------------------------------------------------------------------
+
+  private startRelay(open: OpenCall, timeoutMs: number): void {
+    const quorum = open.request.quorum;
+    // The member's own call ends at timeoutMs; its result needs a moment more to come back.
+    open.timers.push(this.clock.setTimer(timeoutMs + 2 * this.retryIntervalMs, () => {
+      this.finish(open, quorum === 0 ? new NotAcceptedError(timeoutMs) : new Replies(0, [], [], [], this.view.members, false, CausalContext.empty));
+    }));
+    const tryNext = (): void => {
+      if (!this.calls.has(open.request.call)) return;
+      const members = this.view.members;
+      this.send(addressOf(members[open.contact++ % members.length]!), open.request);
+      open.timers.push(this.clock.setTimer(this.retryIntervalMs * 2 ** Math.min(4, Math.floor(open.contact / members.length)), tryNext));
+    };
+    tryNext();
+  }
+
+  private repliesOf(result: ClientResultBody): Replies {
+    const replies: Reply[] = result.replies.map((entry) => {
+      const value = this.decode(entry.payload);
+      if (value === DECODE_FAILED) return { member: entry.member, rank: entry.rank, error: { name: 'DecodeError', code: 'DECODE', message: 'the reply could not be decoded' } };
+      return entry.failed ? { member: entry.member, rank: entry.rank, error: value as ReplyError } : { member: entry.member, rank: entry.rank, value };
+    });
+    return new Replies(result.viewId, result.expected, replies, result.failed, result.slow, result.quorumMet, CausalContext.empty);
+  }
+
+  // --- direct --------------------------------------------------------------------------
+
+  private startDirect(open: OpenCall, quorum: ReplyQuorum, timeoutMs: number): void {
+    // Even a fire-and-forget direct request waits for every member to take it (its reply is
+    // the acknowledgement): nothing is lost silently on a lossy link.
+    const asked = quorum === 'none' ? 'all' : quorum;
+    const pending = new PendingCall(open.request.call, asked, (replies) => {
+      this.finish(open, quorum === 'none' && !replies.quorumMet ? new NotAcceptedError(timeoutMs) : replies);
+    }, true);
+    open.pending = pending;
+    pending.retarget(this.view.id, this.view.members);
+    open.timers.push(this.clock.setTimer(timeoutMs, () => pending.timedOut()));
+    const resend = (): void => {
+      if (!this.calls.has(open.request.call)) return;
+      const labelled = { ...open.request, viewLabel: this.view.id };
+      for (const member of pending.waitingFor()) this.send(addressOf(member), labelled);
+      open.timers.push(this.clock.setTimer(this.retryIntervalMs, resend));
+    };
+    resend();
+  }
+
+  // --- frames --------------------------------------------------------------------------
+
+  private onBytes(bytes: Uint8Array): void {
+    if (this.closed) return;
+    let frame: Frame;
+    try {
+      frame = decodeFrame(bytes);
+    } catch {
+      return;
+    }
+    if (frame.group !== this.groupName) return;
+    const body = frame.body;
+    switch (body.type) {
+      case 'view-notice':
+        return this.learnView(body.viewId, body.members);
+      case 'client-result': {
+        const open = this.calls.get(body.call);
+        if (open && this.mode === 'relay') this.finish(open, body);
+        return;
+      }
+      case 'client-reject': {
+        if (body.members.length > 0) this.learnView(body.viewId, body.members);
+        return;
+      }
+      case 'reply':
+        return this.onReply(frame.from, body);
+      default:
+        return;
+    }
+  }
+
+  private onReply(responder: MemberId, body: ReplyBody): void {
+    if (body.to !== this.id) return;
+    this.send(addressOf(responder), { type: 'reply-ack', call: body.call });
+    const open = this.calls.get(body.call);
+    if (!open?.pending) return;
+    const value = this.decode(body.payload);
+    const reply: Reply = value === DECODE_FAILED
+      ? { member: responder, rank: body.rank, error: { name: 'DecodeError', code: 'DECODE', message: 'the reply could not be decoded' } }
+      : body.failed ? { member: responder, rank: body.rank, error: value as ReplyError } : { member: responder, rank: body.rank, value };
+    this.options.observer?.replied?.(this.id, responder, open.request.key, body.viewId);
+    open.pending.reply(responder, body.viewId, reply);
+  }
+
+  private learnView(viewId: number, members: readonly MemberId[]): void {
+    if (members.length === 0 || (this.currentView && viewId <= this.currentView.id)) return;
+    const view: GroupView = { id: viewId, members: [...members], coordinator: members[0]! };
+    this.currentView = view;
+    // Direct requests wait on the members of the newest view, labelled anew.
+    for (const open of this.calls.values()) open.pending?.retarget(view.id, view.members);
+    this.emit('view', view);
+  }
+
+  private startRefreshing(): void {
+    const refresh = (): void => {
+      if (this.closed) return;
+      const members = this.currentView?.members ?? [];
+      const candidates = [...members.map(addressOf), ...this.options.seeds];
+      this.send(candidates[this.queryTurn++ % candidates.length]!, { type: 'view-query' });
+      this.refresher = this.clock.setTimer(this.viewRefreshMs, refresh);
+    };
+    this.refresher = this.clock.setTimer(this.viewRefreshMs, refresh);
+  }
+
+  private finish(open: OpenCall, outcome: Replies | ClientResultBody | Error): void {
+    if (!this.calls.delete(open.request.call)) return;
+    for (const timer of open.timers) timer.cancel();
+    open.settle(outcome);
+  }
+
+  private decode(bytes: Uint8Array): unknown {
+    try {
+      return this.serializer.decode(bytes);
+    } catch {
+      return DECODE_FAILED;
+    }
+  }
+
+  private send(to: Address, body: Frame['body']): void {
+    if (this.closed) return;
+    this.options.wire.send(to, encodeFrame({ group: this.groupName, from: this.id, viewId: this.currentView?.id ?? 0, body }));
+  }
+}
+
+const DECODE_FAILED = Symbol('decode failed');
+
+function positive(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+  return value;
+}
