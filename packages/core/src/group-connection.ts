@@ -259,8 +259,7 @@ export class GroupConnection extends TypedEmitter<ConnectionEvents> {
     const reply: Reply = value === DECODE_FAILED
       ? { member: responder, rank: body.rank, error: { name: 'DecodeError', code: 'DECODE', message: 'the reply could not be decoded' } }
       : body.failed ? { member: responder, rank: body.rank, error: value as ReplyError } : { member: responder, rank: body.rank, value };
-    this.options.observer?.replied?.(this.id, responder, open.request.key, body.viewId);
-    open.pending.reply(responder, body.viewId, reply);
+    if (open.pending.reply(responder, body.viewId, reply)) this.options.observer?.replied?.(this.id, responder, open.request.key, body.viewId);
   }
 
   private learnView(viewId: number, members: readonly MemberId[]): void {

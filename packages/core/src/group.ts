@@ -6,6 +6,9 @@ import {
 } from './errors.js';
 import { encodeFrame, type Frame } from './codec/frame.js';
 import { ClientService } from './client-service.js';
+import {
+  SNAPSHOT_DONE, SNAPSHOT_OK, SNAPSHOT_START, SnapshotInterruptedError, SnapshotRecorder, type InTransitMessage, type Snapshot,
+} from './snapshot.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import type { ClientRequestBody } from './protocol/reply/client.header.js';
 import { TypedEmitter } from './events.js';
@@ -91,6 +94,8 @@ export interface GroupOptions {
   /** Application state for joiners, captured in delivery order at the view they join in. */
   getState?: () => unknown;
   setState?: (state: unknown) => unknown;
+  /** A member's checkpoint for group.snapshot(), taken in delivery order (default: getState). */
+  checkpoint?: () => unknown;
   /** After exclusion, join again as a new incarnation (default) or stay out. */
   rejoin?: boolean;
   /**
@@ -118,6 +123,7 @@ export type GroupEvents = {
 };
 
 const TOPIC_LENGTH_MAX = 255;
+const RESERVED_TOPIC_PREFIX = 'cohort:';
 export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 const CALL_TIMEOUT_MS_MAX = 24 * 3600 * 1000;
 const DEFAULT_WINDOW_MESSAGES = 8192;
@@ -148,6 +154,10 @@ export class Group extends TypedEmitter<GroupEvents> {
   private repliedContext = CausalContext.empty;
   private lastViewMembers: readonly MemberId[] = [];
   private readonly clients: ClientService;
+  private readonly snapshots = new SnapshotRecorder();
+  private snapshotCount = 0;
+  /** Snapshots this member started that a view change would interrupt. */
+  private readonly snapshotsRunning = new Set<(error: Error) => void>();
 
   private constructor(readonly name: string, private readonly options: GroupOptions) {
     super();
@@ -239,8 +249,16 @@ export class Group extends TypedEmitter<GroupEvents> {
   multicast(topic: string, payload: unknown, options: CallOptions): Promise<Replies>;
   multicast(topic: string, payload: unknown, options?: AsyncOptions): Promise<void>;
   multicast(topic: string, payload: unknown, options?: MulticastOptions): Promise<void | Replies>;
-  async multicast(topic: string, payload: unknown, options: MulticastOptions = {}): Promise<void | Replies> {
-    validateTopic(topic);
+  multicast(topic: string, payload: unknown, options: MulticastOptions = {}): Promise<void | Replies> {
+    try {
+      validateTopic(topic);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.send(topic, payload, options);
+  }
+
+  private async send(topic: string, payload: unknown, options: MulticastOptions): Promise<void | Replies> {
     const order = options.order ?? 'fifo';
     if (!ORDERS.includes(order)) throw new InvalidArgumentError(`order "${String(order)}" is not one of ${ORDERS.join(', ')}`);
     if (options.safe !== undefined && typeof options.safe !== 'boolean') throw new InvalidArgumentError('safe must be a boolean');
@@ -325,6 +343,38 @@ export class Group extends TypedEmitter<GroupEvents> {
     return mine ? ambient.merge(CausalContext.of(this.name, mine)) : ambient;
   }
 
+  /**
+   * A causal snapshot of the group (two rounds of cbcast, see SnapshotRecorder): every
+   * member's checkpoint (the `checkpoint` option, else getState) and the messages in transit
+   * across the cut. Rejects with SnapshotInterruptedError if the view changes meanwhile.
+   */
+  async snapshot(options: { timeoutMs?: number } = {}): Promise<Snapshot> {
+    const timeoutMs = validateTimeout(options.timeoutMs);
+    if (this.closed) throw new GroupClosedError('the member left the group');
+    DeliveryQueue.releaseCurrent();
+    const id = `${this.member.me}#${++this.snapshotCount}`;
+    const viewId = this.member.view?.id ?? 0;
+    let interrupt!: (error: Error) => void;
+    const interrupted = new Promise<never>((_resolve, reject) => { interrupt = reject; });
+    this.snapshotsRunning.add(interrupt);
+    const timer = this.clock.setTimer(timeoutMs, () => interrupt(new SnapshotInterruptedError(id, `no answer from every member within ${timeoutMs} ms`)));
+    try {
+      const allOk = this.snapshots.whenAllOk(id);
+      await this.send(SNAPSHOT_START, id, { order: 'causal' });
+      await Promise.race([allOk, interrupted]);
+      const replies = await Promise.race([this.send(SNAPSHOT_DONE, id, { order: 'causal', replies: 'all', timeoutMs }) as Promise<Replies>, interrupted]);
+      if (!replies.quorumMet || replies.viewId !== viewId || replies.errors.length > 0) {
+        throw new SnapshotInterruptedError(id, `${replies.replies.length - replies.errors.length} of ${replies.expected.length} members answered in view ${viewId}`);
+      }
+      const members = [...replies.replies].sort((a, b) => a.rank - b.rank)
+        .map((reply) => ({ member: reply.member, ...(reply.value as { checkpoint: unknown; inTransit: InTransitMessage[] }) }));
+      return { id, viewId, members };
+    } finally {
+      timer.cancel();
+      this.snapshotsRunning.delete(interrupt);
+    }
+  }
+
   /** Resolves once every delivery handed to this member so far has been handled. */
   drained(): Promise<void> {
     return this.queue.idle();
@@ -381,6 +431,10 @@ export class Group extends TypedEmitter<GroupEvents> {
         this.lastViewMembers = view.members;
         this.replySender.forgetCallersNotIn((caller) => !previous.includes(caller) || view.members.includes(caller));
         this.clients.viewInstalled(me, view);
+        if (previous.length > 0) {
+          this.snapshots.abandonAll();
+          for (const interrupt of [...this.snapshotsRunning]) interrupt(new SnapshotInterruptedError('', `view ${view.id} was installed`));
+        }
         const groupView: GroupView = { id: view.id, members: view.members, coordinator: view.members[0]! };
         if (joined && joined.state !== null) this.adoptState(joined.state);
         this.queue.push(() => {
@@ -495,6 +549,8 @@ export class Group extends TypedEmitter<GroupEvents> {
       return undefined;
     }
     if (key) this.executed.remember(key, null);
+    if (message.topic.startsWith(RESERVED_TOPIC_PREFIX)) return this.dispatchOwn(message, view, rank);
+    if (this.snapshots.running) this.snapshots.delivered(message.sender, message.topic, () => this.serializer.decode(message.payload));
     if (!call) {
       const payload = this.serializer.decode(message.payload);
       const handler = this.handlers.get(message.topic);
@@ -508,6 +564,37 @@ export class Group extends TypedEmitter<GroupEvents> {
       if (key) this.executed.remember(key, reply);
       this.sendReply(me, message.sender, call, view.id, rank, reply);
     });
+  }
+
+  /** Cohort's own messages: the snapshot protocol's rounds. */
+  private dispatchOwn(message: DataMessage, view: View, rank: number): unknown {
+    const id = this.serializer.decode(message.payload) as string;
+    const me = this.member.me;
+    switch (message.topic) {
+      case SNAPSHOT_START: {
+        const checkpoint = this.options.checkpoint ?? this.options.getState;
+        // The checkpoint is taken here, in delivery order; "OK" leaves right after it, so
+        // everything this member sends later follows it (FIFO).
+        const record = (value: unknown): void => {
+          this.snapshots.start(id, view.id, view.members, value);
+          void this.send(SNAPSHOT_OK, id, { order: 'causal' }).catch(() => undefined);
+        };
+        const value = checkpoint?.();
+        if (value instanceof Promise) return value.then(record);
+        return record(value);
+      }
+      case SNAPSHOT_OK:
+        this.snapshots.ok(id, message.sender);
+        return undefined;
+      case SNAPSHOT_DONE: {
+        const part = this.snapshots.finish(id);
+        const reply = part ? this.encodeValue(part) : this.encodeError(new SnapshotInterruptedError(id, `${me} did not take part`));
+        if (message.call) this.sendReply(me, message.sender, message.call, view.id, rank, reply);
+        return undefined;
+      }
+      default:
+        return undefined;
+    }
   }
 
   /**
@@ -631,8 +718,8 @@ export class Group extends TypedEmitter<GroupEvents> {
       }
     }
     const request = this.caller.messageOf(body.call);
-    if (request) this.options.observer?.replied?.(me, responder, request, body.viewId);
-    this.caller.reply(body.call, responder, body.viewId, body.failed ? { member: responder, rank: body.rank, error: value as ReplyError } : { member: responder, rank: body.rank, value }, context);
+    const reply = body.failed ? { member: responder, rank: body.rank, error: value as ReplyError } : { member: responder, rank: body.rank, value };
+    if (this.caller.reply(body.call, responder, body.viewId, reply, context) && request) this.options.observer?.replied?.(me, responder, request, body.viewId);
   }
 
   private sendDirect(from: MemberId, address: Address, body: Frame['body']): void {
@@ -657,4 +744,5 @@ function validateTopic(topic: string): void {
   if (typeof topic !== 'string' || topic.length === 0 || topic.length > TOPIC_LENGTH_MAX) {
     throw new InvalidArgumentError('topic must be a non-empty string of at most 255 characters');
   }
+  if (topic.startsWith(RESERVED_TOPIC_PREFIX)) throw new InvalidArgumentError(`topics starting with "${RESERVED_TOPIC_PREFIX}" are Cohort's own`);
 }

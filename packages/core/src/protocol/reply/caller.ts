@@ -56,8 +56,9 @@ export class Caller {
     return this.entries.get(call)?.message ?? null;
   }
 
-  reply(call: number, member: MemberId, viewId: number, reply: Reply, context?: CausalContext): void {
-    this.entries.get(call)?.pending.reply(member, viewId, reply, context);
+  /** True if the reply counts for its call (see PendingCall.reply). */
+  reply(call: number, member: MemberId, viewId: number, reply: Reply, context?: CausalContext): boolean {
+    return this.entries.get(call)?.pending.reply(member, viewId, reply, context) ?? false;
   }
 
   viewChanged(members: readonly MemberId[]): void {

@@ -60,16 +60,18 @@ export class PendingCall {
     return (this.expected ?? []).filter((member) => !this.replies.has(member) && !this.failed.has(member));
   }
 
-  reply(member: MemberId, viewId: number, reply: Reply, context?: CausalContext): void {
-    if (this.settled || this.replies.has(member)) return;
+  /** True if the reply counts (the first from that member, for the view the call waits on). */
+  reply(member: MemberId, viewId: number, reply: Reply, context?: CausalContext): boolean {
+    if (this.settled || this.replies.has(member)) return false;
     // A reply names the view it was delivered in; view synchrony makes it the view of the send
     // (a direct client request may have run in an older view than the one it now waits on).
-    if (this.expected && ((!this.anyView && viewId !== this.viewId) || !this.expected.includes(member))) return;
+    if (this.expected && ((!this.anyView && viewId !== this.viewId) || !this.expected.includes(member))) return false;
     if (!this.expected) this.earlyViews.set(member, viewId);
     this.replies.set(member, reply);
     if (context) this.context = this.context.merge(context);
     this.failed.delete(member);
     this.check();
+    return true;
   }
 
   /** A view was installed: members of the request's view not in it will never reply. */
