@@ -168,7 +168,9 @@ async function main(): Promise<number> {
       `${args.jobs > 1 ? ` (${args.jobs} jobs)` : ''} (slowest: seed ${result.totals.slowestSeed}, ${Math.round(result.totals.slowestMs)} ms); ` +
       `${result.totals.sends} sends, ${result.totals.crashes} crashes, ${result.totals.partitions} partitions, ` +
       `${result.totals.exclusions} exclusions, ${result.totals.joinFailures} join failures ` +
-      `(${result.totals.admittedButTimedOut} while listed in a view)`,
+      `(${result.totals.admittedButTimedOut} while listed in a view); ` +
+      `${result.totals.calls} calls (${result.totals.callsQuorumMet} met their quorum), ` +
+      `${result.totals.clientRequests} client requests (${result.totals.clientRequestsAnswered} answered)`,
   );
   const wedged = result.totals.wedgedSeeds;
   if (wedged.length > 0) {

@@ -41,6 +41,10 @@ export interface CampaignTotals {
   rejoins: number;
   skippedForMajority: number;
   admittedButTimedOut: number;
+  calls: number;
+  callsQuorumMet: number;
+  clientRequests: number;
+  clientRequestsAnswered: number;
   /** Seeds that ended wedged (passed, but the group lost its majority to the harness's crashes). */
   wedgedSeeds: number[];
   slowestSeed: number;
@@ -75,6 +79,7 @@ function emptyTotals(): CampaignTotals {
   return {
     virtualMs: 0, events: 0, framesSent: 0, sends: 0, deliveries: 0, joinFailures: 0, leaveTimeouts: 0,
     crashes: 0, leaves: 0, partitions: 0, exclusions: 0, rejoins: 0, skippedForMajority: 0, admittedButTimedOut: 0,
+    calls: 0, callsQuorumMet: 0, clientRequests: 0, clientRequestsAnswered: 0,
     wedgedSeeds: [], slowestSeed: -1, slowestMs: 0,
   };
 }
@@ -94,6 +99,10 @@ function addStats(totals: CampaignTotals, seed: number, stats: ScenarioStats): v
   totals.rejoins += stats.rejoins;
   totals.skippedForMajority += stats.skippedForMajority;
   totals.admittedButTimedOut += stats.admittedButTimedOut;
+  totals.calls += stats.calls;
+  totals.callsQuorumMet += stats.callsQuorumMet;
+  totals.clientRequests += stats.clientRequests;
+  totals.clientRequestsAnswered += stats.clientRequestsAnswered;
   if (stats.wedged > 0) totals.wedgedSeeds.push(seed);
   if (stats.realMs > totals.slowestMs) {
     totals.slowestMs = stats.realMs;
@@ -162,6 +171,10 @@ export function mergeCampaignResults(parts: readonly CampaignResult[], realMs: n
     totals.rejoins += t.rejoins;
     totals.skippedForMajority += t.skippedForMajority;
     totals.admittedButTimedOut += t.admittedButTimedOut;
+    totals.calls += t.calls;
+    totals.callsQuorumMet += t.callsQuorumMet;
+    totals.clientRequests += t.clientRequests;
+    totals.clientRequestsAnswered += t.clientRequestsAnswered;
     totals.wedgedSeeds.push(...t.wedgedSeeds);
     if (t.slowestMs > totals.slowestMs) {
       totals.slowestMs = t.slowestMs;

@@ -7,15 +7,17 @@
  */
 import { CausalContext } from '../../context/causal-context.js';
 import { realClock } from '../../env/clock.js';
-import { GroupClosedError, JoinTimeoutError } from '../../errors.js';
+import { ExcludedError, GroupClosedError, JoinTimeoutError, NotAcceptedError } from '../../errors.js';
 import { Group, type GroupObserver } from '../../group.js';
+import { GroupConnection } from '../../group-connection.js';
+import type { Replies } from '../../protocol/reply/replies.js';
 import { addressOf, majorityOf, type MemberId } from '../../protocol/types.js';
 import type { LinkOverride } from '../../wire/simulated/link-faults.js';
 import { SimulatedNetwork } from '../../wire/simulated/simulated-network.js';
 import { seededRandom, type Random } from '../../env/random.js';
 import type { Address } from '../../wire/wire.js';
 import { checkHistory, type Violation } from '../checker/history-checker.js';
-import { historyObserver } from '../history-observer.js';
+import { connectionObserver, historyObserver } from '../history-observer.js';
 import { HistoryRecorder, type HistoryEvent, type ViewRecord } from '../history.js';
 import { generateScenario, type Scenario, type ScenarioAction, type ScenarioOptions } from './scenario.js';
 
@@ -23,6 +25,8 @@ export type { Violation } from '../checker/history-checker.js';
 
 export const GROUP_NAME = 'campaign';
 export const TOPIC = 't';
+export const CALL_TOPIC = 'call';
+export const NESTED_TOPIC = 'nested';
 
 /** Properties the runner adds to the history checker's. */
 export type HarnessProperty =
@@ -36,6 +40,10 @@ export type HarnessProperty =
   | 'join-rejected'
   /** Once the faults stopped, the live processes did not end up in one view holding them all. */
   | 'liveness'
+  /** A synchronous call or client request rejected with an error it may not end in. */
+  | 'call-rejected'
+  /** A call's result contradicts itself (a reply from outside the view, a quorum miscounted ...). */
+  | 'call-result'
   /** The runner itself threw. */
   | 'harness';
 
@@ -85,6 +93,12 @@ export interface ScenarioStats {
   /** Live processes at the end, and the size of the final view. */
   liveAtEnd: number;
   finalViewSize: number;
+  /** Synchronous calls made, and those that met their quorum. */
+  calls: number;
+  callsQuorumMet: number;
+  /** Client requests sent, and those answered (quorum met, or accepted when asynchronous). */
+  clientRequests: number;
+  clientRequestsAnswered: number;
 }
 
 export interface ScenarioResult {
@@ -176,7 +190,10 @@ class ScenarioRunner {
     joinsStarted: 0, joinsSucceeded: 0, joinFailures: 0, leaves: 0, leaveTimeouts: 0, crashes: 0,
     partitions: 0, heals: 0, lossChanges: 0, skippedForMajority: 0, skippedNoCandidate: 0,
     exclusions: 0, rejoins: 0, convergeMs: -1, wedged: 0, admittedButTimedOut: 0, liveAtEnd: 0, finalViewSize: 0,
+    calls: 0, callsQuorumMet: 0, clientRequests: 0, clientRequestsAnswered: 0,
   };
+  /** Client processes, by number, once opened (or while opening). */
+  private readonly clients = new Map<number, Promise<GroupConnection | null>>();
   /** Why the run ended wedged (see ScenarioStats.wedged), or null. */
   wedged: string | null = null;
   /** Incarnations the harness crashed or made leave. */
@@ -221,6 +238,8 @@ class ScenarioRunner {
         base.left?.(member);
         this.exited.add(member);
       },
+      served: base.served,
+      replied: base.replied,
     };
   }
 
@@ -376,6 +395,10 @@ class ScenarioRunner {
         this.network.heal();
         this.note('heal');
         return;
+      case 'call':
+        return this.call(action);
+      case 'client':
+        return this.clientRequest(action);
       case 'loss':
         this.counts.lossChanges++;
         this.linkOverride = { loss: action.loss };
@@ -424,6 +447,18 @@ class ScenarioRunner {
         this.counts.joinsSucceeded++;
         group.handle(TOPIC, () => {
           process.delivered++;
+        });
+        group.handle(CALL_TOPIC, (_payload, delivery) => delivery.rank);
+        // A handler that makes its own synchronous call: its queue must not deadlock.
+        group.handle(NESTED_TOPIC, async () => {
+          try {
+            const inner = await group.multicast(CALL_TOPIC, 'inner', { replies: 'majority', timeoutMs: 2_000 });
+            this.checkReplies(inner, `nested call at ${group.me}`);
+            return inner.replies.length;
+          } catch (error) {
+            this.callRejected(error, `nested call at ${group.me}`);
+            return -1;
+          }
         });
         group.on('error', (error) => {
           this.violation('group-error', `${group.me} emitted 'error': ${describeError(error)}`);
@@ -510,6 +545,84 @@ class ScenarioRunner {
   }
 
   private contextHandOvers = 0;
+
+  private call(action: Extract<ScenarioAction, { kind: 'call' }>): void {
+    if (this.faultsEnded) return;
+    const candidates = this.members();
+    if (candidates.length === 0) {
+      this.counts.skippedNoCandidate++;
+      return;
+    }
+    const process = candidates[Math.floor(action.pick * candidates.length)]!;
+    const group = process.group!;
+    const what = `call ${++this.counts.calls} by ${group.me} (${action.order}, replies ${action.quorum}${action.nested ? ', nested' : ''})`;
+    this.note(what);
+    group.multicast(action.nested ? NESTED_TOPIC : CALL_TOPIC, what, { order: action.order, replies: action.quorum, timeoutMs: action.timeoutMs }).then(
+      (replies) => {
+        this.checkReplies(replies, what);
+        if (replies.quorumMet) this.counts.callsQuorumMet++;
+      },
+      (error: unknown) => this.callRejected(error, what),
+    );
+  }
+
+  private clientRequest(action: Extract<ScenarioAction, { kind: 'client' }>): void {
+    if (this.faultsEnded) return;
+    let connection = this.clients.get(action.client);
+    if (!connection) {
+      const address = `c${action.client}`;
+      const seeds = this.addresses.filter((a) => this.processes.get(a)!.state === 'member');
+      if (seeds.length === 0) return;
+      connection = GroupConnection.open(GROUP_NAME, {
+        wire: this.network.wire(address), seeds, mode: action.mode, observer: connectionObserver(this.recorder),
+      }).catch((error: unknown) => {
+        this.note(`client ${address} could not connect: ${describeError(error)}`);
+        this.clients.delete(action.client);
+        return null;
+      });
+      this.clients.set(action.client, connection);
+    }
+    const n = ++this.counts.clientRequests;
+    void connection.then((client) => {
+      if (!client || this.faultsEnded) return;
+      const what = `client request ${n} by ${client.id} (${action.order}, replies ${action.quorum})`;
+      this.note(what);
+      client.multicast(CALL_TOPIC, what, { order: action.order, replies: action.quorum, timeoutMs: 3_000 }).then(
+        (replies) => {
+          if (!replies) {
+            this.counts.clientRequestsAnswered++;
+            return;
+          }
+          this.checkReplies(replies, what);
+          if (replies.quorumMet) this.counts.clientRequestsAnswered++;
+        },
+        (error: unknown) => {
+          if (error instanceof NotAcceptedError) return;
+          this.callRejected(error, what);
+        },
+      );
+    });
+  }
+
+  /** What a call's result must satisfy whatever the faults: it is consistent in itself. */
+  private checkReplies(replies: Replies, what: string): void {
+    const expected = new Set(replies.expected);
+    const answered = new Set<MemberId>();
+    for (const reply of replies.replies) {
+      if (answered.has(reply.member)) this.violation('call-result', `${what}: two replies from ${reply.member}`);
+      answered.add(reply.member);
+      if (replies.expected.length > 0 && !expected.has(reply.member)) this.violation('call-result', `${what}: a reply from ${reply.member}, not in the view it waited on`);
+      if (reply.error && reply.error.code !== 'DUPLICATE_REQUEST') this.violation('call-result', `${what}: ${reply.member} answered with an error: ${reply.error.message}`);
+    }
+    for (const member of [...replies.failed, ...replies.slow]) {
+      if (answered.has(member)) this.violation('call-result', `${what}: ${member} answered and is also listed as failed or slow`);
+    }
+  }
+
+  private callRejected(error: unknown, what: string): void {
+    if (error instanceof GroupClosedError || error instanceof ExcludedError) return;
+    this.violation('call-rejected', `${what} rejected: ${describeError(error)}`);
+  }
 
   private leave(pick: number): void {
     const candidates = this.members();

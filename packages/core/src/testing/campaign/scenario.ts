@@ -37,7 +37,17 @@ export type ScenarioAction =
   | { at: number; kind: 'partition'; shuffle: number; fraction: number }
   | { at: number; kind: 'heal' }
   /** The loss probability of every link changes. */
-  | { at: number; kind: 'loss'; loss: number };
+  | { at: number; kind: 'loss'; loss: number }
+  /**
+   * A live member makes a synchronous call to the group (every member answers with its rank);
+   * `nested`: every member, handling it, makes its own call (replies 'majority') first.
+   */
+  | { at: number; kind: 'call'; pick: number; order: CallOrder; quorum: CallQuorum; nested: boolean; timeoutMs: number }
+  /** Client `client` (a process outside the group, at address "c<client>") sends a request. */
+  | { at: number; kind: 'client'; client: number; mode: 'relay' | 'direct'; order: CallOrder; quorum: CallQuorum | 'none' };
+
+export type CallOrder = 'fifo' | 'causal' | 'total';
+export type CallQuorum = 'first' | 'majority' | 'all' | number;
 
 export type ScenarioActionKind = ScenarioAction['kind'];
 
@@ -76,10 +86,21 @@ export interface ScenarioOptions {
   /** Settle phase: wait at most this long for convergence, then `tailMs` more. Defaults 10 000 and 500. */
   settleMs?: number;
   tailMs?: number;
+  /** Synchronous calls and client requests, from a stream of their own; default true. */
+  calls?: boolean;
+  /** Mean virtual ms between two of them; default 700. */
+  meanCallGapMs?: number;
 }
 
 /** Tag of the scenario's own random stream (the network uses 1 to 3). */
 const STREAM_SCENARIO = 7;
+/**
+ * Calls and client requests come from a stream of their own, so adding them left the fault
+ * schedule of every seed as it was.
+ */
+const STREAM_CALLS = 8;
+/** Client processes of a run: "c1" (relay mode), "c2" (direct mode). */
+export const CLIENTS = 2;
 
 const WEIGHTS: readonly (readonly [Exclude<ScenarioActionKind, 'start'>, number])[] = [
   ['fbcast', 40],
@@ -184,6 +205,7 @@ export function generateScenario(seed: number, options: ScenarioOptions = {}): S
         break;
     }
   }
+  if (options.calls ?? true) actions.push(...generateCalls(seed, phaseStart, durationMs, options.meanCallGapMs ?? 700));
   // Stable: equal times keep generation order.
   actions.sort((a, b) => a.at - b.at);
   return {
@@ -195,6 +217,37 @@ export function generateScenario(seed: number, options: ScenarioOptions = {}): S
     settleMs: options.settleMs ?? 10_000,
     tailMs: options.tailMs ?? 500,
   };
+}
+
+function generateCalls(seed: number, phaseStart: number, durationMs: number, meanGapMs: number): ScenarioAction[] {
+  const random = seededRandom(deriveSeed(seed, STREAM_CALLS, 'campaign-calls'));
+  const actions: ScenarioAction[] = [];
+  const orderOf = (): CallOrder => {
+    const o = random.next();
+    return o < 0.4 ? 'fifo' : o < 0.7 ? 'causal' : 'total';
+  };
+  const quorumOf = (): CallQuorum => {
+    const q = random.next();
+    return q < 0.4 ? 'all' : q < 0.6 ? 'majority' : q < 0.8 ? 'first' : 1 + random.int(4);
+  };
+  for (let t = phaseStart; ;) {
+    t += Math.max(1, Math.floor(-Math.log(1 - random.next()) * meanGapMs));
+    if (t >= durationMs) break;
+    if (random.next() < 0.65) {
+      actions.push({
+        at: t, kind: 'call', pick: random.next(), order: orderOf(), quorum: quorumOf(), nested: random.next() < 0.15,
+        timeoutMs: random.next() < 0.2 ? 200 + random.int(800) : 5_000,
+      });
+    } else {
+      // A connection has one mode: c1 relays, c2 sends direct.
+      const client = 1 + random.int(CLIENTS);
+      const mode = client === 1 ? 'relay' : 'direct';
+      const order = orderOf();
+      const quorum = random.next() < 0.25 ? 'none' : quorumOf();
+      actions.push({ at: t, kind: 'client', client, mode, order: mode === 'direct' ? 'fifo' : order, quorum });
+    }
+  }
+  return actions;
 }
 
 function pickKind(random: Random): Exclude<ScenarioActionKind, 'start'> {
@@ -226,6 +279,10 @@ export function describeAction(action: ScenarioAction): string {
       return `${at} heal`;
     case 'loss':
       return `${at} loss -> ${action.loss}`;
+    case 'call':
+      return `${at} call (${action.order}, replies ${action.quorum}${action.nested ? ', nested' : ''}, timeout ${action.timeoutMs} ms) from member pick ${action.pick.toFixed(3)}`;
+    case 'client':
+      return `${at} client c${action.client} ${action.mode} request (${action.order}, replies ${action.quorum})`;
   }
 }
 
