@@ -413,6 +413,8 @@ export class Group extends TypedEmitter<GroupEvents> {
     const observer = this.options.observer;
     let first = true;
     const me = `${this.options.wire.address}/${this.incarnation}`;
+    // A new incarnation starts from the state it is given (the executed keys with it).
+    this.executed.clear();
     const events: MemberEvents = {
       sent: (message) => observer?.sent?.(me, message),
       deliver: (message, view) => {
@@ -545,10 +547,11 @@ export class Group extends TypedEmitter<GroupEvents> {
     const call = message.call;
     if (key && this.executed.has(key)) {
       // A retried client request: it ran here before, so this delivery only answers.
-      if (call) this.sendReply(me, message.sender, call, view.id, rank, this.executed.replyOf(key) ?? this.encodeError(new CohortError('DUPLICATE_REQUEST', `request ${key} ran before this member joined`)));
+      const known = this.executed.outcomeOf(key);
+      if (call) this.sendReply(me, message.sender, call, view.id, rank, typeof known === 'object' ? known : this.duplicate(key));
       return undefined;
     }
-    if (key) this.executed.remember(key, null);
+    if (key) this.executed.remember(key, 'running');
     if (message.topic.startsWith(RESERVED_TOPIC_PREFIX)) return this.dispatchOwn(message, view, rank);
     if (this.snapshots.running) this.snapshots.delivered(message.sender, message.topic, () => this.serializer.decode(message.payload));
     if (!call) {
@@ -632,14 +635,20 @@ export class Group extends TypedEmitter<GroupEvents> {
     // Checked and run in delivery order, so a state captured for a joiner holds the effects
     // of exactly the keys it lists.
     this.queue.push(() => {
-      if (this.executed.has(key)) {
-        const known = this.executed.replyOf(key);
-        // Still running (the retry overtook it): the reply goes out when it is done.
-        if (known) this.sendReply(me, client, request.call, known.viewId ?? view.id, known.rank ?? rank, known);
+      const known = this.executed.outcomeOf(key);
+      // Still running (the retry overtook it): the reply goes out when it is done.
+      if (known === 'running') return undefined;
+      if (typeof known === 'object') {
+        this.sendReply(me, client, request.call, known.viewId ?? view.id, known.rank ?? rank, known);
         return undefined;
       }
-      this.executed.remember(key, null);
       this.options.observer?.served?.(me, key, view.id);
+      if (known === 'elsewhere') {
+        // It ran before this member joined: its effect is in the state this member received.
+        this.sendReply(me, client, request.call, view.id, rank, this.duplicate(key));
+        return undefined;
+      }
+      this.executed.remember(key, 'running');
       const delivery: Delivery = { topic: request.topic, sender: client, view: this.currentView!, rank, viewSize: view.members.length };
       return this.answer(request.payload, delivery, (reply) => {
         const remembered = { ...reply, viewId: view.id, rank };
@@ -655,6 +664,10 @@ export class Group extends TypedEmitter<GroupEvents> {
     return this.member.multicast(request.topic, request.payload, { ...send, requestKey: request.key }).then((message) => {
       if (!message) throw new GroupClosedError('the member left or was stopped before the request was sent');
     });
+  }
+
+  private duplicate(key: string): RememberedReply {
+    return this.encodeError(new CohortError('DUPLICATE_REQUEST', `request ${key} ran before this member joined; its effect is in the state this member received`));
   }
 
   private encodeValue(value: unknown): RememberedReply {

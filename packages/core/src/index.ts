@@ -25,3 +25,4 @@ export {
   CohortError, ConnectTimeoutError, DecodeError, ExcludedError, GroupClosedError, InvalidArgumentError, JoinTimeoutError,
   NotAcceptedError,
 } from './errors.js';
+export { authenticate, type AuthenticateOptions, type AuthenticatedWire, type AuthenticatedWireStats } from './wire/authenticated-wire.js';

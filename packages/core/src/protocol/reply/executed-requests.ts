@@ -16,18 +16,24 @@ export interface RememberedReply {
  * answers a retry of a request it never ran with a DUPLICATE_REQUEST error reply).
  */
 export class ExecutedRequests {
-  private readonly entries = new Map<string, RememberedReply | null>();
+  /** 'running': here, not finished; 'elsewhere': before this member joined (its state holds it). */
+  private readonly entries = new Map<string, RememberedReply | 'running' | 'elsewhere'>();
 
   has(key: string): boolean {
     return this.entries.has(key);
   }
 
-  /** The reply given, or null when the request ran before this member joined (or still runs). */
-  replyOf(key: string): RememberedReply | null {
-    return this.entries.get(key) ?? null;
+  /** The reply given here, or what is known instead. */
+  outcomeOf(key: string): RememberedReply | 'running' | 'elsewhere' | undefined {
+    return this.entries.get(key);
   }
 
-  remember(key: string, reply: RememberedReply | null): void {
+  /** A new incarnation starts from the state it is given, keys included. */
+  clear(): void {
+    this.entries.clear();
+  }
+
+  remember(key: string, reply: RememberedReply | 'running' | 'elsewhere'): void {
     this.entries.delete(key);
     this.entries.set(key, reply);
     if (this.entries.size > EXECUTED_REQUESTS_MAX) this.entries.delete(this.entries.keys().next().value!);
@@ -38,6 +44,6 @@ export class ExecutedRequests {
   }
 
   adopt(keys: readonly string[]): void {
-    for (const key of keys) if (!this.entries.has(key)) this.remember(key, null);
+    for (const key of keys) if (!this.entries.has(key)) this.remember(key, 'elsewhere');
   }
 }

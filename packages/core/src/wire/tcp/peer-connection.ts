@@ -1,0 +1,171 @@
+import type { Socket } from 'node:net';
+import type { Clock, TimerHandle } from '../../env/clock.js';
+import type { Address } from '../wire.js';
+import { encodeFrame, FrameParser } from './frame-parser.js';
+import { decodeHello, HELLO_MAX_FRAME_BYTES, type Hello } from './handshake.js';
+import type { Contender, Direction } from './tie-break.js';
+import type { WriteTarget } from './write-coalescer.js';
+
+/**
+ * handshaking: our hello is written, the peer's is awaited; nothing else may be sent yet.
+ * open: carries frames both ways. retiring: lost a tie-break or the wire is closing; our side
+ * is ended (what we wrote still goes out) and we read until the peer ends too. closed: gone.
+ */
+export type ConnectionState = 'handshaking' | 'open' | 'retiring' | 'closed';
+
+export interface ConnectionListener {
+  /** The peer's hello arrived and is valid. */
+  handshaken(connection: PeerConnection): void;
+  frame(connection: PeerConnection, frame: Uint8Array): void;
+  /** The connection is being closed for cause; `closed` follows. */
+  failed(connection: PeerConnection, cause: 'handshake' | 'oversized', detail: string): void;
+  /** The socket closed, for whatever reason; called exactly once. */
+  closed(connection: PeerConnection): void;
+}
+
+export interface ConnectionSettings {
+  ownHello: Uint8Array;
+  maxFrameBytes: number;
+  handshakeTimeoutMs: number;
+  /** How long a retiring connection waits for the peer to end its side before destroying it. */
+  retireTimeoutMs: number;
+  clock: Clock;
+}
+
+/**
+ * One socket to one peer: writes our hello, reads and checks the peer's, then turns the byte
+ * stream into frames. It owns no queue: the Peer decides what is written and where.
+ */
+export class PeerConnection implements Contender {
+  private currentState: ConnectionState = 'handshaking';
+  private readonly parser = new FrameParser(HELLO_MAX_FRAME_BYTES);
+  private hello: Hello | undefined;
+  private timer: TimerHandle | undefined;
+  private lastError: Error | undefined;
+  /** Resolves once the socket is closed. */
+  readonly closed: Promise<void>;
+
+  constructor(
+    readonly socket: Socket,
+    readonly direction: Direction,
+    /** For an outbound connection, the address we dialed (the key of its Peer). */
+    readonly dialed: Address | undefined,
+    private readonly settings: ConnectionSettings,
+    private readonly listener: ConnectionListener,
+  ) {
+    // We coalesce ourselves; Nagle would only add a delay to the last batch of a burst.
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 10_000);
+    this.closed = new Promise((resolve) => {
+      socket.once('close', () => {
+        this.currentState = 'closed';
+        this.parser.stop();
+        this.cancelTimer();
+        resolve();
+        this.listener.closed(this);
+      });
+    });
+    // An error is always followed by 'close', which does the bookkeeping; without a listener
+    // it would be thrown as an uncaught exception.
+    socket.on('error', (error) => {
+      this.lastError = error;
+    });
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.write(encodeFrame(settings.ownHello));
+    this.timer = settings.clock.setTimer(settings.handshakeTimeoutMs, () => {
+      this.timer = undefined;
+      if (this.currentState !== 'handshaking') return;
+      this.fail('handshake', `no hello within ${settings.handshakeTimeoutMs} ms`);
+    });
+  }
+
+  get state(): ConnectionState {
+    return this.currentState;
+  }
+
+  /** The peer's listen address, once handshaken. */
+  get peerAddress(): Address | undefined {
+    return this.hello?.address;
+  }
+
+  get peerInstance(): number {
+    return this.hello?.instance ?? -1;
+  }
+
+  get error(): Error | undefined {
+    return this.lastError;
+  }
+
+  /** Where a Peer may write frames: only an open connection. */
+  target(): WriteTarget | undefined {
+    return this.currentState === 'open' ? this.socket : undefined;
+  }
+
+  /** Bytes handed to the socket and not yet sent. */
+  get unsentBytes(): number {
+    return this.currentState === 'closed' ? 0 : this.socket.writableLength;
+  }
+
+  /**
+   * Closes gracefully: ends our side after what is already written, keeps reading (and
+   * delivering) until the peer ends its side, and gives up after retireTimeoutMs.
+   */
+  retire(): void {
+    if (this.currentState === 'retiring' || this.currentState === 'closed') return;
+    if (this.currentState === 'handshaking') {
+      this.destroy();
+      return;
+    }
+    this.currentState = 'retiring';
+    this.socket.end();
+    this.cancelTimer();
+    this.timer = this.settings.clock.setTimer(this.settings.retireTimeoutMs, () => {
+      this.timer = undefined;
+      this.destroy();
+    });
+  }
+
+  /** Closes now; anything unsent is lost. */
+  destroy(): void {
+    this.parser.stop();
+    this.cancelTimer();
+    if (this.currentState !== 'closed') this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.parser.push(chunk, (frame) => this.onParsed(frame));
+    const oversized = this.parser.oversized;
+    if (oversized === undefined) return;
+    if (this.hello === undefined) this.fail('handshake', `first frame of ${oversized} bytes is not a hello`);
+    else this.fail('oversized', `peer announced a frame of ${oversized} bytes (limit ${this.settings.maxFrameBytes})`);
+  }
+
+  private onParsed(frame: Uint8Array): void {
+    if (this.currentState === 'closed') return;
+    if (this.hello !== undefined) {
+      this.listener.frame(this, frame);
+      return;
+    }
+    const result = decodeHello(frame);
+    if (!result.ok) {
+      this.fail('handshake', result.reason);
+      return;
+    }
+    this.hello = result.hello;
+    this.parser.maxFrameBytes = this.settings.maxFrameBytes;
+    this.cancelTimer();
+    if (this.currentState === 'handshaking') this.currentState = 'open';
+    this.listener.handshaken(this);
+  }
+
+  private fail(cause: 'handshake' | 'oversized', detail: string): void {
+    this.lastError ??= new Error(detail);
+    this.listener.failed(this, cause, detail);
+    this.destroy();
+  }
+
+  private cancelTimer(): void {
+    this.timer?.cancel();
+    this.timer = undefined;
+  }
+}
