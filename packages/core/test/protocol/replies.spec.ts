@@ -55,6 +55,31 @@ describe('synchronous multicast: reply quorums', () => {
     expect(checkHistory(h.recorder.events)).toEqual([]);
   });
 
+  it.each([
+    ['first', true],
+    [3, true],
+    ['majority', true],
+    [4, false],
+    ['all', false],
+  ] as const)('replies %s with two of five members crashing before they reply: quorum met %s, the crashed listed as failed', async (quorum, met) => {
+    const h = harness({ seed: 20, loss: 0.05 });
+    const groups = await h.form(['a', 'b', 'c', 'd', 'e']);
+    groups[0]!.handle('q', () => 'a');
+    groups[1]!.handle('q', () => 'b');
+    groups[2]!.handle('q', () => new Promise(() => h.crash('c')));
+    groups[3]!.handle('q', () => new Promise(() => h.crash('d')));
+    groups[4]!.handle('q', () => 'e');
+    const replies = await groups[0]!.multicast('q', null, { replies: quorum, timeoutMs: 60_000 });
+    expect(replies.quorumMet).toBe(met);
+    expect(h.net.now()).toBeLessThan(60_000);
+    if (!met) {
+      // Nobody is left who could answer: the call ends with the crashed members named.
+      expect(replies.values<string>().sort()).toEqual(['a', 'b', 'e']);
+      expect([...replies.failed].sort()).toEqual([groups[2]!.me, groups[3]!.me].sort());
+    }
+    expect(checkHistory(h.recorder.events)).toEqual([]);
+  });
+
   it('a member that is too slow is named in slow once the timeout strikes', async () => {
     const h = harness({ seed: 14 });
     const [a, b] = await h.form(['a', 'b']);

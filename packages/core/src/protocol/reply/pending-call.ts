@@ -90,13 +90,17 @@ export class PendingCall {
     if (this.settled) return;
     if (!this.expected) {
       // Replies can overtake the caller's own record of the send: a k or 'first' may be met.
-      const k = this.quorum === 'first' ? 1 : typeof this.quorum === 'number' ? this.quorum : Infinity;
-      if (this.replies.size >= k) this.settle();
+      if (this.replies.size >= this.earlyNeed()) this.settle();
       return;
     }
     const needed = repliesNeeded(this.quorum, this.expected.length);
     const outstanding = this.expected.length - this.replies.size - this.failed.size;
     if (this.replies.size >= needed || outstanding === 0) this.settle();
+  }
+
+  /** Before the view of the send is known only 'first' and k can be met. */
+  private earlyNeed(): number {
+    return this.quorum === 'first' ? 1 : typeof this.quorum === 'number' ? this.quorum : Infinity;
   }
 
   private settle(): void {
@@ -107,7 +111,7 @@ export class PendingCall {
   private result(): Replies {
     const expected = this.expected ?? [];
     const replies = [...this.replies.values()];
-    const needed = this.expected ? repliesNeeded(this.quorum, expected.length) : Infinity;
+    const needed = this.expected ? repliesNeeded(this.quorum, expected.length) : this.earlyNeed();
     const slow = expected.filter((member) => !this.replies.has(member) && !this.failed.has(member));
     const viewId = this.viewId || (this.earlyViews.values().next().value ?? 0);
     return new Replies(viewId, expected, replies, [...this.failed], slow, replies.length >= needed, this.context);
