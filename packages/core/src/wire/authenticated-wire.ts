@@ -234,9 +234,13 @@ class HmacWire implements AuthenticatedWire {
     const total = tooShort + wrongKey + badTag;
     this.lastLogMs = now;
     this.unreported = { 'too-short': 0, 'wrong-key': 0, 'bad-tag': 0, lastFrom: '' };
-    this.log(
-      `cohort: ${this.address} dropped ${total} unauthenticated frame(s) ` +
-        `(wrong key: ${wrongKey}, bad tag: ${badTag}, too short: ${tooShort}); last from ${lastFrom}`,
-    );
+    const line = `cohort: ${this.address} dropped ${total} unauthenticated frame(s) ` +
+      `(wrong key: ${wrongKey}, bad tag: ${badTag}, too short: ${tooShort}); last from ${lastFrom}`;
+    try {
+      this.log(line);
+    } catch {
+      // A failing logger must not turn a dropped frame into an exception out of the wire's
+      // receive callback; the drop is still counted in stats.
+    }
   }
 }
