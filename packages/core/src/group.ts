@@ -6,6 +6,7 @@ import {
 } from './errors.js';
 import { encodeFrame, type Frame } from './codec/frame.js';
 import { ClientService } from './client-service.js';
+import { KEY_BYTES_MIN, type AuthenticatedWire } from './wire/authenticated-wire.js';
 import {
   SNAPSHOT_DONE, SNAPSHOT_OK, SNAPSHOT_START, SnapshotInterruptedError, SnapshotRecorder, type InTransitMessage, type Snapshot,
 } from './snapshot.js';
@@ -124,6 +125,9 @@ export type GroupEvents = {
 
 const TOPIC_LENGTH_MAX = 255;
 const RESERVED_TOPIC_PREFIX = 'cohort:';
+const KEY_STAGE = 'cohort:key-stage';
+const KEY_SIGN = 'cohort:key-sign';
+const KEY_RETIRE = 'cohort:key-retire';
 export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 const CALL_TIMEOUT_MS_MAX = 24 * 3600 * 1000;
 const DEFAULT_WINDOW_MESSAGES = 8192;
@@ -193,8 +197,8 @@ export class Group extends TypedEmitter<GroupEvents> {
 
   /** Joins (or, with no seeds, forms) the group; rejects with JoinTimeoutError, never hangs. */
   static join(groupName: string, options: GroupOptions): Promise<Group> {
-    if (typeof groupName !== 'string' || groupName.length === 0 || groupName.length > TOPIC_LENGTH_MAX) {
-      return Promise.reject(new InvalidArgumentError('group name must be a non-empty string of at most 255 characters'));
+    if (typeof groupName !== 'string' || groupName.length === 0 || groupName.length > TOPIC_LENGTH_MAX || !isWellFormed(groupName)) {
+      return Promise.reject(new InvalidArgumentError('group name must be a non-empty, well-formed string of at most 255 characters'));
     }
     if (!options?.wire) return Promise.reject(new InvalidArgumentError('options.wire is required'));
     let group: Group;
@@ -373,6 +377,28 @@ export class Group extends TypedEmitter<GroupEvents> {
       timer.cancel();
       this.snapshotsRunning.delete(interrupt);
     }
+  }
+
+  /**
+   * Rotates the group key of an authenticated wire (`authenticate(wire, { key })`) by three
+   * gbcasts, so that every member switches at the same points of the delivery sequence and no
+   * member is stranded by a lost frame: the new key travels sealed under the current one and is
+   * accepted by all (1); then all sign with it (2); then the old key is refused (3). Resolves
+   * once every member of the view has retired the old key (docs/security.md).
+   */
+  async rotateKey(newKey: Uint8Array | string): Promise<void> {
+    const wire = this.options.wire as Partial<AuthenticatedWire>;
+    if (typeof wire.seal !== 'function' || typeof wire.stageKey !== 'function') {
+      throw new InvalidArgumentError('rotateKey needs an authenticated wire: authenticate(wire, { key })');
+    }
+    const bytes = typeof newKey === 'string' ? new TextEncoder().encode(newKey) : newKey;
+    if (!(bytes instanceof Uint8Array) || bytes.length < KEY_BYTES_MIN) throw new InvalidArgumentError(`the new key must be at least ${KEY_BYTES_MIN} bytes`);
+    if (this.closed) throw new GroupClosedError('the member left the group');
+    const sealed = Buffer.from(wire.seal(bytes)).toString('base64');
+    await this.send(KEY_STAGE, sealed, { order: 'group' });
+    await this.send(KEY_SIGN, '', { order: 'group' });
+    const replies = (await this.send(KEY_RETIRE, '', { order: 'group', replies: 'all' })) as Replies;
+    if (replies.errors.length > 0) throw new CohortError('KEY_ROTATION', `key rotation failed at ${replies.errors.map((r) => `${r.member}: ${r.error!.message}`).join('; ')}`);
   }
 
   /** Resolves once every delivery handed to this member so far has been handled. */
@@ -586,6 +612,22 @@ export class Group extends TypedEmitter<GroupEvents> {
         if (value instanceof Promise) return value.then(record);
         return record(value);
       }
+      case KEY_STAGE:
+      case KEY_SIGN:
+      case KEY_RETIRE: {
+        const wire = this.options.wire as AuthenticatedWire;
+        let outcome: RememberedReply = { failed: false, payload: new Uint8Array(0) };
+        try {
+          if (message.topic === KEY_STAGE) wire.stageKey(wire.open(Buffer.from(id, 'base64')));
+          else if (message.topic === KEY_SIGN) wire.signWithStagedKey();
+          else wire.retireOldKeys();
+        } catch (error) {
+          outcome = this.encodeError(error);
+          this.emit('error', new CohortError('KEY_ROTATION', `${me} could not take the new key`, { cause: error }));
+        }
+        if (message.call) this.sendReply(me, message.sender, message.call, view.id, rank, outcome);
+        return undefined;
+      }
       case SNAPSHOT_OK:
         this.snapshots.ok(id, message.sender);
         return undefined;
@@ -753,9 +795,15 @@ function validateTimeout(timeoutMs: unknown): number {
   return timeoutMs;
 }
 
+/** No lone surrogate: a string that survives UTF-8 as itself (String#isWellFormed is ES2024). */
+function isWellFormed(text: string): boolean {
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
+}
+
 function validateTopic(topic: string): void {
   if (typeof topic !== 'string' || topic.length === 0 || topic.length > TOPIC_LENGTH_MAX) {
     throw new InvalidArgumentError('topic must be a non-empty string of at most 255 characters');
   }
+  if (!isWellFormed(topic)) throw new InvalidArgumentError('topic must be well-formed Unicode (no lone surrogates)');
   if (topic.startsWith(RESERVED_TOPIC_PREFIX)) throw new InvalidArgumentError(`topics starting with "${RESERVED_TOPIC_PREFIX}" are Cohort's own`);
 }

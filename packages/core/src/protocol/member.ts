@@ -351,7 +351,9 @@ export class Member {
       this.stats.framesMalformed++;
       return;
     }
-    if (frame.group !== this.options.group) {
+    // Our own frames never come back over the wire (they take clock.defer): one that claims to
+    // is forged or replayed.
+    if (frame.group !== this.options.group || frame.from === this.me) {
       this.stats.framesDropped++;
       return;
     }

@@ -1,6 +1,8 @@
-import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import {
+  createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, randomBytes, timingSafeEqual, type KeyObject,
+} from 'node:crypto';
 import { realClock, type Clock } from '../env/clock.js';
-import { InvalidArgumentError } from '../errors.js';
+import { DecodeError, InvalidArgumentError } from '../errors.js';
 import type { Address, Wire } from './wire.js';
 
 /**
@@ -68,7 +70,23 @@ export interface AuthenticatedWire extends Wire {
   readonly keyId: number;
   /** A snapshot of the counters. */
   readonly stats: AuthenticatedWireStats;
+  /**
+   * Encrypts `plain` for the holders of the signing key (AES-256-GCM under a key derived from
+   * it): how group.rotateKey() hands a new key to the members without a side channel.
+   */
+  seal(plain: Uint8Array): Uint8Array;
+  /** Opens what seal() made under any accepted key; DecodeError if none opens it. */
+  open(sealed: Uint8Array): Uint8Array;
+  /** Key rotation, step 1: frames under `key` are accepted too; the signing key stays. */
+  stageKey(key: Key): void;
+  /** Step 2: frames are signed with the staged key; the previous one is still accepted. */
+  signWithStagedKey(): void;
+  /** Step 3: only the signing key is accepted. */
+  retireOldKeys(): void;
 }
+
+const SEAL_IV_BYTES = 12;
+const SEAL_TAG_BYTES = 16;
 
 type RejectReason = 'too-short' | 'wrong-key' | 'bad-tag';
 
@@ -88,6 +106,11 @@ export function authenticate(wire: Wire, options: AuthenticateOptions): Authenti
 interface GroupKey {
   readonly secret: KeyObject;
   readonly id: number;
+}
+
+/** The AES key seal() uses: derived from the group key, never the HMAC key itself. */
+function sealingKey(key: GroupKey): Buffer {
+  return Buffer.from(hkdfSync('sha256', key.secret, new Uint8Array(0), 'cohort key wrap', 32));
 }
 
 function groupKey(key: unknown): GroupKey {
@@ -166,6 +189,50 @@ class HmacWire implements AuthenticatedWire {
     const accepted = acceptedKeys(signing, options.alsoAccept);
     this.key = signing;
     this.accepted = accepted;
+    this.staged = null;
+  }
+
+  seal(plain: Uint8Array): Uint8Array {
+    const iv = randomBytes(SEAL_IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', sealingKey(this.key), iv);
+    const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+    return Buffer.concat([Buffer.from([this.key.id]), iv, cipher.getAuthTag(), body]);
+  }
+
+  open(sealed: Uint8Array): Uint8Array {
+    if (!(sealed instanceof Uint8Array) || sealed.length < 1 + SEAL_IV_BYTES + SEAL_TAG_BYTES) throw new DecodeError('sealed bytes too short');
+    const iv = sealed.subarray(1, 1 + SEAL_IV_BYTES);
+    const tag = sealed.subarray(1 + SEAL_IV_BYTES, 1 + SEAL_IV_BYTES + SEAL_TAG_BYTES);
+    const body = sealed.subarray(1 + SEAL_IV_BYTES + SEAL_TAG_BYTES);
+    for (const key of this.accepted.filter((k) => k.id === sealed[0])) {
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', sealingKey(key), iv);
+        decipher.setAuthTag(tag);
+        return Buffer.concat([decipher.update(body), decipher.final()]);
+      } catch {
+        // another key with the same id, or not sealed by a key holder
+      }
+    }
+    throw new DecodeError('sealed under no key this wire accepts');
+  }
+
+  private staged: GroupKey | null = null;
+
+  stageKey(key: Key): void {
+    const staged = groupKey(key);
+    this.staged = staged;
+    this.accepted = [this.key, staged];
+  }
+
+  signWithStagedKey(): void {
+    if (!this.staged) return;
+    this.accepted = [this.staged, this.key];
+    this.key = this.staged;
+    this.staged = null;
+  }
+
+  retireOldKeys(): void {
+    this.accepted = [this.key];
   }
 
   send(to: Address, frame: Uint8Array): void {

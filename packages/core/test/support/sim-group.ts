@@ -11,7 +11,8 @@ export class SimGroupHarness {
   constructor(readonly net: SimulatedNetwork) {}
 
   async join(name: string, seeds: string[], options: Partial<GroupOptions> = {}): Promise<Group> {
-    const group = await Group.join('g', { wire: this.net.wire(name), seeds, observer: historyObserver(this.recorder), ...options });
+    const { wire, ...rest } = options;
+    const group = await Group.join('g', { wire: wire ?? this.net.wire(name), seeds, observer: historyObserver(this.recorder), ...rest });
     this.groups.set(name, group);
     return group;
   }
