@@ -395,10 +395,14 @@ export class Group extends TypedEmitter<GroupEvents> {
     if (!(bytes instanceof Uint8Array) || bytes.length < KEY_BYTES_MIN) throw new InvalidArgumentError(`the new key must be at least ${KEY_BYTES_MIN} bytes`);
     if (this.closed) throw new GroupClosedError('the member left the group');
     const sealed = Buffer.from(wire.seal(bytes)).toString('base64');
-    await this.send(KEY_STAGE, sealed, { order: 'group' });
-    await this.send(KEY_SIGN, '', { order: 'group' });
-    const replies = (await this.send(KEY_RETIRE, '', { order: 'group', replies: 'all' })) as Replies;
-    if (replies.errors.length > 0) throw new CohortError('KEY_ROTATION', `key rotation failed at ${replies.errors.map((r) => `${r.member}: ${r.error!.message}`).join('; ')}`);
+    // Each step waits for every member's answer before the next goes out, so no two steps
+    // ever share a flush: a member behind by one step still shares a key with the others.
+    for (const [topic, payload] of [[KEY_STAGE, sealed], [KEY_SIGN, ''], [KEY_RETIRE, '']] as const) {
+      const replies = (await this.send(topic, payload, { order: 'group', replies: 'all' })) as Replies;
+      if (replies.errors.length > 0) {
+        throw new CohortError('KEY_ROTATION', `key rotation failed at ${replies.errors.map((r) => `${r.member}: ${r.error!.message}`).join('; ')}`);
+      }
+    }
   }
 
   /** Resolves once every delivery handed to this member so far has been handled. */
