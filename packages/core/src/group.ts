@@ -112,6 +112,18 @@ export interface GroupOptions {
    * `rejoin: false`). Default 100,000.
    */
   deliveryQueueMax?: number;
+  /**
+   * Backpressure: multicasts waiting to be sent (behind the window, or during a view change)
+   * beyond this make multicast() reject with BACKPRESSURE instead of queueing. Default 100,000.
+   */
+  pendingMessagesMax?: number;
+  /** A payload larger than this (serialized) is refused with PAYLOAD_TOO_LARGE. Default 4 MiB. */
+  payloadBytesMax?: number;
+  /**
+   * As coordinator, this member admits no joiner beyond this view size; the joiner's join then
+   * ends in JoinTimeoutError and `stats.joinsRefused` counts it. Default 1,024.
+   */
+  membersMax?: number;
   observer?: GroupObserver;
 }
 
@@ -132,6 +144,9 @@ export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 const CALL_TIMEOUT_MS_MAX = 24 * 3600 * 1000;
 const DEFAULT_WINDOW_MESSAGES = 8192;
 const DEFAULT_DELIVERY_QUEUE_MAX = 100_000;
+const DEFAULT_PENDING_MESSAGES_MAX = 100_000;
+const DEFAULT_PAYLOAD_BYTES_MAX = 4 * 1024 * 1024;
+const DEFAULT_MEMBERS_MAX = 1_024;
 
 /**
  * A member of a process group: the public face of the protocol stack. Every member sees
@@ -148,6 +163,9 @@ export class Group extends TypedEmitter<GroupEvents> {
   private readonly serializer: Serializer;
   private readonly windowMessagesMax: number;
   private readonly deliveryQueueMax: number;
+  private readonly pendingMessagesMax: number;
+  private readonly payloadBytesMax: number;
+  private readonly membersMax: number;
   private incarnation: number;
   private closed = false;
   private leaveDone: (() => void) | null = null;
@@ -176,6 +194,9 @@ export class Group extends TypedEmitter<GroupEvents> {
     const queueMax = options.deliveryQueueMax ?? DEFAULT_DELIVERY_QUEUE_MAX;
     if (!Number.isInteger(queueMax) || queueMax < 1) throw new InvalidArgumentError('deliveryQueueMax must be a positive integer');
     this.deliveryQueueMax = queueMax;
+    this.pendingMessagesMax = positiveInteger(options.pendingMessagesMax, DEFAULT_PENDING_MESSAGES_MAX, 'pendingMessagesMax');
+    this.payloadBytesMax = positiveInteger(options.payloadBytesMax, DEFAULT_PAYLOAD_BYTES_MAX, 'payloadBytesMax');
+    this.membersMax = positiveInteger(options.membersMax, DEFAULT_MEMBERS_MAX, 'membersMax');
     this.queue = new DeliveryQueue((error) => this.emit('error', error));
     this.caller = new Caller(this.clock);
     this.replySender = new ReplySender({
@@ -232,7 +253,7 @@ export class Group extends TypedEmitter<GroupEvents> {
     return this.member.heldMessages;
   }
 
-  get stats(): { framesDropped: number; framesMalformed: number; orphansDiscarded: number } {
+  get stats(): { framesDropped: number; framesMalformed: number; orphansDiscarded: number; joinsRefused: number } {
     return { ...this.member.stats };
   }
 
@@ -270,6 +291,10 @@ export class Group extends TypedEmitter<GroupEvents> {
     const timeoutMs = validateTimeout(options.timeoutMs);
     if (this.closed) throw new GroupClosedError('the member left the group');
     const bytes = this.serializer.encode(payload);
+    if (bytes.length > this.payloadBytesMax) throw new CohortError('PAYLOAD_TOO_LARGE', `the payload is ${bytes.length} bytes, more than payloadBytesMax (${this.payloadBytesMax})`);
+    if (this.member.pendingCount >= this.pendingMessagesMax) {
+      throw new CohortError('BACKPRESSURE', `${this.member.pendingCount} multicasts already wait to be sent (pendingMessagesMax ${this.pendingMessagesMax}): wait for some to resolve`);
+    }
     const context = (CausalContext.current() ?? CausalContext.empty).merge(this.repliedContext).get(this.name);
     if (quorum === 'none') {
       const message = await this.member.multicast(topic, bytes, { order, safe: options.safe ?? false, context });
@@ -512,7 +537,7 @@ export class Group extends TypedEmitter<GroupEvents> {
     };
     this.member = new Member({
       group: this.name, me, wire: this.options.wire, clock: this.clock, random: this.random,
-      timing: this.timing, seeds, mayFormGroup, previousInstall, events, windowMessagesMax: this.windowMessagesMax,
+      timing: this.timing, seeds, mayFormGroup, previousInstall, events, windowMessagesMax: this.windowMessagesMax, membersMax: this.membersMax,
     });
     this.member.start();
   }
@@ -784,6 +809,12 @@ export class Group extends TypedEmitter<GroupEvents> {
   private sendDirect(from: MemberId, address: Address, body: Frame['body']): void {
     this.options.wire.send(address, encodeFrame({ group: this.name, from, viewId: 0, body }));
   }
+}
+
+function positiveInteger(value: number | undefined, fallback: number, name: string): number {
+  const resolved = value ?? fallback;
+  if (!Number.isInteger(resolved) || resolved < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+  return resolved;
 }
 
 function codeOf(error: Error): { code?: string } {

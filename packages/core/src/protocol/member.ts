@@ -64,6 +64,8 @@ export interface MemberOptions {
   previousInstall?: FlushValue | null;
   /** Flow control: at most this many of this member's multicasts unstable at once. */
   windowMessagesMax: number;
+  /** The coordinator admits no joiner that would make the view larger than this. */
+  membersMax?: number;
   events: MemberEvents;
 }
 
@@ -72,6 +74,8 @@ export interface MemberStats {
   framesMalformed: number;
   /** Messages discarded at a flush because a causal predecessor was lost in a crash. */
   orphansDiscarded: number;
+  /** Join requests this coordinator turned down: the view was full (membersMax). */
+  joinsRefused: number;
 }
 
 const FUTURE_FRAMES_MAX = 10_000;
@@ -87,7 +91,7 @@ type Phase = 'joining' | 'member' | 'gone';
  */
 export class Member {
   readonly me: MemberId;
-  readonly stats: MemberStats = { framesDropped: 0, framesMalformed: 0, orphansDiscarded: 0 };
+  readonly stats: MemberStats = { framesDropped: 0, framesMalformed: 0, orphansDiscarded: 0, joinsRefused: 0 };
   private phase: Phase = 'joining';
   private currentView: View | null = null;
   private channel: ReliableChannel | null = null;
@@ -159,6 +163,11 @@ export class Member {
       this.joinTick();
     }
     this.every(this.options.timing.heartbeatIntervalMs, () => this.tick());
+  }
+
+  /** Multicasts issued and not yet sent (waiting for a view change or for the window). */
+  get pendingCount(): number {
+    return this.outbox.length;
   }
 
   /** Sends (or queues while a view change is running) one multicast. */
@@ -530,9 +539,15 @@ export class Member {
     const coordinator = this.actingCoordinator()!;
     this.send(joiner, { type: 'join-pending', coordinator });
     if (coordinator !== this.me) return;
-    this.joins.add(joiner);
     // A new incarnation at the address of a member means that member restarted: it is gone.
     const address = addressOf(joiner);
+    const restart = view.members.some((member) => addressOf(member) === address);
+    if (!restart && !this.joins.has(joiner) && view.members.length + this.joins.size >= (this.options.membersMax ?? Infinity)) {
+      // Full: the joiner hears "pending" and, never admitted, ends in JoinTimeoutError.
+      this.stats.joinsRefused++;
+      return;
+    }
+    this.joins.add(joiner);
     for (const member of view.members) if (member !== this.me && addressOf(member) === address) this.detector.suspect(member);
   }
 
