@@ -26,3 +26,4 @@ export {
   NotAcceptedError,
 } from './errors.js';
 export { authenticate, type AuthenticateOptions, type AuthenticatedWire, type AuthenticatedWireStats } from './wire/authenticated-wire.js';
+export { tcpWire, TcpWire, WireListenError } from './wire/tcp/index.js'; export type { TcpWireOptions, TcpWireStats, TcpWireTlsOptions } from './wire/tcp/index.js';

@@ -11,8 +11,21 @@
 /** Bytes of the length prefix. */
 export const FRAME_HEADER_BYTES = 4;
 
-/** The largest body the 4-byte prefix can describe. */
-export const MAX_BODY_BYTES = 0xffff_ffff;
+/**
+ * A header with this value is not a length: it is a marker with no body, meaning "I will
+ * write nothing more on this connection" (see peer-connection.ts, retiring a connection).
+ */
+export const RETIRE_MARKER = 0xffff_ffff;
+
+/** The largest body the 4-byte prefix can describe (all ones is the marker). */
+export const MAX_BODY_BYTES = RETIRE_MARKER - 1;
+
+/** The marker as bytes, ready to write. */
+export function encodeRetireMarker(): Buffer {
+  const marker = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+  marker.writeUInt32BE(RETIRE_MARKER, 0);
+  return marker;
+}
 
 /** Header and body in one fresh buffer (one allocation, ready for a single write). */
 export function encodeFrame(body: Uint8Array): Buffer {
@@ -58,18 +71,23 @@ export class FrameParser {
 
   /**
    * Consumes a chunk and calls `emit` once per completed frame, in order. Each frame is a copy
-   * the receiver may keep or mutate. `emit` may call stop(); parsing ends right there.
+   * the receiver may keep or mutate. A retire marker calls `marker` instead, in its place in
+   * the stream. Either callback may call stop(); parsing ends right there.
    * Returns false once the parser has failed or was stopped.
    */
-  push(chunk: Uint8Array, emit: (frame: Uint8Array) => void): boolean {
+  push(chunk: Uint8Array, emit: (frame: Uint8Array) => void, marker: () => void = () => {}): boolean {
     let offset = 0;
     while (this.active) {
       if (this.state === 'header') {
         if (this.headerFill === 0 && chunk.length - offset >= FRAME_HEADER_BYTES) {
           // Fast path: the whole header is in this chunk; maybe the whole frame too.
           const length = readLength(chunk, offset);
-          if (!this.accept(length)) break;
           offset += FRAME_HEADER_BYTES;
+          if (length === RETIRE_MARKER) {
+            marker();
+            continue;
+          }
+          if (!this.accept(length)) break;
           if (chunk.length - offset >= length) {
             emit(new Uint8Array(chunk.subarray(offset, offset + length)));
             offset += length;
@@ -86,6 +104,10 @@ export class FrameParser {
         if (this.headerFill < FRAME_HEADER_BYTES) break;
         this.headerFill = 0;
         const length = readLength(this.header, 0);
+        if (length === RETIRE_MARKER) {
+          marker();
+          continue;
+        }
         if (!this.accept(length)) break;
         if (length === 0) emit(new Uint8Array(0));
         else this.startBody(length);

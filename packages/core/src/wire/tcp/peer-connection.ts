@@ -1,15 +1,22 @@
 import type { Socket } from 'node:net';
 import type { Clock, TimerHandle } from '../../env/clock.js';
 import type { Address } from '../wire.js';
-import { encodeFrame, FrameParser } from './frame-parser.js';
+import { encodeFrame, encodeRetireMarker, FrameParser } from './frame-parser.js';
 import { decodeHello, HELLO_MAX_FRAME_BYTES, type Hello } from './handshake.js';
 import type { Contender, Direction } from './tie-break.js';
 import type { WriteTarget } from './write-coalescer.js';
 
 /**
  * handshaking: our hello is written, the peer's is awaited; nothing else may be sent yet.
- * open: carries frames both ways. retiring: lost a tie-break or the wire is closing; our side
- * is ended (what we wrote still goes out) and we read until the peer ends too. closed: gone.
+ * open: carries frames both ways. retiring: we wrote our retire marker and write nothing
+ * more, but still read (and deliver) until the peer's marker. closed: the socket is gone.
+ *
+ * Why a marker rather than just ending the socket: when both ends pick the same connection
+ * to drop, each may have written frames on it that the other has not read yet. A FIN does
+ * not wait for those (with allowHalfOpen off, Node ends our side as soon as the peer's FIN
+ * comes, so later writes fail; over TLS, tests lost frames this way every time). The
+ * marker is in the stream, after the last frame: once each side has sent its marker and read
+ * the other's, nothing is in flight and the socket ends with nothing lost.
  */
 export type ConnectionState = 'handshaking' | 'open' | 'retiring' | 'closed';
 
@@ -19,6 +26,8 @@ export interface ConnectionListener {
   frame(connection: PeerConnection, frame: Uint8Array): void;
   /** The connection is being closed for cause; `closed` follows. */
   failed(connection: PeerConnection, cause: 'handshake' | 'oversized', detail: string): void;
+  /** The peer retired this open connection (its marker arrived): it takes no more frames. */
+  retiredByPeer(connection: PeerConnection): void;
   /** The socket closed, for whatever reason; called exactly once. */
   closed(connection: PeerConnection): void;
 }
@@ -27,7 +36,7 @@ export interface ConnectionSettings {
   ownHello: Uint8Array;
   maxFrameBytes: number;
   handshakeTimeoutMs: number;
-  /** How long a retiring connection waits for the peer to end its side before destroying it. */
+  /** How long a retiring connection waits for the peer's marker and end before destroying it. */
   retireTimeoutMs: number;
   clock: Clock;
 }
@@ -42,6 +51,8 @@ export class PeerConnection implements Contender {
   private hello: Hello | undefined;
   private timer: TimerHandle | undefined;
   private lastError: Error | undefined;
+  private markerSent = false;
+  private markerReceived = false;
   /** Resolves once the socket is closed. */
   readonly closed: Promise<void>;
 
@@ -98,7 +109,7 @@ export class PeerConnection implements Contender {
 
   /** Where a Peer may write frames: only an open connection. */
   target(): WriteTarget | undefined {
-    return this.currentState === 'open' ? this.socket : undefined;
+    return this.currentState === 'open' && !this.socket.destroyed ? this.socket : undefined;
   }
 
   /** Bytes handed to the socket and not yet sent. */
@@ -107,8 +118,9 @@ export class PeerConnection implements Contender {
   }
 
   /**
-   * Closes gracefully: ends our side after what is already written, keeps reading (and
-   * delivering) until the peer ends its side, and gives up after retireTimeoutMs.
+   * Stops writing here, without losing anything either way: writes our marker after what is
+   * already written, keeps delivering what the peer sends until its marker, then ends.
+   * Gives up (destroys) after retireTimeoutMs.
    */
   retire(): void {
     if (this.currentState === 'retiring' || this.currentState === 'closed') return;
@@ -117,12 +129,25 @@ export class PeerConnection implements Contender {
       return;
     }
     this.currentState = 'retiring';
-    this.socket.end();
-    this.cancelTimer();
-    this.timer = this.settings.clock.setTimer(this.settings.retireTimeoutMs, () => {
-      this.timer = undefined;
+    this.sendMarker();
+    this.armRetireTimer();
+    if (this.markerReceived) this.socket.end();
+  }
+
+  /**
+   * Closing the wire: marker (so the peer stops writing here at once) and end now, without
+   * waiting for the peer's marker: nothing it still sends would be delivered anyway.
+   */
+  close(): void {
+    if (this.currentState === 'closed') return;
+    if (this.currentState === 'handshaking') {
       this.destroy();
-    });
+      return;
+    }
+    this.currentState = 'retiring';
+    this.sendMarker();
+    this.armRetireTimer();
+    this.socket.end();
   }
 
   /** Closes now; anything unsent is lost. */
@@ -133,7 +158,7 @@ export class PeerConnection implements Contender {
   }
 
   private onData(chunk: Buffer): void {
-    this.parser.push(chunk, (frame) => this.onParsed(frame));
+    this.parser.push(chunk, (frame) => this.onParsed(frame), () => this.onMarker());
     const oversized = this.parser.oversized;
     if (oversized === undefined) return;
     if (this.hello === undefined) this.fail('handshake', `first frame of ${oversized} bytes is not a hello`);
@@ -156,6 +181,35 @@ export class PeerConnection implements Contender {
     this.cancelTimer();
     if (this.currentState === 'handshaking') this.currentState = 'open';
     this.listener.handshaken(this);
+  }
+
+  private onMarker(): void {
+    if (this.hello === undefined) {
+      this.fail('handshake', 'retire marker before the hello');
+      return;
+    }
+    if (this.markerReceived) return;
+    this.markerReceived = true;
+    if (this.currentState === 'open') {
+      this.retire();
+      this.listener.retiredByPeer(this);
+    } else if (this.currentState === 'retiring' && !this.socket.writableEnded) {
+      this.socket.end();
+    }
+  }
+
+  private sendMarker(): void {
+    if (this.markerSent || this.socket.writableEnded || this.socket.destroyed) return;
+    this.markerSent = true;
+    this.socket.write(encodeRetireMarker());
+  }
+
+  private armRetireTimer(): void {
+    this.cancelTimer();
+    this.timer = this.settings.clock.setTimer(this.settings.retireTimeoutMs, () => {
+      this.timer = undefined;
+      this.destroy();
+    });
   }
 
   private fail(cause: 'handshake' | 'oversized', detail: string): void {

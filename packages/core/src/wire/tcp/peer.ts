@@ -101,6 +101,19 @@ export class Peer {
     return loser;
   }
 
+  /**
+   * The peer retired the connection in use (it lost a tie-break there first, or the peer is
+   * closing). Frames wait for the next connection; a redial waits a backoff step, so that the
+   * connection the peer kept, usually about to be adopted, wins the race against a new dial.
+   */
+  retiredByPeer(connection: PeerConnection): void {
+    if (connection !== this.active) return;
+    this.active = undefined;
+    this.failures++;
+    if (this.queue.pendingFrames > 0) this.ensureConnection();
+    this.checkIdle();
+  }
+
   /** One of this peer's connections closed; returns true if it was a dial that never handshook. */
   released(connection: PeerConnection): boolean {
     let dialFailed = false;
@@ -112,7 +125,8 @@ export class Peer {
       this.active = undefined;
       this.failures++;
     } else {
-      return false; // a retired one: nothing depends on it
+      this.checkIdle(); // a retired one: nothing depends on it, but it may have been the last
+      return false;
     }
     if (this.queue.pendingFrames > 0) this.ensureConnection();
     this.checkIdle();

@@ -89,6 +89,7 @@ export class TcpWire implements Wire {
         if (cause === 'oversized') this.counters.oversizedFrames++;
         else this.counters.handshakeFailures++;
       },
+      retiredByPeer: (connection) => this.owners.get(connection)?.retiredByPeer(connection),
       closed: (connection) => this.onClosed(connection),
     };
     server.on(settings.tls ? 'secureConnection' : 'connection', (socket: Socket) => this.accept(socket));
@@ -157,7 +158,7 @@ export class TcpWire implements Wire {
     const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const peer of this.peers.values()) peer.shutdown();
     const connections = [...this.connections];
-    for (const connection of connections) connection.retire();
+    for (const connection of connections) connection.close();
     await Promise.all(connections.map((connection) => connection.closed));
     // What is left is a socket that never finished its TLS handshake.
     for (const socket of this.accepted) socket.destroy();
