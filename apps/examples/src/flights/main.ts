@@ -1,0 +1,3 @@
+import { runFlightsExample } from './flights.example.js';
+
+await runFlightsExample();

@@ -1,0 +1,42 @@
+/** @cohort/nestjs — virtual synchrony for NestJS. */
+export { GROUP_TRANSPORT, COHORT_GROUP, CAUSAL_CONTEXT_HEADER } from './constants.js';
+
+export { GroupServer } from './transport/group.server.js';
+export type { GroupServerEvents, GroupStatus } from './transport/group.server.js';
+export type { GroupServerOptions } from './transport/group-server.options.js';
+export { GroupContext } from './transport/group.context.js';
+export { GroupDispatcher } from './transport/group-dispatcher.js';
+export type { DeliveryHandler, ViewListener } from './transport/group-dispatcher.js';
+export type { ViewChange, ViewChangeKind } from './transport/view-change.js';
+
+export { GroupClient } from './client/group.client.js';
+export type { GroupClientEvents, GroupClientStatus } from './client/group.client.js';
+export type { GroupClientOptions, GroupMemberClientOptions, GroupConnectionClientOptions } from './client/group-client.options.js';
+export { GroupRecord, GroupRecordBuilder } from './client/group-record.builder.js';
+export type { GroupRecordOptions } from './client/group-record.builder.js';
+
+export { GroupModule } from './module/group.module.js';
+export { GROUP_MODULE_OPTIONS } from './module/group.module-definition.js';
+export type { GroupModuleOptions } from './module/group-module.options.js';
+
+export { Multicast } from './decorators/multicast.decorator.js';
+export type { MulticastOptions } from './decorators/multicast.decorator.js';
+export { GroupMember } from './decorators/group-member.decorator.js';
+export { OnView } from './decorators/on-view.decorator.js';
+export type { OnViewOptions } from './decorators/on-view.decorator.js';
+export { InjectGroup } from './decorators/inject-group.decorator.js';
+
+export { GroupMetadataScanner } from './explorer/group-metadata.scanner.js';
+export { GroupExplorer } from './explorer/group.explorer.js';
+
+export { CausalModule } from './causal/causal.module.js';
+export { CausalInterceptor } from './causal/causal.interceptor.js';
+export { instrumentClientProxy } from './causal/causal-client.instrumentation.js';
+export { instrumentGroup } from './causal/causal-group.instrumentation.js';
+export { causalHeaders, absorbCausalHeader } from './causal/causal-http.js';
+export { currentCausalContext, absorbCausalContext, runInCausalCell } from './causal/causal-scope.js';
+
+export type { GroupCallOptions } from './common/call-options.js';
+export type { Gather } from './common/gather.js';
+export { gatherReplies } from './common/gather.js';
+export { GroupReplyError } from './common/errors.js';

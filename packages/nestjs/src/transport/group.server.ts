@@ -1,0 +1,151 @@
+import { Group, InvalidArgumentError, type Delivery, type GroupView } from '@cohort/core';
+import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
+import { finalize, lastValueFrom } from 'rxjs';
+import { GROUP_TRANSPORT } from '../constants.js';
+import { GroupContext } from './group.context.js';
+import { GroupDispatcher, type DeliveryHandler } from './group-dispatcher.js';
+import type { GroupServerOptions } from './group-server.options.js';
+import { toReplyError } from './reply-error.js';
+
+/** `status` of a GroupServer. */
+export type GroupStatus = 'connected' | 'excluded' | 'disconnected';
+
+/** `server.on(event, callback)`: the member's own events. */
+export type GroupServerEvents = {
+  view: (view: GroupView) => void;
+  excluded: (lastView: GroupView | null) => void;
+  rejoined: (view: GroupView) => void;
+  error: (error: unknown) => void;
+};
+
+/**
+ * A Nest transport whose messages are the group's multicasts. `@MessagePattern(topic)`
+ * handlers answer synchronous multicasts (their return value, or an observable's last value,
+ * is the member's reply); `@EventPattern(topic)` handlers receive asynchronous ones. Every
+ * handler runs in the group's delivery order: the next delivery waits until the handler's
+ * promise or observable settles (the base Server's handleEvent does not wait; this does, as
+ * Nest's Kafka server does).
+ */
+export class GroupServer extends Server<GroupServerEvents, GroupStatus> implements CustomTransportStrategy {
+  override readonly transportId = GROUP_TRANSPORT;
+  /** Event handler failures come back to this server (it awaits them) and are logged here. */
+  override readonly propagatesEventHandlerErrors = true;
+
+  private group: Group | null;
+  private readonly ownsGroup: boolean;
+  private releaseHold: (() => void) | null = null;
+  private starting: Promise<Group> | null = null;
+  private closed = false;
+  private readonly routed: [string, DeliveryHandler][] = [];
+  private readonly listeners: [keyof GroupServerEvents, (...args: never[]) => void][] = [];
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(private readonly options: GroupServerOptions) {
+    super();
+    if (!options || typeof options !== 'object') throw new InvalidArgumentError('GroupServer needs { group } or { name, wire, ... }');
+    if ('group' in options) {
+      if (!(options.group instanceof Group)) throw new InvalidArgumentError('GroupServer: options.group must be a Group');
+      this.group = options.group;
+      this.ownsGroup = false;
+      // Deliveries wait for this server's handlers from now until it listens.
+      this.releaseHold = GroupDispatcher.for(options.group).hold();
+    } else {
+      if (typeof options.name !== 'string' || !options.wire) throw new InvalidArgumentError('GroupServer: options.name and options.wire are required to join a group');
+      this.group = null;
+      this.ownsGroup = true;
+    }
+  }
+
+  listen(callback: (error?: unknown) => void): void {
+    this.start().then(() => callback(), (error: unknown) => callback(error));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this._status$.next('disconnected');
+    for (const off of this.unsubscribe.splice(0)) off();
+    const group = this.group;
+    if (group) for (const [topic, handler] of this.routed.splice(0)) GroupDispatcher.for(group).unroute(topic, handler);
+    this.releaseHold?.();
+    if (group && this.ownsGroup) await group.leave();
+  }
+
+  /** Listens to the member's events; may be called before listen(). */
+  on<K extends keyof GroupServerEvents>(event: K, callback: GroupServerEvents[K]): void {
+    const listener = callback as unknown as (...args: never[]) => void;
+    this.listeners.push([event, listener]);
+    if (this.group) this.attach(this.group, event, listener);
+  }
+
+  /** The Group this server serves with. */
+  unwrap<T = Group>(): T {
+    if (!this.group) throw new Error('Not initialized. Call listen() (or startAllMicroservices()) before unwrap().');
+    return this.group as T;
+  }
+
+  private start(): Promise<Group> {
+    this.starting ??= this.startOnce();
+    return this.starting;
+  }
+
+  private async startOnce(): Promise<Group> {
+    let group = this.group;
+    if (!group) {
+      const { name, ...joinOptions } = this.options as { name: string } & Parameters<typeof Group.join>[1];
+      try {
+        group = await Group.join(name, joinOptions);
+      } catch (error) {
+        this._status$.next('disconnected');
+        throw error;
+      }
+      this.group = group;
+      for (const [event, listener] of this.listeners) this.attach(group, event, listener);
+    }
+    if (this.closed) throw new Error('GroupServer was closed before it listened');
+    const dispatcher = GroupDispatcher.for(group);
+    for (const [pattern, handler] of this.messageHandlers) {
+      const route: DeliveryHandler = (payload, delivery) => this.deliver(handler, payload, delivery);
+      dispatcher.route(pattern, route);
+      this.routed.push([pattern, route]);
+    }
+    this.unsubscribe.push(
+      group.on('excluded', () => this._status$.next('excluded')),
+      group.on('rejoined', () => this._status$.next('connected')),
+    );
+    this._status$.next('connected');
+    this.releaseHold?.();
+    return group;
+  }
+
+  private attach(group: Group, event: keyof GroupServerEvents, listener: (...args: never[]) => void): void {
+    this.unsubscribe.push(group.on(event, listener as never));
+  }
+
+  /**
+   * One delivery: resolves once the handler (and its observable) is done, so the group's
+   * next delivery waits; a message handler's last value is the reply, its error an error reply.
+   */
+  private deliver(handler: MessageHandler, payload: unknown, delivery: Delivery): Promise<unknown> | undefined {
+    if (this.closed) return undefined;
+    const context = new GroupContext([delivery]);
+    return new Promise<unknown>((resolve, reject) => {
+      const processing = this.runWithProcessingHooks(context, async (runEndHook) => {
+        try {
+          const result = await handler(payload, context);
+          const stream = this.transformToObservable(result);
+          const value = await lastValueFrom(stream.pipe(finalize(runEndHook)), { defaultValue: undefined });
+          resolve(handler.isEventHandler ? undefined : value);
+        } catch (error) {
+          if (handler.isEventHandler) {
+            this.logger.error(`event handler for "${delivery.topic}" failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`);
+            resolve(undefined);
+          } else {
+            reject(toReplyError(error));
+          }
+        }
+      }) as unknown;
+      if (processing instanceof Promise) processing.catch(reject);
+    });
+  }
+}

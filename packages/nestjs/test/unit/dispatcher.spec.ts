@@ -1,0 +1,67 @@
+import { Group } from '@cohort/core';
+import { SimulatedNetwork } from '@cohort/core/testing';
+import { GroupDispatcher, type ViewChange } from '../../src/index.js';
+
+describe('GroupDispatcher', () => {
+  let net: SimulatedNetwork;
+  beforeEach(() => { net = new SimulatedNetwork({ seed: 2 }); });
+  afterEach(() => net.close());
+
+  it('is one per Group', async () => {
+    const group = await Group.join('g', { wire: net.wire('a') });
+    expect(GroupDispatcher.for(group)).toBe(GroupDispatcher.for(group));
+  });
+
+  it('holds expected topics and view changes until every hold is released, in order', async () => {
+    const a = await Group.join('g', { wire: net.wire('a') });
+    const b = await Group.join('g', { wire: net.wire('b'), seeds: ['a'] });
+    const dispatcher = GroupDispatcher.for(b);
+    const releaseModule = dispatcher.hold({ replayCurrentView: true });
+    const releaseServer = dispatcher.hold();
+    dispatcher.expect(['t']);
+    const log: string[] = [];
+    dispatcher.onView((change: ViewChange) => { log.push(`${change.kind}:${change.view?.members.length}`); });
+    for (let i = 0; i < 3; i++) await a.fbcast('t', i);
+    await net.sleep(1_000);
+    dispatcher.route('t', async (payload) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      log.push(`t:${String(payload)}`);
+    });
+    releaseModule();
+    releaseModule(); // idempotent
+    await net.sleep(1_000);
+    expect(log).toEqual([]);
+    expect(dispatcher.held).toBe(true);
+    releaseServer();
+    expect(await net.runUntil(() => log.length === 4, { timeoutMs: 5_000 })).toBe(true);
+    expect(log).toEqual(['installed:2', 't:0', 't:1', 't:2']);
+  });
+
+  it('holds the next delivery until an async view listener settles', async () => {
+    const a = await Group.join('g', { wire: net.wire('a') });
+    const dispatcher = GroupDispatcher.for(a);
+    const log: string[] = [];
+    dispatcher.route('t', (payload) => { log.push(`t:${String(payload)}`); });
+    dispatcher.onView(async (change) => {
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+      log.push(`view:${change.view?.members.length}`);
+    });
+    await Group.join('g', { wire: net.wire('b'), seeds: ['a'] });
+    await a.fbcast('t', 'after-join');
+    expect(await net.runUntil(() => log.length === 2, { timeoutMs: 5_000 })).toBe(true);
+    expect(log).toEqual(['view:2', 't:after-join']);
+  });
+
+  it('answers NO_HANDLER for an expected topic nobody routed', async () => {
+    const a = await Group.join('g', { wire: net.wire('a') });
+    GroupDispatcher.for(a).expect(['orphan']);
+    const replies = await a.multicast('orphan', 1, { replies: 'all', timeoutMs: 5_000 });
+    expect(replies.errors.map((reply) => reply.error?.code)).toEqual(['NO_HANDLER']);
+  });
+
+  it('refuses a second handler for a topic', async () => {
+    const dispatcher = GroupDispatcher.for(await Group.join('g', { wire: net.wire('a') }));
+    dispatcher.route('t', () => undefined);
+    expect(() => dispatcher.route('t', () => undefined)).toThrow(/already has a handler/);
+  });
+});
