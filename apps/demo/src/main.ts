@@ -1,87 +1,137 @@
 /**
- * The Cohort demo: a process group on the simulated network, in virtual time, told as a
- * timeline. Members join (the last one receives the group's state), multicast flight
- * updates, one crashes, a partition cuts two members off and heals, and the history checker
- * confirms at the end that every guarantee held. Runs in about a second; exits 0.
+ * npm start: a group of NestJS services on loopback (real TCP, real processes' sockets, all
+ * in this one process for the telling), three stories as a timeline, then exit 0.
  *
- *   npm start                # the story
- *   npm start -- --seed 42   # the same story under another network schedule
+ *   1. Flights: "add flight AF 1981 to sector D-9" — asynchronous causal multicasts
+ *      (@Multicast({ order: 'causal' })) from two services; every member applies them in
+ *      causal order.
+ *   2. The split phone book: a query multicast to three members, each searching its 1/3 of
+ *      100,000 entries (scatter-gather), the caller getting the union.
+ *   3. The causal thread p → q → r: an HTTP gateway p (in no group) asks q over Nest TCP to
+ *      record a, which q cbcasts; then asks r to record b, which r cbcasts. The link from q to
+ *      member t is slow, so b reaches t first; CausalModule carried p's context from q's reply
+ *      into the request to r, and t delivers a before b.
+ *
+ *   npm start -- --serve     # then keep the gateway up for curl
  */
-import { Group } from '@cohort/core';
-import { HistoryRecorder, SimulatedNetwork, checkHistory, historyObserver } from '@cohort/core/testing';
+import 'reflect-metadata';
+import { tcpWire, type TcpWire } from '@cohort/core';
+import { startFlightsGateway, startFlightsMember, type FlightsGateway, type FlightsMember } from '@cohort/flights';
+import { startPhoneBookMember, type PhoneBookMember } from '@cohort/phone-book';
+import { delayTo } from './delay-wire.js';
 
-const seedFlag = process.argv.indexOf('--seed');
-const seed = seedFlag >= 0 ? Number(process.argv[seedFlag + 1]) : 2026;
+const serve = process.argv.includes('--serve');
+const started = performance.now();
+const say = (who: string, text: string): void => console.log(`${(performance.now() - started).toFixed(0).padStart(6)} ms  ${who.padEnd(10)} ${text}`);
+const heading = (text: string): void => console.log(`\n== ${text}`);
+const SLOW_LINK_MS = 300;
 
-const net = new SimulatedNetwork({ seed, loss: 0.05, delayMs: { min: 1, max: 4 } });
-const recorder = new HistoryRecorder();
-const observer = historyObserver(recorder);
-const say = (who: string, text: string): void => console.log(`${net.now().toFixed(0).padStart(6)} ms  ${who.padEnd(10)} ${text}`);
+const closers: (() => Promise<void>)[] = [];
+async function closeAll(): Promise<void> {
+  for (const close of closers.reverse()) await close().catch(() => undefined);
+}
 
-interface Service { name: string; group: Group; sectors: Map<string, string> }
-const services = new Map<string, Service>();
+/** Polls `done` every 5 ms for at most `timeoutMs`; the demo never waits forever. */
+async function until(done: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!done()) {
+    if (performance.now() > deadline) throw new Error(`the demo waited ${timeoutMs} ms for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
-async function start(name: string, seeds: string[]): Promise<Service> {
-  const sectors = new Map<string, string>();
-  const group = await Group.join('air-traffic', {
-    wire: net.wire(name), seeds, observer,
-    getState: () => [...sectors],
-    setState: (state) => {
-      for (const [flight, sector] of state as [string, string][]) sectors.set(flight, sector);
-      say(name, `received state: ${sectors.size} flights`);
-    },
+async function flightsStory(): Promise<{ members: Record<string, FlightsMember>; gateway: FlightsGateway }> {
+  heading('1. Flights: asynchronous causal multicasts from two services');
+  // t's address is known once it listens; q's frames to it are held back (story 3).
+  let slowTo: string | undefined;
+  const wires: Record<string, TcpWire> = {};
+  for (const name of ['t', 'q', 'r']) wires[name] = await tcpWire({ host: '127.0.0.1', port: 0 });
+  slowTo = undefined;
+  const members: Record<string, FlightsMember> = {};
+  for (const name of ['t', 'q', 'r']) {
+    const wire = name === 'q' ? delayTo(wires[name]!, () => slowTo, SLOW_LINK_MS) : wires[name]!;
+    const member = await startFlightsMember({ wire, seeds: name === 't' ? [] : [wires.t!.address], ...(name === 't' ? {} : { tcp: { port: 0 } }) });
+    closers.push(() => member.close());
+    members[name] = member;
+    say(name, `joined the group "flights" as ${member.group.me} (group on TCP ${wires[name]!.address}${member.tcpPort ? `, Nest TCP :${member.tcpPort}` : ''})`);
+  }
+  await until(() => Object.values(members).every((m) => m.group.view.members.length === 3), 'a view of three');
+  say('t', `view ${members.t!.group.view.id}: ${members.t!.group.view.members.length} members`);
+
+  await members.q!.flights.assign('AF1981', 'D-9');
+  say('q', 'add flight AF 1981 to sector D-9 (cbcast)');
+  await until(() => members.r!.flights.sectorOf('AF1981') === 'D-9', 'r to apply AF1981');
+  await members.r!.flights.assign('BA304', 'D-9');
+  say('r', 'add flight BA 304 to sector D-9 (cbcast, after seeing AF 1981)');
+  await members.r!.flights.assign('AF1981', 'D-10');
+  say('r', 'move flight AF 1981 to sector D-10 (cbcast)');
+  await until(() => Object.values(members).every((m) => m.flights.history.length === 3), 'every member to apply three assignments');
+  for (const [name, member] of Object.entries(members)) {
+    say(name, `applied ${member.flights.history.map((a) => `${a.flight}→${a.sector}`).join(', ')}`);
+  }
+
+  slowTo = wires.t!.address;
+  const gateway = await startFlightsGateway({ services: { q: { host: '127.0.0.1', port: members.q!.tcpPort! }, r: { host: '127.0.0.1', port: members.r!.tcpPort! } } });
+  closers.push(() => gateway.close());
+  return { members, gateway };
+}
+
+async function phoneBookStory(): Promise<void> {
+  heading('2. The split phone book: scatter-gather over three members');
+  const members: PhoneBookMember[] = [];
+  let first: TcpWire | undefined;
+  for (let i = 0; i < 3; i++) {
+    const wire = await tcpWire({ host: '127.0.0.1', port: 0 });
+    first ??= wire;
+    const member = await startPhoneBookMember({ wire, seeds: i === 0 ? [] : [first.address] });
+    closers.push(() => member.close());
+    members.push(member);
+  }
+  await until(() => members.every((m) => m.group.view.members.length === 3), 'a phone book group of three');
+  say('caller', 'search the 100,000 entries for names starting "Mar"');
+  const found = (await members[0]!.phoneBook.search('Mar')) as unknown as { name: string }[];
+  for (const member of members) {
+    const share = member.phoneBook.lastShare!;
+    say(`member ${share.rank}`, `searched entries ${share.start}..${share.end - 1} (its 1/${share.viewSize})`);
+  }
+  say('caller', `got ${found.length} matches, the members' parts concatenated in book order: ${found.slice(0, 3).map((e) => e.name).join(', ')}, …`);
+}
+
+async function causalStory(members: Record<string, FlightsMember>, gateway: FlightsGateway): Promise<void> {
+  heading('3. A causal thread across services: p → q (a), then p → r (b); q → t is slow');
+  const t = members.t!.flights;
+  const seenBefore = t.history.length;
+  say('p', `POST ${gateway.url}/flights/thread: q records a (EZY12 → C-3), then r records b (EZY12 → C-4)`);
+  say('net', `frames from q to t take ${SLOW_LINK_MS} ms more`);
+  const response = await fetch(`${gateway.url}/flights/thread`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ steps: [{ via: 'q', flight: 'EZY12', sector: 'C-3' }, { via: 'r', flight: 'EZY12', sector: 'C-4' }] }),
   });
-  group.handle('flight.sector', (payload) => {
-    const { flight, sector } = payload as { flight: string; sector: string };
-    sectors.set(flight, sector);
-  });
-  say(name, `joined as ${group.me} in view ${group.view.id}: [${group.view.members.join(', ')}]`);
-  group.on('view', (view) => say(name, `view ${view.id}: [${view.members.join(', ')}]`));
-  group.on('excluded', () => say(name, 'excluded (it was cut off); rejoining as a new incarnation'));
-  const service = { name, group, sectors };
-  services.set(name, service);
-  return service;
+  if (!response.ok) throw new Error(`the gateway answered ${response.status}`);
+  say('p', 'both services answered; r multicast b right after q multicast a');
+  await until(() => t.history.length === seenBefore + 2, 't to deliver a and b');
+  const order = t.history.slice(seenBefore).map((a) => `${a.sector === 'C-3' ? 'a' : 'b'} (${a.flight}→${a.sector})`);
+  say('t', `delivered ${order.join(' then ')}: b waited for a, which the slow link held back`);
+  say('t', `EZY12 is in sector ${t.sectorOf('EZY12')} at every member: ${Object.values(members).every((m) => m.flights.sectorOf('EZY12') === 'C-4')}`);
 }
 
 try {
-  console.log(`Cohort demo — group "air-traffic" on a simulated network (seed ${seed}, 5% loss)\n`);
-  const tower = await start('tower', []);
-  await start('radar', ['tower']);
-  await start('approach', ['tower']);
-  await start('ground', ['tower']);
-  await net.runUntil(() => [...services.values()].every((s) => s.group.view.members.length === 4), { timeoutMs: 10_000 });
-
-  say('tower', 'fbcast: add flight AF 1981 to sector D-9, and 199 more updates');
-  await tower.group.fbcast('flight.sector', { flight: 'AF1981', sector: 'D-9' });
-  for (let i = 0; i < 199; i++) await services.get(i % 2 ? 'radar' : 'tower')!.group.fbcast('flight.sector', { flight: `LH${400 + (i % 50)}`, sector: `S-${i % 7}` });
-  await net.sleep(300);
-
-  say('radar', 'crashes');
-  recorder.record({ kind: 'crash', member: services.get('radar')!.group.me });
-  net.crash('radar');
-  services.delete('radar');
-  await net.sleep(1_500);
-
-  await start('center', ['tower']);
-  await net.sleep(500);
-
-  say('network', 'partition: {tower, approach, center} | {ground}');
-  net.partition(['tower', 'approach', 'center'], ['ground']);
-  await tower.group.fbcast('flight.sector', { flight: 'AF1981', sector: 'D-10' });
-  await net.sleep(2_000);
-  say('network', 'heal');
-  net.heal();
-  await net.runUntil(() => [...services.values()].every((s) => s.group.view.members.length === 4 && s.group.view.id === tower.group.view.id), { timeoutMs: 10_000 });
-  await net.sleep(500);
-
-  console.log('');
-  for (const service of services.values()) {
-    say(service.name, `AF1981 in ${service.sectors.get('AF1981')}, ${service.sectors.size} flights known`);
+  const { members, gateway } = await flightsStory();
+  await phoneBookStory();
+  await causalStory(members, gateway);
+  if (serve) {
+    heading('Serving: the gateway stays up (Ctrl-C to stop)');
+    console.log(`curl -X POST ${gateway.url}/flights/thread -H 'content-type: application/json' \\\n  -d '{"steps":[{"via":"q","flight":"AF1981","sector":"D-11"},{"via":"r","flight":"AF1981","sector":"D-12"}]}'`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
   }
-  const violations = checkHistory(recorder.events, { quiescent: true });
-  console.log(`\nHistory checker: ${recorder.events.length} events, ${violations.length} violations.`);
-  for (const violation of violations.slice(0, 10)) console.log(`  ${violation.property}: ${violation.message}`);
-  process.exitCode = violations.length === 0 ? 0 : 1;
-} finally {
-  await net.close();
+  heading('Done: every service leaves the group');
+  await closeAll();
+  process.exit(0);
+} catch (error) {
+  console.error(error);
+  await closeAll();
+  process.exit(1);
 }

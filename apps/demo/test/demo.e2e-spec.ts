@@ -3,14 +3,20 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
-describe('npm start (the README demo)', () => {
-  it('tells the story and ends with a clean history check', () => {
-    const run = spawnSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'apps/demo/src/main.ts', '--seed', '7'], {
+describe('npm start (the README demo): Nest services on loopback, three stories', () => {
+  it('tells the flights, phone book and causal-thread stories and exits 0', () => {
+    const run = spawnSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'apps/demo/src/main.ts'], {
       cwd: root, encoding: 'utf8', timeout: 60_000,
     });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain('excluded (it was cut off)');
-    expect(run.stdout).toMatch(/History checker: \d+ events, 0 violations\./);
+    // 1: every member applied the causal multicasts in the same, causal order.
+    expect(run.stdout.match(/applied AF1981→D-9, BA304→D-9, AF1981→D-10/g)).toHaveLength(3);
+    // 2: three members, each its third of the book.
+    expect(run.stdout).toMatch(/member 0 +searched entries 0\.\.33333/);
+    expect(run.stdout).toMatch(/member 2 +searched entries 66667\.\.99999/);
+    // 3: t delivered a before b although the slow link held a back.
+    expect(run.stdout).toContain('delivered a (EZY12→C-3) then b (EZY12→C-4)');
+    expect(run.stdout).toContain('EZY12 is in sector C-4 at every member: true');
   }, 90_000);
 });

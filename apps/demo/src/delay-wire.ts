@@ -1,0 +1,17 @@
+import type { Address, Wire } from '@cohort/core';
+
+/**
+ * A wire whose frames to one address arrive `delayMs` late: the demo's slow link. Frames
+ * keep their order (one timer per frame, all with the same delay).
+ */
+export function delayTo(wire: Wire, slowAddress: () => Address | undefined, delayMs: number): Wire {
+  return {
+    address: wire.address,
+    send(to, frame) {
+      if (to === slowAddress()) setTimeout(() => wire.send(to, frame), delayMs).unref();
+      else wire.send(to, frame);
+    },
+    onFrame: (receiver) => wire.onFrame(receiver),
+    close: () => wire.close(),
+  };
+}
