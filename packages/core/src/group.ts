@@ -65,7 +65,8 @@ export interface Delivery {
   readonly viewSize: number;
 }
 
-export type Handler = (payload: unknown, delivery: Delivery) => unknown;
+/** `T`: what the handler takes the payload to be (the serializer decides what it really is). */
+export type Handler<T = unknown> = (payload: T, delivery: Delivery) => unknown;
 
 export interface GroupView extends View {
   readonly coordinator: MemberId;
@@ -257,11 +258,11 @@ export class Group extends TypedEmitter<GroupEvents> {
     return { ...this.member.stats };
   }
 
-  handle(topic: string, handler: Handler): void {
+  handle<T = unknown>(topic: string, handler: Handler<T>): void {
     validateTopic(topic);
     if (typeof handler !== 'function') throw new InvalidArgumentError('handler must be a function');
     if (this.handlers.has(topic)) throw new InvalidArgumentError(`topic "${topic}" already has a handler`);
-    this.handlers.set(topic, handler);
+    this.handlers.set(topic, handler as Handler);
   }
 
   /**
