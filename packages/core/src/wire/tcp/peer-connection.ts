@@ -124,14 +124,7 @@ export class PeerConnection implements Contender {
    */
   retire(): void {
     if (this.currentState === 'retiring' || this.currentState === 'closed') return;
-    if (this.currentState === 'handshaking') {
-      this.destroy();
-      return;
-    }
-    this.currentState = 'retiring';
-    this.sendMarker();
-    this.armRetireTimer();
-    if (this.markerReceived) this.socket.end();
+    if (this.beginRetiring() && this.markerReceived) this.socket.end();
   }
 
   /**
@@ -140,14 +133,19 @@ export class PeerConnection implements Contender {
    */
   close(): void {
     if (this.currentState === 'closed') return;
+    if (this.beginRetiring()) this.socket.end();
+  }
+
+  /** Marker out and the give-up timer armed; false if the connection was only handshaking (destroyed). */
+  private beginRetiring(): boolean {
     if (this.currentState === 'handshaking') {
       this.destroy();
-      return;
+      return false;
     }
     this.currentState = 'retiring';
     this.sendMarker();
     this.armRetireTimer();
-    this.socket.end();
+    return true;
   }
 
   /** Closes now; anything unsent is lost. */
