@@ -5,7 +5,7 @@ import { decodeFrame, encodeFrame, type Frame, type FrameBody } from '../codec/f
 import type { Address, Wire } from '../wire/wire.js';
 import { FailureDetector } from './membership/failure-detector.js';
 import {
-  compareBallots, type Ballot, type FlushValue, type MembershipBody, type ViewNoticeBody, type WelcomeBody,
+  compareBallots, type Ballot, type FlushValue, type JoinPendingBody, type MembershipBody, type ViewNoticeBody, type WelcomeBody,
 } from './membership/membership.header.js';
 import { ViewChangeProposer, type ProposerHost } from './membership/view-change.proposer.js';
 import { OrderStage, encodeAnnouncement, type OrderEntry } from './order/order-stage.js';
@@ -79,6 +79,8 @@ export interface MemberStats {
 }
 
 const FUTURE_FRAMES_MAX = 10_000;
+/** Joiners a coordinator remembers a nonce for; past it the oldest is forgotten (it asks again). */
+const JOIN_NONCES_MAX = 10_000;
 
 type Phase = 'joining' | 'member' | 'gone';
 
@@ -131,6 +133,10 @@ export class Member {
   private joinStartedMs = 0;
   private heardFromGroup = false;
   private coordinatorHint: Address | null = null;
+  /** Joiner: the coordinator's nonce to echo (0 until it gave one). */
+  private joinNonce = 0;
+  /** Coordinator: the nonce handed to each joiner lately. */
+  private readonly joinNonces = new Map<MemberId, { nonce: number; atMs: number }>();
 
   constructor(private readonly options: MemberOptions) {
     this.me = options.me;
@@ -373,8 +379,8 @@ export class Member {
     if (this.phase === 'gone') return;
     const body = frame.body;
     switch (body.type) {
-      case 'join-request': return this.onJoinRequest(frame.from);
-      case 'join-pending': return this.onJoinPending(body.coordinator);
+      case 'join-request': return this.onJoinRequest(frame.from, body.nonce);
+      case 'join-pending': return this.onJoinPending(frame.from, body);
       case 'welcome': return this.onWelcome(body);
       case 'view-notice': return this.onViewNotice(body);
       case 'install': return this.onInstall(body.value);
@@ -525,20 +531,37 @@ export class Member {
         return;
       }
     }
-    for (const seed of new Set(seeds)) if (seed !== this.options.wire.address) this.send(seed, { type: 'join-request' }, true);
+    for (const seed of new Set(seeds)) if (seed !== this.options.wire.address) this.send(seed, { type: 'join-request', nonce: this.joinNonce }, true);
   }
 
-  private onJoinRequest(joiner: MemberId): void {
+  private onJoinRequest(joiner: MemberId, nonce: number): void {
     const view = this.currentView;
     if (this.phase !== 'member' || !view || joiner === this.me) return;
     if (view.members.includes(joiner)) {
+      // In: no nonce of its is any good any more (a late echo may still be in flight).
+      this.joinNonces.delete(joiner);
       const welcome = this.welcomes.get(joiner);
       if (welcome) this.send(joiner, welcome);
       return;
     }
     const coordinator = this.actingCoordinator()!;
-    this.send(joiner, { type: 'join-pending', coordinator });
-    if (coordinator !== this.me) return;
+    if (coordinator !== this.me) {
+      this.send(joiner, { type: 'join-pending', coordinator, nonce: 0 });
+      return;
+    }
+    const now = this.options.clock.now();
+    const issued = this.joinNonces.get(joiner);
+    if (!issued || nonce !== issued.nonce || now - issued.atMs > this.options.timing.joinTimeoutMs) {
+      // Not (or no longer) a live exchange: a fresh nonce to echo; a replay gets no further.
+      const fresh = issued && now - issued.atMs <= this.options.timing.joinTimeoutMs ? issued : { nonce: 1 + this.options.random.int(0x7fff_ffff), atMs: now };
+      this.joinNonces.set(joiner, fresh);
+      if (this.joinNonces.size > JOIN_NONCES_MAX) this.joinNonces.delete(this.joinNonces.keys().next().value!);
+      this.send(joiner, { type: 'join-pending', coordinator, nonce: fresh.nonce });
+      return;
+    }
+    // One use: a copy of this very request, replayed later, meets a fresh nonce.
+    this.joinNonces.delete(joiner);
+    this.send(joiner, { type: 'join-pending', coordinator, nonce });
     // A new incarnation at the address of a member means that member restarted: it is gone.
     const address = addressOf(joiner);
     const restart = view.members.some((member) => addressOf(member) === address);
@@ -551,10 +574,15 @@ export class Member {
     for (const member of view.members) if (member !== this.me && addressOf(member) === address) this.detector.suspect(member);
   }
 
-  private onJoinPending(coordinator: MemberId): void {
+  private onJoinPending(from: MemberId, body: JoinPendingBody): void {
     if (this.phase !== 'joining') return;
     this.heardFromGroup = true;
-    this.coordinatorHint = addressOf(coordinator);
+    this.coordinatorHint = addressOf(body.coordinator);
+    if (from === body.coordinator && body.nonce !== 0 && body.nonce !== this.joinNonce) {
+      // The coordinator's challenge: echo it at once rather than at the next join tick.
+      this.joinNonce = body.nonce;
+      this.send(this.coordinatorHint, { type: 'join-request', nonce: this.joinNonce }, true);
+    }
   }
 
   private onWelcome(body: WelcomeBody): void {
@@ -703,6 +731,7 @@ export class Member {
     this.phase = 'member';
     this.currentView = view;
     this.lastInstall = value;
+    for (const member of view.members) this.joinNonces.delete(member);
     const myRank = view.members.indexOf(this.me);
     this.channel = new ReliableChannel(view, myRank);
     this.stage = new OrderStage(view, myRank, {

@@ -27,8 +27,9 @@ const BODIES: Record<string, FrameBody> = {
   'nak': { type: 'nak', missing: [3, 4, 9, 1_000_000] },
   'nak with nothing missing': { type: 'nak', missing: [] },
   'heartbeat': { type: 'heartbeat', sentHigh: 42, acks: [42, 0, 17], flushing: true },
-  'join-request': { type: 'join-request' },
-  'join-pending': { type: 'join-pending', coordinator: 'a:1/1' },
+  'join-request': { type: 'join-request', nonce: 0 },
+  'join-request echoing a nonce': { type: 'join-request', nonce: 2_147_483_647 },
+  'join-pending': { type: 'join-pending', coordinator: 'a:1/1', nonce: 77 },
   'leave-request': { type: 'leave-request' },
   'prepare': { type: 'prepare', ballot: { round: 5, rank: 2 } },
   'promise without an accepted value': {

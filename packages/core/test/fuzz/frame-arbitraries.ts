@@ -59,9 +59,9 @@ const value: fc.Arbitrary<FlushValue> = record({
 });
 
 const membership: fc.Arbitrary<MembershipBody> = fc.oneof(
-  fc.constant({ type: 'join-request' as const }),
+  record({ type: fc.constant('join-request' as const), nonce: uint }),
   fc.constant({ type: 'leave-request' as const }),
-  record({ type: fc.constant('join-pending' as const), coordinator: text }),
+  record({ type: fc.constant('join-pending' as const), coordinator: text, nonce: uint }),
   record({ type: fc.constant('prepare' as const), ballot }),
   record({
     type: fc.constant('promise' as const), ballot, digest: uints, held: fc.array(held, { maxLength: 3 }),

@@ -36,8 +36,14 @@ export interface FlushValue {
   readonly messages: readonly HeldMessage[];
 }
 
-export interface JoinRequestBody { readonly type: 'join-request' }
-export interface JoinPendingBody { readonly type: 'join-pending'; readonly coordinator: MemberId }
+/**
+ * A joiner asks to be let in. The coordinator admits only a request that echoes the nonce it
+ * handed that joiner in a join-pending (0: not yet asked), so a recorded join-request replayed
+ * later (of an incarnation long dead) admits nobody.
+ */
+export interface JoinRequestBody { readonly type: 'join-request'; readonly nonce: number }
+/** "Ask the coordinator": from the coordinator itself, with the nonce to echo (else 0). */
+export interface JoinPendingBody { readonly type: 'join-pending'; readonly coordinator: MemberId; readonly nonce: number }
 export interface LeaveRequestBody { readonly type: 'leave-request' }
 export interface PrepareBody { readonly type: 'prepare'; readonly ballot: Ballot }
 export interface PromiseBody {
@@ -114,11 +120,13 @@ function readValue(r: FrameReader): FlushValue {
 
 export function writeMembership(w: FrameWriter, body: MembershipBody): void {
   switch (body.type) {
-    case 'join-request':
     case 'leave-request':
       return;
+    case 'join-request':
+      w.uint(body.nonce);
+      return;
     case 'join-pending':
-      w.string(body.coordinator);
+      w.string(body.coordinator).uint(body.nonce);
       return;
     case 'prepare':
       writeBallot(w, body.ballot);
@@ -159,11 +167,12 @@ export function writeMembership(w: FrameWriter, body: MembershipBody): void {
 
 export function readMembership(type: MembershipBody['type'], r: FrameReader): MembershipBody {
   switch (type) {
-    case 'join-request':
     case 'leave-request':
       return { type };
+    case 'join-request':
+      return { type, nonce: r.uint() };
     case 'join-pending':
-      return { type, coordinator: r.string() };
+      return { type, coordinator: r.string(), nonce: r.uint() };
     case 'prepare':
       return { type, ballot: readBallot(r) };
     case 'promise': {
