@@ -249,6 +249,11 @@ export class Group extends TypedEmitter<GroupEvents> {
     return this.currentView!;
   }
 
+  /** Multicasts issued and not yet sent (behind the window, or waiting out a view change). */
+  get pendingMessages(): number {
+    return this.member.pendingCount;
+  }
+
   /** Unstable messages this member holds in memory. */
   get heldMessages(): number {
     return this.member.heldMessages;

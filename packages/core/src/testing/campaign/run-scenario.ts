@@ -507,7 +507,10 @@ class ScenarioRunner {
     // to a process whose earlier multicasts still wait in its outbox does not order those. The
     // history models a hand-over as a process-wide event, so hand one only to a process with
     // nothing waiting (docs/ordering.md).
-    const from = candidates.length > 1 && variant % 3 === 0 && process.unsent === 0 ? candidates[(index + 1) % candidates.length]! : null;
+    // Calls and relayed client requests wait in the same outbox: pendingMessages counts them all.
+    const from = candidates.length > 1 && variant % 3 === 0 && process.unsent === 0 && group.pendingMessages === 0
+      ? candidates[(index + 1) % candidates.length]!
+      : null;
     let context: CausalContext | undefined;
     if (from) {
       context = from.group!.context();
