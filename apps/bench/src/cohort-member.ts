@@ -1,0 +1,214 @@
+/**
+ * One Cohort group member in a process of its own (a benchmark child), on the TCP wire on
+ * 127.0.0.1, driven by its parent over IPC.
+ *
+ * parent -> child
+ *   { cmd: 'join', group, seeds, window?, suspectMs? }
+ *                                                    join (no seeds: form the group)
+ *   { cmd: 'await-view', size, timeoutMs }           wait until the view has `size` members
+ *   { cmd: 'prepare', run, expected }                reset the counters for run `run`
+ *   { cmd: 'start', run, send, index, order, size, chunk, timeoutMs }
+ *                                                    start the clock; multicast `send` messages
+ *   { cmd: 'latency', run, calls, warmup, size, timeoutMs }
+ *                                                    sequential multicast(replies: 'all') round trips
+ *   { cmd: 'progress' }                               deliveries so far in the current run
+ *   { cmd: 'stats' }                                  wire and group counters
+ *   { cmd: 'exit' }                                   leave and exit
+ * child -> parent
+ *   { type: 'ready', address } { type: 'joined', me, viewSize } { type: 'view-ok', size }
+ *   { type: 'prepared', run } { type: 'delivered', run, ... } { type: 'sent', run, ... }
+ *   { type: 'latency', run, ... } { type: 'progress', ... } { type: 'stats', wire, group }
+ *   { type: 'group-error', message } (excluded, slow consumer ...: the run is void)
+ *   { type: 'error', message } (this process failed)
+ */
+import { Group } from '../../../packages/core/src/group.js';
+import { tcpWire } from '../../../packages/core/src/wire/tcp/index.js';
+import { deadline, onCommand, report, type Command } from './lib/child-side.js';
+import { makePayload, passThrough, payloadRun, payloadSeq, summarizeLatencies } from './lib/payload.js';
+
+type Order = 'fifo' | 'causal' | 'total';
+
+const wire = await tcpWire({ host: '127.0.0.1', port: 0 });
+let group: Group | null = null;
+/** The full view the benchmark runs in; any later view change voids the run. */
+let formedViewId: number | null = null;
+
+/** The run being measured: what this member expects to deliver and when it did. */
+let run = -1;
+let expected = 0;
+let delivered = 0;
+let tStart = 0;
+let tFirst = 0;
+let tLast = 0;
+/** Per sender index: the next sequence number expected (FIFO check). */
+let nextSeq: number[] = [];
+let fifoViolations = 0;
+let otherRun = 0;
+/** A running hash of the delivery sequence (sender, seq): equal at every member under total order. */
+let orderHash = 0x811c9dc5;
+
+function onDeliver(payload: unknown): void {
+  const bytes = payload as Uint8Array;
+  if (payloadRun(bytes) !== run) {
+    otherRun++;
+    return;
+  }
+  const now = performance.now();
+  if (delivered === 0) tFirst = now;
+  delivered++;
+  const sender = bytes[0]!;
+  const seq = payloadSeq(bytes);
+  if (nextSeq[sender] !== seq) fifoViolations++;
+  nextSeq[sender] = seq + 1;
+  orderHash = Math.imul(orderHash ^ ((sender << 24) ^ seq), 0x01000193) >>> 0;
+  if (delivered === expected) {
+    tLast = now;
+    report({
+      type: 'delivered', run, count: delivered, tStart, tFirst, tLast, fifoViolations, orderHash, otherRun,
+    });
+  }
+}
+
+function prepare(command: Command): void {
+  run = command.run as number;
+  expected = command.expected as number;
+  delivered = 0;
+  tStart = tFirst = tLast = 0;
+  nextSeq = [0, 0, 0, 0, 0, 0, 0, 0];
+  fifoViolations = 0;
+  otherRun = 0;
+  orderHash = 0x811c9dc5;
+  report({ type: 'prepared', run });
+}
+
+/**
+ * Issues `count` multicasts without awaiting each: every `chunk`-th promise is awaited (the
+ * others only get an error handler), so at most a chunk is issued ahead of what the protocol
+ * accepted; flow control makes multicast() wait once 8192 are unstable.
+ */
+async function send(g: Group, command: Command): Promise<void> {
+  const count = command.send as number;
+  const index = command.index as number;
+  const order = command.order as Order;
+  const size = command.size as number;
+  const chunk = command.chunk as number;
+  const yieldEvery = command.yieldEvery as number;
+  const limit = deadline(command.timeoutMs as number, `sending ${count} multicasts`);
+  let failure: unknown = null;
+  const onError = (error: unknown): void => { failure ??= error; };
+  const t0 = performance.now();
+  let chunks = 0;
+  for (let i = 0; i < count; i++) {
+    const promise = g.multicast('b', makePayload(size, index, i, run), { order });
+    if ((i + 1) % chunk === 0 || i === count - 1) {
+      await promise;
+      if (failure) throw failure;
+      limit.check();
+      if (yieldEvery > 0 && ++chunks % yieldEvery === 0) await new Promise((resolve) => setImmediate(resolve));
+    } else {
+      promise.then(undefined, onError);
+    }
+  }
+  const t1 = performance.now();
+  report({ type: 'sent', run, count, sendMs: t1 - t0 });
+}
+
+async function latency(g: Group, command: Command): Promise<void> {
+  const calls = command.calls as number;
+  const warmup = command.warmup as number;
+  const size = command.size as number;
+  const limit = deadline(command.timeoutMs as number, `${warmup + calls} round trips`);
+  const samples: number[] = [];
+  let incomplete = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < warmup + calls; i++) {
+    const payload = makePayload(size, 0, i, run);
+    const start = performance.now();
+    const replies = await g.multicast('r', payload, { replies: 'all', timeoutMs: 5000 });
+    const end = performance.now();
+    if (!replies.quorumMet || replies.replies.length !== replies.expected.length) incomplete++;
+    if (i >= warmup) samples.push(end - start);
+    if (i % 256 === 0) limit.check();
+  }
+  const summary = summarizeLatencies(samples, performance.now() - t0);
+  report({ type: 'latency', run, ...summary, incomplete, expectedReplies: g.view.members.length });
+}
+
+async function awaitView(g: Group, size: number, timeoutMs: number): Promise<void> {
+  const limit = deadline(timeoutMs, `a view of ${size} members`);
+  while (g.view.members.length !== size) {
+    limit.check();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  formedViewId = g.view.id;
+  report({ type: 'view-ok', size, viewId: g.view.id });
+}
+
+onCommand(async (command) => {
+  switch (command.cmd) {
+    case 'join': {
+      group = await Group.join(command.group as string, {
+        wire,
+        seeds: command.seeds as string[],
+        serializer: passThrough,
+        ...(command.window ? { windowMessagesMax: command.window as number } : {}),
+        ...(command.suspectMs ? { timing: { suspectTimeoutMs: command.suspectMs as number } } : {}),
+      });
+      group.handle('b', onDeliver);
+      // The reply is the request itself (an echo, as in the Nest baseline).
+      group.handle('r', (payload) => payload);
+      const me = group.me;
+      // Not fatal for this process (the group rejoins), but the run is void: the parent ends it.
+      group.on('error', (error) => report({ type: 'group-error', message: `group error at ${me}: ${String(error)}` }));
+      group.on('excluded', () => report({ type: 'group-error', message: `${me} was excluded from the group (the others suspected it)` }));
+      group.on('view', (view) => {
+        if (formedViewId !== null && view.id !== formedViewId) {
+          report({ type: 'group-error', message: `${me} installed view ${view.id} with ${view.members.length} members during the benchmark` });
+        }
+      });
+      report({ type: 'joined', me: group.me, viewSize: group.view.members.length });
+      return;
+    }
+    case 'await-view': return awaitView(group!, command.size as number, command.timeoutMs as number);
+    case 'prepare': return prepare(command);
+    case 'start': {
+      if (command.run !== run) throw new Error(`start of run ${String(command.run)} but prepared ${run}`);
+      tStart = performance.now();
+      if ((command.send as number) > 0) await send(group!, command);
+      return;
+    }
+    case 'latency': {
+      run = command.run as number;
+      return latency(group!, command);
+    }
+    case 'progress':
+      report({ type: 'progress', run, delivered, expected, tStart, tFirst, now: performance.now() });
+      return;
+    case 'stats':
+      report({ type: 'stats', wire: wire.stats, group: group?.stats ?? null, held: group?.heldMessages ?? 0 });
+      return;
+    default:
+      throw new Error(`unknown command ${command.cmd}`);
+  }
+}, async () => {
+  // Leave quietly if that is quick; the parent kills us otherwise.
+  await Promise.race([group?.leave(), new Promise((resolve) => setTimeout(resolve, 500))]);
+  await wire.close();
+});
+
+// BENCH_DEBUG=1: every 500 ms, what this member delivered, holds and sent, and its event-loop delay.
+if (process.env.BENCH_DEBUG) {
+  const { monitorEventLoopDelay } = await import('node:perf_hooks');
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  const t0 = performance.now();
+  setInterval(() => {
+    const s = wire.stats;
+    process.stderr.write(`[bench ${group?.me ?? wire.address} +${((performance.now() - t0) / 1000).toFixed(1)}s] delivered ${delivered}/${expected} ` +
+      `held ${group?.heldMessages ?? 0} frames out ${s.framesSent} in ${s.framesReceived} writes ${s.writes} ` +
+      `loop delay max ${(delay.max / 1e6).toFixed(0)} ms p99 ${(delay.percentile(99) / 1e6).toFixed(0)} ms\n`);
+    delay.reset();
+  }, 500).unref();
+}
+
+report({ type: 'ready', address: wire.address });
