@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { Queue } from './queue.js';
 
 const runningTask = new AsyncLocalStorage<{ release(): void }>();
 
@@ -12,7 +13,7 @@ const runningTask = new AsyncLocalStorage<{ release(): void }>();
  * call does: the deliveries behind it, the replies it waits for among them, go on.
  */
 export class DeliveryQueue {
-  private readonly tasks: (() => unknown)[] = [];
+  private readonly tasks = new Queue<() => unknown>();
   private running = false;
   private idleWaiters: (() => void)[] = [];
 

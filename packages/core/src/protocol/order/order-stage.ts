@@ -1,6 +1,7 @@
 import { FrameReader } from '../../codec/frame-reader.js';
 import { FrameWriter } from '../../codec/frame-writer.js';
 import type { DataMessage, View } from '../types.js';
+import { Queue } from '../../queue.js';
 
 /** A total-order position the sequencer gave: the message (sender rank, seq) comes next. */
 export interface OrderEntry {
@@ -33,7 +34,7 @@ const key = (rank: number, seq: number): number => seq * 1024 + rank;
  * Announcements bypass the queues (a sequencer's own abcast waits for its announcement).
  */
 export class OrderStage {
-  private readonly queues: Pending[][];
+  private readonly queues: Queue<Pending>[];
   /** Per sender, the vector timestamp of its latest message: the base its next delta applies to. */
   private readonly lastDeps: number[][];
   /** Entry-wise maximum of the vector timestamps of the messages that left. */
@@ -47,23 +48,26 @@ export class OrderStage {
   /** Sequencer: positions given but not yet announced, and every message given one. */
   private readonly toAnnounce: OrderEntry[] = [];
   private readonly positioned = new Set<number>();
+  /** Sequencer: per sender, how many messages at the head of its queue have a position. */
+  private readonly positionedRun: number[];
   private readonly isSequencer: boolean;
   private discardedCount = 0;
   private pendingGroupCount = 0;
 
   constructor(view: View, private readonly myRank: number, private readonly host: OrderStageHost) {
-    this.queues = view.members.map(() => []);
+    this.queues = view.members.map(() => new Queue<Pending>());
     this.lastDeps = view.members.map(() => view.members.map(() => 0));
     this.known = view.members.map(() => 0);
     this.left = view.members.map(() => 0);
     this.entered = view.members.map(() => 0);
+    this.positionedRun = view.members.map(() => 0);
     this.isSequencer = myRank === 0;
   }
 
   /** How far sender j's messages have left this stage: its vector-timestamp entry here. */
   processed(rank: number): number {
     const queue = this.queues[rank]!;
-    return queue.length > 0 ? queue[0]!.message.seq - 1 : this.entered[rank]!;
+    return queue.length > 0 ? queue.peek()!.message.seq - 1 : this.entered[rank]!;
   }
 
   /** The vector timestamp of what has left this stage. */
@@ -137,6 +141,11 @@ export class OrderStage {
   /** Sequencer, blocked by a view change: positions not yet announced are given up. */
   forgetUnannounced(): void {
     for (const entry of this.toAnnounce.splice(0)) this.positioned.delete(key(entry.rank, entry.seq));
+    this.queues.forEach((queue, rank) => {
+      let run = 0;
+      while (run < queue.length && this.positioned.has(key(rank, queue.at(run)!.message.seq))) run++;
+      this.positionedRun[rank] = run;
+    });
   }
 
   /**
@@ -161,7 +170,7 @@ export class OrderStage {
       }
       const next = this.lowestReadyTotal();
       if (next !== null) {
-        this.announced.push({ rank: next, seq: this.queues[next]![0]!.message.seq });
+        this.announced.push({ rank: next, seq: this.queues[next]!.peek()!.message.seq });
         continue;
       }
       // Only now a gbcast: every member delivered the same messages before it.
@@ -171,12 +180,13 @@ export class OrderStage {
     }
     for (const queue of this.queues) {
       this.discardedCount += queue.length;
-      queue.length = 0;
+      queue.clear();
     }
+    this.positionedRun.fill(0);
   }
 
   private tryLeave(rank: number, atCut: boolean): boolean {
-    const head = this.queues[rank]![0];
+    const head = this.queues[rank]!.peek();
     if (!head) return false;
     const message = head.message;
     if (message.order === 'group') return false;
@@ -186,6 +196,7 @@ export class OrderStage {
       const next = this.announced[this.announcedHead];
       if (!next || next.rank !== rank || next.seq !== message.seq) return false;
       this.announcedHead++;
+      this.compactAnnounced();
     }
     this.leave(rank);
     return true;
@@ -194,6 +205,10 @@ export class OrderStage {
   private leave(rank: number): void {
     const { message, deps } = this.queues[rank]!.shift()!;
     this.left[rank] = message.seq;
+    if (this.isSequencer && this.positionedRun[rank]! > 0) {
+      this.positionedRun[rank]!--;
+      this.positioned.delete(key(rank, message.seq));
+    }
     if (deps) for (let j = 0; j < deps.length; j++) if (deps[j]! > this.known[j]!) this.known[j] = deps[j]!;
     if (message.order === 'group') this.pendingGroupCount--;
     this.host.deliver(message);
@@ -217,25 +232,38 @@ export class OrderStage {
    */
   private assignPositions(): void {
     for (let rank = 0; rank < this.queues.length; rank++) {
-      const head = this.queues[rank]![0];
-      if (!head || head.message.order !== 'total') continue;
-      const id = key(rank, head.message.seq);
-      if (this.positioned.has(id) || !this.dependenciesMet(rank, head)) continue;
-      this.positioned.add(id);
-      this.toAnnounce.push({ rank, seq: head.message.seq });
+      const queue = this.queues[rank]!;
+      // The run of total messages at the head of the queue, in seq order: each one's past at
+      // the other senders has left; its own sender's earlier messages are positioned first.
+      // Only the part of the run not positioned yet is looked at: drain() runs per message.
+      for (let i = this.positionedRun[rank]!; i < queue.length; i++) {
+        const pending = queue.at(i)!;
+        if (pending.message.order !== 'total' || !this.dependenciesMet(rank, pending)) break;
+        this.positioned.add(key(rank, pending.message.seq));
+        this.positionedRun[rank]!++;
+        this.toAnnounce.push({ rank, seq: pending.message.seq });
+      }
+    }
+  }
+
+  /** Drops the used prefix of the announced positions once it is large. */
+  private compactAnnounced(): void {
+    if (this.announcedHead >= 1024 && this.announcedHead * 2 >= this.announced.length) {
+      this.announced.splice(0, this.announcedHead);
+      this.announcedHead = 0;
     }
   }
 
   private lowestGroupHead(): number | null {
     for (let rank = 0; rank < this.queues.length; rank++) {
-      if (this.queues[rank]![0]?.message.order === 'group') return rank;
+      if (this.queues[rank]!.peek()?.message.order === 'group') return rank;
     }
     return null;
   }
 
   private lowestReadyTotal(): number | null {
     for (let rank = 0; rank < this.queues.length; rank++) {
-      const head = this.queues[rank]![0];
+      const head = this.queues[rank]!.peek();
       if (head && head.message.order === 'total' && this.dependenciesMet(rank, head)) return rank;
     }
     return null;
