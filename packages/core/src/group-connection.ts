@@ -8,7 +8,7 @@ import {
 } from './errors.js';
 import { TypedEmitter } from './events.js';
 import {
-  DEFAULT_CALL_TIMEOUT_MS, type AsyncOptions, type CallOptions, type GroupView, type MulticastOptions, type Order,
+  type AsyncOptions, type CallOptions, type GroupView, type MulticastOptions, type Order,
 } from './group.js';
 import type { ClientRequestBody, ClientResultBody } from './protocol/reply/client.header.js';
 import { PendingCall } from './protocol/reply/pending-call.js';
@@ -17,6 +17,7 @@ import { Replies, type Reply, type ReplyError } from './protocol/reply/replies.j
 import type { ReplyBody } from './protocol/reply/reply.header.js';
 import { addressOf, type MemberId } from './protocol/types.js';
 import { jsonSerializer, type Serializer } from './serializer.js';
+import { validateTimeout, validateTopic } from './validation.js';
 import type { Address, Wire } from './wire/wire.js';
 
 /**
@@ -137,15 +138,14 @@ export class GroupConnection extends TypedEmitter<ConnectionEvents> {
   multicast(topic: string, payload: unknown, options?: AsyncOptions): Promise<void>;
   multicast(topic: string, payload: unknown, options?: MulticastOptions): Promise<void | Replies>;
   async multicast(topic: string, payload: unknown, options: MulticastOptions = {}): Promise<void | Replies> {
-    if (typeof topic !== 'string' || topic.length === 0 || topic.length > 255) throw new InvalidArgumentError('topic must be a non-empty string of at most 255 characters');
+    validateTopic(topic);
     const order: Order = options.order ?? 'fifo';
     if (!['fifo', 'causal', 'total', 'group'].includes(order)) throw new InvalidArgumentError(`order "${String(order)}" is not one of fifo, causal, total, group`);
     if (this.mode === 'direct' && order !== 'fifo') throw new InvalidArgumentError(`a direct connection sends fifo requests only; use mode 'relay' for ${order} order`);
     if (options.safe !== undefined && typeof options.safe !== 'boolean') throw new InvalidArgumentError('safe must be a boolean');
     if (this.mode === 'direct' && options.safe) throw new InvalidArgumentError("safe delivery needs the group's own multicast: use mode 'relay'");
     const quorum = options.replies === undefined ? 'none' : validateQuorum(options.replies);
-    const timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
-    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 24 * 3600 * 1000) throw new InvalidArgumentError('timeoutMs must be an integer from 1 to 86400000');
+    const timeoutMs = validateTimeout(options.timeoutMs);
     if (this.closed) throw new GroupClosedError('the connection is closed');
     if (quorum !== 'none') DeliveryQueue.releaseCurrent();
     const call = this.nextCall++;

@@ -6,6 +6,9 @@ import {
 } from './errors.js';
 import { encodeFrame, type Frame } from './codec/frame.js';
 import { ClientService } from './client-service.js';
+import {
+  CALL_TIMEOUT_MS_MAX, codeOf, isWellFormed, positiveInteger, RESERVED_TOPIC_PREFIX, TOPIC_LENGTH_MAX, validateTimeout, validateTopic,
+} from './validation.js';
 import { KEY_BYTES_MIN, type AuthenticatedWire } from './wire/authenticated-wire.js';
 import {
   SNAPSHOT_DONE, SNAPSHOT_OK, SNAPSHOT_START, SnapshotInterruptedError, SnapshotRecorder, type InTransitMessage, type Snapshot,
@@ -25,124 +28,17 @@ import { ReplySender } from './protocol/reply/reply-sender.js';
 import { resolveTiming, type Timing } from './protocol/timing.js';
 import { addressOf, type DataMessage, type MemberId, type View } from './protocol/types.js';
 import { jsonSerializer, type Serializer } from './serializer.js';
-import type { Address, Wire } from './wire/wire.js';
+import type { Address } from './wire/wire.js';
 
-/**
- * fifo: per sender (fbcast); causal: happened-before (cbcast); total: one agreed order
- * (abcast); group: at the same point of every member's delivery sequence, like a view change
- * (gbcast; it runs a flush, so it is slow: for rare control actions).
- */
-export type Order = 'fifo' | 'causal' | 'total' | 'group';
+export type { Order, MulticastOptions, CallOptions, AsyncOptions, Delivery, Handler, GroupView, GroupObserver, GroupOptions, GroupEvents } from './group-options.js';
+import type { Order, MulticastOptions, CallOptions, AsyncOptions, Delivery, Handler, GroupView, GroupOptions, GroupEvents } from './group-options.js';
 
 const ORDERS: readonly Order[] = ['fifo', 'causal', 'total', 'group'];
 
-export interface MulticastOptions {
-  /** Delivery order, 'fifo' by default. */
-  order?: Order;
-  /** Delivered only once every member of the view holds it (dynamic uniformity). */
-  safe?: boolean;
-  /**
-   * How many members' replies to wait for: 'none' (asynchronous, the default), a number k,
-   * 'first', 'majority' or 'all' of the view the request is delivered in.
-   */
-  replies?: ReplyQuorum;
-  /** A synchronous call ends after this long with whoever answered (default 10,000 ms). */
-  timeoutMs?: number;
-}
-
-/** A synchronous multicast: `replies` is set and not 'none'. */
-export type CallOptions = MulticastOptions & { replies: Exclude<ReplyQuorum, 'none'> };
-/** An asynchronous multicast. */
-export type AsyncOptions = MulticastOptions & { replies?: 'none' };
-
-/** What a handler learns about the delivery it is handling. */
-export interface Delivery {
-  readonly topic: string;
-  readonly sender: MemberId;
-  readonly view: GroupView;
-  /** This member's rank in the view (0 is the coordinator) and the view's size: member i of k. */
-  readonly rank: number;
-  readonly viewSize: number;
-}
-
-/** `T`: what the handler takes the payload to be (the serializer decides what it really is). */
-export type Handler<T = unknown> = (payload: T, delivery: Delivery) => unknown;
-
-export interface GroupView extends View {
-  readonly coordinator: MemberId;
-}
-
-/** Taps the protocol's own record of events, in protocol order (the history checker uses it). */
-export interface GroupObserver {
-  sent?(member: MemberId, message: DataMessage): void;
-  delivered?(member: MemberId, message: DataMessage): void;
-  installed?(member: MemberId, view: View): void;
-  excluded?(member: MemberId): void;
-  left?(member: MemberId): void;
-  /** `member` executed a client's direct request `key` in view `viewId` (not a delivery). */
-  served?(member: MemberId, key: string, viewId: number): void;
-  /** `caller` got `responder`'s reply to `request`, which names `viewId` as its delivery view. */
-  replied?(caller: MemberId, responder: MemberId, request: DataMessage, viewId: number): void;
-}
-
-export interface GroupOptions {
-  wire: Wire;
-  /** Addresses of existing members. Empty: this member forms the group. */
-  seeds?: readonly Address[];
-  clock?: Clock;
-  random?: Random;
-  timing?: Partial<Timing>;
-  serializer?: Serializer;
-  /** Application state for joiners, captured in delivery order at the view they join in. */
-  getState?: () => unknown;
-  setState?: (state: unknown) => unknown;
-  /** A member's checkpoint for group.snapshot(), taken in delivery order (default: getState). */
-  checkpoint?: () => unknown;
-  /** After exclusion, join again as a new incarnation (default) or stay out. */
-  rejoin?: boolean;
-  /**
-   * Flow control: how many of this member's multicasts may be unstable (not yet held by every
-   * member) at once; beyond it `multicast()` waits, as a TCP window does. Default 8192.
-   */
-  windowMessagesMax?: number;
-  /**
-   * Slow consumer policy: when more deliveries than this wait for the application's handlers,
-   * this member stops (the others exclude it as failed, so they are never held back by it and
-   * its queue never grows without bound), reports a SLOW_CONSUMER error, lets its handlers
-   * finish what they have, then rejoins with a state transfer (or stays out with
-   * `rejoin: false`). Default 100,000.
-   */
-  deliveryQueueMax?: number;
-  /**
-   * Backpressure: multicasts waiting to be sent (behind the window, or during a view change)
-   * beyond this make multicast() reject with BACKPRESSURE instead of queueing. Default 100,000.
-   */
-  pendingMessagesMax?: number;
-  /** A payload larger than this (serialized) is refused with PAYLOAD_TOO_LARGE. Default 4 MiB. */
-  payloadBytesMax?: number;
-  /**
-   * As coordinator, this member admits no joiner beyond this view size; the joiner's join then
-   * ends in JoinTimeoutError and `stats.joinsRefused` counts it. Default 1,024.
-   */
-  membersMax?: number;
-  observer?: GroupObserver;
-}
-
-export type GroupEvents = {
-  view: [GroupView];
-  excluded: [GroupView | null];
-  rejoined: [GroupView];
-  unhandled: [unknown, Delivery];
-  error: [unknown];
-};
-
-const TOPIC_LENGTH_MAX = 255;
-const RESERVED_TOPIC_PREFIX = 'cohort:';
 const KEY_STAGE = 'cohort:key-stage';
 const KEY_SIGN = 'cohort:key-sign';
 const KEY_RETIRE = 'cohort:key-retire';
-export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
-const CALL_TIMEOUT_MS_MAX = 24 * 3600 * 1000;
+export { DEFAULT_CALL_TIMEOUT_MS } from './validation.js';
 const DEFAULT_WINDOW_MESSAGES = 8192;
 const DEFAULT_DELIVERY_QUEUE_MAX = 100_000;
 const DEFAULT_PENDING_MESSAGES_MAX = 100_000;
@@ -815,36 +711,4 @@ export class Group extends TypedEmitter<GroupEvents> {
   private sendDirect(from: MemberId, address: Address, body: Frame['body']): void {
     this.options.wire.send(address, encodeFrame({ group: this.name, from, viewId: 0, body }));
   }
-}
-
-function positiveInteger(value: number | undefined, fallback: number, name: string): number {
-  const resolved = value ?? fallback;
-  if (!Number.isInteger(resolved) || resolved < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
-  return resolved;
-}
-
-function codeOf(error: Error): { code?: string } {
-  const code: unknown = (error as Error & { code?: unknown }).code;
-  return typeof code === 'string' ? { code } : {};
-}
-
-function validateTimeout(timeoutMs: unknown): number {
-  if (timeoutMs === undefined) return DEFAULT_CALL_TIMEOUT_MS;
-  if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > CALL_TIMEOUT_MS_MAX) {
-    throw new InvalidArgumentError(`timeoutMs must be an integer from 1 to ${CALL_TIMEOUT_MS_MAX}`);
-  }
-  return timeoutMs;
-}
-
-/** No lone surrogate: a string that survives UTF-8 as itself (String#isWellFormed is ES2024). */
-function isWellFormed(text: string): boolean {
-  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
-}
-
-function validateTopic(topic: string): void {
-  if (typeof topic !== 'string' || topic.length === 0 || topic.length > TOPIC_LENGTH_MAX) {
-    throw new InvalidArgumentError('topic must be a non-empty string of at most 255 characters');
-  }
-  if (!isWellFormed(topic)) throw new InvalidArgumentError('topic must be well-formed Unicode (no lone surrogates)');
-  if (topic.startsWith(RESERVED_TOPIC_PREFIX)) throw new InvalidArgumentError(`topics starting with "${RESERVED_TOPIC_PREFIX}" are Cohort's own`);
 }

@@ -1,0 +1,115 @@
+/** The public vocabulary of a group member: orders, options, deliveries, observers, events. */
+import type { ReplyQuorum } from './protocol/reply/quorum.js';
+import type { DataMessage, MemberId, View } from './protocol/types.js';
+import type { Clock } from './env/clock.js';
+import type { Random } from './env/random.js';
+import type { Timing } from './protocol/timing.js';
+import type { Serializer } from './serializer.js';
+import type { Address, Wire } from './wire/wire.js';
+
+/**
+ * fifo: per sender (fbcast); causal: happened-before (cbcast); total: one agreed order
+ * (abcast); group: at the same point of every member's delivery sequence, like a view change
+ * (gbcast; it runs a flush, so it is slow: for rare control actions).
+ */
+export type Order = 'fifo' | 'causal' | 'total' | 'group';
+
+export interface MulticastOptions {
+  /** Delivery order, 'fifo' by default. */
+  order?: Order;
+  /** Delivered only once every member of the view holds it (dynamic uniformity). */
+  safe?: boolean;
+  /**
+   * How many members' replies to wait for: 'none' (asynchronous, the default), a number k,
+   * 'first', 'majority' or 'all' of the view the request is delivered in.
+   */
+  replies?: ReplyQuorum;
+  /** A synchronous call ends after this long with whoever answered (default 10,000 ms). */
+  timeoutMs?: number;
+}
+
+/** A synchronous multicast: `replies` is set and not 'none'. */
+export type CallOptions = MulticastOptions & { replies: Exclude<ReplyQuorum, 'none'> };
+/** An asynchronous multicast. */
+export type AsyncOptions = MulticastOptions & { replies?: 'none' };
+
+/** What a handler learns about the delivery it is handling. */
+export interface Delivery {
+  readonly topic: string;
+  readonly sender: MemberId;
+  readonly view: GroupView;
+  /** This member's rank in the view (0 is the coordinator) and the view's size: member i of k. */
+  readonly rank: number;
+  readonly viewSize: number;
+}
+
+/** `T`: what the handler takes the payload to be (the serializer decides what it really is). */
+export type Handler<T = unknown> = (payload: T, delivery: Delivery) => unknown;
+
+export interface GroupView extends View {
+  readonly coordinator: MemberId;
+}
+
+/** Taps the protocol's own record of events, in protocol order (the history checker uses it). */
+export interface GroupObserver {
+  sent?(member: MemberId, message: DataMessage): void;
+  delivered?(member: MemberId, message: DataMessage): void;
+  installed?(member: MemberId, view: View): void;
+  excluded?(member: MemberId): void;
+  left?(member: MemberId): void;
+  /** `member` executed a client's direct request `key` in view `viewId` (not a delivery). */
+  served?(member: MemberId, key: string, viewId: number): void;
+  /** `caller` got `responder`'s reply to `request`, which names `viewId` as its delivery view. */
+  replied?(caller: MemberId, responder: MemberId, request: DataMessage, viewId: number): void;
+}
+
+export interface GroupOptions {
+  wire: Wire;
+  /** Addresses of existing members. Empty: this member forms the group. */
+  seeds?: readonly Address[];
+  clock?: Clock;
+  random?: Random;
+  timing?: Partial<Timing>;
+  serializer?: Serializer;
+  /** Application state for joiners, captured in delivery order at the view they join in. */
+  getState?: () => unknown;
+  setState?: (state: unknown) => unknown;
+  /** A member's checkpoint for group.snapshot(), taken in delivery order (default: getState). */
+  checkpoint?: () => unknown;
+  /** After exclusion, join again as a new incarnation (default) or stay out. */
+  rejoin?: boolean;
+  /**
+   * Flow control: how many of this member's multicasts may be unstable (not yet held by every
+   * member) at once; beyond it `multicast()` waits, as a TCP window does. Default 8192.
+   */
+  windowMessagesMax?: number;
+  /**
+   * Slow consumer policy: when more deliveries than this wait for the application's handlers,
+   * this member stops (the others exclude it as failed, so they are never held back by it and
+   * its queue never grows without bound), reports a SLOW_CONSUMER error, lets its handlers
+   * finish what they have, then rejoins with a state transfer (or stays out with
+   * `rejoin: false`). Default 100,000.
+   */
+  deliveryQueueMax?: number;
+  /**
+   * Backpressure: multicasts waiting to be sent (behind the window, or during a view change)
+   * beyond this make multicast() reject with BACKPRESSURE instead of queueing. Default 100,000.
+   */
+  pendingMessagesMax?: number;
+  /** A payload larger than this (serialized) is refused with PAYLOAD_TOO_LARGE. Default 4 MiB. */
+  payloadBytesMax?: number;
+  /**
+   * As coordinator, this member admits no joiner beyond this view size; the joiner's join then
+   * ends in JoinTimeoutError and `stats.joinsRefused` counts it. Default 1,024.
+   */
+  membersMax?: number;
+  observer?: GroupObserver;
+}
+
+export type GroupEvents = {
+  view: [GroupView];
+  excluded: [GroupView | null];
+  rejoined: [GroupView];
+  unhandled: [unknown, Delivery];
+  error: [unknown];
+};
