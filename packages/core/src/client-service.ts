@@ -71,7 +71,8 @@ export class ClientService {
       this.host.serveDirect(client, request, view);
       return;
     }
-    const relayKey = `${client} ${request.key}`;
+    // The key names the client already (`client id # n`).
+    const relayKey = request.key;
     const known = this.relayed.get(relayKey);
     if (known === 'running') return;
     if (known) {

@@ -13,7 +13,8 @@ import {
 import type { ClientRequestBody, ClientResultBody } from './protocol/reply/client.header.js';
 import { PendingCall } from './protocol/reply/pending-call.js';
 import { quorumCode, validateQuorum, type ReplyQuorum } from './protocol/reply/quorum.js';
-import { Replies, type Reply, type ReplyError } from './protocol/reply/replies.js';
+import { decodeReply } from './protocol/reply/reply-decoding.js';
+import { Replies } from './protocol/reply/replies.js';
 import type { ReplyBody } from './protocol/reply/reply.header.js';
 import { addressOf, type MemberId } from './protocol/types.js';
 import { jsonSerializer, type Serializer } from './serializer.js';
@@ -190,11 +191,7 @@ export class GroupConnection extends TypedEmitter<ConnectionEvents> {
   }
 
   private repliesOf(result: ClientResultBody): Replies {
-    const replies: Reply[] = result.replies.map((entry) => {
-      const value = this.decode(entry.payload);
-      if (value === DECODE_FAILED) return { member: entry.member, rank: entry.rank, error: { name: 'DecodeError', code: 'DECODE', message: 'the reply could not be decoded' } };
-      return entry.failed ? { member: entry.member, rank: entry.rank, error: value as ReplyError } : { member: entry.member, rank: entry.rank, value };
-    });
+    const replies = result.replies.map((entry) => decodeReply(this.serializer, entry.member, entry.rank, entry.failed, entry.payload));
     return new Replies(result.viewId, result.expected, replies, result.failed, result.slow, result.quorumMet, CausalContext.empty);
   }
 
@@ -255,10 +252,7 @@ export class GroupConnection extends TypedEmitter<ConnectionEvents> {
     this.send(addressOf(responder), { type: 'reply-ack', call: body.call });
     const open = this.calls.get(body.call);
     if (!open?.pending) return;
-    const value = this.decode(body.payload);
-    const reply: Reply = value === DECODE_FAILED
-      ? { member: responder, rank: body.rank, error: { name: 'DecodeError', code: 'DECODE', message: 'the reply could not be decoded' } }
-      : body.failed ? { member: responder, rank: body.rank, error: value as ReplyError } : { member: responder, rank: body.rank, value };
+    const reply = decodeReply(this.serializer, responder, body.rank, body.failed, body.payload);
     if (open.pending.reply(responder, body.viewId, reply)) this.options.observer?.replied?.(this.id, responder, open.request.key, body.viewId);
   }
 
@@ -288,21 +282,12 @@ export class GroupConnection extends TypedEmitter<ConnectionEvents> {
     open.settle(outcome);
   }
 
-  private decode(bytes: Uint8Array): unknown {
-    try {
-      return this.serializer.decode(bytes);
-    } catch {
-      return DECODE_FAILED;
-    }
-  }
 
   private send(to: Address, body: Frame['body']): void {
     if (this.closed) return;
     this.options.wire.send(to, encodeFrame({ group: this.groupName, from: this.id, viewId: this.currentView?.id ?? 0, body }));
   }
 }
-
-const DECODE_FAILED = Symbol('decode failed');
 
 function positive(value: number, name: string): number {
   if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);

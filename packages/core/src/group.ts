@@ -1,4 +1,4 @@
-import { CausalContext, type GroupCausality } from './context/causal-context.js';
+import { CausalContext, mergeCausality, type GroupCausality } from './context/causal-context.js';
 import { realClock, type Clock } from './env/clock.js';
 import { realRandom, type Random } from './env/random.js';
 import {
@@ -20,6 +20,7 @@ import type { FlushValue } from './protocol/membership/membership.header.js';
 import { decodeStateEnvelope, encodeStateEnvelope, type StateEnvelope } from './protocol/membership/state-envelope.js';
 import { Member, type MemberEvents } from './protocol/member.js';
 import { Caller } from './protocol/reply/caller.js';
+import { decodeReply } from './protocol/reply/reply-decoding.js';
 import { ExecutedRequests, type RememberedReply } from './protocol/reply/executed-requests.js';
 import { validateQuorum, type ReplyQuorum } from './protocol/reply/quorum.js';
 import type { Replies, ReplyError } from './protocol/reply/replies.js';
@@ -197,7 +198,7 @@ export class Group extends TypedEmitter<GroupEvents> {
     if (this.member.pendingCount >= this.pendingMessagesMax) {
       throw new CohortError('BACKPRESSURE', `${this.member.pendingCount} multicasts already wait to be sent (pendingMessagesMax ${this.pendingMessagesMax}): wait for some to resolve`);
     }
-    const context = (CausalContext.current() ?? CausalContext.empty).merge(this.repliedContext).get(this.name);
+    const context = mergeCausality(CausalContext.current()?.get(this.name), this.repliedContext.get(this.name));
     if (quorum === 'none') {
       const message = await this.member.multicast(topic, bytes, { order, safe: options.safe ?? false, context });
       if (!message) throw new GroupClosedError('the member left or was stopped before the message was sent');
@@ -688,13 +689,6 @@ export class Group extends TypedEmitter<GroupEvents> {
   }
 
   private onReply(me: MemberId, responder: MemberId, body: ReplyBody): void {
-    let value: unknown;
-    try {
-      value = this.serializer.decode(body.payload);
-    } catch {
-      value = { name: 'DecodeError', code: 'DECODE', message: 'the reply could not be decoded' } satisfies ReplyError;
-      body = { ...body, failed: true };
-    }
     let context: CausalContext | undefined;
     if (body.context) {
       try {
@@ -704,7 +698,7 @@ export class Group extends TypedEmitter<GroupEvents> {
       }
     }
     const request = this.caller.messageOf(body.call);
-    const reply = body.failed ? { member: responder, rank: body.rank, error: value as ReplyError } : { member: responder, rank: body.rank, value };
+    const reply = decodeReply(this.serializer, responder, body.rank, body.failed, body.payload);
     if (this.caller.reply(body.call, responder, body.viewId, reply, context) && request) this.options.observer?.replied?.(me, responder, request, body.viewId);
   }
 

@@ -10,6 +10,19 @@ export interface GroupCausality {
 }
 
 const storage = new AsyncLocalStorage<CausalContext>();
+
+/**
+ * Two threads' knowledge of one group: the newer view wins (a context of an older view is
+ * satisfied by the flush that ended it); in the same view, the entry-wise maximum. Allocates
+ * only when both name the same view.
+ */
+export function mergeCausality(a: GroupCausality | undefined, b: GroupCausality | undefined): GroupCausality | undefined {
+  if (!a) return b;
+  if (!b || a.viewId > b.viewId) return a;
+  if (b.viewId > a.viewId) return b;
+  const length = Math.max(a.deps.length, b.deps.length);
+  return { viewId: a.viewId, deps: Array.from({ length }, (_, i) => Math.max(a.deps[i] ?? 0, b.deps[i] ?? 0)) };
+}
 const CONTEXT_VERSION = 1;
 
 /**
@@ -54,15 +67,7 @@ export class CausalContext {
     if (!other || other.groups.size === 0) return this;
     if (this.groups.size === 0) return other;
     const merged = new Map(this.groups);
-    for (const [group, theirs] of other.groups) {
-      const mine = merged.get(group);
-      if (!mine || theirs.viewId > mine.viewId) merged.set(group, theirs);
-      else if (theirs.viewId === mine.viewId) {
-        const length = Math.max(mine.deps.length, theirs.deps.length);
-        const deps = Array.from({ length }, (_, i) => Math.max(mine.deps[i] ?? 0, theirs.deps[i] ?? 0));
-        merged.set(group, { viewId: mine.viewId, deps });
-      }
-    }
+    for (const [group, theirs] of other.groups) merged.set(group, mergeCausality(merged.get(group), theirs)!);
     return new CausalContext(merged);
   }
 
