@@ -1,4 +1,4 @@
-import type { Address, Wire } from '@cohort/core';
+import type { Address, PeerDownListener, Wire } from '@cohort/core';
 
 /**
  * A wire whose frames to one address arrive `delayMs` late: the demo's slow link. Frames
@@ -12,6 +12,8 @@ export function delayTo(wire: Wire, slowAddress: () => Address | undefined, dela
       else wire.send(to, frame);
     },
     onFrame: (receiver) => wire.onFrame(receiver),
+    // Peer-down signals pass through untouched (only frames are slowed); absent if the wire has none.
+    ...(wire.onPeerDown ? { onPeerDown: (listener: PeerDownListener) => wire.onPeerDown!(listener) } : {}),
     close: () => wire.close(),
   };
 }

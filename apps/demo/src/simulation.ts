@@ -68,7 +68,8 @@ try {
   say('network', 'partition: {tower, approach, center} | {ground}');
   net.partition(['tower', 'approach', 'center'], ['ground']);
   await tower.group.fbcast('flight.sector', { flight: 'AF1981', sector: 'D-10' });
-  await net.sleep(2_000);
+  // Silence is suspected after 3 s (suspectTimeoutMs): the cut-off member is excluded.
+  await net.sleep(4_500);
   say('network', 'heal');
   net.heal();
   await net.runUntil(() => [...services.values()].every((s) => s.group.view.members.length === 4 && s.group.view.id === tower.group.view.id), { timeoutMs: 10_000 });

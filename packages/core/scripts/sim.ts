@@ -71,6 +71,8 @@ function formatEvent(index: number, event: HistoryEvent): string {
     case 'send': return `${at} send    ${event.member} ${event.id} view ${event.viewId} "${event.payload}"`;
     case 'deliver': return `${at} deliver ${event.member} ${event.id} view ${event.viewId} "${event.payload}"`;
     case 'view': return `${at} view    ${event.member} view ${event.view.id} [${event.view.members.join(', ')}]`;
+    case 'unconfirmed': return `${at} unconfirmed ${event.member} [${event.ids.join(', ')}]`;
+    case 'blocked': return `${at} blocked ${event.member} ${event.code}`;
     default: return `${at} ${event.kind.padEnd(7)} ${event.member}`;
   }
 }
@@ -172,9 +174,17 @@ async function main(): Promise<number> {
       `${result.totals.calls} calls (${result.totals.callsQuorumMet} met their quorum), ` +
       `${result.totals.clientRequests} client requests (${result.totals.clientRequestsAnswered} answered)`,
   );
-  const wedged = result.totals.wedgedSeeds;
-  if (wedged.length > 0) {
-    out(`${wedged.length} wedged (passed; the group lost its majority to the harness's crashes): ${wedged.slice(0, 30).join(' ')}${wedged.length > 30 ? ' …' : ''}`);
+  const t = result.totals;
+  out(
+    `restarts ${t.restarts} of ${t.restartActions} planned (${t.restartsJoined} joined); ` +
+      `costly crashes ${t.costlyCrashes} of ${t.costlyCrashActions} planned (${t.costlyCrashesOfTwo} in a view of two); ` +
+      `crashes right after 'accept' ${t.acceptCrashes} of ${t.acceptCrashActions} armed; ` +
+      `crashes around safe ${t.safeCrashesSent} after a send + ${t.safeCrashesDelivered} after a delivery, of ${t.safeCrashActions} armed`,
+  );
+  const blocked = t.blockedAsExpectedSeeds;
+  if (blocked.length > 0) {
+    out(`${blocked.length} blocked-as-expected (passed; the harness took away the last view's quorum and the live members reported 'blocked'): ` +
+      `${blocked.slice(0, 30).join(' ')}${blocked.length > 30 ? ' …' : ''}`);
   }
   out(`${result.passed} passed, ${result.failed} failed`);
   return result.failed > 0 ? 1 : 0;

@@ -1,5 +1,17 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Clock } from './env/clock.js';
 import { Queue } from './queue.js';
+
+/** Handlers run back to back for at most this long before the loop gets a turn (heartbeats, acks, I/O). */
+export const DELIVERY_TURN_MS = 10;
+
+export interface DeliveryQueueOptions {
+  onError(error: unknown): void;
+  /** Times the tasks, and gives the event loop a turn between runs of them. */
+  clock: Clock;
+  /** Called after each task with the number still waiting (flow control watches it). */
+  onProgress?(length: number): void;
+}
 
 const runningTask = new AsyncLocalStorage<{ release(): void }>();
 
@@ -16,8 +28,10 @@ export class DeliveryQueue {
   private readonly tasks = new Queue<() => unknown>();
   private running = false;
   private idleWaiters: (() => void)[] = [];
+  /** When handlers began running in the current turn of the event loop (null: not yet this turn). */
+  private turnStartMs: number | null = null;
 
-  constructor(private readonly onError: (error: unknown) => void) {}
+  constructor(private readonly options: DeliveryQueueOptions) {}
 
   /** Called from inside a task: the queue stops waiting for it and runs the next one. */
   static releaseCurrent(): void {
@@ -41,23 +55,44 @@ export class DeliveryQueue {
 
   private async run(): Promise<void> {
     this.running = true;
+    const { onError, onProgress } = this.options;
     while (this.tasks.length > 0) {
+      // Handlers run synchronously inside the protocol's delivery when the queue is idle, so
+      // the budget spans every run of this turn; past it the rest waits for the next turn,
+      // and a member busy with synchronous handlers still heartbeats and acks between turns.
+      if (this.overBudget()) await this.nextTurn();
       const task = this.tasks.shift()!;
       const token = new ReleaseToken();
       try {
         const result = runningTask.run(token, task);
         if (result instanceof Promise) {
-          const settled = result.catch((error: unknown) => this.onError(error));
+          const settled = result.catch((error: unknown) => onError(error));
           await Promise.race([settled, token.released()]);
         }
       } catch (error) {
-        this.onError(error);
+        onError(error);
       }
+      onProgress?.(this.tasks.length);
     }
     this.running = false;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
+  }
+
+  private overBudget(): boolean {
+    const { clock } = this.options;
+    if (this.turnStartMs === null) {
+      this.turnStartMs = clock.now();
+      // The end of this turn: the next one starts with a fresh budget.
+      clock.defer(() => { this.turnStartMs = null; });
+      return false;
+    }
+    return clock.now() - this.turnStartMs >= DELIVERY_TURN_MS;
+  }
+
+  private nextTurn(): Promise<void> {
+    return new Promise((resolve) => this.options.clock.defer(resolve));
   }
 }
 

@@ -4,6 +4,8 @@ import type { DataMessage, MemberId, View } from './protocol/types.js';
 import type { Clock } from './env/clock.js';
 import type { Random } from './env/random.js';
 import type { Timing } from './protocol/timing.js';
+import type { QuorumPolicy } from './protocol/membership/quorum-policy.js';
+import type { BlockedReason } from './protocol/member.js';
 import type { Serializer } from './serializer.js';
 import type { Address, Wire } from './wire/wire.js';
 
@@ -53,7 +55,10 @@ export interface GroupView extends View {
 /** Taps the protocol's own record of events, in protocol order (the history checker uses it). */
 export interface GroupObserver {
   sent?(member: MemberId, message: DataMessage): void;
+  /** The protocol delivered `message` to `member` (in delivery order; the handler runs later). */
   delivered?(member: MemberId, message: DataMessage): void;
+  /** The application's handler (or the 'unhandled' event) took `message`: in the delivery queue. */
+  handled?(member: MemberId, message: DataMessage): void;
   installed?(member: MemberId, view: View): void;
   excluded?(member: MemberId): void;
   left?(member: MemberId): void;
@@ -61,6 +66,11 @@ export interface GroupObserver {
   served?(member: MemberId, key: string, viewId: number): void;
   /** `caller` got `responder`'s reply to `request`, which names `viewId` as its delivery view. */
   replied?(caller: MemberId, responder: MemberId, request: DataMessage, viewId: number): void;
+  /** The messages this member sent that it cannot confirm the survivors delivered (at exclusion). */
+  unconfirmed?(member: MemberId, messages: readonly DataMessage[]): void;
+  /** This member cannot make progress: no quorum (reason.code 'NO_QUORUM'). */
+  blocked?(member: MemberId, reason: { code: string; message: string }): void;
+  unblocked?(member: MemberId): void;
 }
 
 export interface GroupOptions {
@@ -103,12 +113,62 @@ export interface GroupOptions {
    * ends in JoinTimeoutError and `stats.joinsRefused` counts it. Default 1,024.
    */
   membersMax?: number;
+  /**
+   * Which part of a view may install the next one (docs/quorum.md): a majority (default),
+   * `{ policy: 'tie-breaker' }` (also the half holding the lowest address, or `tieBreaker`),
+   * or `{ policy: 'two-node' }` (either member of a two-member view alone: split-brain risk).
+   */
+  quorum?: QuorumPolicy;
+  /**
+   * After an exclusion, re-send the multicasts that the `'excluded'` report lists as
+   * unconfirmed, once the next incarnation is in (docs/delivery.md). Default false: the
+   * application decides. A message beyond the cut was delivered by no one; one the member
+   * merely could not confirm may have been, and is then delivered twice.
+   */
+  resendUnconfirmed?: boolean;
   observer?: GroupObserver;
 }
 
+/** A multicast the member sent that it cannot confirm the survivors delivered (docs/delivery.md). */
+export interface UnconfirmedMessage {
+  readonly topic: string;
+  readonly payload: unknown;
+  readonly order: Order;
+  readonly safe: boolean;
+  /** The view it was sent in, and its number in the sender's stream of that view. */
+  readonly viewId: number;
+  readonly seq: number;
+  /**
+   * true: beyond the cut of the install that excluded the member, so no survivor delivers it;
+   * false: the member learned of its exclusion without that install, and cannot tell.
+   */
+  readonly lost: boolean;
+}
+
+/** What the `'excluded'` event tells: why, and what may not have reached the others. */
+export interface ExclusionReport {
+  readonly reason: 'suspected' | 'slow-consumer';
+  readonly unconfirmed: readonly UnconfirmedMessage[];
+  /** Whether they will be re-sent after the rejoin (the `resendUnconfirmed` option). */
+  readonly resent: boolean;
+}
+
+/** Where a member stands (`group.status`). */
+export interface GroupStatus {
+  readonly state: 'joining' | 'member' | 'blocked' | 'rejoining' | 'closed';
+  /** The view the protocol has installed (the application may still be handling the one before). */
+  readonly view: GroupView | null;
+  readonly blocked: BlockedReason | null;
+}
+
+export type { BlockedReason, QuorumPolicy };
+
 export type GroupEvents = {
   view: [GroupView];
-  excluded: [GroupView | null];
+  excluded: [GroupView | null, ExclusionReport];
+  /** This member cannot install a next view: too few members are reachable (NO_QUORUM). */
+  blocked: [BlockedReason];
+  unblocked: [GroupView];
   rejoined: [GroupView];
   unhandled: [unknown, Delivery];
   error: [unknown];

@@ -18,7 +18,8 @@ import type { ClientRequestBody } from './protocol/reply/client.header.js';
 import { TypedEmitter } from './events.js';
 import type { FlushValue } from './protocol/membership/membership.header.js';
 import { decodeStateEnvelope, encodeStateEnvelope, type StateEnvelope } from './protocol/membership/state-envelope.js';
-import { Member, type MemberEvents } from './protocol/member.js';
+import { Member, type MemberEvents, type OutboxEntry, type SendOptions } from './protocol/member.js';
+import { validateQuorumPolicy, type QuorumPolicy } from './protocol/membership/quorum-policy.js';
 import { Caller } from './protocol/reply/caller.js';
 import { decodeReply } from './protocol/reply/reply-decoding.js';
 import { ExecutedRequests, type RememberedReply } from './protocol/reply/executed-requests.js';
@@ -31,8 +32,13 @@ import { addressOf, type DataMessage, type MemberId, type View } from './protoco
 import { jsonSerializer, type Serializer } from './serializer.js';
 import type { Address } from './wire/wire.js';
 
-export type { Order, MulticastOptions, CallOptions, AsyncOptions, Delivery, Handler, GroupView, GroupObserver, GroupOptions, GroupEvents } from './group-options.js';
-import type { Order, MulticastOptions, CallOptions, AsyncOptions, Delivery, Handler, GroupView, GroupOptions, GroupEvents } from './group-options.js';
+export type {
+  Order, MulticastOptions, CallOptions, AsyncOptions, Delivery, Handler, GroupView, GroupObserver, GroupOptions, GroupEvents,
+  BlockedReason, ExclusionReport, GroupStatus, QuorumPolicy, UnconfirmedMessage,
+} from './group-options.js';
+import type {
+  Order, MulticastOptions, CallOptions, AsyncOptions, Delivery, Handler, GroupView, GroupOptions, GroupEvents, ExclusionReport, GroupStatus, UnconfirmedMessage,
+} from './group-options.js';
 
 const ORDERS: readonly Order[] = ['fifo', 'causal', 'total', 'group'];
 
@@ -45,6 +51,12 @@ const DEFAULT_DELIVERY_QUEUE_MAX = 100_000;
 const DEFAULT_PENDING_MESSAGES_MAX = 100_000;
 const DEFAULT_PAYLOAD_BYTES_MAX = 4 * 1024 * 1024;
 const DEFAULT_MEMBERS_MAX = 1_024;
+/**
+ * A member whose handlers finish nothing for this long while it holds the others back is a
+ * slow consumer even below deliveryQueueMax: it leaves and rejoins, so a stuck handler
+ * cannot stop the group for good.
+ */
+export const CONSUMER_STALL_MS = 10_000;
 
 /**
  * A member of a process group: the public face of the protocol stack. Every member sees
@@ -64,6 +76,17 @@ export class Group extends TypedEmitter<GroupEvents> {
   private readonly pendingMessagesMax: number;
   private readonly payloadBytesMax: number;
   private readonly membersMax: number;
+  private readonly quorum: QuorumPolicy;
+  /** Past this many deliveries waiting for the handlers, this member holds its acks back. */
+  private readonly ackHoldMark: number;
+  private acksHeld = false;
+  private lastProgressMs = 0;
+  private stallCheck: { cancel(): void } | null = null;
+  /** Between an exclusion and the next incarnation's join: multicasts wait here, then go out. */
+  private rejoining = false;
+  private waiting: OutboxEntry[] = [];
+  /** The view the protocol installed last (`currentView` is the one the handlers have reached). */
+  private installedView: GroupView | null = null;
   private incarnation: number;
   private closed = false;
   private leaveDone: (() => void) | null = null;
@@ -95,7 +118,18 @@ export class Group extends TypedEmitter<GroupEvents> {
     this.pendingMessagesMax = positiveInteger(options.pendingMessagesMax, DEFAULT_PENDING_MESSAGES_MAX, 'pendingMessagesMax');
     this.payloadBytesMax = positiveInteger(options.payloadBytesMax, DEFAULT_PAYLOAD_BYTES_MAX, 'payloadBytesMax');
     this.membersMax = positiveInteger(options.membersMax, DEFAULT_MEMBERS_MAX, 'membersMax');
-    this.queue = new DeliveryQueue((error) => this.emit('error', error));
+    this.quorum = validateQuorumPolicy(options.quorum);
+    if (options.resendUnconfirmed !== undefined && typeof options.resendUnconfirmed !== 'boolean') throw new InvalidArgumentError('resendUnconfirmed must be a boolean');
+    this.ackHoldMark = Math.max(1, Math.min(Math.floor(queueMax / 2), window));
+    this.queue = new DeliveryQueue({
+      onError: (error) => this.emit('error', error),
+      clock: this.clock,
+      onProgress: (length) => {
+        this.lastProgressMs = this.clock.now();
+        // Backpressure released: the handlers caught up to half the mark.
+        if (this.acksHeld && length <= this.ackHoldMark / 2) this.holdAcks(false);
+      },
+    });
     this.caller = new Caller(this.clock);
     this.replySender = new ReplySender({
       clock: this.clock,
@@ -129,7 +163,8 @@ export class Group extends TypedEmitter<GroupEvents> {
     return new Promise((resolve, reject) => {
       group.startMember(options.seeds ?? [], true, null, {
         joined: () => resolve(group),
-        failed: () => {
+        failed: (waiting) => {
+          for (const entry of waiting) if ('flushed' in entry) entry.flushed(false); else entry.sent(null);
           group.closed = true;
           void options.wire.close();
           reject(new JoinTimeoutError(groupName, group.timing.joinTimeoutMs));
@@ -142,13 +177,24 @@ export class Group extends TypedEmitter<GroupEvents> {
     return this.member.me;
   }
 
+  /**
+   * The view the protocol has installed: never stale, even while the handlers still work
+   * through deliveries of the view before it (each delivery names its own view).
+   */
   get view(): GroupView {
-    return this.currentView!;
+    return (this.installedView ?? this.currentView)!;
   }
 
-  /** Multicasts issued and not yet sent (behind the window, or waiting out a view change). */
+  /** Where this member stands: joining, member, blocked (no quorum, with the reason), rejoining or closed. */
+  get status(): GroupStatus {
+    const blocked = this.member.isMember ? this.member.status.blocked : null;
+    const state = this.closed ? 'closed' : this.rejoining ? 'rejoining' : !this.member.isMember ? 'joining' : blocked ? 'blocked' : 'member';
+    return { state, view: this.installedView, blocked };
+  }
+
+  /** Multicasts issued and not yet sent (behind the window, waiting out a view change or a rejoin). */
   get pendingMessages(): number {
-    return this.member.pendingCount;
+    return this.member.pendingCount + this.waiting.length;
   }
 
   /** Unstable messages this member holds in memory. */
@@ -195,16 +241,59 @@ export class Group extends TypedEmitter<GroupEvents> {
     if (this.closed) throw new GroupClosedError('the member left the group');
     const bytes = this.serializer.encode(payload);
     if (bytes.length > this.payloadBytesMax) throw new CohortError('PAYLOAD_TOO_LARGE', `the payload is ${bytes.length} bytes, more than payloadBytesMax (${this.payloadBytesMax})`);
-    if (this.member.pendingCount >= this.pendingMessagesMax) {
-      throw new CohortError('BACKPRESSURE', `${this.member.pendingCount} multicasts already wait to be sent (pendingMessagesMax ${this.pendingMessagesMax}): wait for some to resolve`);
+    if (this.pendingMessages >= this.pendingMessagesMax) {
+      throw new CohortError('BACKPRESSURE', `${this.pendingMessages} multicasts already wait to be sent (pendingMessagesMax ${this.pendingMessagesMax}): wait for some to resolve`);
     }
     const context = mergeCausality(CausalContext.current()?.get(this.name), this.repliedContext.get(this.name));
     if (quorum === 'none') {
-      const message = await this.member.multicast(topic, bytes, { order, safe: options.safe ?? false, context });
+      const message = await this.submit(topic, bytes, { order, safe: options.safe ?? false, context }).sent;
       if (!message) throw new GroupClosedError('the member left or was stopped before the message was sent');
       return;
     }
     return this.call(topic, bytes, { order, safe: options.safe ?? false, context }, quorum, timeoutMs, undefined);
+  }
+
+  /**
+   * Hands one multicast to the member, or, between an exclusion and the next incarnation,
+   * keeps it for that one. `withdraw` takes it back if it has not gone out yet.
+   */
+  private submit(topic: string, payload: Uint8Array, options: SendOptions): { sent: Promise<DataMessage | null>; withdraw: () => void } {
+    let resolve!: (message: DataMessage | null) => void;
+    const sent = new Promise<DataMessage | null>((r) => { resolve = r; });
+    const entry: OutboxEntry = { topic, payload, options, sent: resolve };
+    this.enqueue(entry);
+    return {
+      sent,
+      withdraw: () => {
+        const index = this.waiting.indexOf(entry);
+        if (index >= 0) this.waiting.splice(index, 1);
+        else this.member.withdraw(resolve);
+      },
+    };
+  }
+
+  private enqueue(entry: OutboxEntry): void {
+    if (this.member.isGone && this.rejoining && !this.closed) this.waiting.push(entry);
+    else this.member.enqueue(entry);
+  }
+
+  private holdAcks(hold: boolean): void {
+    this.acksHeld = hold;
+    this.member.holdAcks(hold);
+    this.stallCheck?.cancel();
+    this.stallCheck = null;
+    if (!hold) return;
+    this.lastProgressMs = this.clock.now();
+    const check = (): void => {
+      const member = this.member;
+      if (!this.acksHeld || this.closed) return;
+      if (this.clock.now() - this.lastProgressMs >= CONSUMER_STALL_MS && member.isMember && member.view) {
+        this.leaveAsSlowConsumer(member.me, member.view);
+        return;
+      }
+      this.stallCheck = this.clock.setTimer(this.timing.heartbeatIntervalMs * 10, check);
+    };
+    this.stallCheck = this.clock.setTimer(this.timing.heartbeatIntervalMs * 10, check);
   }
 
   /** Multicasts a request and collects replies (the synchronous half of multicast). */
@@ -214,17 +303,20 @@ export class Group extends TypedEmitter<GroupEvents> {
   ): Promise<Replies> {
     // The handler this runs in (if any) stops holding back the deliveries behind it.
     DeliveryQueue.releaseCurrent();
-    const member = this.member;
+    // The timer runs from here: a call settles by its timeout even if its request is still
+    // waiting to go out (a view change, no quorum, a rejoin); then it never goes out.
     const { call, result } = this.caller.open(quorum, timeoutMs);
-    const message = await member.multicast(topic, bytes, { ...send, call, ...(requestKey ? { requestKey } : {}) });
-    if (!message) {
-      this.caller.fail(call, new GroupClosedError('the member left or was stopped before the request was sent'));
-    } else {
+    const request = this.submit(topic, bytes, { ...send, call, ...(requestKey ? { requestKey } : {}) });
+    void request.sent.then((message) => {
+      if (!message) {
+        this.caller.fail(call, new GroupClosedError('the member left or was stopped before the request was sent'));
+        return;
+      }
       // The view the request was sequenced in is the member's view at that moment.
-      const view = member.view;
+      const view = this.member.view;
       if (view && view.id === message.viewId) this.caller.sent(call, message, view.members);
-    }
-    const replies = await result;
+    });
+    const replies = await result.finally(request.withdraw);
     this.repliedContext = this.repliedContext.merge(replies.context);
     return replies;
   }
@@ -262,7 +354,8 @@ export class Group extends TypedEmitter<GroupEvents> {
    */
   async flush(): Promise<void> {
     if (this.closed) throw new GroupClosedError('the member left the group');
-    if (!(await this.member.flush())) throw new GroupClosedError('the member left or was stopped before its multicasts were stable');
+    const stable = await new Promise<boolean>((flushed) => this.enqueue({ flushed }));
+    if (!stable) throw new GroupClosedError('the member left or was stopped before its multicasts were stable');
   }
 
   /**
@@ -347,8 +440,17 @@ export class Group extends TypedEmitter<GroupEvents> {
         // The outcome was lost (the leaver may well have been let go with its vote counted):
         // it asked to leave and it is gone, so to the history it left.
         const wasMember = this.member.isMember;
+        const me = this.member.me;
+        const unconfirmed = wasMember ? this.member.unconfirmed(null) : [];
         this.member.stop();
-        if (wasMember) this.options.observer?.left?.(this.member.me);
+        if (unconfirmed.length > 0) {
+          // Nothing acknowledged is lost silently: the flush that would have delivered these
+          // did not complete in time.
+          this.options.observer?.unconfirmed?.(me, unconfirmed);
+          const described = unconfirmed.map((message) => this.describe(message, false));
+          this.emit('error', new CohortError('LEAVE_TIMEOUT', `${me} left without the others confirming ${unconfirmed.length} of its multicasts`, { cause: described }));
+        }
+        if (wasMember) this.options.observer?.left?.(me);
         resolve();
       });
       this.leaveDone = () => {
@@ -363,16 +465,23 @@ export class Group extends TypedEmitter<GroupEvents> {
       }
     });
     this.caller.failAll(new GroupClosedError('the member left the group'));
+    for (const entry of this.waiting.splice(0)) if ('flushed' in entry) entry.flushed(false); else entry.sent(null);
+    this.rejoining = false;
     this.replySender.stop();
     await this.options.wire.close();
   }
 
-  private startMember(seeds: readonly Address[], mayFormGroup: boolean, previousInstall: FlushValue | null, outcome: { joined: () => void; failed: () => void }): void {
+  private startMember(
+    seeds: readonly Address[], mayFormGroup: boolean, previousInstall: FlushValue | null,
+    outcome: { joined: () => void; failed: (waiting: OutboxEntry[]) => void },
+  ): void {
     const observer = this.options.observer;
     let first = true;
     const me = `${this.options.wire.address}/${this.incarnation}`;
     // A new incarnation starts from the state it is given (the executed keys with it).
     this.executed.clear();
+    // The observer hears of protocol events as they happen, and of each delivery again where
+    // the application's handler takes it (`handled`), so a history shows both orders.
     const events: MemberEvents = {
       sent: (message) => observer?.sent?.(me, message),
       deliver: (message, view) => {
@@ -380,8 +489,12 @@ export class Group extends TypedEmitter<GroupEvents> {
         // The handler runs in the context of what this member had delivered, this message included.
         const causality = this.member.causalVector();
         const context = causality ? CausalContext.of(this.name, causality) : CausalContext.empty;
-        this.queue.push(() => CausalContext.run(context, () => this.dispatch(message, view)));
+        this.queue.push(() => {
+          observer?.handled?.(me, message);
+          return CausalContext.run(context, () => this.dispatch(message, view));
+        });
         if (this.queue.length > this.deliveryQueueMax) this.leaveAsSlowConsumer(me, view);
+        else if (!this.acksHeld && this.queue.length > this.ackHoldMark) this.holdAcks(true);
       },
       install: (view, joined) => {
         observer?.installed?.(me, view);
@@ -396,6 +509,7 @@ export class Group extends TypedEmitter<GroupEvents> {
           for (const interrupt of [...this.snapshotsRunning]) interrupt(new SnapshotInterruptedError('', `view ${view.id} was installed`));
         }
         const groupView: GroupView = { id: view.id, members: view.members, coordinator: view.members[0]! };
+        this.installedView = groupView;
         if (joined && joined.state !== null) this.adoptState(joined.state);
         this.queue.push(() => {
           this.currentView = groupView;
@@ -419,30 +533,86 @@ export class Group extends TypedEmitter<GroupEvents> {
           }
         });
       }),
-      excluded: (lastView, exitInstall) => {
-        observer?.excluded?.(me);
-        this.caller.failAll(new ExcludedError());
+      excluded: (lastView, exitInstall, unconfirmed, waiting) => {
         const last = lastView ? { id: lastView.id, members: lastView.members, coordinator: lastView.members[0]! } : null;
-        this.queue.push(() => this.emit('excluded', last));
-        if (this.options.rejoin === false || this.closed) {
-          this.closed = true;
-          void this.options.wire.close();
-          return;
-        }
-        this.rejoin(lastView, exitInstall);
+        this.exclude(me, last, 'suspected', unconfirmed, exitInstall !== null, waiting, () => this.rejoin(lastView, exitInstall));
       },
-      left: () => {
+      left: (unconfirmed) => {
+        if (unconfirmed.length > 0) {
+          observer?.unconfirmed?.(me, unconfirmed);
+          const described = unconfirmed.map((message) => this.describe(message, true));
+          this.emit('error', new CohortError('LEAVE_INCOMPLETE', `${me} left; the others did not deliver ${unconfirmed.length} of its multicasts`, { cause: described }));
+        }
         observer?.left?.(me);
         this.leaveDone?.();
       },
-      joinFailed: () => outcome.failed(),
+      blocked: (reason) => {
+        if (reason) observer?.blocked?.(me, reason);
+        else observer?.unblocked?.(me);
+        // Not in the delivery queue: a member whose handlers lag must still say it is blocked.
+        this.clock.defer(() => {
+          if (reason) this.emit('blocked', reason);
+          else if (this.installedView) this.emit('unblocked', this.installedView);
+        });
+      },
+      joinFailed: (waiting) => outcome.failed(waiting),
       direct: (frame) => this.onDirectFrame(me, frame),
     };
     this.member = new Member({
       group: this.name, me, wire: this.options.wire, clock: this.clock, random: this.random,
       timing: this.timing, seeds, mayFormGroup, previousInstall, events, windowMessagesMax: this.windowMessagesMax, membersMax: this.membersMax,
+      quorum: this.quorum,
     });
     this.member.start();
+    if (this.acksHeld) this.member.holdAcks(true);
+    // What waited for this incarnation goes first, in the order it was issued.
+    this.member.adopt(this.waiting.splice(0));
+  }
+
+  /**
+   * Out of the group, excluded or as a slow consumer: the calls in flight fail, the report of
+   * what may not have reached the others goes to the application after the deliveries it has,
+   * and unless it stays out, the multicasts never sent (and, with `resendUnconfirmed`, the
+   * unconfirmed ones) wait for the next incarnation.
+   */
+  private exclude(
+    me: MemberId, last: GroupView | null, reason: ExclusionReport['reason'], unconfirmed: DataMessage[], lost: boolean,
+    waiting: OutboxEntry[], rejoin: () => void,
+  ): void {
+    const observer = this.options.observer;
+    this.caller.failAll(new ExcludedError());
+    const stayOut = this.options.rejoin === false || this.closed;
+    const resent = !stayOut && this.options.resendUnconfirmed === true;
+    const report: ExclusionReport = { reason, unconfirmed: unconfirmed.map((message) => this.describe(message, lost)), resent };
+    observer?.unconfirmed?.(me, unconfirmed);
+    observer?.excluded?.(me);
+    this.queue.push(() => this.emit('excluded', last, report));
+    if (stayOut) {
+      this.closed = true;
+      for (const entry of [...waiting, ...this.waiting.splice(0)]) if ('flushed' in entry) entry.flushed(false); else entry.sent(null);
+      void this.options.wire.close();
+      return;
+    }
+    this.rejoining = true;
+    const again: OutboxEntry[] = resent
+      ? unconfirmed.filter((message) => !message.call && !message.topic.startsWith(RESERVED_TOPIC_PREFIX)).map((message) => ({
+        topic: message.topic, payload: message.payload, sent: () => undefined,
+        options: { order: message.order === 'causal' || message.order === 'total' || message.order === 'group' ? message.order : 'fifo', safe: message.safe === true },
+      }))
+      : [];
+    this.waiting.unshift(...again, ...waiting);
+    rejoin();
+  }
+
+  private describe(message: DataMessage, lost: boolean): UnconfirmedMessage {
+    let payload: unknown;
+    try {
+      payload = this.serializer.decode(message.payload);
+    } catch {
+      payload = message.payload;
+    }
+    const order: Order = message.order === 'causal' || message.order === 'total' || message.order === 'group' ? message.order : 'fifo';
+    return { topic: message.topic, payload, order, safe: message.safe === true, viewId: message.viewId, seq: message.seq, lost };
   }
 
   private adoptState(bytes: Uint8Array): void {
@@ -462,20 +632,13 @@ export class Group extends TypedEmitter<GroupEvents> {
   private leaveAsSlowConsumer(me: MemberId, view: View): void {
     const member = this.member;
     if (member.me !== me || member.isGone) return;
+    const unconfirmed = member.unconfirmed(null);
+    const waiting = member.handOver();
     member.stop();
-    this.options.observer?.excluded?.(me);
-    this.caller.failAll(new ExcludedError());
     this.emit('error', new CohortError('SLOW_CONSUMER', `${this.queue.length} deliveries wait for the handlers (deliveryQueueMax ${this.deliveryQueueMax}): ${me} left the group and rejoins once they are handled`));
     const groupView: GroupView = { id: view.id, members: view.members, coordinator: view.members[0]! };
-    void this.queue.idle().then(() => {
-      this.emit('excluded', groupView);
-      if (this.options.rejoin === false || this.closed) {
-        this.closed = true;
-        void this.options.wire.close();
-        return;
-      }
-      this.rejoin(view);
-    });
+    // The next incarnation joins once the handlers are through what this one delivered.
+    this.exclude(me, groupView, 'slow-consumer', unconfirmed, false, waiting, () => void this.queue.idle().then(() => this.rejoin(view)));
   }
 
   private rejoin(lastView: View | null, exitInstall: FlushValue | null = null): void {
@@ -486,9 +649,13 @@ export class Group extends TypedEmitter<GroupEvents> {
     const attempt = (): void => {
       if (this.closed) return;
       this.startMember([...seeds], false, exitInstall, {
-        joined: () => this.queue.push(() => this.emit('rejoined', this.currentView!)),
-        failed: () => {
+        joined: () => {
+          this.rejoining = false;
+          this.queue.push(() => this.emit('rejoined', this.currentView!));
+        },
+        failed: (waiting) => {
           this.incarnation++;
+          this.waiting.unshift(...waiting);
           this.clock.setTimer(this.timing.joinRetryIntervalMs, attempt);
         },
       });

@@ -2,6 +2,7 @@
 export { Group, DEFAULT_CALL_TIMEOUT_MS } from './group.js';
 export type {
   AsyncOptions, CallOptions, Delivery, GroupEvents, GroupObserver, GroupOptions, GroupView, Handler, MulticastOptions, Order,
+  BlockedReason, ExclusionReport, GroupStatus, QuorumPolicy, UnconfirmedMessage,
 } from './group.js';
 export type { MemberId, View } from './protocol/types.js';
 export { Replies } from './protocol/reply/replies.js';
@@ -14,7 +15,7 @@ export { CausalContext } from './context/causal-context.js';
 export type { GroupCausality } from './context/causal-context.js';
 export type { Timing } from './protocol/timing.js';
 export { DEFAULT_TIMING } from './protocol/timing.js';
-export type { Wire, Address } from './wire/wire.js';
+export type { Wire, Address, PeerDownReason, PeerDownListener } from './wire/wire.js';
 export type { Clock, TimerHandle } from './env/clock.js';
 export { realClock } from './env/clock.js';
 export type { Random } from './env/random.js';

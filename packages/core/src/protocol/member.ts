@@ -8,6 +8,9 @@ import {
   compareBallots, type Ballot, type FlushValue, type JoinPendingBody, type MembershipBody, type ViewNoticeBody, type WelcomeBody,
 } from './membership/membership.header.js';
 import { ViewChangeProposer, type ProposerHost } from './membership/view-change.proposer.js';
+import { BootstrapVote } from './membership/bootstrap-vote.js';
+import { isQuorum, isQuorumWithStandIns, type QuorumPolicy } from './membership/quorum-policy.js';
+import { StandInAcceptor } from './membership/stand-in.js';
 import { OrderStage, encodeAnnouncement, type OrderEntry } from './order/order-stage.js';
 import { ReliableChannel } from './reliable/reliable-channel.js';
 import type { DataBody, HeartbeatBody, NakBody } from './reliable/reliable.header.js';
@@ -34,17 +37,41 @@ export interface MemberEvents {
   install(view: View, joinedWithState: { state: Uint8Array | null } | null): void;
   /** The application state as of the view just installed, for joiners (captured in delivery order). */
   captureState(): Promise<Uint8Array | null>;
-  /** `exitInstall`: the install that left this member out, if that is how it learned it. */
-  excluded(lastView: View | null, exitInstall: FlushValue | null): void;
-  left(): void;
-  /** The join did not complete in time. */
-  joinFailed(): void;
+  /**
+   * `exitInstall`: the install that left this member out, if that is how it learned it;
+   * `unconfirmed`: what it sent in its last view that it cannot confirm the others deliver;
+   * `waiting`: multicasts and flush() callers never sent, for a next incarnation (handOver()).
+   */
+  excluded(lastView: View | null, exitInstall: FlushValue | null, unconfirmed: DataMessage[], waiting: OutboxEntry[]): void;
+  /** This member cannot install a next view (null: it can again, or it installed one). */
+  blocked(reason: BlockedReason | null): void;
+  /** `unconfirmed`: what the leaver sent that the install's cut left out (normally nothing). */
+  left(unconfirmed: DataMessage[]): void;
+  /** The join did not complete in time; `waiting`: what was issued meanwhile, never sent. */
+  joinFailed(waiting: OutboxEntry[]): void;
   /**
    * A frame outside the views' streams (replies, client requests, view queries), whatever
    * the view of its sender: the layers above handle it.
    */
   direct(frame: Frame): void;
 }
+
+/** Why a member cannot go on: too few members of its view are reachable for its quorum policy. */
+export interface BlockedReason {
+  readonly code: 'NO_QUORUM';
+  readonly message: string;
+  readonly viewId: number;
+  /** The members of the view this member still hears (itself included). */
+  readonly reachable: readonly MemberId[];
+}
+
+/** A multicast waiting in the outbox, or a flush() waiting for what was sent before it. */
+export type OutboxEntry =
+  | { topic: string; payload: Uint8Array; options: SendOptions; sent: (message: DataMessage | null) => void }
+  | { flushed: (ok: boolean) => void };
+
+/** Multicasts sequenced in one turn at most, and messages in one packed frame: a turn stays short. */
+const TURN_MESSAGES_MAX = 1024;
 
 export interface MemberOptions {
   group: string;
@@ -66,6 +93,8 @@ export interface MemberOptions {
   windowMessagesMax: number;
   /** The coordinator admits no joiner that would make the view larger than this. */
   membersMax?: number;
+  /** Which sets of members may install the next view (quorum-policy.ts). */
+  quorum: QuorumPolicy;
   events: MemberEvents;
 }
 
@@ -111,7 +140,17 @@ export class Member {
   private leaving = false;
   /** Members of the view whose last heartbeat said they are blocked in a view change. */
   private readonly flushingPeers = new Set<MemberId>();
-  private readonly outbox: ({ topic: string; payload: Uint8Array; options: SendOptions; sent: (message: DataMessage | null) => void } | { flushed: (ok: boolean) => void })[] = [];
+  private outbox: OutboxEntry[] = [];
+  private drainScheduled = false;
+  /** Joining: the acceptor's part as a restarted member's stand-in; forming a group from seeds. */
+  private readonly standIn = new StandInAcceptor();
+  private bootstrap: BootstrapVote | null = null;
+  private lastTickMs = 0;
+  private blockedReason: BlockedReason | null = null;
+  /** The application lags: acks are held back (ReliableChannel.holdAcks), and heartbeats say so. */
+  private acksHeld = false;
+  /** Members of the view whose application lags: no new multicast goes out until they catch up. */
+  private readonly slowPeers = new Set<MemberId>();
   /** flush() callers waiting for this member's messages up to `seq` of view `viewId` to be stable. */
   private stableWaiters: { viewId: number; seq: number; flushed: (ok: boolean) => void }[] = [];
   private stage: OrderStage | null = null;
@@ -161,8 +200,11 @@ export class Member {
 
   start(): void {
     this.options.wire.onFrame((from, bytes) => this.onBytes(from, bytes));
+    this.options.wire.onPeerDown?.((address) => this.onPeerDown(address));
     this.joinStartedMs = this.options.clock.now();
+    this.lastTickMs = this.joinStartedMs;
     const others = this.options.seeds.filter((seed) => seed !== this.options.wire.address);
+    if (this.options.mayFormGroup) this.bootstrap = new BootstrapVote(this.options.wire.address, others, this.options.timing.discoveryTimeoutMs);
     if (others.length === 0 && this.options.mayFormGroup) {
       this.install({ id: 1, members: [this.me] }, null, { state: null });
     } else {
@@ -179,9 +221,77 @@ export class Member {
   /** Sends (or queues while a view change is running) one multicast. */
   multicast(topic: string, payload: Uint8Array, options: SendOptions = { order: 'fifo', safe: false }): Promise<DataMessage | null> {
     return new Promise((resolve) => {
+      if (this.phase === 'gone') return resolve(null);
       this.outbox.push({ topic, payload, options, sent: resolve });
       this.drainOutbox();
     });
+  }
+
+  /** Queues one multicast or flush() caller (settled at once if this incarnation is gone). */
+  enqueue(entry: OutboxEntry): void {
+    if (this.phase === 'gone') {
+      if ('flushed' in entry) entry.flushed(false);
+      else entry.sent(null);
+      return;
+    }
+    this.outbox.push(entry);
+    this.drainOutbox();
+  }
+
+  /** Takes a multicast back that is still waiting in the outbox (its call timed out); true if it was. */
+  withdraw(sent: (message: DataMessage | null) => void): boolean {
+    const index = this.outbox.findIndex((entry) => 'sent' in entry && entry.sent === sent);
+    if (index < 0) return false;
+    this.outbox.splice(index, 1);
+    return true;
+  }
+
+  /**
+   * The multicasts and flush() callers still waiting (never sent, so never resolved), taken
+   * out for the next incarnation to send; calls stay (their caller was told).
+   */
+  handOver(): OutboxEntry[] {
+    const taken = this.outbox.filter((entry) => !('sent' in entry) || !entry.options.call);
+    this.outbox = this.outbox.filter((entry) => 'sent' in entry && entry.options.call);
+    return taken;
+  }
+
+  /** Multicasts handed over by an earlier incarnation go first, in their order. */
+  adopt(entries: readonly OutboxEntry[]): void {
+    if (this.phase === 'gone') {
+      for (const entry of entries) if ('flushed' in entry) entry.flushed(false); else entry.sent(null);
+      return;
+    }
+    this.outbox.unshift(...entries);
+    this.drainOutbox();
+  }
+
+  /**
+   * What this member multicast in its current view that it cannot confirm every survivor
+   * delivers: beyond the cut of the install that excluded it, if it has that install; else
+   * everything not yet stable (held by every member). Announcements are the protocol's own.
+   */
+  unconfirmed(exitInstall: FlushValue | null): DataMessage[] {
+    const channel = this.channel;
+    if (!channel) return [];
+    const cut = exitInstall && exitInstall.viewId === channel.view.id + 1 ? exitInstall.targets[channel.myRank] : undefined;
+    const confirmed = cut ?? channel.stableSeq(channel.myRank);
+    const seqs: number[] = [];
+    for (let seq = confirmed + 1; seq <= channel.sentHigh; seq++) seqs.push(seq);
+    return channel.ownMessages(seqs).filter((message) => message.order !== 'announce');
+  }
+
+  /** Flow control from the application: hold acks back while its queue is over its mark. */
+  holdAcks(hold: boolean): void {
+    if (this.acksHeld === hold) return;
+    this.acksHeld = hold;
+    this.channel?.holdAcks(hold);
+    // Tell the senders now, not at the next tick.
+    if (this.phase === 'member' && this.channel) this.sendHeartbeats();
+  }
+
+  get status(): { blocked: BlockedReason | null } {
+    return { blocked: this.blockedReason };
   }
 
   /**
@@ -191,6 +301,7 @@ export class Member {
    */
   flush(): Promise<boolean> {
     return new Promise((flushed) => {
+      if (this.phase === 'gone') return flushed(false);
       this.outbox.push({ flushed });
       this.drainOutbox();
     });
@@ -239,7 +350,12 @@ export class Member {
     for (const pending of this.outbox) {
       // Flow control: beyond the window the rest waits in the outbox (multicast() does not
       // resolve), until acks make earlier messages stable.
-      if (!('flushed' in pending) && channel.sentHigh - channel.stableSeq(channel.myRank) >= window) break;
+      if (!('flushed' in pending) && (this.slowPeers.size > 0 || channel.sentHigh - channel.stableSeq(channel.myRank) >= window)) break;
+      if (taken === TURN_MESSAGES_MAX) {
+        // A turn stays short (heartbeats and acks go out between turns): the rest next turn.
+        this.scheduleDrain();
+        break;
+      }
       taken++;
       if ('flushed' in pending) {
         this.stableWaiters.push({ viewId: channel.view.id, seq: channel.sentHigh, flushed: pending.flushed });
@@ -253,6 +369,15 @@ export class Member {
     this.outbox.splice(0, taken);
     this.deliverReady();
     this.resolveStableWaiters();
+  }
+
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    this.options.clock.defer(() => {
+      this.drainScheduled = false;
+      this.drainOutbox();
+    });
   }
 
   private resolveStableWaiters(): void {
@@ -274,6 +399,7 @@ export class Member {
       this.options.clock.defer(() => this.sendPacked());
     }
     this.packed.push({ type: 'data', seq: message.seq, topic, payload, ...meta });
+    if (this.packed.length >= TURN_MESSAGES_MAX) this.sendPacked();
     return message;
   }
 
@@ -378,6 +504,7 @@ export class Member {
   private onFrame(frame: Frame): void {
     if (this.phase === 'gone') return;
     const body = frame.body;
+    if (this.phase === 'joining') return this.onFrameWhileJoining(frame);
     switch (body.type) {
       case 'join-request': return this.onJoinRequest(frame.from, body.nonce);
       case 'join-pending': return this.onJoinPending(frame.from, body);
@@ -386,6 +513,10 @@ export class Member {
       case 'install': return this.onInstall(body.value);
       case 'reply': case 'reply-ack': case 'client-request': case 'client-reject': case 'client-result': case 'view-query':
         return this.options.events.direct(frame);
+      case 'promise': case 'accepted':
+        // A restarted member's stand-in votes before it has a view (its frames say view 0).
+        if (this.joins.has(frame.from)) return body.type === 'promise' ? this.proposer?.onPromise(frame.from, body) : this.proposer?.onAccepted(frame.from, body);
+        break;
       default: break;
     }
     this.relayPreviousInstall(frame);
@@ -428,6 +559,48 @@ export class Member {
     }
   }
 
+  /** Before it has a view a member joins, helps seeds form a group, and may stand in for its old incarnation. */
+  private onFrameWhileJoining(frame: Frame): void {
+    const body = frame.body;
+    switch (body.type) {
+      case 'join-request':
+        if (body.candidate) this.bootstrap?.heard(addressOf(frame.from), body.vote, this.options.clock.now());
+        return;
+      case 'join-pending': return this.onJoinPending(frame.from, body);
+      case 'welcome': return this.onWelcome(body);
+      case 'prepare': {
+        const answer = this.standIn.onPrepare(frame.viewId, body.ballot);
+        if (answer) this.send(frame.from, answer);
+        return;
+      }
+      case 'accept': {
+        const answer = this.standIn.onAccept(frame.viewId, body.ballot, body.value);
+        if (answer) this.send(frame.from, answer);
+        return;
+      }
+      case 'reply': case 'reply-ack': case 'client-request': case 'client-reject': case 'client-result': case 'view-query':
+        return this.options.events.direct(frame);
+      default:
+        this.relayPreviousInstall(frame);
+    }
+  }
+
+  /** The wire saw a member's connection close or a dial to it refused: it crashed (not merely stalled). */
+  private onPeerDown(address: Address): void {
+    const view = this.currentView;
+    if (this.phase !== 'member' || !view) return;
+    let any = false;
+    for (const member of view.members) {
+      if (member !== this.me && addressOf(member) === address && !this.detector.isSuspected(member)) {
+        this.detector.suspect(member);
+        any = true;
+      }
+    }
+    if (!any) return;
+    this.proposer?.suspicionChanged();
+    if (this.actingCoordinator() === this.me) this.proposer?.maybeStart();
+  }
+
   private onData(from: MemberId, rank: number, body: DataBody): void {
     const channel = this.channel!;
     const { type: _type, ...fields } = body;
@@ -449,12 +622,15 @@ export class Member {
   private onHeartbeat(from: MemberId, rank: number, body: HeartbeatBody): void {
     const channel = this.channel!;
     channel.onHeartbeat(rank, body.sentHigh, body.acks);
+    if (body.slow) this.slowPeers.add(from);
+    else this.slowPeers.delete(from);
     // Stability moved: safe messages may now be delivered, the window may have room,
     // flush() callers may be done.
     this.deliverReady();
     this.drainOutbox();
     if (body.flushing) this.flushingPeers.add(from);
     else this.flushingPeers.delete(from);
+
     this.welcomes.delete(from);
     if (channel.streams[rank]!.contiguous < channel.streams[rank]!.knownHigh) this.scheduleNak();
   }
@@ -481,11 +657,17 @@ export class Member {
   // --- periodic work -------------------------------------------------------------------
 
   private tick(): void {
+    const now = this.options.clock.now();
+    const late = now - this.lastTickMs > this.options.timing.heartbeatIntervalMs + this.options.timing.suspectTimeoutMs / 2;
+    this.lastTickMs = now;
     if (this.phase === 'joining') return this.joinTick();
     if (this.phase !== 'member' || !this.channel) return;
-    const now = this.options.clock.now();
     this.sendHeartbeats();
+    // This member's own loop stalled (GC, a long turn): the others' frames still wait unread
+    // in its sockets, so their silence says nothing; it starts counting afresh.
+    if (late) this.detector.pardon(now);
     this.detector.check(now, this.options.timing.suspectTimeoutMs, this.me);
+    this.updateBlocked();
     this.sendNaks();
     if (this.leaving) this.requestLeave();
     // Any member blocked by a view change that did not complete (its coordinator failed or
@@ -497,6 +679,25 @@ export class Member {
     }
   }
 
+  /** Blocked: the members this one still hears are no quorum, so no next view can be installed. */
+  private updateBlocked(): void {
+    const view = this.currentView!;
+    const reachable = view.members.filter((member) => member === this.me || !this.detector.isSuspected(member));
+    if (isQuorum(this.options.quorum, view, new Set(reachable))) return this.setBlocked(null);
+    if (this.blockedReason?.viewId === view.id && this.blockedReason.reachable.length === reachable.length) return;
+    this.setBlocked({
+      code: 'NO_QUORUM', viewId: view.id, reachable,
+      message: `${reachable.length} of the ${view.members.length} members of view ${view.id} are reachable (${reachable.join(', ')}): `
+        + `the ${this.options.quorum.policy} quorum policy needs more to install a next view; this member waits until enough are back`,
+    });
+  }
+
+  private setBlocked(reason: BlockedReason | null): void {
+    if (reason === null && this.blockedReason === null) return;
+    this.blockedReason = reason;
+    this.options.events.blocked(reason);
+  }
+
   /**
    * Heartbeats carry the ack vector. To every member of the view, suspected or not: a member
    * cut off by a partition learns it was excluded from the first answer it gets after the heal.
@@ -504,7 +705,9 @@ export class Member {
   private sendHeartbeats(): void {
     const channel = this.channel!;
     this.receivedSinceAck = 0;
-    const heartbeat: HeartbeatBody = { type: 'heartbeat', sentHigh: channel.sentHigh, acks: channel.ackVector(), flushing: this.blocked || this.stage!.hasPendingGroup };
+    const heartbeat: HeartbeatBody = {
+      type: 'heartbeat', sentHigh: channel.sentHigh, acks: channel.ackVector(), flushing: this.blocked || this.stage!.hasPendingGroup, slow: this.acksHeld,
+    };
     for (const member of channel.view.members) if (member !== this.me) this.send(member, heartbeat);
   }
 
@@ -518,20 +721,19 @@ export class Member {
     const now = this.options.clock.now();
     const timing = this.options.timing;
     if (now - this.joinStartedMs >= timing.joinTimeoutMs) {
+      const waiting = this.handOver();
       this.stop();
-      this.options.events.joinFailed();
+      this.options.events.joinFailed(waiting);
       return;
     }
     const seeds = [...this.options.seeds, ...(this.coordinatorHint ? [this.coordinatorHint] : [])];
-    if (!this.heardFromGroup && this.options.mayFormGroup && now - this.joinStartedMs >= timing.discoveryTimeoutMs) {
-      // Nobody answered: the lowest address among the seeds forms the group, the others wait.
-      const lowest = [...seeds, this.options.wire.address].sort()[0];
-      if (lowest === this.options.wire.address) {
-        this.install({ id: 1, members: [this.me] }, null, { state: null });
-        return;
-      }
+    if (this.bootstrap && !this.heardFromGroup && now - this.joinStartedMs >= timing.discoveryTimeoutMs && this.bootstrap.elected(now)) {
+      // No group answered, and a majority of the seeds chose this member to form it.
+      this.install({ id: 1, members: [this.me] }, null, { state: null });
+      return;
     }
-    for (const seed of new Set(seeds)) if (seed !== this.options.wire.address) this.send(seed, { type: 'join-request', nonce: this.joinNonce }, true);
+    const request = { type: 'join-request', nonce: this.joinNonce, candidate: this.bootstrap !== null && !this.heardFromGroup, vote: this.bootstrap?.current ?? '' } as const;
+    for (const seed of new Set(seeds)) if (seed !== this.options.wire.address) this.send(seed, request, true);
   }
 
   private onJoinRequest(joiner: MemberId, nonce: number): void {
@@ -581,7 +783,7 @@ export class Member {
     if (from === body.coordinator && body.nonce !== 0 && body.nonce !== this.joinNonce) {
       // The coordinator's challenge: echo it at once rather than at the next join tick.
       this.joinNonce = body.nonce;
-      this.send(this.coordinatorHint, { type: 'join-request', nonce: this.joinNonce }, true);
+      this.send(this.coordinatorHint, { type: 'join-request', nonce: this.joinNonce, candidate: false, vote: '' }, true);
     }
   }
 
@@ -684,9 +886,12 @@ export class Member {
   private exit(install: FlushValue | null = null): void {
     const lastView = this.currentView;
     const leaving = this.leaving;
+    // A leaver's flush normally delivers all it sent; what the cut left out is reported too.
+    const unconfirmed = leaving && !install ? [] : this.unconfirmed(install);
+    const waiting = leaving ? [] : this.handOver();
     this.stop();
-    if (leaving) this.options.events.left();
-    else this.options.events.excluded(lastView, install);
+    if (leaving) this.options.events.left(unconfirmed);
+    else this.options.events.excluded(lastView, install, unconfirmed, waiting);
   }
 
   /** A member of the excluding install's view, still behind it: hand it the install. */
@@ -700,7 +905,7 @@ export class Member {
   private nudge(member: MemberId): void {
     const channel = this.channel!;
     if (!this.mayAnswer(member)) return;
-    this.send(member, { type: 'heartbeat', sentHigh: channel.sentHigh, acks: channel.ackVector(), flushing: this.blocked });
+    this.send(member, { type: 'heartbeat', sentHigh: channel.sentHigh, acks: channel.ackVector(), flushing: this.blocked, slow: this.acksHeld });
   }
 
   /** Answers to one member that is behind or ahead go out at most once per retransmit interval. */
@@ -749,6 +954,9 @@ export class Member {
     this.lastNoticeMs.clear();
     this.welcomes.clear();
     this.flushingPeers.clear();
+    this.slowPeers.clear();
+    if (this.acksHeld) this.channel.holdAcks(true);
+    this.setBlocked(null);
     this.detector.reset(view.members, this.options.clock.now());
     this.proposer?.stop();
     this.proposer = new ViewChangeProposer(this.proposerHost(view, myRank));
@@ -793,12 +1001,22 @@ export class Member {
       send: (to, body: MembershipBody) => this.send(to, body),
       isSuspected: (member) => member !== this.me && this.detector.isSuspected(member),
       suspect: (member) => { if (member !== this.me) this.detector.suspect(member); },
+      isQuorum: (voters, standIns) => isQuorumWithStandIns(this.options.quorum, view, voters, standIns),
+      standInFor: (from) => this.standInFor(view, from),
+      hasStandIn: (member) => [...this.joins].some((joiner) => this.standInFor(view, joiner) === member),
       pendingJoins: () => [...this.joins],
       pendingLeaves: () => this.leaves,
       retransmitIntervalMs: timing.retransmitIntervalMs,
       phaseTimeoutMs: timing.phaseTimeoutMs,
       retryDelayMs: timing.heartbeatIntervalMs * 2,
     };
+  }
+
+  /** The member of `view` that joiner `from` restarted from (same address, another incarnation). */
+  private standInFor(view: View, from: MemberId): MemberId | undefined {
+    if (!this.joins.has(from)) return undefined;
+    const address = addressOf(from);
+    return view.members.find((member) => member !== from && addressOf(member) === address);
   }
 
   // --- timers --------------------------------------------------------------------------

@@ -1,6 +1,11 @@
 import { InvalidArgumentError } from '../errors.js';
 
-/** Protocol timing. Defaults fit a LAN: a crashed member leaves the view in about a second. */
+/**
+ * Protocol timing (docs/protocol.md, "Timing defaults"). A crashed process is suspected at
+ * once when the wire sees its connection close; silence is suspected only after
+ * `suspectTimeoutMs`, long enough that event-loop stalls of up to 2 s (GC, a busy turn, a
+ * loaded machine) never exclude a member.
+ */
 export interface Timing {
   heartbeatIntervalMs: number;
   suspectTimeoutMs: number;
@@ -15,14 +20,14 @@ export interface Timing {
 
 export const DEFAULT_TIMING: Timing = {
   heartbeatIntervalMs: 100,
-  suspectTimeoutMs: 600,
+  suspectTimeoutMs: 3000,
   retransmitIntervalMs: 40,
   nakDelayMs: 10,
-  phaseTimeoutMs: 400,
+  phaseTimeoutMs: 3000,
   joinRetryIntervalMs: 150,
   discoveryTimeoutMs: 600,
   joinTimeoutMs: 5000,
-  leaveTimeoutMs: 3000,
+  leaveTimeoutMs: 10_000,
 };
 
 export function resolveTiming(overrides: Partial<Timing> = {}): Timing {

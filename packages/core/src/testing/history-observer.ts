@@ -26,6 +26,9 @@ export function historyObserver(recorder: HistoryRecorder): GroupObserver {
     left: (member) => recorder.record({ kind: 'left', member }),
     served: (member, key, viewId) => recorder.record({ kind: 'serve', member, id: key, viewId }),
     replied: (caller, responder, request, viewId) => recorder.record({ kind: 'reply', member: caller, from: responder, id: messageId(request), viewId }),
+    unconfirmed: (member, messages) => recorder.record({ kind: 'unconfirmed', member, ids: messages.map(messageId) }),
+    blocked: (member, reason) => recorder.record({ kind: 'blocked', member, code: reason.code }),
+    unblocked: (member) => recorder.record({ kind: 'unblocked', member }),
   };
 }
 

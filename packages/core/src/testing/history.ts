@@ -64,7 +64,21 @@ export type HistoryEvent =
    * `member` executed a client's direct request `id` (sent straight to the members, not
    * multicast) in view `viewId`. Not a delivery: the ordering properties ignore it.
    */
-  | { kind: 'serve'; member: MemberId; id: string; viewId: number };
+  | { kind: 'serve'; member: MemberId; id: string; viewId: number }
+  /**
+   * `member` (at its exclusion) reports the messages it sent that it cannot confirm the
+   * survivors delivered: `ids` as messageId() builds them. The application is told them (and
+   * may re-send them after rejoining), so they are not lost silently ('no-silent-loss').
+   */
+  | { kind: 'unconfirmed'; member: MemberId; ids: string[] }
+  /**
+   * `member` reports that it cannot make progress, with a reason `code` ('NO_QUORUM': the
+   * members it hears are no quorum of its view). It lasts until an 'unblocked' event of the
+   * same member (or its exit).
+   */
+  | { kind: 'blocked'; member: MemberId; code: string }
+  /** `member` can make progress again (it was 'blocked'). */
+  | { kind: 'unblocked'; member: MemberId };
 
 export class HistoryRecorder {
   readonly events: HistoryEvent[] = [];

@@ -138,6 +138,11 @@ class HmacWire implements AuthenticatedWire {
   readonly address: Address;
   readonly clock: Clock | undefined;
   readonly random: Wire['random'];
+  /**
+   * The inner wire's peer-down signal, passed through as it is (it carries no frame, so there
+   * is nothing to authenticate); absent when the inner wire has none, so callers can tell.
+   */
+  readonly onPeerDown?: Wire['onPeerDown'];
   /** Signs outgoing frames. */
   private key: GroupKey;
   /** Checks incoming frames: the signing key and any others accepted alongside it. */
@@ -173,6 +178,9 @@ class HmacWire implements AuthenticatedWire {
     this.address = inner.address;
     this.clock = inner.clock;
     this.random = inner.random;
+    if (typeof inner.onPeerDown === 'function') {
+      this.onPeerDown = (listener) => inner.onPeerDown!(listener);
+    }
   }
 
   get keyId(): number {

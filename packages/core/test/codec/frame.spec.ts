@@ -26,9 +26,9 @@ const BODIES: Record<string, FrameBody> = {
   'data with an empty payload and topic': { type: 'data', seq: 1, topic: '', payload: new Uint8Array(0) },
   'nak': { type: 'nak', missing: [3, 4, 9, 1_000_000] },
   'nak with nothing missing': { type: 'nak', missing: [] },
-  'heartbeat': { type: 'heartbeat', sentHigh: 42, acks: [42, 0, 17], flushing: true },
-  'join-request': { type: 'join-request', nonce: 0 },
-  'join-request echoing a nonce': { type: 'join-request', nonce: 2_147_483_647 },
+  'heartbeat': { type: 'heartbeat', sentHigh: 42, acks: [42, 0, 17], flushing: true, slow: true },
+  'join-request': { type: 'join-request', nonce: 0, candidate: false, vote: '' },
+  'join-request echoing a nonce': { type: 'join-request', nonce: 2_147_483_647, candidate: true, vote: '127.0.0.1:7000' },
   'join-pending': { type: 'join-pending', coordinator: 'a:1/1', nonce: 77 },
   'leave-request': { type: 'leave-request' },
   'prepare': { type: 'prepare', ballot: { round: 5, rank: 2 } },
@@ -129,7 +129,7 @@ describe('frame codec: round trip', () => {
   });
 
   it('round-trips the sender view id 0 used before a member has a view, and the largest safe integers', () => {
-    const frame: Frame = { group: 'g', from: 'x/1', viewId: 0, body: { type: 'heartbeat', sentHigh: Number.MAX_SAFE_INTEGER, acks: [0, 127, 128, 16_383, 16_384, 2 ** 32, Number.MAX_SAFE_INTEGER], flushing: false } };
+    const frame: Frame = { group: 'g', from: 'x/1', viewId: 0, body: { type: 'heartbeat', sentHigh: Number.MAX_SAFE_INTEGER, acks: [0, 127, 128, 16_383, 16_384, 2 ** 32, Number.MAX_SAFE_INTEGER], flushing: false, slow: false } };
     expect(decodeFrame(encodeFrame(frame))).toEqual(frame);
   });
 

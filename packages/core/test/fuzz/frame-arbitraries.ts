@@ -47,7 +47,7 @@ const data: fc.Arbitrary<DataBody> = fc
 const pack: fc.Arbitrary<PackBody> = record({ type: fc.constant('pack' as const), messages: fc.array(data, { maxLength: 4 }) });
 const nak: fc.Arbitrary<NakBody> = record({ type: fc.constant('nak' as const), missing: fc.array(uint, { maxLength: 40 }) });
 const heartbeat: fc.Arbitrary<HeartbeatBody> = record({
-  type: fc.constant('heartbeat' as const), sentHigh: uint, acks: uints, flushing: fc.boolean(),
+  type: fc.constant('heartbeat' as const), sentHigh: uint, acks: uints, flushing: fc.boolean(), slow: fc.boolean(),
 });
 
 const ballot: fc.Arbitrary<Ballot> = record({ round: uint, rank: uint });
@@ -59,7 +59,7 @@ const value: fc.Arbitrary<FlushValue> = record({
 });
 
 const membership: fc.Arbitrary<MembershipBody> = fc.oneof(
-  record({ type: fc.constant('join-request' as const), nonce: uint }),
+  record({ type: fc.constant('join-request' as const), nonce: uint, candidate: fc.boolean(), vote: text }),
   fc.constant({ type: 'leave-request' as const }),
   record({ type: fc.constant('join-pending' as const), coordinator: text, nonce: uint }),
   record({ type: fc.constant('prepare' as const), ballot }),

@@ -3,7 +3,7 @@ import { checkHistory, type Violation } from '../../src/testing/checker/history-
 import { HistoryRecorder } from '../../src/testing/history.js';
 import { historyObserver } from '../../src/testing/history-observer.js';
 import type { SimulatedNetwork } from '../../src/wire/simulated/simulated-network.js';
-import type { Wire } from '../../src/wire/wire.js';
+import type { PeerDownListener, Wire } from '../../src/wire/wire.js';
 
 /**
  * Three members on a simulated network, with everything a fuzz run checks afterwards: what
@@ -25,6 +25,7 @@ function sniffed(inner: Wire, sink: Uint8Array[]): Wire {
       inner.send(to, frame);
     },
     onFrame: (receiver) => inner.onFrame(receiver),
+    ...(inner.onPeerDown ? { onPeerDown: (listener: PeerDownListener) => inner.onPeerDown!(listener) } : {}),
     close: () => inner.close(),
   };
 }

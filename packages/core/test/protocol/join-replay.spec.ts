@@ -1,5 +1,5 @@
 import { decodeFrame } from '../../src/codec/frame.js';
-import type { Wire } from '../../src/wire/wire.js';
+import type { PeerDownListener, Wire } from '../../src/wire/wire.js';
 import { closeAll, harness } from '../support/sim-group.js';
 
 afterEach(closeAll);
@@ -13,6 +13,7 @@ function recording(wire: Wire, captured: { to: string; frame: Uint8Array }[]): W
       wire.send(to, frame);
     },
     onFrame: (receiver) => wire.onFrame(receiver),
+    ...(wire.onPeerDown ? { onPeerDown: (listener: PeerDownListener) => wire.onPeerDown!(listener) } : {}),
     close: () => wire.close(),
   };
 }

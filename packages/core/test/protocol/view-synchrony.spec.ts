@@ -104,10 +104,16 @@ describe('view-synchronous FIFO multicast', () => {
     await net.sleep(500);
     const viewBefore = groups[3]!.view.id;
     const minority = [groups[3]!.me, groups[4]!.me];
+    const blocked: string[] = [];
+    groups.forEach((g, i) => g.on('blocked', (reason) => blocked.push(`${names[i]}:${reason.code}`)));
     net.partition(['a', 'b', 'c'], ['d', 'e']);
     for (let i = 0; i < 20; i++) await groups[i % 3]!.fbcast('log', `during-${i}`);
-    await net.sleep(3_000);
+    // Silence is suspected after 3 s (suspectTimeoutMs), then one view change.
+    await net.sleep(5_000);
     expect(groups[0]!.view.members).toEqual(groups.slice(0, 3).map((g) => g.me));
+    // The minority knows it cannot go on, and says why.
+    expect(blocked.sort()).toEqual(['d:NO_QUORUM', 'e:NO_QUORUM']);
+    expect(groups[3]!.status).toMatchObject({ state: 'blocked', blocked: { code: 'NO_QUORUM', viewId: viewBefore } });
     // The minority side installed no view since the partition.
     const minorityViews = recorder.events.filter((e) => e.kind === 'view' && minority.includes(e.member) && e.view.id > viewBefore);
     expect(minorityViews).toEqual([]);

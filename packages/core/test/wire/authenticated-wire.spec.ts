@@ -274,6 +274,21 @@ describe('authenticate(): arguments', () => {
     await wire.close();
     expect(inner.state).toBe('closed');
   });
+
+  it("passes the inner wire's onPeerDown through, and has none when the inner wire has none", async () => {
+    net = new SimulatedNetwork({ seed: 14 });
+    const wire = authenticate(net.wire('a'), { key: KEY });
+    net.wire('b');
+    const downs: string[] = [];
+    expect(typeof wire.onPeerDown).toBe('function');
+    wire.onPeerDown!((address, reason) => downs.push(`${address} ${reason}`));
+    net.crash('b');
+    await settle();
+    wire.send('b', bytes(1));
+    await settle();
+    expect(downs).toEqual(['b closed', 'b refused']);
+    expect(authenticate(detached, { key: KEY }).onPeerDown).toBeUndefined();
+  });
 });
 
 describe('authenticate(): the drop log', () => {

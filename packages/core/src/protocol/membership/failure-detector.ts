@@ -22,6 +22,11 @@ export class FailureDetector {
     this.suspected.delete(member);
   }
 
+  /** This member's own loop stalled: nobody's silence counts from before now. */
+  pardon(nowMs: number): void {
+    for (const member of this.lastHeardMs.keys()) if (!this.suspected.has(member)) this.lastHeardMs.set(member, nowMs);
+  }
+
   suspect(member: MemberId): void {
     if (this.lastHeardMs.has(member)) this.suspected.add(member);
   }

@@ -41,7 +41,14 @@ export interface FlushValue {
  * handed that joiner in a join-pending (0: not yet asked), so a recorded join-request replayed
  * later (of an incarnation long dead) admits nobody.
  */
-export interface JoinRequestBody { readonly type: 'join-request'; readonly nonce: number }
+export interface JoinRequestBody {
+  readonly type: 'join-request';
+  readonly nonce: number;
+  /** The joiner may form the group (a first join with seeds, not a rejoin): see bootstrap-vote.ts. */
+  readonly candidate: boolean;
+  /** Whom it votes for to form the group ('' not yet). */
+  readonly vote: string;
+}
 /** "Ask the coordinator": from the coordinator itself, with the nonce to echo (else 0). */
 export interface JoinPendingBody { readonly type: 'join-pending'; readonly coordinator: MemberId; readonly nonce: number }
 export interface LeaveRequestBody { readonly type: 'leave-request' }
@@ -123,7 +130,7 @@ export function writeMembership(w: FrameWriter, body: MembershipBody): void {
     case 'leave-request':
       return;
     case 'join-request':
-      w.uint(body.nonce);
+      w.uint(body.nonce).bool(body.candidate).string(body.vote);
       return;
     case 'join-pending':
       w.string(body.coordinator).uint(body.nonce);
@@ -170,7 +177,7 @@ export function readMembership(type: MembershipBody['type'], r: FrameReader): Me
     case 'leave-request':
       return { type };
     case 'join-request':
-      return { type, nonce: r.uint() };
+      return { type, nonce: r.uint(), candidate: r.bool(), vote: r.string() };
     case 'join-pending':
       return { type, coordinator: r.string(), nonce: r.uint() };
     case 'prepare':

@@ -1,5 +1,5 @@
 import type { TimerHandle } from '../../env/clock.js';
-import { majorityOf, type MemberId, type View } from '../types.js';
+import type { MemberId, View } from '../types.js';
 import { computeFlushValue } from './flush-value.js';
 import {
   compareBallots, type AcceptedBody, type Ballot, type FlushValue, type MembershipBody, type PromiseBody, type RejectBody,
@@ -16,6 +16,15 @@ export interface ProposerHost {
   send(to: MemberId, body: MembershipBody): void;
   isSuspected(member: MemberId): boolean;
   suspect(member: MemberId): void;
+  /**
+   * Is `voters` enough to decide the next view? `standIns` are the voters that are a
+   * restarted process voting in place of its crashed incarnation (quorum-policy.ts).
+   */
+  isQuorum(voters: ReadonlySet<MemberId>, standIns: ReadonlySet<MemberId>): boolean;
+  /** The member of the view that `from`, a joiner at its address, stands in for (it restarted). */
+  standInFor(from: MemberId): MemberId | undefined;
+  /** Is a restarted incarnation of `member` asking to join (so its vote may yet come)? */
+  hasStandIn(member: MemberId): boolean;
   /** Joiners and leavers the next view should take in or let go. */
   pendingJoins(): MemberId[];
   pendingLeaves(): ReadonlySet<MemberId>;
@@ -28,6 +37,8 @@ interface Round {
   ballot: Ballot;
   phase: 'prepare' | 'accept';
   promises: Map<MemberId, PromiseBody>;
+  /** Voters that are a restarted incarnation voting for the member of the view they replace. */
+  standIns: Set<MemberId>;
   value: FlushValue | null;
   accepted: Set<MemberId>;
   retransmit: TimerHandle;
@@ -57,7 +68,7 @@ export class ViewChangeProposer {
     if (this.round || this.host.nowMs() < this.notBeforeMs) return;
     const ballot = { round: ++this.highestRound, rank: this.host.myRank };
     this.round = {
-      ballot, phase: 'prepare', promises: new Map(), value: null, accepted: new Set(),
+      ballot, phase: 'prepare', promises: new Map(), standIns: new Set(), value: null, accepted: new Set(),
       retransmit: this.host.setTimer(this.host.retransmitIntervalMs, () => this.retransmit()),
       deadline: this.host.setTimer(this.host.phaseTimeoutMs, () => this.onDeadline()),
     };
@@ -67,17 +78,28 @@ export class ViewChangeProposer {
   onPromise(from: MemberId, body: PromiseBody): void {
     const round = this.round;
     if (!round || round.phase !== 'prepare' || compareBallots(body.ballot, round.ballot) !== 0) return;
-    if (!this.host.view.members.includes(from) || body.digest.length !== this.host.view.members.length) return;
-    round.promises.set(from, body);
+    const size = this.host.view.members.length;
+    if (this.host.view.members.includes(from)) {
+      if (body.digest.length !== size) return;
+      round.promises.set(from, body);
+    } else {
+      // A restarted process remembers nothing of its old incarnation: it holds no message
+      // of the ending view and its digest is empty; it promises only for its own lifetime.
+      const replaced = this.host.standInFor(from);
+      if (replaced === undefined || round.promises.has(replaced) || body.held.length > 0) return;
+      round.promises.set(replaced, { ...body, digest: new Array<number>(size).fill(0) });
+      round.standIns.add(replaced);
+    }
     this.maybeDecide(round, false);
   }
 
   onAccepted(from: MemberId, body: AcceptedBody): void {
     const round = this.round;
     if (!round || round.phase !== 'accept' || compareBallots(body.ballot, round.ballot) !== 0) return;
-    if (!round.promises.has(from)) return;
-    round.accepted.add(from);
-    if (round.accepted.size < majorityOf(this.host.view.members.length)) return;
+    const voter = round.promises.has(from) && !round.standIns.has(from) ? from : this.host.standInFor(from);
+    if (voter === undefined || !round.promises.has(voter)) return;
+    round.accepted.add(voter);
+    if (!this.host.isQuorum(round.accepted, round.standIns)) return;
     const value = round.value!;
     this.finish(false);
     // Chosen: tell every old member that is in the next view or took part in the vote.
@@ -97,6 +119,11 @@ export class ViewChangeProposer {
     this.highestRound = Math.max(this.highestRound, ballot.round);
   }
 
+  /** A member was suspected (its connection closed): the promises may be all there are. */
+  suspicionChanged(): void {
+    if (this.round?.phase === 'prepare') this.maybeDecide(this.round, false);
+  }
+
   stop(): void {
     if (this.round) {
       this.round.retransmit.cancel();
@@ -107,9 +134,10 @@ export class ViewChangeProposer {
 
   private maybeDecide(round: Round, deadlinePassed: boolean): void {
     const view = this.host.view;
-    const waiting = view.members.filter((m) => !round.promises.has(m) && !this.host.isSuspected(m));
+    // A suspected member whose restarted incarnation is joining may still vote through it.
+    const waiting = view.members.filter((m) => !round.promises.has(m) && (!this.host.isSuspected(m) || this.host.hasStandIn(m)));
     if (waiting.length > 0 && !deadlinePassed) return;
-    if (round.promises.size < majorityOf(view.members.length)) {
+    if (!this.host.isQuorum(new Set(round.promises.keys()), round.standIns)) {
       this.finish(true);
       return;
     }
@@ -127,7 +155,7 @@ export class ViewChangeProposer {
     }
     if (highest) return highest.value;
     const leavers = this.host.pendingLeaves();
-    const stay = this.host.view.members.filter((m) => round.promises.has(m) && !leavers.has(m));
+    const stay = this.host.view.members.filter((m) => round.promises.has(m) && !round.standIns.has(m) && !leavers.has(m));
     const joiners = this.host.pendingJoins().filter((m) => !this.host.view.members.includes(m));
     return computeFlushValue(this.host.view, round.promises, [...stay, ...joiners]);
   }

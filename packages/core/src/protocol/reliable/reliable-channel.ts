@@ -14,6 +14,8 @@ export class ReliableChannel {
   private readonly acks: number[][];
   private sentSeq = 0;
   private frozenAcks: number[] | null = null;
+  /** Acks held back while the application lags (flow control to the senders), if any. */
+  private heldAcks: number[] | null = null;
   private readonly ranks = new Map<MemberId, number>();
 
   constructor(readonly view: View, readonly myRank: number) {
@@ -69,7 +71,16 @@ export class ReliableChannel {
    * drop a message on the strength of an ack given after its promise.
    */
   ackVector(): number[] {
-    return this.frozenAcks ?? this.digest();
+    return this.frozenAcks ?? this.heldAcks ?? this.digest();
+  }
+
+  /**
+   * While the application's delivery queue is over its mark, this member acks nothing new:
+   * the senders' windows fill and their multicast() waits (backpressure), instead of this
+   * member's queue growing to the slow-consumer limit.
+   */
+  holdAcks(hold: boolean): void {
+    this.heldAcks = hold ? (this.heldAcks ?? this.digest()) : null;
   }
 
   freezeAcks(): void {

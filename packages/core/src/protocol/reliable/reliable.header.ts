@@ -37,6 +37,11 @@ export interface HeartbeatBody {
   readonly acks: readonly number[];
   /** The sender promised a view change that has not completed: the coordinator must finish one. */
   readonly flushing: boolean;
+  /**
+   * The sender's application lags (its delivery queue is over its mark): the others send no
+   * new multicasts until it says otherwise (backpressure, like XOFF).
+   */
+  readonly slow: boolean;
 }
 
 export const NAK_SEQS_MAX = 512;
@@ -130,9 +135,9 @@ export function readNak(r: FrameReader): NakBody {
 }
 
 export function writeHeartbeat(w: FrameWriter, body: HeartbeatBody): void {
-  w.uint(body.sentHigh).uints(body.acks).bool(body.flushing);
+  w.uint(body.sentHigh).uints(body.acks).bool(body.flushing).bool(body.slow);
 }
 
 export function readHeartbeat(r: FrameReader): HeartbeatBody {
-  return { type: 'heartbeat', sentHigh: r.uint(), acks: r.uints(), flushing: r.bool() };
+  return { type: 'heartbeat', sentHigh: r.uint(), acks: r.uints(), flushing: r.bool(), slow: r.bool() };
 }

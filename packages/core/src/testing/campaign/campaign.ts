@@ -25,31 +25,27 @@ export interface CampaignFailure {
   line: string;
 }
 
+/** The stats summed over all seeds (CampaignTotals has each of them). */
+const SUMMED = [
+  'virtualMs', 'events', 'framesSent', 'sends', 'deliveries', 'joinFailures', 'leaveTimeouts', 'crashes', 'leaves',
+  'partitions', 'exclusions', 'rejoins', 'skippedForMajority', 'admittedButTimedOut', 'calls', 'callsQuorumMet',
+  'clientRequests', 'clientRequestsAnswered', 'restartActions', 'restarts', 'restartsJoined', 'costlyCrashActions',
+  'costlyCrashes', 'costlyCrashesOfTwo', 'acceptCrashActions', 'acceptCrashes', 'safeCrashActions', 'safeCrashesSent',
+  'safeCrashesDelivered',
+] as const satisfies readonly (keyof ScenarioStats)[];
+
+type SummedStat = (typeof SUMMED)[number];
+
 /** Sums over all seeds, and the slowest seed. */
-export interface CampaignTotals {
-  virtualMs: number;
-  events: number;
-  framesSent: number;
-  sends: number;
-  deliveries: number;
-  joinFailures: number;
-  leaveTimeouts: number;
-  crashes: number;
-  leaves: number;
-  partitions: number;
-  exclusions: number;
-  rejoins: number;
-  skippedForMajority: number;
-  admittedButTimedOut: number;
-  calls: number;
-  callsQuorumMet: number;
-  clientRequests: number;
-  clientRequestsAnswered: number;
-  /** Seeds that ended wedged (passed, but the group lost its majority to the harness's crashes). */
-  wedgedSeeds: number[];
+export type CampaignTotals = Record<SummedStat, number> & {
+  /**
+   * Seeds that ended blocked as expected (passed: the harness took away the quorum of the last
+   * view, and the live members reported 'blocked'; liveness.ts).
+   */
+  blockedAsExpectedSeeds: number[];
   slowestSeed: number;
   slowestMs: number;
-}
+};
 
 export interface CampaignResult {
   from: number;
@@ -76,34 +72,14 @@ export function failureLine(seed: number, violations: readonly Violation[]): str
 }
 
 function emptyTotals(): CampaignTotals {
-  return {
-    virtualMs: 0, events: 0, framesSent: 0, sends: 0, deliveries: 0, joinFailures: 0, leaveTimeouts: 0,
-    crashes: 0, leaves: 0, partitions: 0, exclusions: 0, rejoins: 0, skippedForMajority: 0, admittedButTimedOut: 0,
-    calls: 0, callsQuorumMet: 0, clientRequests: 0, clientRequestsAnswered: 0,
-    wedgedSeeds: [], slowestSeed: -1, slowestMs: 0,
-  };
+  const totals = { blockedAsExpectedSeeds: [] as number[], slowestSeed: -1, slowestMs: 0 } as CampaignTotals;
+  for (const key of SUMMED) totals[key] = 0;
+  return totals;
 }
 
 function addStats(totals: CampaignTotals, seed: number, stats: ScenarioStats): void {
-  totals.virtualMs += stats.virtualMs;
-  totals.events += stats.events;
-  totals.framesSent += stats.framesSent;
-  totals.sends += stats.sends;
-  totals.deliveries += stats.deliveries;
-  totals.joinFailures += stats.joinFailures;
-  totals.leaveTimeouts += stats.leaveTimeouts;
-  totals.crashes += stats.crashes;
-  totals.leaves += stats.leaves;
-  totals.partitions += stats.partitions;
-  totals.exclusions += stats.exclusions;
-  totals.rejoins += stats.rejoins;
-  totals.skippedForMajority += stats.skippedForMajority;
-  totals.admittedButTimedOut += stats.admittedButTimedOut;
-  totals.calls += stats.calls;
-  totals.callsQuorumMet += stats.callsQuorumMet;
-  totals.clientRequests += stats.clientRequests;
-  totals.clientRequestsAnswered += stats.clientRequestsAnswered;
-  if (stats.wedged > 0) totals.wedgedSeeds.push(seed);
+  for (const key of SUMMED) totals[key] += stats[key];
+  if (stats.blockedAsExpected > 0) totals.blockedAsExpectedSeeds.push(seed);
   if (stats.realMs > totals.slowestMs) {
     totals.slowestMs = stats.realMs;
     totals.slowestSeed = seed;
@@ -157,32 +133,15 @@ export function mergeCampaignResults(parts: readonly CampaignResult[], realMs: n
     passed += part.passed;
     failures.push(...part.failures);
     const t = part.totals;
-    totals.virtualMs += t.virtualMs;
-    totals.events += t.events;
-    totals.framesSent += t.framesSent;
-    totals.sends += t.sends;
-    totals.deliveries += t.deliveries;
-    totals.joinFailures += t.joinFailures;
-    totals.leaveTimeouts += t.leaveTimeouts;
-    totals.crashes += t.crashes;
-    totals.leaves += t.leaves;
-    totals.partitions += t.partitions;
-    totals.exclusions += t.exclusions;
-    totals.rejoins += t.rejoins;
-    totals.skippedForMajority += t.skippedForMajority;
-    totals.admittedButTimedOut += t.admittedButTimedOut;
-    totals.calls += t.calls;
-    totals.callsQuorumMet += t.callsQuorumMet;
-    totals.clientRequests += t.clientRequests;
-    totals.clientRequestsAnswered += t.clientRequestsAnswered;
-    totals.wedgedSeeds.push(...t.wedgedSeeds);
+    for (const key of SUMMED) totals[key] += t[key];
+    totals.blockedAsExpectedSeeds.push(...t.blockedAsExpectedSeeds);
     if (t.slowestMs > totals.slowestMs) {
       totals.slowestMs = t.slowestMs;
       totals.slowestSeed = t.slowestSeed;
     }
   }
   failures.sort((a, b) => a.seed - b.seed);
-  totals.wedgedSeeds.sort((a, b) => a - b);
+  totals.blockedAsExpectedSeeds.sort((a, b) => a - b);
   return {
     from: count > 0 ? from : 1,
     count,

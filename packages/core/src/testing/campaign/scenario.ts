@@ -10,6 +10,7 @@ import { seededRandom, type Random } from '../../env/random.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { deriveSeed } from '../../wire/simulated/seeds.js';
 import type { Address } from '../../wire/wire.js';
+import { generateTargeted } from './targeted-schedule.js';
 
 /** The network's fault model at the start of the run. */
 export interface ScenarioNetwork {
@@ -28,8 +29,28 @@ export type ScenarioAction =
   | { at: number; kind: 'join'; address: Address }
   /** A member leaves gracefully (skipped if that could cost the group its majority). */
   | { at: number; kind: 'leave'; pick: number }
-  /** A member crashes (skipped if that could cost the group its majority). */
-  | { at: number; kind: 'crash'; pick: number }
+  /**
+   * A member crashes (skipped if that could cost the group its majority). With `tag` (a costly
+   * crash, targeted-schedule.ts): in an even view whose members are all alive, half of them
+   * crash at once, which costs the majority; the restart with `of: tag` that follows brings
+   * them all back, and the restarted processes may stand in for them (cluster.ts).
+   */
+  | { at: number; kind: 'crash'; pick: number; tag?: number }
+  /**
+   * A process that is down (crashed, or its join failed) restarts at its own address: a new
+   * incarnation joins with the last known members' addresses as seeds. `of`: every process the
+   * costly crash with that tag took down; otherwise one chosen with `pick`. `side`: its side of
+   * a partition in force.
+   */
+  | { at: number; kind: 'restart'; pick: number; side: number; of?: number }
+  /** For `windowMs`: the next acting coordinator seen sending 'accept' crashes right after it (before it installs). */
+  | { at: number; kind: 'crash-after-accept'; windowMs: number }
+  /**
+   * A live member multicasts `count` safe messages; right after the first of them is sent
+   * ('sent': its sender) or delivered ('delivered': the member that delivered it), that member
+   * crashes, if it can without costing the majority (the arm lapses after `windowMs`).
+   */
+  | { at: number; kind: 'crash-around-safe'; pick: number; count: number; order: 'fifo' | 'causal' | 'total'; when: 'sent' | 'delivered'; windowMs: number }
   /**
    * The live processes are shuffled with `shuffle` and split in two: the first
    * 1 + floor(fraction x (n - 1)) on one side, the rest on the other.
@@ -90,6 +111,11 @@ export interface ScenarioOptions {
   calls?: boolean;
   /** Mean virtual ms between two of them; default 700. */
   meanCallGapMs?: number;
+  /**
+   * Restarts, costly crashes and targeted crashes (targeted-schedule.ts), from a stream of
+   * their own; default true.
+   */
+  targeted?: boolean;
 }
 
 /** Tag of the scenario's own random stream (the network uses 1 to 3). */
@@ -206,6 +232,7 @@ export function generateScenario(seed: number, options: ScenarioOptions = {}): S
     }
   }
   if (options.calls ?? true) actions.push(...generateCalls(seed, phaseStart, durationMs, options.meanCallGapMs ?? 700));
+  if (options.targeted ?? true) actions.push(...generateTargeted(seed, phaseStart, durationMs));
   // Stable: equal times keep generation order.
   actions.sort((a, b) => a.at - b.at);
   return {
@@ -272,7 +299,16 @@ export function describeAction(action: ScenarioAction): string {
     case 'leave':
       return `${at} leave member pick ${action.pick.toFixed(3)}`;
     case 'crash':
-      return `${at} crash member pick ${action.pick.toFixed(3)}`;
+      return action.tag !== undefined
+        ? `${at} costly crash #${action.tag}: half of an even view from member pick ${action.pick.toFixed(3)} (restarted later)`
+        : `${at} crash member pick ${action.pick.toFixed(3)}`;
+    case 'restart':
+      return `${at} restart ${action.of !== undefined ? `the processes of costly crash #${action.of}` : `down process pick ${action.pick.toFixed(3)}`}`;
+    case 'crash-after-accept':
+      return `${at} crash the next coordinator that sends 'accept' (within ${action.windowMs} ms)`;
+    case 'crash-around-safe':
+      return `${at} ${action.order} safe x${action.count} from member pick ${action.pick.toFixed(3)}, then crash its ` +
+        `${action.when === 'sent' ? 'sender right after the first is sent' : 'first deliverer right after it delivers'} (within ${action.windowMs} ms)`;
     case 'partition':
       return `${at} partition (shuffle ${action.shuffle}, fraction ${action.fraction.toFixed(3)})`;
     case 'heal':

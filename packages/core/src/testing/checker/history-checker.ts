@@ -15,6 +15,7 @@ import { fifoChecker } from './fifo.checker.js';
 import { groupPositionChecker } from './group-position.checker.js';
 import { integrityChecker } from './integrity.checker.js';
 import { noDuplicateChecker } from './no-duplicate.checker.js';
+import { noSilentLossChecker } from './no-silent-loss.checker.js';
 import { orphansChecker } from './orphans.checker.js';
 import { repliesChecker } from './replies.checker.js';
 import { primaryPartitionChecker } from './primary-partition.checker.js';
@@ -48,6 +49,7 @@ export const PROPERTY_CHECKERS: Readonly<Record<PropertyName, CheckerFactory>> =
   orphans: orphansChecker,
   'eventual-delivery': eventualDeliveryChecker,
   replies: repliesChecker,
+  'no-silent-loss': noSilentLossChecker,
 };
 
 export const PROPERTY_NAMES = Object.keys(PROPERTY_CHECKERS) as readonly PropertyName[];
@@ -87,6 +89,7 @@ export function runCheckers(
   const onContext = checkers.filter((c) => c.onContext !== undefined);
   const onReply = checkers.filter((c) => c.onReply !== undefined);
   const onServe = checkers.filter((c) => c.onServe !== undefined);
+  const onUnconfirmed = checkers.filter((c) => c.onUnconfirmed !== undefined);
 
   const ctx = new HistoryContext(events);
   let index = 0;
@@ -133,6 +136,15 @@ export function runCheckers(
         break;
       case 'serve':
         for (const c of onServe) c.onServe?.(event, ctx);
+        break;
+      case 'unconfirmed': {
+        const member = ctx.member(event.member);
+        for (const c of onUnconfirmed) c.onUnconfirmed?.(event, member, ctx);
+        break;
+      }
+      case 'blocked':
+      case 'unblocked':
+        // No property of the history judges them (the campaign's liveness rule reads them).
         break;
     }
   }

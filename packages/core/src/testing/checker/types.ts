@@ -29,14 +29,16 @@ export type PropertyName =
   | 'safe'
   | 'orphans'
   | 'eventual-delivery'
-  | 'replies';
+  | 'replies'
+  | 'no-silent-loss';
 
 export interface CheckHistoryOptions {
   /**
    * The run was allowed to settle before it ended (no message in flight, no view change
-   * pending). Turns on 'survivor-delivery' and 'eventual-delivery', and lets 'safe',
-   * 'orphans' and 'group-position' treat the members alive at the end as survivors of
-   * their last view. Default false.
+   * pending). Turns on 'survivor-delivery' and 'eventual-delivery', lets 'safe',
+   * 'orphans', 'group-position' and 'no-silent-loss' treat the members alive at the end as
+   * survivors of their last view, and makes 'no-silent-loss' judge the senders alive at the
+   * end too. Default false.
    */
   quiescent?: boolean;
   /** Only these properties are checked (default: all). */
@@ -52,6 +54,7 @@ export type ExitEvent = Extract<HistoryEvent, { kind: 'crash' | 'excluded' | 'le
 export type ContextEvent = Extract<HistoryEvent, { kind: 'context-out' | 'context-in' }>;
 export type ReplyEvent = Extract<HistoryEvent, { kind: 'reply' }>;
 export type ServeEvent = Extract<HistoryEvent, { kind: 'serve' }>;
+export type UnconfirmedEvent = Extract<HistoryEvent, { kind: 'unconfirmed' }>;
 
 /** Reports one violation of the checker's own property. */
 export type Report = (message: string) => void;
@@ -73,6 +76,7 @@ export interface PropertyChecker {
   onContext?(event: ContextEvent, member: MemberState, ctx: HistoryContext): void;
   onReply?(event: ReplyEvent, ctx: HistoryContext): void;
   onServe?(event: ServeEvent, ctx: HistoryContext): void;
+  onUnconfirmed?(event: UnconfirmedEvent, member: MemberState, ctx: HistoryContext): void;
   finish?(ctx: HistoryContext): void;
 }
 

@@ -81,6 +81,16 @@ export function rollFrameFate(link: LinkFaults, random: Random): FrameFate {
   return { lost: false, delays: dupRoll < link.duplication ? [first, second] : [first] };
 }
 
+/**
+ * The one-way delay of a signal that is not a frame (a peer-down notice): uniform in the link's
+ * [delayMs.min, delayMs.max], one draw. Not lost, duplicated or reordered: TCP retransmits a
+ * FIN or a reset like any segment.
+ */
+export function rollSignalDelay(link: LinkFaults, random: Random): number {
+  const { min, max } = link.delayMs;
+  return min + random.next() * (max - min);
+}
+
 function rollDelay(link: LinkFaults, random: Random): number {
   const { min, max } = link.delayMs;
   const base = min + random.next() * (max - min);

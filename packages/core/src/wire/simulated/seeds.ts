@@ -27,6 +27,8 @@ function fmix32(value: number): number {
 export const STREAM_FAULTS = 1;
 export const STREAM_HARNESS = 2;
 export const STREAM_NODE = 3;
+/** Delays of peer-down signals: their own stream, so they never shift the frames' fault draws. */
+export const STREAM_SIGNALS = 4;
 
 /** A 32-bit seed from the network seed (any safe integer), a stream tag, a label and a counter. */
 export function deriveSeed(seed: number, stream: number, label = '', counter = 0): number {

@@ -4,18 +4,19 @@
  */
 import { seededRandom, type Random } from '../../env/random.js';
 import { InvalidArgumentError } from '../../errors.js';
-import type { Address } from '../wire.js';
+import type { Address, PeerDownReason } from '../wire.js';
 import {
   DEFAULT_LINK_FAULTS,
   mergeLinkFaults,
   rollFrameFate,
+  rollSignalDelay,
   validateLinkOverride,
   type DelayRange,
   type LinkFaults,
   type LinkOverride,
 } from './link-faults.js';
 import { Partition } from './partition.js';
-import { deriveSeed, STREAM_FAULTS, STREAM_HARNESS, STREAM_NODE } from './seeds.js';
+import { deriveSeed, STREAM_FAULTS, STREAM_HARNESS, STREAM_NODE, STREAM_SIGNALS } from './seeds.js';
 import { SimClock } from './sim-clock.js';
 import { SimulationClosedError, SimulationUnhealthyError, AddressInUseError } from './sim-errors.js';
 import { SimulatedWire, type WireControl, type WireHost } from './simulated-wire.js';
@@ -77,6 +78,8 @@ export interface NetworkStats {
   droppedDown: number;
   /** Copies scheduled and not yet delivered or dropped. sent + duplicated = delivered + dropped + inFlight. */
   inFlight: number;
+  /** Peer-down signals handed to a live wire ('closed' after a crash, 'refused'), listener set or not. */
+  peersDown: number;
 }
 
 export interface RunUntilOptions {
@@ -103,11 +106,20 @@ export class SimulatedNetwork {
 
   private readonly defaults: LinkFaults;
   private readonly faultRandom: Random;
+  /** Delays of peer-down signals: a stream of their own, so they never shift frame faults. */
+  private readonly signalRandom: Random;
   private readonly links = new Map<Address, Map<Address, LinkFaults>>();
   private partitionState: Partition | undefined;
   private readonly live = new Map<Address, { wire: SimulatedWire; control: WireControl }>();
   private readonly latest = new Map<Address, SimulatedWire>();
   private readonly incarnations = new Map<Address, number>();
+  /**
+   * Per live wire, the latest virtual time a copy it sent arrives at each destination: the
+   * 'closed' notice of a crash comes after them, as a FIN comes after the data before it.
+   */
+  private readonly lastArrival = new Map<SimulatedWire, Map<Address, number>>();
+  /** Per crashed address, the wires already told 'refused' since its latest crash. */
+  private readonly refused = new Map<Address, Set<SimulatedWire>>();
   private readonly waiters = new Set<Waiter>();
   private readonly counters: NetworkStats = {
     sent: 0,
@@ -118,6 +130,7 @@ export class SimulatedNetwork {
     droppedPartition: 0,
     droppedDown: 0,
     inFlight: 0,
+    peersDown: 0,
   };
   private nextFrameId = 1;
   private isClosed = false;
@@ -125,6 +138,7 @@ export class SimulatedNetwork {
     transmit: (from, to, frame) => this.transmit(from, to, frame),
     detach: (wire) => {
       if (this.live.get(wire.address)?.wire === wire) this.live.delete(wire.address);
+      this.lastArrival.delete(wire);
     },
   };
 
@@ -139,6 +153,7 @@ export class SimulatedNetwork {
     this.seed = seed;
     this.defaults = mergeLinkFaults(DEFAULT_LINK_FAULTS, validateLinkOverride(faults, 'SimulatedNetwork options'));
     this.faultRandom = seededRandom(deriveSeed(seed, STREAM_FAULTS));
+    this.signalRandom = seededRandom(deriveSeed(seed, STREAM_SIGNALS));
     this.random = seededRandom(deriveSeed(seed, STREAM_HARNESS));
     this.clock = new SimClock();
     this.errors = this.clock.errors;
@@ -175,6 +190,7 @@ export class SimulatedNetwork {
     });
     this.live.set(address, { wire, control: control! });
     this.latest.set(address, wire);
+    this.refused.delete(address);
     return wire;
   }
 
@@ -222,12 +238,29 @@ export class SimulatedNetwork {
    * Crashes the process at `address`: its wire stops sending and receiving and its pending timers
    * and deferred calls never fire. No-op if it is already crashed or closed; throws for an address
    * that never had a wire.
+   *
+   * Every other live wire not partitioned from it is then told `peerDown(address, 'closed')`
+   * after a one-way delay of the link address -> wire (and not before the frames the crashed
+   * process sent it before crashing have arrived), if it is still open and not partitioned from
+   * `address` then. Later sends to `address` are answered with 'refused' (see transmit).
    */
   crash(address: Address): void {
     if (!this.latest.has(address)) {
       throw new InvalidArgumentError(`crash: no wire was ever created for address "${address}"`);
     }
-    this.live.get(address)?.control.crash();
+    const entry = this.live.get(address);
+    if (entry === undefined) return;
+    const sent = this.lastArrival.get(entry.wire);
+    entry.control.crash();
+    this.refused.set(address, new Set());
+    const now = this.clock.now();
+    for (const { wire: peer } of [...this.live.values()]) {
+      // One draw per live wire, partitioned or not, so a partition does not shift the others' delays.
+      const delay = rollSignalDelay(this.link(address, peer.address), this.signalRandom);
+      if (!this.connected(address, peer.address)) continue;
+      const at = Math.max(now + delay, sent?.get(peer.address) ?? 0);
+      this.clock.setTimer(at - now, () => this.signalPeerDown(peer, address, 'closed'));
+    }
   }
 
   /** True if the latest wire created for `address` was crashed. */
@@ -350,6 +383,7 @@ export class SimulatedNetwork {
 
     if (from.state !== 'open' || this.isClosed) return this.drop(frameId, 0, sender, to, byteLength, 'sender-down');
     if (!this.connected(sender, to)) return this.drop(frameId, 0, sender, to, byteLength, 'partition');
+    this.refuseIfCrashed(from, to);
     if (fate.lost) return this.drop(frameId, 0, sender, to, byteLength, 'loss');
 
     fate.delays.forEach((delay, index) => {
@@ -361,7 +395,41 @@ export class SimulatedNetwork {
       const bytes = new Uint8Array(frame);
       this.counters.inFlight++;
       this.clock.setTimer(delay, () => this.arrive(frameId, copy, sender, to, bytes));
+      this.noteArrival(from, to, this.clock.now() + delay);
     });
+  }
+
+  private noteArrival(from: SimulatedWire, to: Address, at: number): void {
+    let row = this.lastArrival.get(from);
+    if (row === undefined) {
+      row = new Map();
+      this.lastArrival.set(from, row);
+    }
+    if (at > (row.get(to) ?? -Infinity)) row.set(to, at);
+  }
+
+  /**
+   * A frame from a live wire to an address whose latest process crashed: over TCP the dial is
+   * refused. The sender is told 'refused' after a round trip (once per crash and sender); a
+   * partition (checked by the caller) would make the dial time out instead, so nothing then.
+   */
+  private refuseIfCrashed(from: SimulatedWire, to: Address): void {
+    if (this.latest.get(to)?.state !== 'crashed') return;
+    const told = this.refused.get(to);
+    if (told === undefined || told.has(from)) return;
+    told.add(from);
+    const there = rollSignalDelay(this.link(from.address, to), this.signalRandom);
+    const back = rollSignalDelay(this.link(to, from.address), this.signalRandom);
+    this.clock.setTimer(there + back, () => this.signalPeerDown(from, to, 'refused'));
+  }
+
+  /** Hands a peer-down signal to `wire` if it is still the live wire at its address and can reach `address`. */
+  private signalPeerDown(wire: SimulatedWire, address: Address, reason: PeerDownReason): void {
+    const entry = this.live.get(wire.address);
+    if (entry?.wire !== wire || this.isClosed) return;
+    if (!this.connected(address, wire.address)) return;
+    this.counters.peersDown++;
+    entry.control.peerDown(address, reason);
   }
 
   private arrive(frameId: number, copy: 0 | 1, from: Address, to: Address, bytes: Uint8Array): void {

@@ -1,6 +1,6 @@
 import type { Random } from '../../env/random.js';
 import { InvalidArgumentError } from '../../errors.js';
-import type { Address, Wire } from '../wire.js';
+import type { Address, PeerDownListener, PeerDownReason, Wire } from '../wire.js';
 import { NodeClock } from './node-clock.js';
 import type { SimClock } from './sim-clock.js';
 
@@ -13,6 +13,8 @@ export interface WireControl {
   crash(): void;
   /** The current receiver, if onFrame() was called. */
   receiver(): FrameReceiver | undefined;
+  /** Reports a peer down to the listener, if one is set and this wire is open. */
+  peerDown(address: Address, reason: PeerDownReason): void;
 }
 
 /** What a wire needs from its network. */
@@ -28,6 +30,7 @@ export interface WireHost {
 export class SimulatedWire implements Wire {
   readonly clock: NodeClock;
   private receiverFn: FrameReceiver | undefined;
+  private peerDownFn: PeerDownListener | undefined;
   private currentState: WireState = 'open';
 
   constructor(
@@ -43,6 +46,9 @@ export class SimulatedWire implements Wire {
     expose({
       crash: () => this.stop('crashed'),
       receiver: () => this.receiverFn,
+      peerDown: (address, reason) => {
+        if (this.currentState === 'open') this.peerDownFn?.(address, reason);
+      },
     });
   }
 
@@ -60,6 +66,18 @@ export class SimulatedWire implements Wire {
   onFrame(receiver: FrameReceiver): void {
     if (typeof receiver !== 'function') throw new InvalidArgumentError('onFrame: the receiver must be a function');
     this.receiverFn = receiver;
+  }
+
+  /**
+   * Sets the one listener of peer-down signals (a later call replaces it). The network reports
+   * 'closed' when a process this wire can reach crashes, and 'refused' when this wire sends to
+   * an address whose latest process crashed (see README.md, "Peer down"). Nothing is reported
+   * for a graceful close(), nor to a closed or crashed wire. What the listener throws is
+   * collected in network.errors, like a throwing receiver.
+   */
+  onPeerDown(listener: PeerDownListener): void {
+    if (typeof listener !== 'function') throw new InvalidArgumentError('onPeerDown: the listener must be a function');
+    this.peerDownFn = listener;
   }
 
   close(): Promise<void> {

@@ -53,6 +53,8 @@ export class PeerConnection implements Contender {
   private lastError: Error | undefined;
   private markerSent = false;
   private markerReceived = false;
+  private destroyedHere = false;
+  private wasBroken = false;
   /** Resolves once the socket is closed. */
   readonly closed: Promise<void>;
 
@@ -69,6 +71,9 @@ export class PeerConnection implements Contender {
     socket.setKeepAlive(true, 10_000);
     this.closed = new Promise((resolve) => {
       socket.once('close', () => {
+        // Still open here: neither side retired it (a marker makes it 'retiring') and we did
+        // not close it ourselves, so the peer's end went away: EOF, reset, broken pipe.
+        this.wasBroken = this.currentState === 'open' && !this.destroyedHere;
         this.currentState = 'closed';
         this.parser.stop();
         this.cancelTimer();
@@ -105,6 +110,15 @@ export class PeerConnection implements Contender {
 
   get error(): Error | undefined {
     return this.lastError;
+  }
+
+  /**
+   * Once closed: true if the connection was handshaken and in use, neither side had retired
+   * it (no marker either way), and we did not destroy it ourselves: the peer's end went away
+   * without the orderly marker (EOF, ECONNRESET, EPIPE ...), the sign of a crashed process.
+   */
+  get broken(): boolean {
+    return this.wasBroken;
   }
 
   /** Where a Peer may write frames: only an open connection. */
@@ -150,6 +164,7 @@ export class PeerConnection implements Contender {
 
   /** Closes now; anything unsent is lost. */
   destroy(): void {
+    if (this.currentState !== 'closed') this.destroyedHere = true;
     this.parser.stop();
     this.cancelTimer();
     if (this.currentState !== 'closed') this.socket.destroy();

@@ -30,7 +30,13 @@ export interface TcpWireStats {
   duplicateConnections: number;
   /** New peers refused because maxPeers were already known (frames to them count as dropped too). */
   peersRefused: number;
-  /** Times the frame receiver threw. */
+  /**
+   * Peer-down signals (onPeerDown), counted whether or not a listener is set: an open
+   * connection ended without the retire marker and none other to that peer remained
+   * ('closed'), or a dial was refused ('refused').
+   */
+  peersDown: number;
+  /** Times the frame receiver, or the peer-down listener, threw. */
   receiverErrors: number;
 }
 
@@ -39,6 +45,6 @@ export function emptyStats(): TcpWireStats {
     framesSent: 0, framesReceived: 0, bytesSent: 0, bytesReceived: 0, writes: 0,
     framesDropped: 0, oversizedFrames: 0, connections: 0, connectionsOpened: 0,
     dials: 0, dialFailures: 0, handshakeFailures: 0, duplicateConnections: 0,
-    peersRefused: 0, receiverErrors: 0,
+    peersRefused: 0, peersDown: 0, receiverErrors: 0,
   };
 }

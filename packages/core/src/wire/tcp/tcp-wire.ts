@@ -1,7 +1,7 @@
 import { connect as netConnect, createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
 import { InvalidArgumentError } from '../../errors.js';
-import type { Address, Wire } from '../wire.js';
+import type { Address, PeerDownListener, PeerDownReason, Wire } from '../wire.js';
 import { formatAddress, parseAddress } from './address.js';
 import { FRAME_HEADER_BYTES } from './frame-parser.js';
 import { encodeHello } from './handshake.js';
@@ -32,6 +32,7 @@ export async function tcpWire(options: TcpWireOptions): Promise<TcpWire> {
 export class TcpWire implements Wire {
   readonly address: Address;
   private receiver: FrameReceiver | undefined;
+  private peerDownListener: PeerDownListener | undefined;
   private readonly peers = new Map<Address, Peer>();
   private readonly connections = new Set<PeerConnection>();
   private readonly owners = new Map<PeerConnection, Peer>();
@@ -146,6 +147,19 @@ export class TcpWire implements Wire {
   }
 
   /**
+   * Sets the one listener of peer-down signals (a later call replaces it): 'closed' when a
+   * handshaken connection in use ends without the peer's retire marker (EOF, reset, broken
+   * pipe) and no other open connection to that peer remains; 'refused' when a dial is refused
+   * (ECONNREFUSED), once per failed dial. Never for a tie-break or an orderly close() on either
+   * side, a stranger's failed handshake, or after this wire's close(). What the listener throws
+   * is counted in stats.receiverErrors and passed to onReceiverError.
+   */
+  onPeerDown(listener: PeerDownListener): void {
+    if (typeof listener !== 'function') throw new InvalidArgumentError('onPeerDown: the listener must be a function');
+    this.peerDownListener = listener;
+  }
+
+  /**
    * Stops accepting, writes what is queued to open connections and ends them, drops the rest;
    * resolves once the server and every socket are closed. Idempotent.
    */
@@ -257,6 +271,29 @@ export class TcpWire implements Wire {
     if (peer === undefined) return;
     const dialFailed = peer.released(connection);
     if (dialFailed) this.counters.dialFailures++;
+    // Peer down: only what a crash looks like. A retired connection (tie-break, the peer's
+    // orderly close, ours) is not 'open' when it closes, so it is never `broken`; a stranger's
+    // failed hello has no Peer; an alias or refused connection we destroyed is not `broken`.
+    if (this.closing !== undefined || peer.connection?.state === 'open') return;
+    if (connection.broken) this.peerDown(peer.address, 'closed');
+    else if (dialFailed && isRefused(connection.error)) this.peerDown(peer.address, 'refused');
+  }
+
+  private peerDown(address: Address, reason: PeerDownReason): void {
+    this.counters.peersDown++;
+    const listener = this.peerDownListener;
+    if (listener === undefined) return;
+    try {
+      listener(address, reason);
+    } catch (error) {
+      // Called from a socket's close handler: a listener's bug must not escape into it.
+      this.counters.receiverErrors++;
+      try {
+        this.settings.onReceiverError?.(error);
+      } catch {
+        // nor the error hook's
+      }
+    }
   }
 
   private loopback(frame: Uint8Array): void {
@@ -282,6 +319,10 @@ export class TcpWire implements Wire {
       this.settings.onReceiverError?.(error);
     }
   }
+}
+
+function isRefused(error: Error | undefined): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED';
 }
 
 function createServer(settings: ResolvedTcpWireOptions): Server {

@@ -4,7 +4,8 @@ import type {
   AcceptBody, Ballot, FlushValue, InstallBody, MembershipBody, PromiseBody,
 } from '../../../src/protocol/membership/membership.header.js';
 import { ViewChangeProposer, type ProposerHost } from '../../../src/protocol/membership/view-change.proposer.js';
-import type { MemberId, View } from '../../../src/protocol/types.js';
+import { addressOf, type MemberId, type View } from '../../../src/protocol/types.js';
+import { isQuorumWithStandIns, MAJORITY } from '../../../src/protocol/membership/quorum-policy.js';
 
 /** Time that moves only when the test says so; timers fire in due order. */
 class ManualClock {
@@ -78,6 +79,17 @@ class StubHost implements ProposerHost {
   }
   pendingJoins(): MemberId[] { return this.joins; }
   pendingLeaves(): ReadonlySet<MemberId> { return this.leaves; }
+  isQuorum(voters: ReadonlySet<MemberId>, standIns: ReadonlySet<MemberId>): boolean {
+    return isQuorumWithStandIns(MAJORITY, this.view, voters, standIns);
+  }
+  /** A joiner at the address of a member of the view stands in for it (a restart). */
+  standInFor(from: MemberId): MemberId | undefined {
+    if (!this.joins.includes(from)) return undefined;
+    return this.view.members.find((m) => m !== from && addressOf(m) === addressOf(from));
+  }
+  hasStandIn(member: MemberId): boolean {
+    return this.joins.some((joiner) => this.standInFor(joiner) === member);
+  }
 
   /** Takes the sends recorded so far (so each step of a test sees only its own). */
   take(): Sent[] {

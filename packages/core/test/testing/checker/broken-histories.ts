@@ -180,4 +180,14 @@ export const BROKEN: readonly BrokenHistory[] = [
       .reply(A, C, 'm1', 2).events,
     mentions: [A, C, 'm1', 'view 2', 'view 1'],
   },
+  {
+    property: 'no-silent-loss',
+    story: 'b is excluded from view 1; only b itself delivered its m1, and b reports nothing unconfirmed',
+    events: new HistoryBuilder()
+      .view(1, [A, B, C])
+      .multicast(B, 'm1', 1, [B])
+      .excluded(B)
+      .view(2, [A, C]).events,
+    mentions: [B, 'm1', 'excluded', 'view 1'],
+  },
 ];

@@ -91,6 +91,22 @@ export class HistoryBuilder {
     this.events.push({ kind: 'excluded', member });
     return this;
   }
+
+  /** `member` reports the messages `ids` it sent and cannot confirm the survivors delivered. */
+  unconfirmed(member: MemberId, ids: readonly string[]): this {
+    this.events.push({ kind: 'unconfirmed', member, ids: [...ids] });
+    return this;
+  }
+
+  blocked(member: MemberId, code = 'NO_QUORUM'): this {
+    this.events.push({ kind: 'blocked', member, code });
+    return this;
+  }
+
+  unblocked(member: MemberId): this {
+    this.events.push({ kind: 'unblocked', member });
+    return this;
+  }
 }
 
 export const A = 'a/1';

@@ -98,6 +98,7 @@ describe('options', () => {
       'orphans',
       'eventual-delivery',
       'replies',
+      'no-silent-loss',
     ]);
   });
 });

@@ -70,6 +70,26 @@ describe('primary-partition', () => {
     expect(only('primary-partition', events)).toEqual([]);
   });
 
+  it('accepts a restarted member standing in for its crashed incarnation in a group of two', () => {
+    const events = new HistoryBuilder().view(1, [A, B]).crash(B).view(2, [A, 'b/2']).events;
+    expect(only('primary-partition', events)).toEqual([]);
+  });
+
+  it('accepts stand-ins that are no majority when every other member stays', () => {
+    const events = new HistoryBuilder().view(1, [A, B, C, D]).crash(C).crash(D).view(2, [A, B, 'c/2', 'd/2']).events;
+    expect(only('primary-partition', events)).toEqual([]);
+  });
+
+  it('rejects stand-ins that are a majority on their own, or that leave a member of the view out', () => {
+    const majority = new HistoryBuilder().view(1, [A, B, C]).crash(B).crash(C).view(2, [A, 'b/2', 'c/2']).events;
+    const vs = only('primary-partition', majority);
+    expect(vs).toHaveLength(1);
+    expect(vs[0]?.message).toContain('keeps 1 of the 3 members');
+    expect(vs[0]?.message).toContain('+2 restarted at the same address');
+    const missing = new HistoryBuilder().view(1, [A, B, C, D]).crash(C).crash(D).view(2, [A, B, 'c/2']).events;
+    expect(only('primary-partition', missing)).toHaveLength(1);
+  });
+
   it('requires a strict majority: half is not enough', () => {
     const events = new HistoryBuilder().view(1, [A, B, C, D]).crash(C).crash(D).view(2, [A, B]).events;
     const vs = only('primary-partition', events);
@@ -340,6 +360,22 @@ describe('each checker ignores the events it does not care about', () => {
       .multicast(A, 'm1', 1, [A, B])
       .serve(B, 'client#1', 1)
       .reply('client/1', B, 'client#1', 1).events,
+    // a crashed sender's lost message; an excluded sender's lost message it reported (before its
+    // exclusion); a message of a view nobody survived; blocked members.
+    'no-silent-loss': new HistoryBuilder()
+      .view(1, [A, B, C, D])
+      .multicast(D, 'm0', 1, [D])
+      .crash(D)
+      .multicast(C, 'm1', 1, [C])
+      .unconfirmed(C, ['m1'])
+      .excluded(C)
+      .blocked(A)
+      .unblocked(A)
+      .view(2, [A, B])
+      .multicast(A, 'm2', 2, [A])
+      .blocked(B)
+      .left(A)
+      .crash(B).events,
   };
 
   it.each(PROPERTY_NAMES)('%s', (property) => {

@@ -9,6 +9,14 @@ wireConformance('simulated', async (count) => {
     wires,
     unreachable: 'nobody-here',
     until: (predicate) => net.runUntil(predicate, { timeoutMs: 60_000 }),
+    async crashablePeer() {
+      const peer = net.wire(`crashable-${count}`);
+      peer.onFrame((from, frame) => peer.send(from, frame));
+      return {
+        address: peer.address,
+        crash: async () => net.crash(peer.address),
+      };
+    },
     cleanup: () => net.close(),
   };
 });

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tcpWire } from '../../../src/wire/tcp/index.js';
+import { startChildWire, killAll, type ChildWire } from '../tcp/child-wire.js';
 import { wireConformance } from './wire-conformance.js';
 
 /** A loopback port that was free a moment ago and that nothing listens on now. */
@@ -14,6 +15,7 @@ async function closedPort(): Promise<number> {
 
 wireConformance('tcp', async (count) => {
   const wires = await Promise.all(Array.from({ length: count }, () => tcpWire({ host: '127.0.0.1', port: 0 })));
+  const children: ChildWire[] = [];
   return {
     wires,
     unreachable: `127.0.0.1:${await closedPort()}`,
@@ -26,7 +28,14 @@ wireConformance('tcp', async (count) => {
       }
       return predicate();
     },
+    // A wire in a child process, SIGKILLed: to its peers exactly what a crash looks like.
+    async crashablePeer() {
+      const child = await startChildWire();
+      children.push(child);
+      return { address: child.address, crash: () => child.kill() };
+    },
     cleanup: async () => {
+      await killAll(children);
       await Promise.all(wires.map((wire) => wire.close()));
     },
   };

@@ -4,7 +4,7 @@
  * the TCP wire is asserted (no ordering, no timing: a wire may delay and reorder).
  */
 import { describe, expect, it } from '@jest/globals';
-import type { Address, Wire } from '../../../src/wire/wire.js';
+import type { Address, PeerDownReason, Wire } from '../../../src/wire/wire.js';
 
 export interface WireFixture {
   readonly wires: Wire[];
@@ -17,6 +17,18 @@ export interface WireFixture {
   until(predicate: () => boolean): Promise<boolean>;
   /** Closes whatever the fixture opened; called once per test, even after a failure. */
   cleanup(): Promise<void>;
+  /**
+   * Optional, for wires with onPeerDown: starts one more peer, which echoes every frame back to
+   * its sender, and whose process can be crashed (SIGKILL of a child process over TCP,
+   * network.crash on the simulated network). cleanup() disposes of it too.
+   */
+  crashablePeer?(): Promise<CrashablePeer>;
+}
+
+export interface CrashablePeer {
+  readonly address: Address;
+  /** Kills the peer's process abruptly (no orderly close); resolves once it is gone. */
+  crash(): Promise<void>;
 }
 
 /** Makes `count` wires that can all reach each other. */
@@ -45,6 +57,17 @@ function bytes(length: number, seed: number): Uint8Array {
     out[i] = state >>> 24;
   }
   return out;
+}
+
+interface Down {
+  address: Address;
+  reason: PeerDownReason;
+}
+
+function collectDowns(wire: Wire): Down[] {
+  const downs: Down[] = [];
+  wire.onPeerDown!((address, reason) => downs.push({ address, reason }));
+  return downs;
 }
 
 function label(text: string): Uint8Array {
@@ -149,6 +172,47 @@ export function wireConformance(name: string, factory: WireFactory): void {
         expect(await until(() => second.length === 1)).toBe(true);
         expect(first).toEqual(['one']);
         expect(second).toEqual(['two']);
+      });
+    });
+
+    it('reports a crashed peer it was talking to: "closed", then "refused" on the next send', async () => {
+      await withFixture(factory, 1, async ({ wires: [a], until, crashablePeer }) => {
+        if (a!.onPeerDown === undefined || crashablePeer === undefined) return; // optional feature
+        const peer = await crashablePeer();
+        const downs = collectDowns(a!);
+        const echoes = collect(a!);
+        a!.send(peer.address, label('ping'));
+        expect(await until(() => echoes.length === 1)).toBe(true);
+        expect(echoes[0]!.from).toBe(peer.address);
+        expect(downs).toEqual([]);
+        await peer.crash();
+        expect(await until(() => downs.length > 0)).toBe(true);
+        expect(downs).toEqual([{ address: peer.address, reason: 'closed' }]);
+        a!.send(peer.address, label('anyone there?'));
+        expect(await until(() => downs.some((d) => d.reason === 'refused'))).toBe(true);
+        expect(downs.filter((d) => d.reason === 'closed')).toHaveLength(1);
+        expect(downs.every((d) => d.address === peer.address)).toBe(true);
+      });
+    }, HEAVY_TEST_TIMEOUT_MS);
+
+    it('does not report an orderly close() as a peer down', async () => {
+      await withFixture(factory, 3, async ({ wires: [a, b, c], until }) => {
+        if (a!.onPeerDown === undefined) return; // optional feature
+        const downsA = collectDowns(a!);
+        const downsC = collectDowns(c!);
+        const atA = collect(a!);
+        const atB = collect(b!);
+        c!.onFrame((from, frame) => c!.send(from, frame));
+        a!.send(b!.address, label('to b'));
+        b!.send(a!.address, label('to a'));
+        b!.send(c!.address, label('to c')); // c echoes it: b and c are connected too
+        expect(await until(() => atA.length === 1 && atB.length === 2)).toBe(true);
+        await b!.close();
+        // A round trip through c after the close gives a late report time to show up.
+        a!.send(c!.address, label('echo'));
+        expect(await until(() => atA.some((r) => text(r.frame) === 'echo'))).toBe(true);
+        expect(downsA).toEqual([]);
+        expect(downsC).toEqual([]);
       });
     });
 

@@ -33,6 +33,7 @@ async function runScenario(network: SimulatedNetwork): Promise<string[]> {
         wire.clock.defer(() => log.push(`${wire.clock.now().toFixed(6)} app ${name} deferred after pong`));
       }
     });
+    wire.onPeerDown((address, reason) => log.push(`${wire.clock.now().toFixed(6)} app ${name} peer-down ${address} ${reason}`));
     wire.clock.setTimer(wire.random.int(50), ping);
     return wire;
   };
@@ -70,7 +71,10 @@ describe('SimulatedNetwork determinism', () => {
 
     // The scenario exercised every path.
     const text = first.join('\n');
-    for (const needle of [' deliver ', ' duplicate ', ' loss', ' partition', ' receiver-down', 'deferred after pong']) {
+    for (const needle of [
+      ' deliver ', ' duplicate ', ' loss', ' partition', ' receiver-down', 'deferred after pong',
+      'peer-down n3 closed', 'peer-down n3 refused',
+    ]) {
       expect(text).toContain(needle);
     }
   });

@@ -1,0 +1,65 @@
+/**
+ * What the parts of a run share (cluster.ts, workload.ts, targeted-crashes.ts, liveness.ts):
+ * the network, the history being recorded, the counters, the log and the violations the
+ * runner itself finds.
+ */
+import type { SimulatedNetwork } from '../../wire/simulated/simulated-network.js';
+import type { Violation } from '../checker/history-checker.js';
+import { HistoryRecorder } from '../history.js';
+import type { Scenario } from './scenario.js';
+import { newRunCounts, type RunCounts } from './stats.js';
+
+export const GROUP_NAME = 'campaign';
+export const TOPIC = 't';
+export const CALL_TOPIC = 'call';
+export const NESTED_TOPIC = 'nested';
+
+/** Properties the runner adds to the history checker's. */
+export type HarnessProperty =
+  /** An exception was thrown inside a simulated event callback (protocol code). */
+  | 'network-error'
+  /** A group emitted 'error'. */
+  | 'group-error'
+  /** fbcast() rejected with something other than GroupClosedError. */
+  | 'fbcast-rejected'
+  /** Group.join() rejected with something other than JoinTimeoutError. */
+  | 'join-rejected'
+  /**
+   * Once the faults stopped, the live processes did not end up in one view holding them all,
+   * and the group was not blocked for a documented reason (liveness.ts).
+   */
+  | 'liveness'
+  /** A synchronous call or client request rejected with an error it may not end in. */
+  | 'call-rejected'
+  /** A call's result contradicts itself (a reply from outside the view, a quorum miscounted ...). */
+  | 'call-result'
+  /** The runner itself threw. */
+  | 'harness';
+
+export class RunContext {
+  readonly recorder = new HistoryRecorder();
+  readonly violations: Violation[] = [];
+  /** What the runner actually did, one line per step (times in virtual ms). */
+  readonly log: string[] = [];
+  readonly counts: RunCounts = newRunCounts();
+  /** Set at the end of the fault phase: no more sends, no more faults. */
+  faultsEnded = false;
+
+  constructor(
+    readonly network: SimulatedNetwork,
+    readonly scenario: Scenario,
+  ) {}
+
+  violation(property: HarnessProperty, message: string): void {
+    this.violations.push({ property, message });
+  }
+
+  note(text: string): void {
+    this.log.push(`t=${String(Math.round(this.network.now())).padStart(6)} ${text}`);
+  }
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
