@@ -886,8 +886,9 @@ export class Member {
   private exit(install: FlushValue | null = null): void {
     const lastView = this.currentView;
     const leaving = this.leaving;
-    // A leaver's flush normally delivers all it sent; what the cut left out is reported too.
-    const unconfirmed = leaving && !install ? [] : this.unconfirmed(install);
+    // A leaver's flush normally delivers all it sent; what the cut left out, or what it cannot
+    // confirm when it learned of its leave without the install, is reported too.
+    const unconfirmed = this.unconfirmed(install);
     const waiting = leaving ? [] : this.handOver();
     this.stop();
     if (leaving) this.options.events.left(unconfirmed);

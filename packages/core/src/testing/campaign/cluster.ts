@@ -223,6 +223,10 @@ export class Cluster {
         if (process.generation > 1) this.run.counts.restartsJoined++;
         this.onJoined(process, group);
         group.on('error', (error) => {
+          // A leave that could not complete its flush (the leaver was cut off) reports what it
+          // could not confirm: that report is the guarantee, judged by 'no-silent-loss'.
+          const code = (error as { code?: unknown }).code;
+          if (code === 'LEAVE_INCOMPLETE' || code === 'LEAVE_TIMEOUT') return;
           this.run.violation('group-error', `${group.me} emitted 'error': ${describeError(error)}`);
         });
         group.on('rejoined', () => {
