@@ -201,7 +201,7 @@ function callFromErrorHandler(): void {
   const report = (op: string) => [
     () => tell({ type: 'after-error', op, outcome: 'resolved', ms: now() - started }),
     (error: unknown) => tell({
-      type: 'after-error', op, outcome: 'rejected', ms: now() - started, code: codeOf(error),
+      type: 'after-error', op, outcome: 'rejected', ms: now() - started, code: codeOf(error), message: String((error as Error)?.message ?? error),
       name: (error as Error)?.name ?? null, isCohortError: typeof (error as { code?: unknown })?.code === 'string',
     }),
   ] as const;

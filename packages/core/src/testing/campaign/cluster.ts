@@ -284,23 +284,25 @@ export class Cluster {
 
   /**
    * A plain crash (skipped if it could cost the majority), or a costly one (`tag`): half the
-   * members of an even view, all alive, crash at once — which costs the majority — and the
-   * restart with `of: tag` brings them all back, so restarted processes can stand in for them
-   * (the lead's rule, protocol/membership/quorum-policy.ts: every member of the view votes,
-   * itself or through a stand-in, and the stand-ins alone are no majority; liveness.ts
-   * counts the same way). In a group of two that is one crash. Half of an odd view would be a
-   * majority of stand-ins, so there the action is a plain crash.
+   * members of an even view, all alive and installed in it, crash at once — which costs the
+   * majority — and the restart with `of: tag` brings them all back, so restarted processes
+   * can stand in for them (the lead's rule, protocol/membership/quorum-policy.ts: every
+   * member of the view votes, itself or through a stand-in, and the stand-ins alone are no
+   * majority; liveness.ts counts the same way). In a group of two that is one crash. Half of
+   * an odd view would be a majority of stand-ins, so there the action is a plain crash.
    */
   crash(action: Extract<ScenarioAction, { kind: 'crash' }>): void {
     const tag = action.tag;
     const view = this.latestView;
     const n = view?.members.length ?? 0;
-    const allAlive = view !== null && view.members.every((m) => {
+    // Every member alive and in that view: one still in the view before may hold only an
+    // accepted value for this one, and the stand-ins would then be judged in the older view.
+    const allIn = view !== null && view.members.every((m) => {
       const p = this.processes.get(addressOf(m));
-      return p?.state === 'member' && p.group?.me === m && !this.exited.has(m);
+      return p?.state === 'member' && p.group?.me === m && !this.exited.has(m) && this.views.get(m)?.id === view.id;
     });
-    if (tag === undefined || view === null || n % 2 !== 0 || !allAlive) {
-      const what = tag === undefined ? 'crash' : `costly crash #${tag} (${view === null ? 'no view' : n % 2 !== 0 ? `view of ${n}` : 'a member of the view is down'}: a plain crash)`;
+    if (tag === undefined || view === null || n % 2 !== 0 || !allIn) {
+      const what = tag === undefined ? 'crash' : `costly crash #${tag} (${view === null ? 'no view' : n % 2 !== 0 ? `view of ${n}` : 'not every member is alive in the view'}: a plain crash)`;
       const process = this.choose(this.members(), action.pick, what);
       if (!process) return;
       if (tag !== undefined) this.costlyVictims.set(tag, [process.address]);

@@ -10,7 +10,9 @@
  * leave are taken out — unless restarted processes can stand in for the crashed ones (the
  * lead's rule, protocol/membership/quorum-policy.ts): every member of the view is either not
  * removed or restarted at its address, and the restarted ones are no majority on their own.
- * A group of two with one crash, then its restart, therefore must end with a view of both.
+ * A restarted process counts if it was running (joining or a member) when the faults ended:
+ * if its join times out after that, the network being healthy, the protocol failed it. A
+ * group of two with one crash, then its restart, therefore must end with a view of both.
  * Members that died otherwise (a joiner that timed out while listed) count as alive here: a
  * group that wedges on them fails.
  *
@@ -41,6 +43,9 @@ export class Liveness {
   /** Runs the settle phase (the faults have ended) and judges it. */
   async settle(): Promise<SettleOutcome> {
     const { network, scenario, counts } = this.run;
+    for (const p of this.cluster.processes.values()) {
+      if (p.generation > 1 && (p.state === 'joining' || p.state === 'member')) this.restartedAtEnd.set(p.address, p.group?.me ?? '');
+    }
     const since = network.now();
     const settled = await network.runUntil(() => this.settled(), { timeoutMs: scenario.settleMs });
     const excused = this.excused();
@@ -154,11 +159,18 @@ export class Liveness {
       (standIns.length > 0 ? `; only ${standIns.length} of them restarted (${standIns.map(addressOf).join(', ')}), which cannot stand in for all` : '');
   }
 
-  /** A later process runs (or is joining) at the address of `member`, which the harness crashed. */
+  /**
+   * A later process ran (joining or a member) at the address of `member`, which the harness
+   * crashed, when the faults ended: from then on the harness does nothing, so what happens to
+   * it (a join that times out in a healthy network) is the protocol's doing.
+   */
   private hasStandIn(member: MemberId): boolean {
-    const p = this.cluster.processes.get(addressOf(member));
-    return p !== undefined && (p.state === 'joining' || p.state === 'member') && p.group?.me !== member;
+    const restarted = this.restartedAtEnd.get(addressOf(member));
+    return restarted !== undefined && restarted !== member;
   }
+
+  /** Address -> the incarnation its process ran at the end of the faults ('' while joining), for live restarted processes. */
+  private readonly restartedAtEnd = new Map<string, string>();
 
   describeProcesses(): string {
     const c = this.cluster;
