@@ -635,10 +635,12 @@ export class Group extends TypedEmitter<GroupEvents> {
     const unconfirmed = member.unconfirmed(null);
     const waiting = member.handOver();
     member.stop();
-    this.emit('error', new CohortError('SLOW_CONSUMER', `${this.queue.length} deliveries wait for the handlers (deliveryQueueMax ${this.deliveryQueueMax}): ${me} left the group and rejoins once they are handled`));
+    const queued = this.queue.length;
     const groupView: GroupView = { id: view.id, members: view.members, coordinator: view.members[0]! };
     // The next incarnation joins once the handlers are through what this one delivered.
     this.exclude(me, groupView, 'slow-consumer', unconfirmed, false, waiting, () => void this.queue.idle().then(() => this.rejoin(view)));
+    // Told once the rejoin is under way: what its listeners multicast waits for the next incarnation.
+    this.emit('error', new CohortError('SLOW_CONSUMER', `${queued} deliveries wait for the handlers (deliveryQueueMax ${this.deliveryQueueMax}): ${me} left the group and rejoins once they are handled`));
   }
 
   private rejoin(lastView: View | null, exitInstall: FlushValue | null = null): void {

@@ -1,6 +1,5 @@
 import { Group } from '../../src/group.js';
 import { checkHistory } from '../../src/testing/checker/history-checker.js';
-import { historyObserver } from '../../src/testing/history-observer.js';
 import type { ExclusionReport } from '../../src/group-options.js';
 import { closeAll, harness } from '../support/sim-group.js';
 
@@ -23,7 +22,7 @@ describe('never wedge where going on is safe (simulated)', () => {
     expect(replies.quorumMet).toBe(false);
     expect(h.net.now() - startedAt).toBeLessThan(1_100);
     // b restarts at the same address: it stands in for its crashed incarnation.
-    const b2 = await Group.join('g', { wire: h.net.wire('b'), seeds: ['a'], observer: historyObserver(h.recorder) });
+    const b2 = await Group.join('g', { wire: h.net.wire('b'), seeds: ['a'], observer: h.observer() });
     await h.net.runUntil(() => a!.view.members.length === 2 && a!.view.members.includes(b2.me), { timeoutMs: 5_000 });
     expect(a!.status.state).toBe('member');
     const answer = await a!.multicast('q', null, { order: 'total', replies: 'all', timeoutMs: 1_000 });

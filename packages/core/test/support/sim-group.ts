@@ -1,4 +1,4 @@
-import { Group, type GroupOptions } from '../../src/group.js';
+import { Group, type GroupObserver, type GroupOptions } from '../../src/group.js';
 import { HistoryRecorder } from '../../src/testing/history.js';
 import { historyObserver } from '../../src/testing/history-observer.js';
 import { SimulatedNetwork, type SimulatedNetworkOptions } from '../../src/wire/simulated/simulated-network.js';
@@ -10,9 +10,28 @@ export class SimGroupHarness {
 
   constructor(readonly net: SimulatedNetwork) {}
 
+  /** Members crashed by crash(): a crashed process records nothing more (see observer()). */
+  private readonly crashed = new Set<string>();
+
+  /**
+   * The history observer, silent for a crashed member: a handler that crashes its own member
+   * does so in the middle of the protocol's call (say, applying a cut), and the simulated
+   * process would otherwise finish that call, which a dead process never does.
+   */
+  observer(): GroupObserver {
+    const inner = historyObserver(this.recorder);
+    const filtered: GroupObserver = {};
+    for (const [key, fn] of Object.entries(inner) as [keyof GroupObserver, (...args: unknown[]) => void][]) {
+      (filtered as Record<string, unknown>)[key] = (member: string, ...rest: unknown[]) => {
+        if (!this.crashed.has(member)) fn(member, ...rest);
+      };
+    }
+    return filtered;
+  }
+
   async join(name: string, seeds: string[], options: Partial<GroupOptions> = {}): Promise<Group> {
     const { wire, ...rest } = options;
-    const group = await Group.join('g', { wire: wire ?? this.net.wire(name), seeds, observer: historyObserver(this.recorder), ...rest });
+    const group = await Group.join('g', { wire: wire ?? this.net.wire(name), seeds, observer: this.observer(), ...rest });
     this.groups.set(name, group);
     return group;
   }
@@ -35,7 +54,9 @@ export class SimGroupHarness {
   }
 
   crash(name: string): void {
-    this.recorder.record({ kind: 'crash', member: this.groups.get(name)!.me });
+    const me = this.groups.get(name)!.me;
+    this.crashed.add(me);
+    this.recorder.record({ kind: 'crash', member: me });
     this.net.crash(name);
   }
 
