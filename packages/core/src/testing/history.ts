@@ -66,9 +66,10 @@ export type HistoryEvent =
    */
   | { kind: 'serve'; member: MemberId; id: string; viewId: number }
   /**
-   * `member` (at its exclusion) reports the messages it sent that it cannot confirm the
-   * survivors delivered: `ids` as messageId() builds them. The application is told them (and
-   * may re-send them after rejoining), so they are not lost silently ('no-silent-loss').
+   * `member` reports the messages it sent that it cannot confirm the survivors delivered (at
+   * its exclusion, or when its leave could not complete its flush): `ids` as messageId()
+   * builds them. The application is told them (and may send them again once back in), so
+   * they are not lost silently ('no-silent-loss').
    */
   | { kind: 'unconfirmed'; member: MemberId; ids: string[] }
   /**

@@ -286,7 +286,7 @@ export class Cluster {
    * A plain crash (skipped if it could cost the majority), or a costly one (`tag`): half the
    * members of an even view, all alive and installed in it, crash at once — which costs the
    * majority — and the restart with `of: tag` brings them all back, so restarted processes
-   * can stand in for them (the lead's rule, protocol/membership/quorum-policy.ts: every
+   * can stand in for them (the protocol's rule, protocol/membership/quorum-policy.ts: every
    * member of the view votes, itself or through a stand-in, and the stand-ins alone are no
    * majority; liveness.ts counts the same way). In a group of two that is one crash. Half of
    * an odd view would be a majority of stand-ins, so there the action is a plain crash.

@@ -8,7 +8,7 @@
  * A view cannot be followed by another by design when the harness took away its quorum:
  * fewer than a majority of its members are left once those the harness crashed or made
  * leave are taken out — unless restarted processes can stand in for the crashed ones (the
- * lead's rule, protocol/membership/quorum-policy.ts): every member of the view is either not
+ * protocol's rule, protocol/membership/quorum-policy.ts): every member of the view is either not
  * removed or restarted at its address, and the restarted ones are no majority on their own.
  * A restarted process counts if it was running (joining or a member) when the faults ended:
  * if its join times out after that, the network being healthy, the protocol failed it. A
