@@ -15,14 +15,20 @@ import { FrameReader } from './frame-reader.js';
 import { FrameWriter } from './frame-writer.js';
 
 /**
- * A frame: version, kind, group, sender incarnation and the sender's view id (0 before it
- * has one), then the body of the layer that owns the kind.
+ * A frame: version, kind, the group's epoch (0: not known to the sender), group, sender
+ * incarnation and the sender's view id (0 before it has one), then the body of the layer
+ * that owns the kind. The epoch is drawn at random when a group is formed; a member drops
+ * frames of another epoch (an earlier incarnation of the group), so a replay from a group that
+ * was formed before cannot act on this one (docs/security.md).
  */
 export const WIRE_VERSION = 1;
+export const EPOCH_MAX = 0xffff_ffff;
 
 export type FrameBody = DataBody | PackBody | NakBody | HeartbeatBody | MembershipBody | ReplyLayerBody | ClientLayerBody;
 
 export interface Frame {
+  /** The group incarnation's epoch (0 or absent: the sender does not know one: a joiner, a client). */
+  readonly epoch?: number;
   readonly group: string;
   readonly from: MemberId;
   readonly viewId: number;
@@ -38,7 +44,7 @@ const KIND_CODES = new Map(KINDS.map((kind, code) => [kind, code] as const));
 
 export function encodeFrame(frame: Frame): Uint8Array {
   const w = new FrameWriter(frame.body.type === 'data' ? 64 + frame.body.payload.length : 128);
-  w.u8(WIRE_VERSION).u8(KIND_CODES.get(frame.body.type)!).string(frame.group).string(frame.from).uint(frame.viewId);
+  w.u8(WIRE_VERSION).u8(KIND_CODES.get(frame.body.type)!).uint(frame.epoch ?? 0).string(frame.group).string(frame.from).uint(frame.viewId);
   const body = frame.body;
   switch (body.type) {
     case 'data': writeData(w, body); break;
@@ -60,6 +66,8 @@ export function decodeFrame(bytes: Uint8Array): Frame {
   if (version !== WIRE_VERSION) throw new DecodeError(`unknown wire version ${version}`);
   const kind = KINDS[r.u8()];
   if (kind === undefined) throw new DecodeError('unknown frame kind');
+  const epoch = r.uint();
+  if (epoch > EPOCH_MAX) throw new DecodeError('epoch out of range');
   const group = r.string();
   const from = r.string();
   const viewId = r.uint();
@@ -75,5 +83,5 @@ export function decodeFrame(bytes: Uint8Array): Frame {
     default: body = readMembership(kind, r);
   }
   r.end();
-  return { group, from, viewId, body };
+  return { epoch, group, from, viewId, body };
 }

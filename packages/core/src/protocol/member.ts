@@ -1,7 +1,7 @@
 import type { Clock, TimerHandle } from '../env/clock.js';
 import type { Random } from '../env/random.js';
 import { DecodeError } from '../errors.js';
-import { decodeFrame, encodeFrame, type Frame, type FrameBody } from '../codec/frame.js';
+import { decodeFrame, encodeFrame, EPOCH_MAX, type Frame, type FrameBody } from '../codec/frame.js';
 import type { Address, Wire } from '../wire/wire.js';
 import { FailureDetector } from './membership/failure-detector.js';
 import {
@@ -11,6 +11,7 @@ import { ViewChangeProposer, type ProposerHost } from './membership/view-change.
 import { BootstrapVote } from './membership/bootstrap-vote.js';
 import { isQuorum, isQuorumWithStandIns, type QuorumPolicy } from './membership/quorum-policy.js';
 import { StandInAcceptor } from './membership/stand-in.js';
+import { flushValueProblem } from './membership/flush-check.js';
 import { OrderStage, encodeAnnouncement, type OrderEntry } from './order/order-stage.js';
 import { ReliableChannel } from './reliable/reliable-channel.js';
 import type { DataBody, HeartbeatBody, NakBody } from './reliable/reliable.header.js';
@@ -45,6 +46,8 @@ export interface MemberEvents {
   excluded(lastView: View | null, exitInstall: FlushValue | null, unconfirmed: DataMessage[], waiting: OutboxEntry[]): void;
   /** This member cannot install a next view (null: it can again, or it installed one). */
   blocked(reason: BlockedReason | null): void;
+  /** A well-formed frame broke an invariant (forged, replayed or corrupt): dropped, counted, reported. */
+  rejected(from: MemberId, kind: string, reason: string): void;
   /** `unconfirmed`: what the leaver sent that the install's cut left out (normally nothing). */
   left(unconfirmed: DataMessage[]): void;
   /** The join did not complete in time; `waiting`: what was issued meanwhile, never sent. */
@@ -95,12 +98,18 @@ export interface MemberOptions {
   membersMax?: number;
   /** Which sets of members may install the next view (quorum-policy.ts). */
   quorum: QuorumPolicy;
+  /** The group's epoch, if this process was a member before (a rejoin); 0: learned at the join. */
+  epoch?: number;
   events: MemberEvents;
 }
 
 export interface MemberStats {
   framesDropped: number;
   framesMalformed: number;
+  /** Frames of another epoch: an earlier incarnation of the group (a replay), or another group of that name. */
+  framesOtherEpoch: number;
+  /** Well-formed frames that broke an invariant (a ballot out of reach, a cut that cannot apply ...). */
+  framesRejected: number;
   /** Messages discarded at a flush because a causal predecessor was lost in a crash. */
   orphansDiscarded: number;
   /** Join requests this coordinator turned down: the view was full (membersMax). */
@@ -108,6 +117,10 @@ export interface MemberStats {
 }
 
 const FUTURE_FRAMES_MAX = 10_000;
+/** How far above the rounds seen in a view change a ballot may be and still be believed. */
+const BALLOT_ROUND_STEP_MAX = 64;
+/** A seq more than this (or four windows) above what a member holds of its sender is not believed. */
+const SEQ_REACH_MIN = 1 << 20;
 /** Joiners a coordinator remembers a nonce for; past it the oldest is forgotten (it asks again). */
 const JOIN_NONCES_MAX = 10_000;
 
@@ -122,7 +135,11 @@ type Phase = 'joining' | 'member' | 'gone';
  */
 export class Member {
   readonly me: MemberId;
-  readonly stats: MemberStats = { framesDropped: 0, framesMalformed: 0, orphansDiscarded: 0, joinsRefused: 0 };
+  readonly stats: MemberStats = { framesDropped: 0, framesMalformed: 0, framesOtherEpoch: 0, framesRejected: 0, orphansDiscarded: 0, joinsRefused: 0 };
+  /** This incarnation of the group (frame.ts): drawn when the group is formed, learned from the welcome. */
+  private groupEpoch: number;
+  /** The highest ballot round seen in this view's change: a ballot far beyond it is not believed. */
+  private roundsSeen = 0;
   private phase: Phase = 'joining';
   private currentView: View | null = null;
   private channel: ReliableChannel | null = null;
@@ -179,6 +196,11 @@ export class Member {
 
   constructor(private readonly options: MemberOptions) {
     this.me = options.me;
+    this.groupEpoch = options.epoch ?? 0;
+  }
+
+  get epoch(): number {
+    return this.groupEpoch;
   }
 
   get view(): View | null {
@@ -206,7 +228,7 @@ export class Member {
     const others = this.options.seeds.filter((seed) => seed !== this.options.wire.address);
     if (this.options.mayFormGroup) this.bootstrap = new BootstrapVote(this.options.wire.address, others, this.options.timing.discoveryTimeoutMs);
     if (others.length === 0 && this.options.mayFormGroup) {
-      this.install({ id: 1, members: [this.me] }, null, { state: null });
+      this.formGroup();
     } else {
       this.joinTick();
     }
@@ -332,7 +354,7 @@ export class Member {
   private send(to: MemberId | Address, body: FrameBody, toAddress = false): void {
     // Data first: a control frame never overtakes the data this member multicast before it.
     this.sendPacked();
-    const frame: Frame = { group: this.options.group, from: this.me, viewId: this.currentView?.id ?? 0, body };
+    const frame: Frame = { epoch: this.groupEpoch, group: this.options.group, from: this.me, viewId: this.currentView?.id ?? 0, body };
     const address = toAddress ? to : addressOf(to);
     if (!toAddress && to === this.me) {
       // Our own control frames take the same path as everyone's, one turn later.
@@ -410,7 +432,7 @@ export class Member {
     const view = this.packView;
     this.packed = [];
     const body: FrameBody = messages.length === 1 ? messages[0]! : { type: 'pack', messages };
-    const frame = encodeFrame({ group: this.options.group, from: this.me, viewId: view.id, body });
+    const frame = encodeFrame({ epoch: this.groupEpoch, group: this.options.group, from: this.me, viewId: view.id, body });
     for (const member of view.members) if (member !== this.me) this.options.wire.send(addressOf(member), frame);
   }
 
@@ -498,7 +520,45 @@ export class Member {
       this.stats.framesDropped++;
       return;
     }
+    if ((frame.epoch ?? 0) !== this.groupEpoch && !this.acceptsAnyEpoch(frame)) {
+      this.stats.framesOtherEpoch++;
+      return;
+    }
     this.onFrame(frame);
+  }
+
+  /**
+   * Frames of another epoch are dropped, but for those of senders that cannot know it yet: a
+   * joiner (or a restarted member's stand-in) and clients, and what a joiner hears before it
+   * learns the epoch from its welcome.
+   */
+  private acceptsAnyEpoch(frame: Frame): boolean {
+    const type = frame.body.type;
+    if (this.phase === 'joining') {
+      return type === 'join-request' || type === 'join-pending' || type === 'welcome' || type === 'prepare' || type === 'accept';
+    }
+    if ((frame.epoch ?? 0) !== 0) return false;
+    if (type === 'join-request' || type === 'client-request' || type === 'view-query') return true;
+    return (type === 'promise' || type === 'accepted') && this.joins.has(frame.from);
+  }
+
+  private reject(frame: Frame, reason: string): void {
+    this.stats.framesRejected++;
+    this.options.events.rejected(frame.from, frame.body.type, reason);
+  }
+
+  /**
+   * A ballot is believed only from the member whose rank it names, and only a little above the
+   * rounds seen in this view: a forged ballot of an absurd round would otherwise outbid every
+   * honest coordinator for good.
+   */
+  private ballotProblem(from: MemberId, ballot: Ballot, ownRank: boolean): string | null {
+    const view = this.currentView!;
+    if (ballot.rank >= view.members.length) return `ballot rank ${ballot.rank} in a view of ${view.members.length}`;
+    if (ownRank && view.members[ballot.rank] !== from) return `ballot of rank ${ballot.rank} sent by ${from}`;
+    if (ballot.round > this.roundsSeen + BALLOT_ROUND_STEP_MAX) return `ballot round ${ballot.round} far above the ${this.roundsSeen} seen`;
+    if (ballot.round > this.roundsSeen) this.roundsSeen = ballot.round;
+    return null;
   }
 
   private onFrame(frame: Frame): void {
@@ -508,9 +568,12 @@ export class Member {
     switch (body.type) {
       case 'join-request': return this.onJoinRequest(frame.from, body.nonce);
       case 'join-pending': return this.onJoinPending(frame.from, body);
-      case 'welcome': return this.onWelcome(body);
-      case 'view-notice': return this.onViewNotice(body);
-      case 'install': return this.onInstall(body.value);
+      case 'welcome': return this.onWelcome(frame.epoch ?? 0, body);
+      case 'view-notice':
+        // Only a member of the view it announces speaks for it.
+        if (!body.members.includes(frame.from)) return this.reject(frame, 'a view-notice from outside the view it announces');
+        return this.onViewNotice(body);
+      case 'install': return this.onInstall(frame, body.value);
       case 'reply': case 'reply-ack': case 'client-request': case 'client-reject': case 'client-result': case 'view-query':
         return this.options.events.direct(frame);
       case 'promise': case 'accepted':
@@ -541,6 +604,8 @@ export class Member {
       this.stats.framesDropped++;
       return;
     }
+    const problem = this.sequenceProblem(rank, body);
+    if (problem) return this.reject(frame, problem);
     this.detector.heard(frame.from, this.options.clock.now());
     switch (body.type) {
       case 'data': return this.onData(frame.from, rank, body);
@@ -550,10 +615,24 @@ export class Member {
       case 'nak': return this.onNak(frame.from, body);
       case 'heartbeat': return this.onHeartbeat(frame.from, rank, body);
       case 'leave-request': return this.onLeaveRequest(frame.from);
-      case 'prepare': return this.onPrepare(frame.from, body.ballot);
-      case 'promise': this.proposer?.observe(body.ballot); return this.proposer?.onPromise(frame.from, body);
-      case 'reject': return this.proposer?.onReject(body);
-      case 'accept': return this.onAccept(frame.from, body.ballot, body.value);
+      case 'prepare': {
+        const problem = this.ballotProblem(frame.from, body.ballot, true);
+        return problem ? this.reject(frame, problem) : this.onPrepare(frame.from, body.ballot);
+      }
+      case 'promise': {
+        const problem = this.ballotProblem(frame.from, body.ballot, false);
+        if (problem) return this.reject(frame, problem);
+        this.proposer?.observe(body.ballot);
+        return this.proposer?.onPromise(frame.from, body);
+      }
+      case 'reject': {
+        const problem = this.ballotProblem(frame.from, body.promised, false);
+        return problem ? this.reject(frame, problem) : this.proposer?.onReject(body);
+      }
+      case 'accept': {
+        const problem = this.ballotProblem(frame.from, body.ballot, true) ?? flushValueProblem(body.value, this.currentView!, null);
+        return problem ? this.reject(frame, problem) : this.onAccept(frame.from, body.ballot, body.value);
+      }
       case 'accepted': return this.proposer?.onAccepted(frame.from, body);
       default: this.stats.framesDropped++;
     }
@@ -567,7 +646,7 @@ export class Member {
         if (body.candidate) this.bootstrap?.heard(addressOf(frame.from), body.vote, this.options.clock.now());
         return;
       case 'join-pending': return this.onJoinPending(frame.from, body);
-      case 'welcome': return this.onWelcome(body);
+      case 'welcome': return this.onWelcome(frame.epoch ?? 0, body);
       case 'prepare': {
         const answer = this.standIn.onPrepare(frame.viewId, body.ballot);
         if (answer) this.send(frame.from, answer);
@@ -599,6 +678,22 @@ export class Member {
     if (!any) return;
     this.proposer?.suspicionChanged();
     if (this.actingCoordinator() === this.me) this.proposer?.maybeStart();
+  }
+
+  /**
+   * A sender never has more than a window of unstable messages: a seq (or an advertised
+   * high) far beyond what this member holds of it is forged, and would have it ask for
+   * messages that never existed.
+   */
+  private sequenceProblem(rank: number, body: FrameBody): string | null {
+    // Generous: a sender's window is its own option, and may be larger than this member's.
+    const reach = this.channel!.streams[rank]!.contiguous + Math.max(4 * this.options.windowMessagesMax, SEQ_REACH_MIN);
+    switch (body.type) {
+      case 'data': return body.seq > reach ? `seq ${body.seq} beyond reach (${reach})` : null;
+      case 'pack': return body.messages.some((m) => m.seq > reach) ? `a packed seq beyond reach (${reach})` : null;
+      case 'heartbeat': return body.sentHigh > reach ? `advertised seq ${body.sentHigh} beyond reach (${reach})` : null;
+      default: return null;
+    }
   }
 
   private onData(from: MemberId, rank: number, body: DataBody): void {
@@ -729,7 +824,7 @@ export class Member {
     const seeds = [...this.options.seeds, ...(this.coordinatorHint ? [this.coordinatorHint] : [])];
     if (this.bootstrap && !this.heardFromGroup && now - this.joinStartedMs >= timing.discoveryTimeoutMs && this.bootstrap.elected(now)) {
       // No group answered, and a majority of the seeds chose this member to form it.
-      this.install({ id: 1, members: [this.me] }, null, { state: null });
+      this.formGroup();
       return;
     }
     const request = { type: 'join-request', nonce: this.joinNonce, candidate: this.bootstrap !== null && !this.heardFromGroup, vote: this.bootstrap?.current ?? '' } as const;
@@ -787,8 +882,9 @@ export class Member {
     }
   }
 
-  private onWelcome(body: WelcomeBody): void {
-    if (this.phase !== 'joining' || !body.members.includes(this.me)) return;
+  private onWelcome(epoch: number, body: WelcomeBody): void {
+    if (this.phase !== 'joining' || !body.members.includes(this.me) || epoch === 0) return;
+    this.groupEpoch = epoch;
     this.install({ id: body.viewId, members: body.members }, body.value, { state: body.state });
   }
 
@@ -863,9 +959,13 @@ export class Member {
     this.cutApplied = true;
   }
 
-  private onInstall(value: FlushValue): void {
+  private onInstall(frame: Frame, value: FlushValue): void {
     const view = this.currentView;
     if (this.phase !== 'member' || !view || value.viewId !== view.id + 1) return;
+    // A member the install leaves out applies no cut: only the value's shape is checked.
+    const applies = value.members.includes(this.me) && !this.cutApplied;
+    const problem = flushValueProblem(value, view, applies ? this.channel : null);
+    if (problem) return this.reject(frame, `install: ${problem}`);
     if (!value.members.includes(this.me)) {
       this.exit(value);
       return;
@@ -931,6 +1031,12 @@ export class Member {
 
   // --- installing a view ---------------------------------------------------------------
 
+  /** A new group: a new epoch, so no frame of an earlier group of this name acts on it. */
+  private formGroup(): void {
+    this.groupEpoch = 1 + this.options.random.int(EPOCH_MAX - 1);
+    this.install({ id: 1, members: [this.me] }, null, { state: null });
+  }
+
   private install(view: View, value: FlushValue | null, joined: { state: Uint8Array | null } | null): void {
     this.sendPacked();
     const previous = this.currentView;
@@ -950,6 +1056,7 @@ export class Member {
     this.resolveStableWaiters();
     this.blocked = false;
     this.cutApplied = false;
+    this.roundsSeen = 0;
     this.promised = null;
     this.accepted = null;
     this.lastNoticeMs.clear();

@@ -26,7 +26,7 @@ export const DEFAULT_TIMING: Timing = {
   phaseTimeoutMs: 3000,
   joinRetryIntervalMs: 150,
   discoveryTimeoutMs: 600,
-  joinTimeoutMs: 5000,
+  joinTimeoutMs: 10_000,
   leaveTimeoutMs: 10_000,
 };
 

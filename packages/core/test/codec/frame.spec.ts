@@ -96,9 +96,9 @@ function expectDecodeError(input: Uint8Array): DecodeError {
   return outcome;
 }
 
-/** The bytes of a frame header (version, kind, group, from, viewId) followed by `body`. */
+/** The bytes of a frame header (version, kind, epoch, group, from, viewId) followed by `body`. */
 function rawFrame(kindCode: number, writeBody: (w: FrameWriter) => void): Uint8Array {
-  const w = new FrameWriter().u8(WIRE_VERSION).u8(kindCode).string('g').string('m/1').uint(1);
+  const w = new FrameWriter().u8(WIRE_VERSION).u8(kindCode).uint(0).string('g').string('m/1').uint(1);
   writeBody(w);
   return w.finish();
 }
@@ -110,7 +110,7 @@ const KIND_WELCOME = 12;
 
 describe('frame codec: round trip', () => {
   it.each(SAMPLES)('decodes an encoded %s frame to an equal frame', (_name, frame) => {
-    expect(decodeFrame(encodeFrame(frame))).toEqual(frame);
+    expect(decodeFrame(encodeFrame(frame))).toEqual({ epoch: 0, ...frame });
   });
 
   it('covers every frame kind', () => {
@@ -130,25 +130,25 @@ describe('frame codec: round trip', () => {
 
   it('round-trips the sender view id 0 used before a member has a view, and the largest safe integers', () => {
     const frame: Frame = { group: 'g', from: 'x/1', viewId: 0, body: { type: 'heartbeat', sentHigh: Number.MAX_SAFE_INTEGER, acks: [0, 127, 128, 16_383, 16_384, 2 ** 32, Number.MAX_SAFE_INTEGER], flushing: false, slow: false } };
-    expect(decodeFrame(encodeFrame(frame))).toEqual(frame);
+    expect(decodeFrame(encodeFrame(frame))).toEqual({ epoch: 0, ...frame });
   });
 
   it('round-trips a large payload', () => {
     const random = seededRandom(11);
     const payload = Uint8Array.from({ length: 100_000 }, () => random.int(256));
     const frame = frameOf({ type: 'data', seq: 2, topic: 't', payload });
-    expect(decodeFrame(encodeFrame(frame))).toEqual(frame);
+    expect(decodeFrame(encodeFrame(frame))).toEqual({ epoch: 0, ...frame });
   });
 
   it('round-trips multi-byte utf-8 in group, member and topic names', () => {
     const frame: Frame = { group: 'grüppe-组-🚀', from: 'höst:1/2', viewId: 3, body: { type: 'data', seq: 5, topic: '话题 🎯', payload: bytes(1) } };
-    expect(decodeFrame(encodeFrame(frame))).toEqual(frame);
+    expect(decodeFrame(encodeFrame(frame))).toEqual({ epoch: 0, ...frame });
   });
 
   it('round-trips a string that begins with a byte-order mark', () => {
     // U+FEFF is an ordinary character of a JS string; the codec must not drop it.
     const frame: Frame = { group: '\uFEFFg', from: 'a/1', viewId: 1, body: { type: 'data', seq: 1, topic: '\uFEFFtopic', payload: bytes() } };
-    expect(decodeFrame(encodeFrame(frame))).toEqual(frame);
+    expect(decodeFrame(encodeFrame(frame))).toEqual({ epoch: 0, ...frame });
   });
 
   it('hands back payloads that do not alias the input buffer', () => {
@@ -196,12 +196,12 @@ describe('frame codec: malformed input always ends in DecodeError', () => {
 
   it('rejects a varint longer than eight bytes', () => {
     // viewId: nine continuation bytes.
-    const input = bytes(WIRE_VERSION, KIND_HEARTBEAT, 1, 0x67, 1, 0x6d, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0, 0);
+    const input = bytes(WIRE_VERSION, KIND_HEARTBEAT, 0, 1, 0x67, 1, 0x6d, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0, 0);
     expect(expectDecodeError(input).message).toMatch(/varint too long/);
   });
 
   it('rejects an eight-byte varint above the largest safe integer', () => {
-    const w = new FrameWriter().u8(WIRE_VERSION).u8(KIND_HEARTBEAT).string('g').string('m');
+    const w = new FrameWriter().u8(WIRE_VERSION).u8(KIND_HEARTBEAT).uint(0).string('g').string('m');
     const tooBig = rawVarint(2 ** 53);
     const input = new Uint8Array([...w.finish(), ...tooBig, 0, 0]);
     expect(expectDecodeError(input).message).toMatch(/out of range/);
@@ -222,7 +222,7 @@ describe('frame codec: malformed input always ends in DecodeError', () => {
   });
 
   it('rejects a string whose length runs past the end of the frame', () => {
-    const input = bytes(WIRE_VERSION, KIND_HEARTBEAT, 200, 0x67);
+    const input = bytes(WIRE_VERSION, KIND_HEARTBEAT, 0, 200, 0x67);
     expect(expectDecodeError(input).message).toMatch(/truncated/);
   });
 

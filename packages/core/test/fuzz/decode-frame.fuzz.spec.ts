@@ -93,7 +93,7 @@ describe('decodeFrame under fuzzing (fast-check)', () => {
     const headed = fc
       .tuple(fc.nat(FRAME_KINDS.length), fc.constantFrom('g', ''), fc.constantFrom('a/1', 'b:7001/2'), uint, fc.uint8Array({ maxLength: 96 }))
       .map(([kind, group, from, viewId, body]) => {
-        const header = new FrameWriter().u8(WIRE_VERSION).u8(kind).string(group).string(from).uint(viewId).finish();
+        const header = new FrameWriter().u8(WIRE_VERSION).u8(kind).uint(0).string(group).string(from).uint(viewId).finish();
         return Uint8Array.from([...header, ...body]);
       });
     const outcomes = new Outcomes();

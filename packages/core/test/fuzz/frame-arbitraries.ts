@@ -50,7 +50,7 @@ const heartbeat: fc.Arbitrary<HeartbeatBody> = record({
   type: fc.constant('heartbeat' as const), sentHigh: uint, acks: uints, flushing: fc.boolean(), slow: fc.boolean(),
 });
 
-const ballot: fc.Arbitrary<Ballot> = record({ round: uint, rank: uint });
+const ballot: fc.Arbitrary<Ballot> = record({ round: fc.nat(0xffff_ffff), rank: fc.nat(0xffff) });
 const held: fc.Arbitrary<HeldMessage> = fc
   .tuple(record({ senderRank: uint, seq, topic: text, payload: bytes }), meta)
   .map(([message, m]) => ({ ...message, ...m }));
@@ -80,7 +80,7 @@ const membership: fc.Arbitrary<MembershipBody> = fc.oneof(
 
 export const frameBody: fc.Arbitrary<FrameBody> = fc.oneof(data, pack, nak, heartbeat, membership);
 
-export const frame: fc.Arbitrary<Frame> = record({ group: text, from: text, viewId: uint, body: frameBody });
+export const frame: fc.Arbitrary<Frame> = record({ epoch: fc.nat(0xffff_ffff), group: text, from: text, viewId: uint, body: frameBody });
 
 /** The fifteen kinds, for checking that a run covered them all. */
 export const FRAME_KINDS: readonly FrameBody['type'][] = [

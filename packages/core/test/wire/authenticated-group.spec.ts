@@ -64,12 +64,12 @@ describe('a group on authenticated wires', () => {
 
     // a has sent nothing in this view, so its seq 1 is free: a member would deliver this.
     const forgedData = encodeFrame({
-      group: 'g', from: groups.a.me, viewId: view.id,
+      epoch: groups.a.epoch, group: 'g', from: groups.a.me, viewId: view.id,
       body: { type: 'data', seq: 1, topic: 't', payload: jsonSerializer.encode('forged') },
     });
     // An install of the next view without c: c would think it was excluded.
     const forgedInstall: Frame = {
-      group: 'g', from: groups.a.me, viewId: view.id,
+      epoch: groups.a.epoch, group: 'g', from: groups.a.me, viewId: view.id,
       body: { type: 'install', value: { viewId: view.id + 1, members: [groups.a.me, groups.b.me], targets: [0, 0, 0], messages: [] } },
     };
     const eve = net.wire('eve'); // no key at all: raw frames, and raw frames with a made-up trailer

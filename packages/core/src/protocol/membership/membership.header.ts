@@ -90,8 +90,15 @@ function writeBallot(w: FrameWriter, ballot: Ballot): void {
   w.uint(ballot.round).uint(ballot.rank);
 }
 
+/** Rounds and ranks are bounded where they are decoded: a coordinator must always be able to go one higher. */
+export const BALLOT_ROUND_MAX = 0xffff_ffff;
+export const BALLOT_RANK_MAX = 0xffff;
+
 function readBallot(r: FrameReader): Ballot {
-  return { round: r.uint(), rank: r.uint() };
+  const round = r.uint();
+  const rank = r.uint();
+  if (round > BALLOT_ROUND_MAX || rank > BALLOT_RANK_MAX) throw new DecodeError('ballot out of range');
+  return { round, rank };
 }
 
 function writeHeld(w: FrameWriter, messages: readonly HeldMessage[]): void {
