@@ -2,7 +2,7 @@ import type { Clock, TimerHandle } from '../env/clock.js';
 import type { Random } from '../env/random.js';
 import { DecodeError } from '../errors.js';
 import { decodeFrame, encodeFrame, EPOCH_MAX, type Frame, type FrameBody } from '../codec/frame.js';
-import type { Address, Wire } from '../wire/wire.js';
+import type { Address, PeerDownReason, Wire } from '../wire/wire.js';
 import { FailureDetector } from './membership/failure-detector.js';
 import {
   compareBallots, type Ballot, type FlushValue, type JoinPendingBody, type MembershipBody, type ViewNoticeBody, type WelcomeBody,
@@ -159,6 +159,7 @@ export class Member {
   private readonly flushingPeers = new Set<MemberId>();
   private outbox: OutboxEntry[] = [];
   private drainScheduled = false;
+  private readonly seedOutcomes = new Map<Address, string>();
   /** Joining: the acceptor's part as a restarted member's stand-in; forming a group from seeds. */
   private readonly standIn = new StandInAcceptor();
   private bootstrap: BootstrapVote | null = null;
@@ -222,7 +223,8 @@ export class Member {
 
   start(): void {
     this.options.wire.onFrame((from, bytes) => this.onBytes(from, bytes));
-    this.options.wire.onPeerDown?.((address) => this.onPeerDown(address));
+    this.options.wire.onPeerDown?.((address, reason) => this.onPeerDown(address, reason));
+    this.options.wire.onRejected?.((address, reason) => this.noteSeed(address, reason));
     this.joinStartedMs = this.options.clock.now();
     this.lastTickMs = this.joinStartedMs;
     const others = this.options.seeds.filter((seed) => seed !== this.options.wire.address);
@@ -504,8 +506,9 @@ export class Member {
 
   // --- receiving -----------------------------------------------------------------------
 
-  private onBytes(_from: Address, bytes: Uint8Array): void {
+  private onBytes(address: Address, bytes: Uint8Array): void {
     if (this.phase === 'gone') return;
+    if (this.phase === 'joining') this.noteSeed(address, 'answered');
     let frame: Frame;
     try {
       frame = decodeFrame(bytes);
@@ -665,7 +668,8 @@ export class Member {
   }
 
   /** The wire saw a member's connection close or a dial to it refused: it crashed (not merely stalled). */
-  private onPeerDown(address: Address): void {
+  private onPeerDown(address: Address, reason: PeerDownReason): void {
+    if (this.phase === 'joining' && reason === 'refused') this.noteSeed(address, 'connection refused (nothing listens there)');
     const view = this.currentView;
     if (this.phase !== 'member' || !view) return;
     let any = false;
@@ -811,6 +815,21 @@ export class Member {
   }
 
   // --- joining -------------------------------------------------------------------------
+
+  /**
+   * What a joiner last learned of each seed, for the JOIN_TIMEOUT that names them: answered,
+   * refused, authentication failed, or (never set) no answer.
+   */
+  private noteSeed(address: Address, outcome: string): void {
+    if (this.phase !== 'joining' || !this.options.seeds.includes(address)) return;
+    this.seedOutcomes.set(address, outcome);
+  }
+
+  /** Each seed this joiner tried, with what it learned of it. */
+  seedReport(): { address: Address; outcome: string }[] {
+    return this.options.seeds.filter((seed) => seed !== this.options.wire.address)
+      .map((address) => ({ address, outcome: this.seedOutcomes.get(address) ?? 'no answer' }));
+  }
 
   private joinTick(): void {
     const now = this.options.clock.now();

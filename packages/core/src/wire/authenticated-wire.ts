@@ -143,6 +143,7 @@ class HmacWire implements AuthenticatedWire {
    * is nothing to authenticate); absent when the inner wire has none, so callers can tell.
    */
   readonly onPeerDown?: Wire['onPeerDown'];
+  private rejectedListener: ((address: Address, reason: string) => void) | null = null;
   /** Signs outgoing frames. */
   private key: GroupKey;
   /** Checks incoming frames: the signing key and any others accepted alongside it. */
@@ -293,7 +294,16 @@ class HmacWire implements AuthenticatedWire {
     this.unreported[reason]++;
     this.unreported.lastFrom = from;
     this.maybeReport();
+    try {
+      this.rejectedListener?.(from, reason === 'too-short' ? 'a frame too short to carry a tag' : 'authentication failed (a different key?)');
+    } catch {
+      // The listener's failure must not escape the receive callback.
+    }
     return null;
+  }
+
+  onRejected(listener: (address: Address, reason: string) => void): void {
+    this.rejectedListener = listener;
   }
 
   /**

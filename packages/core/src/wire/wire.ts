@@ -48,6 +48,12 @@ export interface Wire {
    * it throws is caught by the wire (counted; never thrown into the socket code).
    */
   onPeerDown?(listener: (address: Address, reason: PeerDownReason) => void): void;
+  /**
+   * Optional: one listener for frames this wire dropped because they failed its own check
+   * (the authenticated wire: no valid tag under any key it holds). A joiner uses it to tell
+   * "a seed answered with another key" from "no answer". A later call replaces the listener.
+   */
+  onRejected?(listener: (address: Address, reason: string) => void): void;
   /** Stops sending and receiving; idempotent. */
   close(): Promise<void>;
   /** A wire that carries its own time and randomness (the simulated one) offers them here. */
