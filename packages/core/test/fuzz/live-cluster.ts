@@ -47,14 +47,17 @@ export class LiveCluster {
    * Forms the group; `wrap` puts a decorator (authentication) over the sniffed wire, so the
    * sniffer sees what an attacker on the network would.
    */
-  static async form(net: SimulatedNetwork, wrap: (wire: Wire) => Wire = (wire) => wire): Promise<LiveCluster> {
+  static async form(net: SimulatedNetwork, wrap: (wire: Wire) => Wire = (wire) => wire, options: { tolerate?: readonly string[] } = {}): Promise<LiveCluster> {
     const cluster = new LiveCluster(net);
     const observer = historyObserver(cluster.recorder);
     for (const name of MEMBER_NAMES) {
       const wire = wrap(sniffed(net.wire(name), cluster.sniffed));
       const group = await Group.join('g', { wire, seeds: name === 'a' ? [] : ['a'], observer });
       group.handle('t', (payload) => { cluster.handled.get(name)!.push(String(payload)); });
-      group.on('error', (error) => cluster.problems.push(`${name} error: ${String(error)}`));
+      // Errors with a tolerated code (a rejected frame, reported as it must be) are expected.
+      group.on('error', (error) => {
+        if (!options.tolerate?.includes((error as { code?: string }).code ?? '')) cluster.problems.push(`${name} error: ${String(error)}`);
+      });
       group.on('excluded', () => cluster.problems.push(`${name} was excluded`));
       group.on('unhandled', (payload) => cluster.problems.push(`${name} got a message on an unknown topic: ${JSON.stringify(payload)}`));
       cluster.groups.set(name, group);
