@@ -21,10 +21,13 @@ export function historyObserver(recorder: HistoryRecorder): GroupObserver {
     delivered: (member, message) => recorder.record({
       kind: 'deliver', member, id: messageId(message), sender: message.sender, viewId: message.viewId, payload: decoder.decode(message.payload),
     }),
+    handled: (member, message) => recorder.record({ kind: 'handled', member, id: messageId(message) }),
     installed: (member, view) => recorder.record({ kind: 'view', member, view: { id: view.id, members: [...view.members] } }),
     excluded: (member) => recorder.record({ kind: 'excluded', member }),
     left: (member) => recorder.record({ kind: 'left', member }),
-    served: (member, key, viewId) => recorder.record({ kind: 'serve', member, id: key, viewId }),
+    served: (member, key, viewId, message) => recorder.record({
+      kind: 'serve', member, id: key, viewId, ...(message ? { message: messageId(message) } : {}),
+    }),
     replied: (caller, responder, request, viewId) => recorder.record({ kind: 'reply', member: caller, from: responder, id: messageId(request), viewId }),
     unconfirmed: (member, messages) => recorder.record({ kind: 'unconfirmed', member, ids: messages.map(messageId) }),
     blocked: (member, reason) => recorder.record({ kind: 'blocked', member, code: reason.code }),

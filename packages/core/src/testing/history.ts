@@ -35,6 +35,13 @@ export type HistoryEvent =
   | { kind: 'send'; member: MemberId; id: string; viewId: number; payload: string; order?: DeliveryOrder; safe?: boolean }
   /** `member` delivered message `id` (sent by `sender`) in view `viewId`. */
   | { kind: 'deliver'; member: MemberId; id: string; sender: MemberId; viewId: number; payload: string }
+  /**
+   * `member`'s application took message `id` (its handler, or the 'unhandled' event, ran on
+   * it): where the application sees a delivery, which may be well after the protocol's
+   * 'deliver' of it (the delivery queue). Its handled ids follow its delivered ones, in the
+   * same order ('handled').
+   */
+  | { kind: 'handled'; member: MemberId; id: string }
   /** `member` installed `view`. */
   | { kind: 'view'; member: MemberId; view: ViewRecord }
   /** `member` learned it was excluded; it delivers nothing more as this incarnation. */
@@ -61,10 +68,13 @@ export type HistoryEvent =
    */
   | { kind: 'reply'; member: MemberId; from: MemberId; id: string; viewId: number }
   /**
-   * `member` executed a client's direct request `id` (sent straight to the members, not
-   * multicast) in view `viewId`. Not a delivery: the ordering properties ignore it.
+   * `member` executed a client's request with key `id` in view `viewId`: a direct request
+   * (sent straight to the members, not multicast; or answered as run before `member` joined),
+   * or, with `message`, a relayed one, on delivering the multicast `message` (its id) that
+   * carried it. Not a delivery: the ordering properties ignore it. `message` is optional:
+   * older histories record direct requests only ('at-most-once').
    */
-  | { kind: 'serve'; member: MemberId; id: string; viewId: number }
+  | { kind: 'serve'; member: MemberId; id: string; viewId: number; message?: string }
   /**
    * `member` reports the messages it sent that it cannot confirm the survivors delivered (at
    * its exclusion, or when its leave could not complete its flush): `ids` as messageId()

@@ -31,7 +31,7 @@ const SUMMED = [
   'partitions', 'exclusions', 'rejoins', 'skippedForMajority', 'admittedButTimedOut', 'calls', 'callsQuorumMet',
   'clientRequests', 'clientRequestsAnswered', 'restartActions', 'restarts', 'restartsJoined', 'costlyCrashActions',
   'costlyCrashes', 'costlyCrashesOfTwo', 'acceptCrashActions', 'acceptCrashes', 'safeCrashActions', 'safeCrashesSent',
-  'safeCrashesDelivered',
+  'safeCrashesDelivered', 'scatters', 'scattersComplete',
 ] as const satisfies readonly (keyof ScenarioStats)[];
 
 type SummedStat = (typeof SUMMED)[number];

@@ -83,6 +83,7 @@ export class Cluster {
         this.deliveredInView.set(member, (this.deliveredInView.get(member) ?? 0) + 1);
         for (const w of this.watchers) w.delivered?.(member, message);
       },
+      handled: base.handled,
       installed: (member, view) => {
         base.installed?.(member, view);
         const record: ViewRecord = { id: view.id, members: [...view.members] };

@@ -13,6 +13,7 @@ export const GROUP_NAME = 'campaign';
 export const TOPIC = 't';
 export const CALL_TOPIC = 'call';
 export const NESTED_TOPIC = 'nested';
+export const SCATTER_TOPIC = 'scatter';
 
 /** Properties the runner adds to the history checker's. */
 export type HarnessProperty =

@@ -156,6 +156,8 @@ class ScenarioRunner {
         return this.workload.call(action);
       case 'client':
         return this.workload.clientRequest(action);
+      case 'scatter':
+        return this.workload.scatter(action);
     }
   }
 

@@ -10,6 +10,7 @@ import { seededRandom, type Random } from '../../env/random.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { deriveSeed } from '../../wire/simulated/seeds.js';
 import type { Address } from '../../wire/wire.js';
+import { generateScatter } from './scatter-schedule.js';
 import { generateTargeted } from './targeted-schedule.js';
 
 /** The network's fault model at the start of the run. */
@@ -65,7 +66,12 @@ export type ScenarioAction =
    */
   | { at: number; kind: 'call'; pick: number; order: CallOrder; quorum: CallQuorum; nested: boolean; timeoutMs: number }
   /** Client `client` (a process outside the group, at address "c<client>") sends a request. */
-  | { at: number; kind: 'client'; client: number; mode: 'relay' | 'direct'; order: CallOrder; quorum: CallQuorum | 'none' };
+  | { at: number; kind: 'client'; client: number; mode: 'relay' | 'direct'; order: CallOrder; quorum: CallQuorum | 'none' }
+  /**
+   * Client `client` asks a scatter-gather query (each member answers for its part of the
+   * phone book, scatter-schedule.ts) and the answer is checked: complete or visibly incomplete.
+   */
+  | { at: number; kind: 'scatter'; client: number; mode: 'relay' | 'direct'; quorum: 'all' | 'majority' | 'first'; timeoutMs: number };
 
 export type CallOrder = 'fifo' | 'causal' | 'total';
 export type CallQuorum = 'first' | 'majority' | 'all' | number;
@@ -116,6 +122,8 @@ export interface ScenarioOptions {
    * their own; default true.
    */
   targeted?: boolean;
+  /** Scatter-gather queries from clients (scatter-schedule.ts), from a stream of their own; default true. */
+  scatter?: boolean;
 }
 
 /** Tag of the scenario's own random stream (the network uses 1 to 3). */
@@ -233,6 +241,7 @@ export function generateScenario(seed: number, options: ScenarioOptions = {}): S
   }
   if (options.calls ?? true) actions.push(...generateCalls(seed, phaseStart, durationMs, options.meanCallGapMs ?? 700));
   if (options.targeted ?? true) actions.push(...generateTargeted(seed, phaseStart, durationMs));
+  if (options.scatter ?? true) actions.push(...generateScatter(seed, phaseStart, durationMs));
   // Stable: equal times keep generation order.
   actions.sort((a, b) => a.at - b.at);
   return {
@@ -319,6 +328,8 @@ export function describeAction(action: ScenarioAction): string {
       return `${at} call (${action.order}, replies ${action.quorum}${action.nested ? ', nested' : ''}, timeout ${action.timeoutMs} ms) from member pick ${action.pick.toFixed(3)}`;
     case 'client':
       return `${at} client c${action.client} ${action.mode} request (${action.order}, replies ${action.quorum})`;
+    case 'scatter':
+      return `${at} client c${action.client} ${action.mode} scatter-gather (replies ${action.quorum}, timeout ${action.timeoutMs} ms)`;
   }
 }
 

@@ -74,6 +74,9 @@ export interface ScenarioStats {
   /** Client requests sent, and those answered (quorum met, or accepted when asynchronous). */
   clientRequests: number;
   clientRequestsAnswered: number;
+  /** Scatter-gather queries from clients, and those whose answer was complete (every part, of one view). */
+  scatters: number;
+  scattersComplete: number;
 }
 
 /** The counters the runner keeps during a run (the rest of the stats is computed at the end). */
@@ -87,6 +90,6 @@ export function newRunCounts(): RunCounts {
     restartActions: 0, restarts: 0, restartsJoined: 0, costlyCrashActions: 0, costlyCrashes: 0, costlyCrashesOfTwo: 0,
     acceptCrashActions: 0, acceptCrashes: 0, safeCrashActions: 0, safeCrashesSent: 0, safeCrashesDelivered: 0,
     convergeMs: -1, blockedAsExpected: 0, admittedButTimedOut: 0, liveAtEnd: 0, finalViewSize: 0,
-    calls: 0, callsQuorumMet: 0, clientRequests: 0, clientRequestsAnswered: 0,
+    calls: 0, callsQuorumMet: 0, clientRequests: 0, clientRequestsAnswered: 0, scatters: 0, scattersComplete: 0,
   };
 }

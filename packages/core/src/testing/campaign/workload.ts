@@ -10,11 +10,13 @@ import { ExcludedError, GroupClosedError, NotAcceptedError } from '../../errors.
 import type { Group } from '../../group.js';
 import { GroupConnection } from '../../group-connection.js';
 import type { Replies } from '../../protocol/reply/replies.js';
+import { shareOf } from '../../protocol/reply/scatter.js';
 import type { MemberId } from '../../protocol/types.js';
 import { connectionObserver } from '../history-observer.js';
 import type { Cluster, Process } from './cluster.js';
-import { CALL_TOPIC, describeError, GROUP_NAME, NESTED_TOPIC, TOPIC, type RunContext } from './run-context.js';
+import { CALL_TOPIC, describeError, GROUP_NAME, NESTED_TOPIC, SCATTER_TOPIC, TOPIC, type RunContext } from './run-context.js';
 import type { ScenarioAction } from './scenario.js';
+import { SCATTER_ITEMS } from './scatter-schedule.js';
 
 export type MulticastOrder = 'fifo' | 'causal' | 'total' | 'group';
 
@@ -36,6 +38,11 @@ export class Workload {
       process.delivered++;
     });
     group.handle(CALL_TOPIC, (_payload, delivery) => delivery.rank);
+    // The split phone book: each member answers for its part, as the range of items it searched.
+    group.handle(SCATTER_TOPIC, (items, delivery) => {
+      const { start, end } = shareOf(delivery, items as number);
+      return [start, end];
+    });
     // A handler that makes its own synchronous call: its queue must not deadlock.
     group.handle(NESTED_TOPIC, async () => {
       try {
@@ -74,16 +81,30 @@ export class Workload {
     const from = candidates.length > 1 && variant % 3 === 0 && process.unsent === 0 && group.pendingMessages === 0
       ? candidates[(index + 1) % candidates.length]!
       : null;
-    let context: CausalContext | undefined;
+    const send = (): void => this.burst(process, count, order, safe);
     if (from) {
-      context = from.group!.context();
+      const context = from.group!.context();
       const token = `ctx-${++this.contextHandOvers}`;
       this.run.recorder.record({ kind: 'context-out', member: from.group!.me, token });
-      this.run.recorder.record({ kind: 'context-in', member: group.me, token });
+      // A multicast made in a context waits until its member has delivered what the context
+      // names, and multicasts made meanwhile outside it go first (Group.send): the hand-over
+      // takes effect when it is covered. So the burst waits for that, and the hand-over is
+      // recorded in the same turn as the burst is issued, which keeps the history's
+      // process-wide hand-over exact.
+      group.awaitContext(context).then(() => {
+        if (process.group !== group || group.status.state === 'closed') return;
+        if (process.unsent !== 0 || group.pendingMessages !== 0) {
+          send();
+          return;
+        }
+        this.run.recorder.record({ kind: 'context-in', member: group.me, token });
+        CausalContext.run(context, send);
+      }, () => {
+        if (process.group === group && group.status.state !== 'closed') send();
+      });
+    } else {
+      send();
     }
-    const send = (): void => this.burst(process, count, order, safe);
-    if (context) CausalContext.run(context, send);
-    else send();
     if (variant % 5 === 1) {
       process.unsent++;
       group.flush().then(() => {
@@ -134,22 +155,29 @@ export class Workload {
     );
   }
 
-  clientRequest(action: Extract<ScenarioAction, { kind: 'client' }>): void {
-    if (this.run.faultsEnded) return;
-    let connection = this.clients.get(action.client);
+  /** Client `client` (at "c<client>"), opened on first use; null if nobody is there to ask. */
+  private connection(client: number, mode: 'relay' | 'direct'): Promise<GroupConnection | null> | null {
+    let connection = this.clients.get(client);
     if (!connection) {
-      const address = `c${action.client}`;
+      const address = `c${client}`;
       const seeds = this.cluster.addresses.filter((a) => this.cluster.processes.get(a)!.state === 'member');
-      if (seeds.length === 0) return;
+      if (seeds.length === 0) return null;
       connection = GroupConnection.open(GROUP_NAME, {
-        wire: this.run.network.wire(address), seeds, mode: action.mode, observer: connectionObserver(this.run.recorder),
+        wire: this.run.network.wire(address), seeds, mode, observer: connectionObserver(this.run.recorder),
       }).catch((error: unknown) => {
         this.run.note(`client ${address} could not connect: ${describeError(error)}`);
-        this.clients.delete(action.client);
+        this.clients.delete(client);
         return null;
       });
-      this.clients.set(action.client, connection);
+      this.clients.set(client, connection);
     }
+    return connection;
+  }
+
+  clientRequest(action: Extract<ScenarioAction, { kind: 'client' }>): void {
+    if (this.run.faultsEnded) return;
+    const connection = this.connection(action.client, action.mode);
+    if (!connection) return;
     const n = ++this.run.counts.clientRequests;
     void connection.then((client) => {
       if (!client || this.run.faultsEnded) return;
@@ -172,6 +200,72 @@ export class Workload {
     });
   }
 
+  /** A scatter-gather query from a client: complete, or visibly incomplete. */
+  scatter(action: Extract<ScenarioAction, { kind: 'scatter' }>): void {
+    if (this.run.faultsEnded) return;
+    const connection = this.connection(action.client, action.mode);
+    if (!connection) return;
+    const n = ++this.run.counts.scatters;
+    void connection.then((client) => {
+      if (!client || this.run.faultsEnded) return;
+      const what = `scatter-gather ${n} by ${client.id} (${action.mode}, replies ${action.quorum})`;
+      this.run.note(what);
+      client.multicast(SCATTER_TOPIC, SCATTER_ITEMS, { replies: action.quorum, timeoutMs: action.timeoutMs }).then(
+        (replies) => {
+          this.checkReplies(replies, what);
+          if (this.checkScatter(replies, what, action.quorum)) this.run.counts.scattersComplete++;
+        },
+        (error: unknown) => this.callRejected(error, what),
+      );
+    });
+  }
+
+  /**
+   * What a scatter-gather answer must be (docs/replies.md): `gather()` merges parts of one
+   * division of the items — the one of the view the answer is judged in, each part the share of
+   * its rank — with no overlap, and the gaps are exactly `missingRanks`. Complete (true) only
+   * if nothing is missing; 'all' with `quorumMet` must be complete; `quorumMet` means every
+   * reply ran in that view.
+   */
+  private checkScatter(replies: Replies, what: string, quorum: Extract<ScenarioAction, { kind: 'scatter' }>['quorum']): boolean {
+    const size = replies.expected.length;
+    // A 'first' (or k) call may end before its caller recorded the view: nothing to judge against.
+    if (size === 0) return false;
+    const missing = replies.missingRanks;
+    const ranges = replies.gather<number[][]>((parts) => parts as unknown as number[][]);
+    const covered = new Set<number>();
+    const parts = replies.replies.filter((reply) => !reply.error && (reply.viewId === undefined || reply.viewId === replies.viewId));
+    for (const reply of parts) {
+      const share = shareOf({ rank: reply.rank, viewSize: size }, SCATTER_ITEMS);
+      const value = reply.value as number[];
+      if (!Array.isArray(value) || value[0] !== share.start || value[1] !== share.end) {
+        this.run.violation('call-result', `${what}: ${reply.member} answered for [${String(value)}] as rank ${reply.rank} of view ${replies.viewId} (${size} members), whose share is [${share.start},${share.end}]`);
+      }
+      covered.add(reply.rank);
+    }
+    // The merged parts tile the items but for the missing ranks' shares, in order.
+    let at = 0;
+    for (let rank = 0; rank < size; rank++) {
+      const share = shareOf({ rank, viewSize: size }, SCATTER_ITEMS);
+      if (covered.has(rank) === missing.includes(rank)) {
+        this.run.violation('call-result', `${what}: rank ${rank} of view ${replies.viewId} is ${covered.has(rank) ? 'answered and listed missing' : 'neither answered nor listed missing'}`);
+      }
+      if (!covered.has(rank)) continue;
+      const range = ranges[at++];
+      if (!range || range[0] !== share.start || range[1] !== share.end) {
+        this.run.violation('call-result', `${what}: gather() gave [${String(range)}] where rank ${rank}'s share [${share.start},${share.end}] belongs`);
+      }
+    }
+    if (at !== ranges.length) this.run.violation('call-result', `${what}: gather() merged ${ranges.length} parts for ${at} ranks answered`);
+    const complete = missing.length === 0;
+    // 'all' met, every reply a part run in the call's view: nothing can be missing.
+    const oneView = replies.replies.every((reply) => !reply.error && (reply.viewId === undefined || reply.viewId === replies.viewId));
+    if (replies.quorumMet && quorum === 'all' && oneView && !complete) {
+      this.run.violation('call-result', `${what}: 'all' met in view ${replies.viewId}, but ranks ${missing.join(', ')} are missing`);
+    }
+    return complete;
+  }
+
   /** What a call's result must satisfy whatever the faults: it is consistent in itself. */
   private checkReplies(replies: Replies, what: string): void {
     const expected = new Set(replies.expected);
@@ -179,7 +273,9 @@ export class Workload {
     for (const reply of replies.replies) {
       if (answered.has(reply.member)) this.run.violation('call-result', `${what}: two replies from ${reply.member}`);
       answered.add(reply.member);
-      if (replies.expected.length > 0 && !expected.has(reply.member)) this.run.violation('call-result', `${what}: a reply from ${reply.member}, not in the view it waited on`);
+      // A direct request's member may have run it in another view than the one the answer is judged in.
+      const inView = reply.viewId === undefined || reply.viewId === replies.viewId;
+      if (inView && replies.expected.length > 0 && !expected.has(reply.member)) this.run.violation('call-result', `${what}: a reply from ${reply.member}, not in the view it waited on`);
       if (reply.error && reply.error.code !== 'DUPLICATE_REQUEST') this.run.violation('call-result', `${what}: ${reply.member} answered with an error: ${reply.error.message}`);
     }
     for (const member of [...replies.failed, ...replies.slow]) {

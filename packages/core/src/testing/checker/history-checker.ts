@@ -8,11 +8,13 @@
 import { CohortError } from '../../errors.js';
 import type { HistoryEvent } from '../history.js';
 import { afterExitChecker } from './after-exit.checker.js';
+import { atMostOnceChecker } from './at-most-once.checker.js';
 import { causalChecker } from './causal.checker.js';
 import { HistoryContext } from './context.js';
 import { eventualDeliveryChecker } from './eventual-delivery.checker.js';
 import { fifoChecker } from './fifo.checker.js';
 import { groupPositionChecker } from './group-position.checker.js';
+import { handledChecker } from './handled.checker.js';
 import { integrityChecker } from './integrity.checker.js';
 import { noDuplicateChecker } from './no-duplicate.checker.js';
 import { noSilentLossChecker } from './no-silent-loss.checker.js';
@@ -50,6 +52,8 @@ export const PROPERTY_CHECKERS: Readonly<Record<PropertyName, CheckerFactory>> =
   'eventual-delivery': eventualDeliveryChecker,
   replies: repliesChecker,
   'no-silent-loss': noSilentLossChecker,
+  handled: handledChecker,
+  'at-most-once': atMostOnceChecker,
 };
 
 export const PROPERTY_NAMES = Object.keys(PROPERTY_CHECKERS) as readonly PropertyName[];
@@ -90,6 +94,7 @@ export function runCheckers(
   const onReply = checkers.filter((c) => c.onReply !== undefined);
   const onServe = checkers.filter((c) => c.onServe !== undefined);
   const onUnconfirmed = checkers.filter((c) => c.onUnconfirmed !== undefined);
+  const onHandled = checkers.filter((c) => c.onHandled !== undefined);
 
   const ctx = new HistoryContext(events);
   let index = 0;
@@ -140,6 +145,13 @@ export function runCheckers(
       case 'unconfirmed': {
         const member = ctx.member(event.member);
         for (const c of onUnconfirmed) c.onUnconfirmed?.(event, member, ctx);
+        break;
+      }
+      case 'handled': {
+        // Not numbered here: an id only ever handled is no message of the run's.
+        const msg = ctx.messageNumbers.get(event.id) ?? -1;
+        const member = ctx.member(event.member);
+        for (const c of onHandled) c.onHandled?.(event, msg, member, ctx);
         break;
       }
       case 'blocked':

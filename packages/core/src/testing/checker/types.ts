@@ -30,15 +30,18 @@ export type PropertyName =
   | 'orphans'
   | 'eventual-delivery'
   | 'replies'
-  | 'no-silent-loss';
+  | 'no-silent-loss'
+  | 'handled'
+  | 'at-most-once';
 
 export interface CheckHistoryOptions {
   /**
    * The run was allowed to settle before it ended (no message in flight, no view change
    * pending). Turns on 'survivor-delivery' and 'eventual-delivery', lets 'safe',
    * 'orphans', 'group-position' and 'no-silent-loss' treat the members alive at the end as
-   * survivors of their last view, and makes 'no-silent-loss' judge the senders alive at the
-   * end too. Default false.
+   * survivors of their last view, makes 'no-silent-loss' judge the senders alive at the
+   * end too, and makes 'handled' ask a member alive at the end to have handled all it
+   * delivered. Default false.
    */
   quiescent?: boolean;
   /** Only these properties are checked (default: all). */
@@ -55,6 +58,7 @@ export type ContextEvent = Extract<HistoryEvent, { kind: 'context-out' | 'contex
 export type ReplyEvent = Extract<HistoryEvent, { kind: 'reply' }>;
 export type ServeEvent = Extract<HistoryEvent, { kind: 'serve' }>;
 export type UnconfirmedEvent = Extract<HistoryEvent, { kind: 'unconfirmed' }>;
+export type HandledEvent = Extract<HistoryEvent, { kind: 'handled' }>;
 
 /** Reports one violation of the checker's own property. */
 export type Report = (message: string) => void;
@@ -77,6 +81,11 @@ export interface PropertyChecker {
   onReply?(event: ReplyEvent, ctx: HistoryContext): void;
   onServe?(event: ServeEvent, ctx: HistoryContext): void;
   onUnconfirmed?(event: UnconfirmedEvent, member: MemberState, ctx: HistoryContext): void;
+  /**
+   * `msg` is the context's number for the id if the history named it before (a send or a
+   * delivery of it), else -1: a handled id alone does not number a message.
+   */
+  onHandled?(event: HandledEvent, msg: number, member: MemberState, ctx: HistoryContext): void;
   finish?(ctx: HistoryContext): void;
 }
 

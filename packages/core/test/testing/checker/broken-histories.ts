@@ -190,4 +190,26 @@ export const BROKEN: readonly BrokenHistory[] = [
       .view(2, [A, C]).events,
     mentions: [B, 'm1', 'excluded', 'view 1'],
   },
+  {
+    property: 'handled',
+    story: "b delivers a's m1 then m2, but its application takes m2 first",
+    events: new HistoryBuilder()
+      .view(1, [A, B])
+      .multicast(A, 'm1', 1, [A, B])
+      .multicast(A, 'm2', 1, [A, B])
+      .handled(A, 'm1', 'm2')
+      .handled(B, 'm2', 'm1').events,
+    mentions: [B, 'm2', 'm1', 'out of its delivery order'],
+  },
+  {
+    property: 'at-most-once',
+    story: "b runs a client's relayed request on delivering m1, and again on delivering m2, its retry through c",
+    events: new HistoryBuilder()
+      .view(1, [A, B, C])
+      .multicast(A, 'm1', 1, [A, B, C])
+      .serve(B, 'client/1#7', 1, 'm1')
+      .multicast(C, 'm2', 1, [A, B, C])
+      .serve(B, 'client/1#7', 1, 'm2').events,
+    mentions: [B, 'client/1#7', 'm1', 'm2', 'more than once'],
+  },
 ];

@@ -58,6 +58,12 @@ export class HistoryBuilder {
     return this;
   }
 
+  /** `member`'s application takes `ids` (its handler runs on them), in that order. */
+  handled(member: MemberId, ...ids: string[]): this {
+    for (const id of ids) this.events.push({ kind: 'handled', member, id });
+    return this;
+  }
+
   /** `sender` sends `id` in `viewId` (with `options`) and every one of `members` delivers it, in that order. */
   multicast(sender: MemberId, id: string, viewId: number, members: readonly MemberId[], options: SendOptions = {}): this {
     this.send(sender, id, viewId, undefined, options);
@@ -71,9 +77,12 @@ export class HistoryBuilder {
     return this;
   }
 
-  /** `member` executes a client's direct request `id` in view `viewId`. */
-  serve(member: MemberId, id: string, viewId: number): this {
-    this.events.push({ kind: 'serve', member, id, viewId });
+  /**
+   * `member` executes a client's direct request `id` in view `viewId`, or, with `message`, the
+   * relayed request `id` on delivering the multicast `message`.
+   */
+  serve(member: MemberId, id: string, viewId: number, message?: string): this {
+    this.events.push({ kind: 'serve', member, id, viewId, ...(message !== undefined ? { message } : {}) });
     return this;
   }
 

@@ -99,6 +99,8 @@ describe('options', () => {
       'eventual-delivery',
       'replies',
       'no-silent-loss',
+      'handled',
+      'at-most-once',
     ]);
   });
 });

@@ -376,6 +376,37 @@ describe('each checker ignores the events it does not care about', () => {
       .blocked(B)
       .left(A)
       .crash(B).events,
+    // Views, sends and replies are not its business; a member that exited may stop short (an
+    // excluded one handles after its exit); a crashed one's handler runs are ignored after the
+    // crash; deliveries repeated are counted once.
+    handled: new HistoryBuilder()
+      .view(1, [A, B, C, D])
+      .multicast(A, 'm1', 1, [A, B, C, D])
+      .deliver(A, 'm1', A, 1)
+      .multicast(A, 'm2', 1, [A, B, C, D])
+      .handled(A, 'm1', 'm2')
+      .handled(B, 'm1')
+      .excluded(B)
+      .handled(B, 'm2')
+      .handled(C, 'm1')
+      .crash(C)
+      .handled(C, 'ghost', 'm1', 'm1')
+      .left(D)
+      .view(2, [A])
+      .reply(A, B, 'm1', 1).events,
+    // One key served once by each of several members, in either way; keys alike at one member
+    // but different; a rejoined process is another member.
+    'at-most-once': new HistoryBuilder()
+      .view(1, [A, B, C])
+      .multicast(A, 'm1', 1, [A, B, C])
+      .serve(A, 'client/1#1', 1, 'm1')
+      .serve(B, 'client/1#1', 1, 'm1')
+      .serve(C, 'client/1#1', 1)
+      .serve(A, 'client/1#2', 1)
+      .serve(A, 'client/2#1', 1)
+      .multicast(C, 'm2', 1, [A, B, C])
+      .crash(B)
+      .serve('b/2', 'client/1#1', 2).events,
   };
 
   it.each(PROPERTY_NAMES)('%s', (property) => {
