@@ -172,7 +172,8 @@ async function main(): Promise<number> {
       `${result.totals.exclusions} exclusions, ${result.totals.joinFailures} join failures ` +
       `(${result.totals.admittedButTimedOut} while listed in a view); ` +
       `${result.totals.calls} calls (${result.totals.callsQuorumMet} met their quorum), ` +
-      `${result.totals.clientRequests} client requests (${result.totals.clientRequestsAnswered} answered)`,
+      `${result.totals.clientRequests} client requests (${result.totals.clientRequestsAnswered} answered), ` +
+      `${result.totals.scatters} scatter-gathers (${result.totals.scattersComplete} complete)`,
   );
   const t = result.totals;
   out(

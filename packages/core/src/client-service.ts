@@ -4,12 +4,21 @@ import type { Frame } from './codec/frame.js';
 import { quorumOfCode, type ReplyQuorum } from './protocol/reply/quorum.js';
 import type { Replies } from './protocol/reply/replies.js';
 import { addressOf, type MemberId, type View } from './protocol/types.js';
+import { isWellFormed, RESERVED_TOPIC_PREFIX, TOPIC_LENGTH_MAX } from './validation.js';
 import type { Address } from './wire/wire.js';
 
 /** How long a client stays subscribed to view pushes after its last view query. */
 export const CLIENT_LEASE_MS = 5_000;
 /** Relayed requests whose outcome is kept for a retrying client; past it the oldest goes. */
 const RELAYED_MAX = 1_000;
+/** Clients subscribed to view pushes at once; past it the one whose lease ends first goes. */
+export const CLIENT_SUBSCRIBERS_MAX = 1_024;
+
+/** Why a member will not take a client's request. */
+export interface ClientRefusal {
+  readonly code: string;
+  readonly message: string;
+}
 
 /** What the member side of the client protocol needs from its group member. */
 export interface ClientServiceHost {
@@ -23,6 +32,12 @@ export interface ClientServiceHost {
   serveDirect(client: MemberId, request: ClientRequestBody, view: View): void;
   /** Re-encodes a reply value for a client-result (the member decoded it). */
   encodeReply(reply: Replies['replies'][number]): { failed: boolean; payload: Uint8Array };
+  /**
+   * Why the member will not take this request now (one of its group's limits: its payload
+   * size, the backlog it would join), or null. Asked only for a request that passed the
+   * service's own checks; `direct` tells which backlog.
+   */
+  refusal(request: ClientRequestBody, direct: boolean): ClientRefusal | null;
 }
 
 /**
@@ -33,8 +48,14 @@ export interface ClientServiceHost {
 export class ClientService {
   private readonly subscribers = new Map<MemberId, number>();
   private readonly relayed = new Map<string, ClientResultBody | 'running'>();
+  private refusedCount = 0;
 
   constructor(private readonly host: ClientServiceHost) {}
+
+  /** Client requests this member refused (limits, malformed requests): `group.stats.clientRequestsRefused`. */
+  get refused(): number {
+    return this.refusedCount;
+  }
 
   onFrame(frame: Frame): void {
     const body = frame.body;
@@ -54,7 +75,14 @@ export class ClientService {
   private onViewQuery(client: MemberId): void {
     const serving = this.host.serving();
     if (!serving) return;
-    this.subscribers.set(client, this.host.clock.now() + CLIENT_LEASE_MS);
+    const now = this.host.clock.now();
+    this.subscribers.delete(client);
+    if (this.subscribers.size >= CLIENT_SUBSCRIBERS_MAX) {
+      for (const [other, until] of this.subscribers) if (until < now) this.subscribers.delete(other);
+      // Insertion order is lease order: the first ends first.
+      if (this.subscribers.size >= CLIENT_SUBSCRIBERS_MAX) this.subscribers.delete(this.subscribers.keys().next().value!);
+    }
+    this.subscribers.set(client, now + CLIENT_LEASE_MS);
     this.host.send(serving.me, addressOf(client), { type: 'view-notice', viewId: serving.view.id, members: serving.view.members });
   }
 
@@ -68,6 +96,8 @@ export class ClientService {
         this.host.send(me, addressOf(client), { type: 'client-reject', call: request.call, viewId: view.id, members: view.members });
         return;
       }
+      const refusal = this.malformed(request, true) ?? this.host.refusal(request, true);
+      if (refusal) return this.refuse(me, client, request, view, refusal);
       this.host.serveDirect(client, request, view);
       return;
     }
@@ -79,6 +109,8 @@ export class ClientService {
       this.host.send(me, addressOf(client), { ...known, call: request.call });
       return;
     }
+    const refusal = this.malformed(request, false) ?? this.host.refusal(request, false);
+    if (refusal) return this.refuse(me, client, request, view, refusal);
     this.relayed.set(relayKey, 'running');
     const done = (result: ClientResultBody): void => {
       this.relayed.delete(relayKey);
@@ -96,13 +128,37 @@ export class ClientService {
     );
   }
 
+  /** What no member takes from a client, whatever its limits: what GroupConnection never sends. */
+  private malformed(request: ClientRequestBody, direct: boolean): ClientRefusal | null {
+    const topic = request.topic;
+    if (topic.length === 0 || topic.length > TOPIC_LENGTH_MAX || !isWellFormed(topic)) {
+      return { code: 'INVALID_ARGUMENT', message: 'the topic must be a well-formed string of 1 to 255 characters' };
+    }
+    if (topic.startsWith(RESERVED_TOPIC_PREFIX)) return { code: 'INVALID_ARGUMENT', message: `topics starting with "${RESERVED_TOPIC_PREFIX}" are Cohort's own` };
+    if (direct && (request.order !== 'fifo' || request.safe)) {
+      return { code: 'INVALID_ARGUMENT', message: "a direct request is fifo and not safe; relay it for another order" };
+    }
+    return null;
+  }
+
+  /** Refuses a request: the client learns why (and the view), the member counts it. */
+  private refuse(me: MemberId, client: MemberId, request: ClientRequestBody, view: View, refusal: ClientRefusal): void {
+    this.refusedCount++;
+    this.host.send(me, addressOf(client), {
+      type: 'client-reject', call: request.call, viewId: view.id, members: view.members, code: refusal.code, message: refusal.message,
+    });
+  }
+
   private resultOf(call: number, replies: Replies): ClientResultBody {
     return {
       type: 'client-result',
       call,
       viewId: replies.viewId,
       expected: replies.expected,
-      replies: replies.replies.map((reply) => ({ member: reply.member, rank: reply.rank, ...this.host.encodeReply(reply) })),
+      replies: replies.replies.map((reply) => ({
+        member: reply.member, rank: reply.rank, ...(reply.viewId !== undefined && reply.viewId !== replies.viewId ? { viewId: reply.viewId } : {}),
+        ...this.host.encodeReply(reply),
+      })),
       failed: replies.failed,
       slow: replies.slow,
       quorumMet: replies.quorumMet,

@@ -4,21 +4,21 @@ import { DeliveryQueue } from './delivery-queue.js';
 import { realClock, type Clock, type TimerHandle } from './env/clock.js';
 import { realRandom, type Random } from './env/random.js';
 import {
-  ConnectTimeoutError, GroupClosedError, InvalidArgumentError, NotAcceptedError,
+  CohortError, ConnectTimeoutError, GroupClosedError, InvalidArgumentError, NotAcceptedError,
 } from './errors.js';
 import { TypedEmitter } from './events.js';
 import {
   type AsyncOptions, type CallOptions, type GroupView, type MulticastOptions, type Order,
 } from './group.js';
-import type { ClientRequestBody, ClientResultBody } from './protocol/reply/client.header.js';
-import { PendingCall } from './protocol/reply/pending-call.js';
+import type { ClientRejectBody, ClientRequestBody, ClientResultBody } from './protocol/reply/client.header.js';
+import { DirectCall, type DirectOutcome } from './protocol/reply/direct-call.js';
 import { quorumCode, validateQuorum, type ReplyQuorum } from './protocol/reply/quorum.js';
 import { decodeReply } from './protocol/reply/reply-decoding.js';
 import { Replies } from './protocol/reply/replies.js';
 import type { ReplyBody } from './protocol/reply/reply.header.js';
 import { addressOf, type MemberId } from './protocol/types.js';
 import { jsonSerializer, type Serializer } from './serializer.js';
-import { validateTimeout, validateTopic } from './validation.js';
+import { isWellFormed, positiveInteger, validateTimeout, validateTopic } from './validation.js';
 import type { Address, Wire } from './wire/wire.js';
 
 /**
@@ -43,8 +43,15 @@ export interface GroupConnectionOptions {
   viewRefreshMs?: number;
   /** open() rejects with ConnectTimeoutError if no member tells its view in this long. Default 5,000 ms. */
   connectTimeoutMs?: number;
+  /** A request payload larger than this (serialized) is refused with PAYLOAD_TOO_LARGE before it is sent. Default 4 MiB. */
+  payloadBytesMax?: number;
+  /** Requests open at once (sent, not settled); beyond it multicast() rejects with BACKPRESSURE. Default 10,000. */
+  pendingRequestsMax?: number;
   observer?: ConnectionObserver;
 }
+
+export const CONNECTION_PAYLOAD_BYTES_MAX = 4 * 1024 * 1024;
+export const CONNECTION_PENDING_REQUESTS_MAX = 10_000;
 
 /** The client's record for the history checker: the replies it took to direct requests. */
 export interface ConnectionObserver {
@@ -56,7 +63,7 @@ interface OpenCall {
   readonly timers: TimerHandle[];
   /** relay: index into the members tried next. */
   contact: number;
-  pending: PendingCall | null;
+  pending: DirectCall | null;
   settle(outcome: Replies | ClientResultBody | Error): void;
 }
 
@@ -81,16 +88,30 @@ export class GroupConnection extends TypedEmitter<ConnectionEvents> {
   private readonly serializer: Serializer;
   private readonly retryIntervalMs: number;
   private readonly viewRefreshMs: number;
+  private readonly connectTimeoutMs: number;
+  private readonly payloadBytesMax: number;
+  private readonly pendingRequestsMax: number;
 
   private constructor(readonly groupName: string, private readonly options: GroupConnectionOptions) {
     super();
     this.mode = options.mode ?? 'relay';
     if (this.mode !== 'relay' && this.mode !== 'direct') throw new InvalidArgumentError(`mode must be 'relay' or 'direct', not ${String(options.mode)}`);
+    for (const seed of options.seeds) {
+      if (typeof seed !== 'string' || seed.length === 0 || seed.length > 255 || !isWellFormed(seed)) {
+        throw new InvalidArgumentError(`each seed must be a member's address (a non-empty string), not ${JSON.stringify(seed)}`);
+      }
+    }
+    for (const name of ['observer', 'serializer', 'clock', 'random'] as const) {
+      if (options[name] !== undefined && (options[name] === null || typeof options[name] !== 'object')) throw new InvalidArgumentError(`${name} must be an object`);
+    }
     this.clock = options.clock ?? options.wire.clock ?? realClock;
     const random = options.random ?? options.wire.random ?? realRandom;
     this.serializer = options.serializer ?? jsonSerializer;
-    this.retryIntervalMs = positive(options.retryIntervalMs ?? 200, 'retryIntervalMs');
-    this.viewRefreshMs = positive(options.viewRefreshMs ?? 1_000, 'viewRefreshMs');
+    this.retryIntervalMs = positiveInteger(options.retryIntervalMs, 200, 'retryIntervalMs');
+    this.viewRefreshMs = positiveInteger(options.viewRefreshMs, 1_000, 'viewRefreshMs');
+    this.connectTimeoutMs = positiveInteger(options.connectTimeoutMs, 5_000, 'connectTimeoutMs');
+    this.payloadBytesMax = positiveInteger(options.payloadBytesMax, CONNECTION_PAYLOAD_BYTES_MAX, 'payloadBytesMax');
+    this.pendingRequestsMax = positiveInteger(options.pendingRequestsMax, CONNECTION_PENDING_REQUESTS_MAX, 'pendingRequestsMax');
     // "c" marks a client incarnation: it never names a member of a view.
     this.id = `${options.wire.address}/c${1 + random.int(1_000_000)}`;
   }
@@ -108,7 +129,7 @@ export class GroupConnection extends TypedEmitter<ConnectionEvents> {
     } catch (error) {
       return Promise.reject(error);
     }
-    const timeoutMs = positive(options.connectTimeoutMs ?? 5_000, 'connectTimeoutMs');
+    const timeoutMs = connection.connectTimeoutMs;
     return new Promise((resolve, reject) => {
       options.wire.onFrame((_from, bytes) => connection.onBytes(bytes));
       const started = connection.clock.now();
@@ -148,11 +169,16 @@ export class GroupConnection extends TypedEmitter<ConnectionEvents> {
     const quorum = options.replies === undefined ? 'none' : validateQuorum(options.replies);
     const timeoutMs = validateTimeout(options.timeoutMs);
     if (this.closed) throw new GroupClosedError('the connection is closed');
+    const bytes = this.serializer.encode(payload);
+    if (bytes.length > this.payloadBytesMax) throw new CohortError('PAYLOAD_TOO_LARGE', `the payload is ${bytes.length} bytes, more than payloadBytesMax (${this.payloadBytesMax})`);
+    if (this.calls.size >= this.pendingRequestsMax) {
+      throw new CohortError('BACKPRESSURE', `${this.calls.size} requests are open (pendingRequestsMax ${this.pendingRequestsMax}): wait for some to settle`);
+    }
     if (quorum !== 'none') DeliveryQueue.releaseCurrent();
     const call = this.nextCall++;
     const request: ClientRequestBody = {
       type: 'client-request', key: `${this.id}#${call}`, call, viewLabel: 0, topic, order, safe: options.safe ?? false,
-      quorum: quorumCode(quorum), timeoutMs, payload: this.serializer.encode(payload),
+      quorum: quorumCode(quorum), timeoutMs, payload: bytes,
     };
     const outcome = await new Promise<Replies | ClientResultBody | Error>((settle) => {
       const open: OpenCall = { request, timers: [], contact: 0, pending: null, settle };
@@ -191,7 +217,7 @@ export class GroupConnection extends TypedEmitter<ConnectionEvents> {
   }
 
   private repliesOf(result: ClientResultBody): Replies {
-    const replies = result.replies.map((entry) => decodeReply(this.serializer, entry.member, entry.rank, entry.failed, entry.payload));
+    const replies = result.replies.map((entry) => decodeReply(this.serializer, entry.member, entry.rank, entry.failed, entry.payload, entry.viewId ?? result.viewId));
     return new Replies(result.viewId, result.expected, replies, result.failed, result.slow, result.quorumMet, CausalContext.empty);
   }
 
@@ -201,11 +227,8 @@ export class GroupConnection extends TypedEmitter<ConnectionEvents> {
     // Even a fire-and-forget direct request waits for every member to take it (its reply is
     // the acknowledgement): nothing is lost silently on a lossy link.
     const asked = quorum === 'none' ? 'all' : quorum;
-    const pending = new PendingCall(open.request.call, asked, (replies) => {
-      this.finish(open, quorum === 'none' && !replies.quorumMet ? new NotAcceptedError(timeoutMs) : replies);
-    }, true);
+    const pending = new DirectCall(asked, this.view, (outcome) => this.finish(open, directResult(outcome, quorum, timeoutMs)));
     open.pending = pending;
-    pending.retarget(this.view.id, this.view.members);
     open.timers.push(this.clock.setTimer(timeoutMs, () => pending.timedOut()));
     const resend = (): void => {
       if (!this.calls.has(open.request.call)) return;
@@ -236,10 +259,8 @@ export class GroupConnection extends TypedEmitter<ConnectionEvents> {
         if (open && this.mode === 'relay') this.finish(open, body);
         return;
       }
-      case 'client-reject': {
-        if (body.members.length > 0) this.learnView(body.viewId, body.members);
-        return;
-      }
+      case 'client-reject':
+        return this.onReject(frame.from, body);
       case 'reply':
         return this.onReply(frame.from, body);
       default:
@@ -252,8 +273,24 @@ export class GroupConnection extends TypedEmitter<ConnectionEvents> {
     this.send(addressOf(responder), { type: 'reply-ack', call: body.call });
     const open = this.calls.get(body.call);
     if (!open?.pending) return;
-    const reply = decodeReply(this.serializer, responder, body.rank, body.failed, body.payload);
+    const reply = decodeReply(this.serializer, responder, body.rank, body.failed, body.payload, body.viewId);
     if (open.pending.reply(responder, body.viewId, reply)) this.options.observer?.replied?.(this.id, responder, open.request.key, body.viewId);
+  }
+
+  /** A member's view is not the label (learn it), or it refuses the request (`code`). */
+  private onReject(from: MemberId, body: ClientRejectBody): void {
+    if (body.members.length > 0) this.learnView(body.viewId, body.members);
+    if (body.code === undefined) return;
+    const open = this.calls.get(body.call);
+    if (!open || !body.members.includes(from)) return;
+    const refusal = { code: body.code, message: body.message ?? '' };
+    if (open.pending) {
+      open.pending.refused(from, body.viewId, refusal);
+      return;
+    }
+    // Relay: the member asked refused to multicast it. Once another member was asked too, that
+    // one may have taken it: the call goes on (its result or its timeout tells).
+    if (open.contact <= 1) this.finish(open, refused(from, refusal));
   }
 
   private learnView(viewId: number, members: readonly MemberId[]): void {
@@ -261,7 +298,7 @@ export class GroupConnection extends TypedEmitter<ConnectionEvents> {
     const view: GroupView = { id: viewId, members: [...members], coordinator: members[0]! };
     this.currentView = view;
     // Direct requests wait on the members of the newest view, labelled anew.
-    for (const open of this.calls.values()) open.pending?.retarget(view.id, view.members);
+    for (const open of this.calls.values()) open.pending?.viewChanged(view.id, view.members);
     this.emit('view', view);
   }
 
@@ -289,7 +326,22 @@ export class GroupConnection extends TypedEmitter<ConnectionEvents> {
   }
 }
 
-function positive(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
-  return value;
+/** The refusal of a member that ran the request nowhere, as the caller's error. */
+function refused(member: MemberId, refusal: { code: string; message: string }): CohortError {
+  return new CohortError(refusal.code, `${member} refused the request: ${refusal.message}`);
+}
+
+/**
+ * A direct call's result for its caller. Fire-and-forget: every member took it, or
+ * NOT_ACCEPTED, or the first refusal's code. A call that every member that answered refused
+ * rejects with the refusal's code (it ran nowhere); a partial refusal shows in `errors`.
+ */
+function directResult(outcome: DirectOutcome, quorum: ReplyQuorum, timeoutMs: number): Replies | Error {
+  const first = outcome.refusals[0];
+  if (quorum === 'none') {
+    if (first) return refused(first.member, first.refusal);
+    return outcome.timedOut || outcome.replies.replies.length === 0 ? new NotAcceptedError(timeoutMs) : outcome.replies;
+  }
+  if (first && outcome.refusals.length === outcome.replies.replies.length) return refused(first.member, first.refusal);
+  return outcome.replies;
 }

@@ -26,17 +26,26 @@ export interface ClientRequestBody {
   readonly payload: Uint8Array;
 }
 
-/** The request's view label is not the member's view (or it is not serving): here is the view. */
+/**
+ * The request's view label is not the member's view: here is the view. With `code`, the
+ * member refuses the request outright (a limit of its group's: PAYLOAD_TOO_LARGE,
+ * BACKPRESSURE; a malformed request: INVALID_ARGUMENT) and names its view all the same.
+ */
 export interface ClientRejectBody {
   readonly type: 'client-reject';
   readonly call: number;
   readonly viewId: number;
   readonly members: readonly MemberId[];
+  readonly code?: string;
+  readonly message?: string;
 }
 
 export interface ClientReplyEntry {
   readonly member: MemberId;
+  /** Its rank in the view it ran the request in: `viewId`, else the result's view. */
   readonly rank: number;
+  /** The view it ran the request in, when that is not the result's (a retry answered from memory). */
+  readonly viewId?: number;
   readonly failed: boolean;
   readonly payload: Uint8Array;
 }
@@ -62,6 +71,8 @@ export type ClientLayerBody = ClientRequestBody | ClientRejectBody | ClientResul
 
 const ORDERS = ['fifo', 'causal', 'total', 'group'] as const;
 const TIMEOUT_MS_MAX = 24 * 3600 * 1000;
+const CODE_LENGTH_MAX = 64;
+const MESSAGE_LENGTH_MAX = 1_000;
 
 export function writeClient(w: FrameWriter, body: ClientLayerBody): void {
   switch (body.type) {
@@ -70,11 +81,12 @@ export function writeClient(w: FrameWriter, body: ClientLayerBody): void {
         .bool(body.safe).uint(body.quorum).uint(body.timeoutMs).bytes(body.payload);
       return;
     case 'client-reject':
-      w.uint(body.call).uint(body.viewId).strings(body.members);
+      // An empty code: no refusal (the label was stale).
+      w.uint(body.call).uint(body.viewId).strings(body.members).string(body.code ?? '').string(body.code ? body.message ?? '' : '');
       return;
     case 'client-result':
       w.uint(body.call).uint(body.viewId).strings(body.expected).uint(body.replies.length);
-      for (const reply of body.replies) w.string(reply.member).uint(reply.rank).bool(reply.failed).bytes(reply.payload);
+      for (const reply of body.replies) w.string(reply.member).uint(reply.rank).uint(reply.viewId ?? 0).bool(reply.failed).bytes(reply.payload);
       w.strings(body.failed).strings(body.slow).bool(body.quorumMet);
       return;
     case 'view-query':
@@ -98,15 +110,29 @@ export function readClient(type: ClientLayerBody['type'], r: FrameReader): Clien
       if (timeoutMs < 1 || timeoutMs > TIMEOUT_MS_MAX) throw new DecodeError('timeout out of range');
       return { type, key, call, viewLabel, topic, order, safe, quorum, timeoutMs, payload: r.bytes().slice() };
     }
-    case 'client-reject':
-      return { type, call: positive(r.uint()), viewId: r.uint(), members: r.strings() };
+    case 'client-reject': {
+      const call = positive(r.uint());
+      const viewId = r.uint();
+      const members = r.strings();
+      const code = r.string();
+      const message = r.string();
+      if (code.length > CODE_LENGTH_MAX) throw new DecodeError('refusal code too long');
+      return code === '' ? { type, call, viewId, members } : { type, call, viewId, members, code, message: message.slice(0, MESSAGE_LENGTH_MAX) };
+    }
     case 'client-result': {
       const call = positive(r.uint());
       const viewId = r.uint();
       const expected = r.strings();
       const n = r.count();
       const replies: ClientReplyEntry[] = [];
-      for (let i = 0; i < n; i++) replies.push({ member: r.string(), rank: r.uint(), failed: r.bool(), payload: r.bytes().slice() });
+      for (let i = 0; i < n; i++) {
+        const member = r.string();
+        const rank = r.uint();
+        const ranIn = r.uint();
+        const failed = r.bool();
+        const payload = r.bytes().slice();
+        replies.push(ranIn === 0 || ranIn === viewId ? { member, rank, failed, payload } : { member, rank, viewId: ranIn, failed, payload });
+      }
       return { type, call, viewId, expected, replies, failed: r.strings(), slow: r.strings(), quorumMet: r.bool() };
     }
     case 'view-query':

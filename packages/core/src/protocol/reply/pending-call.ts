@@ -4,7 +4,8 @@ import { repliesNeeded, type ReplyQuorum } from './quorum.js';
 import { Replies, type Reply } from './replies.js';
 
 /**
- * The caller's side of one synchronous multicast: which members it waits for, what came
+ * The caller's side of one synchronous multicast of a member (and of a relayed client request,
+ * which its relaying member multicasts; a direct client request is a DirectCall): which members it waits for, what came
  * back, and when it is done. Done means: the quorum of replies arrived, or no member is left
  * that could still reply (the rest failed), or the timeout struck.
  */
@@ -22,7 +23,6 @@ export class PendingCall {
     readonly call: number,
     private readonly quorum: Exclude<ReplyQuorum, 'none'>,
     private readonly done: (replies: Replies) => void,
-    private readonly anyView = false,
   ) {}
 
   get isSettled(): boolean {
@@ -41,20 +41,6 @@ export class PendingCall {
     this.check();
   }
 
-  /**
-   * A client's direct request moved on to a newer view (its label was stale, or the view
-   * changed): members gone from it failed, and the members of `members` are the ones it waits
-   * for now; replies already in stay (each names the view it ran in).
-   */
-  retarget(viewId: number, members: readonly MemberId[]): void {
-    if (this.settled) return;
-    const answered = [...this.replies.keys()].filter((member) => !members.includes(member));
-    for (const member of this.expected ?? []) if (!members.includes(member) && !this.replies.has(member)) this.failed.add(member);
-    this.viewId = viewId;
-    this.expected = [...members, ...answered];
-    this.check();
-  }
-
   /** The members still to answer (not replied, not failed). */
   waitingFor(): MemberId[] {
     return (this.expected ?? []).filter((member) => !this.replies.has(member) && !this.failed.has(member));
@@ -63,11 +49,11 @@ export class PendingCall {
   /** True if the reply counts (the first from that member, for the view the call waits on). */
   reply(member: MemberId, viewId: number, reply: Reply, context?: CausalContext): boolean {
     if (this.settled || this.replies.has(member)) return false;
-    // A reply names the view it was delivered in; view synchrony makes it the view of the send
-    // (a direct client request may have run in an older view than the one it now waits on).
-    if (this.expected && ((!this.anyView && viewId !== this.viewId) || !this.expected.includes(member))) return false;
+    // A reply names the view it was delivered in; view synchrony makes it the view of the send.
+    if (this.expected && (viewId !== this.viewId || !this.expected.includes(member))) return false;
     if (!this.expected) this.earlyViews.set(member, viewId);
-    this.replies.set(member, reply);
+    // The view it ran in: the one it was delivered in, unless it answers a retry from memory.
+    this.replies.set(member, { ...reply, viewId: reply.viewId ?? viewId });
     if (context) this.context = this.context.merge(context);
     this.failed.delete(member);
     this.check();
@@ -94,8 +80,8 @@ export class PendingCall {
       return;
     }
     const needed = repliesNeeded(this.quorum, this.expected.length);
-    const outstanding = this.expected.length - this.replies.size - this.failed.size;
-    if (this.replies.size >= needed || outstanding === 0) this.settle();
+    // Counted on `expected` itself: a failed member is one of it (viewChanged marks only those).
+    if (this.replies.size >= needed || this.waitingFor().length === 0) this.settle();
   }
 
   /** Before the view of the send is known only 'first' and k can be met. */

@@ -8,12 +8,13 @@ const UNDECODABLE: ReplyError = { name: 'DecodeError', code: 'DECODE', message: 
  * One member's reply as the caller sees it: the decoded value, or the error the handler threw;
  * a payload the serializer cannot read becomes a DECODE error reply, never an exception.
  */
-export function decodeReply(serializer: Serializer, member: MemberId, rank: number, failed: boolean, payload: Uint8Array): Reply {
+export function decodeReply(serializer: Serializer, member: MemberId, rank: number, failed: boolean, payload: Uint8Array, viewId?: number): Reply {
+  const named = viewId === undefined ? { member, rank } : { member, rank, viewId };
   let value: unknown;
   try {
     value = serializer.decode(payload);
   } catch {
-    return { member, rank, error: UNDECODABLE };
+    return { ...named, error: UNDECODABLE };
   }
-  return failed ? { member, rank, error: value as ReplyError } : { member, rank, value };
+  return failed ? { ...named, error: value as ReplyError } : { ...named, value };
 }

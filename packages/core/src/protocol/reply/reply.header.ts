@@ -23,6 +23,12 @@ export interface ReplyBody {
   readonly payload: Uint8Array;
   /** The responder's causal context after handling (CausalContext.encode()), or ''. */
   readonly context: string;
+  /**
+   * A client's retried request answered from memory: the view (and rank) it ran in when that
+   * is not `viewId` (a relayed retry delivered in a later view). Its value was computed there:
+   * a scatter-gather part of that view's division (docs/replies.md).
+   */
+  readonly ranIn?: { readonly viewId: number; readonly rank: number };
 }
 
 export interface ReplyAckBody {
@@ -33,16 +39,21 @@ export interface ReplyAckBody {
 export type ReplyLayerBody = ReplyBody | ReplyAckBody;
 
 export function writeReply(w: FrameWriter, body: ReplyBody): void {
-  w.string(body.to).uint(body.call).uint(body.viewId).uint(body.rank).bool(body.failed).bytes(body.payload).string(body.context);
+  w.string(body.to).uint(body.call).uint(body.viewId).uint(body.rank).bool(body.failed).bytes(body.payload).string(body.context)
+    // 0: it ran in `viewId`.
+    .uint(body.ranIn?.viewId ?? 0).uint(body.ranIn?.rank ?? 0);
 }
 
 export function readReply(r: FrameReader): ReplyBody {
   const to = r.string();
   const call = r.uint();
   if (call < 1) throw new DecodeError('call id must be >= 1');
-  return {
+  const body: ReplyBody = {
     type: 'reply', to, call, viewId: r.uint(), rank: r.uint(), failed: r.bool(), payload: r.bytes().slice(), context: r.string(),
   };
+  const ranView = r.uint();
+  const ranRank = r.uint();
+  return ranView === 0 || ranView === body.viewId ? body : { ...body, ranIn: { viewId: ranView, rank: ranRank } };
 }
 
 export function writeReplyAck(w: FrameWriter, body: ReplyAckBody): void {
