@@ -28,6 +28,7 @@ export default {
     '^@cohort/core$': '<rootDir>/packages/core/src/index.ts',
     '^@cohort/core/testing$': '<rootDir>/packages/core/src/testing/index.ts',
     '^@cohort/nestjs$': '<rootDir>/packages/nestjs/src/index.ts',
+    '^@cohort/nats$': '<rootDir>/packages/nats/src/index.ts',
     // NodeNext-style './x.js' -> './x', which Jest then resolves to x.ts.
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -23,12 +23,21 @@
  */
 import { Group } from '../../../packages/core/src/group.js';
 import { tcpWire } from '../../../packages/core/src/wire/tcp/index.js';
+import type { Wire } from '../../../packages/core/src/wire/wire.js';
+import { natsWire } from '../../../packages/nats/src/index.js';
 import { deadline, onCommand, report, type Command } from './lib/child-side.js';
 import { makePayload, passThrough, payloadRun, payloadSeq, summarizeLatencies } from './lib/payload.js';
 
 type Order = 'fifo' | 'causal' | 'total';
 
-const wire = await tcpWire({ host: '127.0.0.1', port: 0 });
+// `--nats host:port,...`: natsWire on those servers (the first is where it connects), else tcpWire.
+const natsFlag = process.argv.indexOf('--nats');
+const natsServers = natsFlag >= 0 ? process.argv[natsFlag + 1]!.split(',') : null;
+const nats = natsServers ? await natsWire({ servers: natsServers, noRandomize: true, subjectPrefix: 'bench', group: 'bench' }) : null;
+const tcp = nats ? null : await tcpWire({ host: '127.0.0.1', port: 0 });
+const wire: Wire & { stats: object } = (nats ?? tcp)!;
+/** The wire's counters; over NATS, `writes` counts publishes (one per subject per turn). */
+const wireStats = (): Record<string, number | string> => (nats ? { ...nats.stats, writes: nats.stats.publishes } : { ...tcp!.stats });
 let group: Group | null = null;
 /** The full view the benchmark runs in; any later view change voids the run. */
 let formedViewId: number | null = null;
@@ -185,7 +194,7 @@ onCommand(async (command) => {
       report({ type: 'progress', run, delivered, expected, tStart, tFirst, now: performance.now() });
       return;
     case 'stats':
-      report({ type: 'stats', wire: wire.stats, group: group?.stats ?? null, held: group?.heldMessages ?? 0 });
+      report({ type: 'stats', wire: wireStats(), group: group?.stats ?? null, held: group?.heldMessages ?? 0 });
       return;
     default:
       throw new Error(`unknown command ${command.cmd}`);
@@ -203,7 +212,7 @@ if (process.env.BENCH_DEBUG) {
   delay.enable();
   const t0 = performance.now();
   setInterval(() => {
-    const s = wire.stats;
+    const s = wireStats();
     process.stderr.write(`[bench ${group?.me ?? wire.address} +${((performance.now() - t0) / 1000).toFixed(1)}s] delivered ${delivered}/${expected} ` +
       `held ${group?.heldMessages ?? 0} frames out ${s.framesSent} in ${s.framesReceived} writes ${s.writes} ` +
       `loop delay max ${(delay.max / 1e6).toFixed(0)} ms p99 ${(delay.percentile(99) / 1e6).toFixed(0)} ms\n`);

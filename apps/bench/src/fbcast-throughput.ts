@@ -81,6 +81,11 @@ export interface GroupSetup {
   window?: number;
   /** timing.suspectTimeoutMs (default 600): how long a silent member goes unsuspected. */
   suspectMs?: number;
+  /**
+   * Run the members on natsWire instead of tcpWire: the NATS servers of each member (member i
+   * connects to nats[i % nats.length] first). See nats.ts (npm run bench:nats).
+   */
+  nats?: readonly string[];
 }
 
 /** A run that could not complete (a member was excluded, ...), with what each member had delivered. */
@@ -114,7 +119,9 @@ export class CohortGroup {
   /** Forks `size` members; the first forms group `name`, the others join it; waits for the full view. */
   static async start(size = 3, options: GroupSetup & { timeoutMs?: number } = {}): Promise<CohortGroup> {
     const timeoutMs = options.timeoutMs ?? 30_000;
-    const members = Array.from({ length: size }, (_, i) => new Child(`cohort member ${i + 1}`, 'cohort-member.ts'));
+    const nats = options.nats;
+    const members = Array.from({ length: size }, (_, i) => new Child(`cohort member ${i + 1}`, 'cohort-member.ts',
+      nats && nats.length > 0 ? ['--nats', [...nats.slice(i % nats.length), ...nats.slice(0, i % nats.length)].join(',')] : []));
     const group = new CohortGroup(members);
     try {
       const addresses = (await Promise.all(members.map((m) => m.next('ready', timeoutMs)))).map((r) => r.address as string);

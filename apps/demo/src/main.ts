@@ -13,20 +13,33 @@
  *      into the request to r, and t delivers a before b.
  *
  *   npm start -- --serve     # then keep the gateway up for curl
+ *   npm start -- --nats      # the group over NATS (natsWire) instead of Cohort's TCP wire: a
+ *                            # nats-server started here (or $NATS_URL); the services' own calls stay on Nest TCP and HTTP
  */
 import 'reflect-metadata';
-import { tcpWire, type TcpWire } from '@cohort/core';
+import { tcpWire, type Wire } from '@cohort/core';
+import { natsWire } from '@cohort/nats';
 import { startFlightsGateway, startFlightsMember, type FlightsGateway, type FlightsMember } from '@cohort/flights';
 import { startPhoneBookMember, type PhoneBookMember } from '@cohort/phone-book';
 import { delayTo } from './delay-wire.js';
+import { localNats, type LocalNats } from './local-nats.js';
 
 const serve = process.argv.includes('--serve');
+const overNats = process.argv.includes('--nats');
 const started = performance.now();
 const say = (who: string, text: string): void => console.log(`${(performance.now() - started).toFixed(0).padStart(6)} ms  ${who.padEnd(10)} ${text}`);
 const heading = (text: string): void => console.log(`\n== ${text}`);
 const SLOW_LINK_MS = 300;
 
 const closers: (() => Promise<void>)[] = [];
+let nats: LocalNats | undefined;
+
+/** A wire for one member: Cohort's TCP wire on loopback, or (--nats) natsWire on the demo's NATS server. */
+async function newWire(): Promise<Wire> {
+  if (!nats) return tcpWire({ host: '127.0.0.1', port: 0 });
+  return natsWire({ servers: nats.url, subjectPrefix: 'demo' });
+}
+const wireLabel = (): string => (nats ? 'NATS' : 'TCP');
 async function closeAll(): Promise<void> {
   for (const close of closers.reverse()) await close().catch(() => undefined);
 }
@@ -44,8 +57,8 @@ async function flightsStory(): Promise<{ members: Record<string, FlightsMember>;
   heading('1. Flights: asynchronous causal multicasts from two services');
   // t's address is known once it listens; q's frames to it are held back (story 3).
   let slowTo: string | undefined;
-  const wires: Record<string, TcpWire> = {};
-  for (const name of ['t', 'q', 'r']) wires[name] = await tcpWire({ host: '127.0.0.1', port: 0 });
+  const wires: Record<string, Wire> = {};
+  for (const name of ['t', 'q', 'r']) wires[name] = await newWire();
   slowTo = undefined;
   const members: Record<string, FlightsMember> = {};
   for (const name of ['t', 'q', 'r']) {
@@ -53,7 +66,7 @@ async function flightsStory(): Promise<{ members: Record<string, FlightsMember>;
     const member = await startFlightsMember({ wire, seeds: name === 't' ? [] : [wires.t!.address], ...(name === 't' ? {} : { tcp: { port: 0 } }) });
     closers.push(() => member.close());
     members[name] = member;
-    say(name, `joined the group "flights" as ${member.group.me} (group on TCP ${wires[name]!.address}${member.tcpPort ? `, Nest TCP :${member.tcpPort}` : ''})`);
+    say(name, `joined the group "flights" as ${member.group.me} (group on ${wireLabel()} ${wires[name]!.address}${member.tcpPort ? `, Nest TCP :${member.tcpPort}` : ''})`);
   }
   await until(() => Object.values(members).every((m) => m.group.view.members.length === 3), 'a view of three');
   say('t', `view ${members.t!.group.view.id}: ${members.t!.group.view.members.length} members`);
@@ -79,9 +92,9 @@ async function flightsStory(): Promise<{ members: Record<string, FlightsMember>;
 async function phoneBookStory(): Promise<void> {
   heading('2. The split phone book: scatter-gather over three members');
   const members: PhoneBookMember[] = [];
-  let first: TcpWire | undefined;
+  let first: Wire | undefined;
   for (let i = 0; i < 3; i++) {
-    const wire = await tcpWire({ host: '127.0.0.1', port: 0 });
+    const wire = await newWire();
     first ??= wire;
     const member = await startPhoneBookMember({ wire, seeds: i === 0 ? [] : [first.address] });
     closers.push(() => member.close());
@@ -116,6 +129,12 @@ async function causalStory(members: Record<string, FlightsMember>, gateway: Flig
 }
 
 try {
+  if (overNats) {
+    nats = await localNats();
+    const server = nats;
+    closers.push(() => server.stop());
+    say('nats', `the group runs over NATS at ${nats.url}${nats.started ? ' (a nats-server started for the demo)' : ''}`);
+  }
   const { members, gateway } = await flightsStory();
   await phoneBookStory();
   await causalStory(members, gateway);

@@ -41,6 +41,9 @@ describe('flights: members, and the causal thread through the gateway', () => {
       started.push(p);
       net.setLink('q', 'r', { loss: 1 });
       net.setLink('q', 't', { loss: 1 });
+      // With the context, r's multicast waits until r has delivered q's (a context can delay only
+      // its own request): q's link to r heals a virtual second in; its link to t stays down.
+      if (causal) net.clock.setTimer(1_000, () => net.clearLink('q', 'r'));
       const response = await fetch(`${p.url}/flights/thread`, {
         method: 'POST', headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ steps: [{ via: 'q', flight: 'AF1981', sector: 'D-9' }, { via: 'r', flight: 'AF1981', sector: 'D-10' }] }),

@@ -182,6 +182,12 @@ async function main(): Promise<number> {
       `crashes right after 'accept' ${t.acceptCrashes} of ${t.acceptCrashActions} armed; ` +
       `crashes around safe ${t.safeCrashesSent} after a send + ${t.safeCrashesDelivered} after a delivery, of ${t.safeCrashActions} armed`,
   );
+  out(
+    `hostile member: ${t.hostileSelfFrames} frames as itself + ${t.hostileNamedFrames} in members' names out of reach ` +
+      `(${t.hostileArrived} reached a member in a view, ${t.hostileRejected} rejected; ${t.frameRejectedErrors} FRAME_REJECTED errors); ` +
+      `stale frames replayed: ${t.staleViewFrames} of earlier views, ${t.staleEpochFrames} under another epoch ` +
+      `(${t.staleEpochDropped} reached a member in a view, all dropped)`,
+  );
   const blocked = t.blockedAsExpectedSeeds;
   if (blocked.length > 0) {
     out(`${blocked.length} blocked-as-expected (passed; the harness took away the last view's quorum and the live members reported 'blocked'): ` +

@@ -17,8 +17,13 @@ export class InvalidArgumentError extends CohortError {
 }
 
 export class JoinTimeoutError extends CohortError {
-  constructor(groupName: string, timeoutMs: number) {
-    super('JOIN_TIMEOUT', `could not join group "${groupName}" within ${timeoutMs} ms: no member answered or the view change did not complete`);
+  /** Each seed the joiner tried, with what it learned of it (answered, connection refused, authentication failed, no answer). */
+  readonly seeds: readonly { readonly address: string; readonly outcome: string }[];
+
+  constructor(groupName: string, timeoutMs: number, seeds: readonly { address: string; outcome: string }[] = []) {
+    const tried = seeds.length === 0 ? '' : `; seeds: ${seeds.map((s) => `${s.address} (${s.outcome})`).join(', ')}`;
+    super('JOIN_TIMEOUT', `could not join group "${groupName}" within ${timeoutMs} ms: no member admitted it and no majority of its seeds formed the group${tried}`);
+    this.seeds = seeds;
   }
 }
 
@@ -50,5 +55,24 @@ export class ExcludedError extends CohortError {
 export class DecodeError extends CohortError {
   constructor(message: string) {
     super('DECODE', message);
+  }
+}
+
+/**
+ * A multicast's causal context (the ambient CausalContext, or what replies taught this member)
+ * names messages of this group that this member has not delivered within the wait allowed
+ * (`contextWaitMs`, at most the call's `timeoutMs`), or that cannot exist (a rank beyond the
+ * view). Only that multicast fails: it was never sent, so no other member waits for anything.
+ */
+export class CausalContextUnsatisfiedError extends CohortError {
+  constructor(groupName: string, detail: string) {
+    super('CAUSAL_CONTEXT_UNSATISFIED', `the causal context of this multicast to group "${groupName}" names messages this member has not delivered: ${detail}; the multicast was not sent`);
+  }
+}
+
+/** `group.awaitView()` saw no matching view within its timeout. */
+export class ViewTimeoutError extends CohortError {
+  constructor(groupName: string, timeoutMs: number, last: { id: number; members: readonly string[] } | null) {
+    super('VIEW_TIMEOUT', `no view of group "${groupName}" matched within ${timeoutMs} ms (last view: ${last ? `${last.id} [${last.members.join(', ')}]` : 'none'})`);
   }
 }

@@ -1,6 +1,8 @@
 /** The public vocabulary of a group member: orders, options, deliveries, observers, events. */
 import type { ReplyQuorum } from './protocol/reply/quorum.js';
-import type { DataMessage, MemberId, View } from './protocol/types.js';
+import type { Replies } from './protocol/reply/replies.js';
+import { addressOf as addressOfId, type DataMessage, type MemberId, type View } from './protocol/types.js';
+import { InvalidArgumentError } from './errors.js';
 import type { Clock } from './env/clock.js';
 import type { Random } from './env/random.js';
 import type { Timing } from './protocol/timing.js';
@@ -35,6 +37,26 @@ export type CallOptions = MulticastOptions & { replies: Exclude<ReplyQuorum, 'no
 /** An asynchronous multicast. */
 export type AsyncOptions = MulticastOptions & { replies?: 'none' };
 
+/**
+ * What `multicast(topic, payload, options)` resolves with, from the options' type: `Replies`
+ * when `replies` is surely a quorum (`CallOptions`, `{ replies: 'all' }`), `void` when it is
+ * surely absent or 'none' (`AsyncOptions`, `{}`), and `void | Replies` when the type cannot
+ * tell (`MulticastOptions` with `replies?: ReplyQuorum`).
+ */
+export type MulticastResult<O extends MulticastOptions | undefined> =
+  O extends undefined ? void
+    : [Exclude<RepliesOf<O>, undefined | 'none'>] extends [never] ? void
+      : [Extract<RepliesOf<O>, undefined | 'none'>] extends [never] ? Replies
+        : void | Replies;
+/** The type of `replies` in an options type (undefined when it has none). */
+type RepliesOf<O> = 'replies' extends keyof O ? O[keyof O & 'replies'] : undefined;
+
+/**
+ * What `group.awaitView()` waits for: a predicate on the installed view, or `{ size }`, a view
+ * of exactly that many members.
+ */
+export type ViewMatch = ((view: GroupView) => boolean) | { readonly size: number };
+
 /** What a handler learns about the delivery it is handling. */
 export interface Delivery {
   readonly topic: string;
@@ -62,8 +84,12 @@ export interface GroupObserver {
   installed?(member: MemberId, view: View): void;
   excluded?(member: MemberId): void;
   left?(member: MemberId): void;
-  /** `member` executed a client's direct request `key` in view `viewId` (not a delivery). */
-  served?(member: MemberId, key: string, viewId: number): void;
+  /**
+   * `member` took charge of a client's request `key` in view `viewId`: it ran a direct request
+   * (or answered it as run before it joined), or, with `message`, it ran a relayed request on
+   * delivering `message` (a retry of a key it knew is answered, and not reported again).
+   */
+  served?(member: MemberId, key: string, viewId: number, message?: DataMessage): void;
   /** `caller` got `responder`'s reply to `request`, which names `viewId` as its delivery view. */
   replied?(caller: MemberId, responder: MemberId, request: DataMessage, viewId: number): void;
   /** The messages this member sent that it cannot confirm the survivors delivered (at exclusion). */
@@ -126,6 +152,14 @@ export interface GroupOptions {
    * merely could not confirm may have been, and is then delivered twice.
    */
   resendUnconfirmed?: boolean;
+  /**
+   * How long a multicast may wait for this member to deliver what its causal context names
+   * (the ambient CausalContext, e.g. one that came in an HTTP header) before it fails with
+   * CAUSAL_CONTEXT_UNSATISFIED; a call waits at most its `timeoutMs`. A multicast never goes
+   * out naming messages this member has not delivered, so a forged or stale context can delay
+   * only its own request, never the group. 0: fail at once. Default 5,000.
+   */
+  contextWaitMs?: number;
   observer?: GroupObserver;
 }
 
@@ -164,6 +198,7 @@ export interface GroupStatus {
 export type { BlockedReason, QuorumPolicy };
 
 export type GroupEvents = {
+  /** Every view this member is in, the one it joined in first, in order with deliveries. */
   view: [GroupView];
   excluded: [GroupView | null, ExclusionReport];
   /** This member cannot install a next view: too few members are reachable (NO_QUORUM). */
@@ -173,3 +208,13 @@ export type GroupEvents = {
   unhandled: [unknown, Delivery];
   error: [unknown];
 };
+
+/**
+ * The transport address of a member: a member id (`group.me`, `view.members`, `delivery.sender`,
+ * `Replies.failed`, `Replies.slow`, `reply.member`) is `address/incarnation`, and this is its
+ * address, the one `seeds` and the wire use (`'10.0.0.2:7000'`, or the simulated name).
+ */
+export function addressOf(member: MemberId): Address {
+  if (typeof member !== 'string' || member.length === 0) throw new InvalidArgumentError('addressOf() takes a member id (a non-empty string)');
+  return addressOfId(member);
+}

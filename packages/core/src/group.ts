@@ -2,12 +2,13 @@ import { CausalContext, mergeCausality, type GroupCausality } from './context/ca
 import { realClock, type Clock } from './env/clock.js';
 import { realRandom, type Random } from './env/random.js';
 import {
-  CohortError, ExcludedError, GroupClosedError, InvalidArgumentError, JoinTimeoutError,
+  CausalContextUnsatisfiedError, CohortError, ExcludedError, GroupClosedError, InvalidArgumentError, JoinTimeoutError, ViewTimeoutError,
 } from './errors.js';
 import { encodeFrame, type Frame } from './codec/frame.js';
 import { ClientService } from './client-service.js';
 import {
-  CALL_TIMEOUT_MS_MAX, codeOf, isWellFormed, positiveInteger, RESERVED_TOPIC_PREFIX, TOPIC_LENGTH_MAX, validateTimeout, validateTopic,
+  CALL_TIMEOUT_MS_MAX, codeOf, DEFAULT_CALL_TIMEOUT_MS, DEFAULT_CONTEXT_WAIT_MS, describe as describeValue, positiveInteger, RESERVED_TOPIC_PREFIX,
+  validateDuration, validateGroupName, validateJoinOptions, validateMulticastOptions, validateOptionsObject, validateTimeout, validateTopic, type ValidMulticastOptions,
 } from './validation.js';
 import { KEY_BYTES_MIN, type AuthenticatedWire } from './wire/authenticated-wire.js';
 import {
@@ -18,12 +19,12 @@ import type { ClientRequestBody } from './protocol/reply/client.header.js';
 import { TypedEmitter } from './events.js';
 import type { FlushValue } from './protocol/membership/membership.header.js';
 import { decodeStateEnvelope, encodeStateEnvelope, type StateEnvelope } from './protocol/membership/state-envelope.js';
-import { Member, type MemberEvents, type OutboxEntry, type SendOptions } from './protocol/member.js';
+import { Member, type MemberEvents, type MemberStats, type OutboxEntry, type SendOptions } from './protocol/member.js';
 import { validateQuorumPolicy, type QuorumPolicy } from './protocol/membership/quorum-policy.js';
 import { Caller } from './protocol/reply/caller.js';
 import { decodeReply } from './protocol/reply/reply-decoding.js';
 import { ExecutedRequests, type RememberedReply } from './protocol/reply/executed-requests.js';
-import { validateQuorum, type ReplyQuorum } from './protocol/reply/quorum.js';
+import type { ReplyQuorum } from './protocol/reply/quorum.js';
 import type { Replies, ReplyError } from './protocol/reply/replies.js';
 import type { ReplyBody } from './protocol/reply/reply.header.js';
 import { ReplySender } from './protocol/reply/reply-sender.js';
@@ -34,13 +35,17 @@ import type { Address } from './wire/wire.js';
 
 export type {
   Order, MulticastOptions, CallOptions, AsyncOptions, Delivery, Handler, GroupView, GroupObserver, GroupOptions, GroupEvents,
-  BlockedReason, ExclusionReport, GroupStatus, QuorumPolicy, UnconfirmedMessage,
+  BlockedReason, ExclusionReport, GroupStatus, QuorumPolicy, UnconfirmedMessage, MulticastResult, ViewMatch,
 } from './group-options.js';
 import type {
   Order, MulticastOptions, CallOptions, AsyncOptions, Delivery, Handler, GroupView, GroupOptions, GroupEvents, ExclusionReport, GroupStatus, UnconfirmedMessage,
+  MulticastResult, ViewMatch,
 } from './group-options.js';
 
-const ORDERS: readonly Order[] = ['fifo', 'causal', 'total', 'group'];
+/** Every event a Group emits: `on()` refuses any other name (a typo would never fire). */
+const GROUP_EVENTS = {
+  view: true, excluded: true, blocked: true, unblocked: true, rejoined: true, unhandled: true, error: true,
+} as const satisfies Record<keyof GroupEvents, true>;
 
 const KEY_STAGE = 'cohort:key-stage';
 const KEY_SIGN = 'cohort:key-sign';
@@ -51,6 +56,8 @@ const DEFAULT_DELIVERY_QUEUE_MAX = 100_000;
 const DEFAULT_PENDING_MESSAGES_MAX = 100_000;
 const DEFAULT_PAYLOAD_BYTES_MAX = 4 * 1024 * 1024;
 const DEFAULT_MEMBERS_MAX = 1_024;
+/** Rejected frames are reported through 'error' at most this often. */
+const REJECT_REPORT_INTERVAL_MS = 1_000;
 /**
  * A member whose handlers finish nothing for this long while it holds the others back is a
  * slow consumer even below deliveryQueueMax: it leaves and rejoins, so a stuck handler
@@ -58,11 +65,21 @@ const DEFAULT_MEMBERS_MAX = 1_024;
  */
 export const CONSUMER_STALL_MS = 10_000;
 
+/** The brand every Group carries: `isGroup()` recognises a Group made by another copy of @cohort/core. */
+const GROUP_BRAND: unique symbol = Symbol.for('cohort.group');
+
+/** True for a Group from any copy of @cohort/core (`instanceof` sees only its own copy's class). */
+export function isGroup(value: unknown): value is Group {
+  return typeof value === 'object' && value !== null && (value as { [GROUP_BRAND]?: unknown })[GROUP_BRAND] === true;
+}
+
 /**
  * A member of a process group: the public face of the protocol stack. Every member sees
  * the same views in the same order, and multicasts are delivered view-synchronously.
  */
 export class Group extends TypedEmitter<GroupEvents> {
+  /** The brand `isGroup()` checks. */
+  get [GROUP_BRAND](): true { return true; }
   private member!: Member;
   private currentView: GroupView | null = null;
   private readonly handlers = new Map<string, Handler>();
@@ -76,10 +93,17 @@ export class Group extends TypedEmitter<GroupEvents> {
   private readonly pendingMessagesMax: number;
   private readonly payloadBytesMax: number;
   private readonly membersMax: number;
+  private readonly contextWaitMs: number;
+  /** Multicasts waiting for this member to deliver what their causal context names: checked at each delivery and install. */
+  private readonly contextWaiters = new Set<() => void>();
+  /** awaitView() callers: checked at each install and when the member closes. */
+  private readonly viewWaiters = new Set<() => void>();
   private readonly quorum: QuorumPolicy;
   /** Past this many deliveries waiting for the handlers, this member holds its acks back. */
   private readonly ackHoldMark: number;
   private acksHeld = false;
+  private rejectedSinceReport = 0;
+  private lastRejectReportMs = -Infinity;
   private lastProgressMs = 0;
   private stallCheck: { cancel(): void } | null = null;
   /** Between an exclusion and the next incarnation's join: multicasts wait here, then go out. */
@@ -118,6 +142,7 @@ export class Group extends TypedEmitter<GroupEvents> {
     this.pendingMessagesMax = positiveInteger(options.pendingMessagesMax, DEFAULT_PENDING_MESSAGES_MAX, 'pendingMessagesMax');
     this.payloadBytesMax = positiveInteger(options.payloadBytesMax, DEFAULT_PAYLOAD_BYTES_MAX, 'payloadBytesMax');
     this.membersMax = positiveInteger(options.membersMax, DEFAULT_MEMBERS_MAX, 'membersMax');
+    this.contextWaitMs = options.contextWaitMs ?? DEFAULT_CONTEXT_WAIT_MS;
     this.quorum = validateQuorumPolicy(options.quorum);
     if (options.resendUnconfirmed !== undefined && typeof options.resendUnconfirmed !== 'boolean') throw new InvalidArgumentError('resendUnconfirmed must be a boolean');
     this.ackHoldMark = Math.max(1, Math.min(Math.floor(queueMax / 2), window));
@@ -145,20 +170,24 @@ export class Group extends TypedEmitter<GroupEvents> {
       relay: (request, quorum) => this.relayFor(request, quorum),
       serveDirect: (client, request, view) => this.serveDirect(client, request, view),
       encodeReply: (reply) => (reply.error ? { failed: true, payload: this.serializer.encode(reply.error) } : this.encodeValue(reply.value)),
+      refusal: (request, direct) => this.refuseClient(request, direct),
     });
   }
 
-  /** Joins (or, with no seeds, forms) the group; rejects with JoinTimeoutError, never hangs. */
+  /**
+   * Joins (or, with no seeds, forms) the group; rejects with JoinTimeoutError, never hangs.
+   * Every option is checked first (INVALID_ARGUMENT). The wire belongs to the member from this
+   * call on: a join that fails, for whatever reason, closes it before it rejects (so a
+   * listening port is free again once the promise settles); retry with a new wire.
+   */
   static join(groupName: string, options: GroupOptions): Promise<Group> {
-    if (typeof groupName !== 'string' || groupName.length === 0 || groupName.length > TOPIC_LENGTH_MAX || !isWellFormed(groupName)) {
-      return Promise.reject(new InvalidArgumentError('group name must be a non-empty, well-formed string of at most 255 characters'));
-    }
-    if (!options?.wire) return Promise.reject(new InvalidArgumentError('options.wire is required'));
     let group: Group;
     try {
+      validateGroupName(groupName);
+      validateJoinOptions(options);
       group = new Group(groupName, options);
     } catch (error) {
-      return Promise.reject(error);
+      return Group.failedJoin(options, error);
     }
     return new Promise((resolve, reject) => {
       group.startMember(options.seeds ?? [], true, null, {
@@ -166,15 +195,37 @@ export class Group extends TypedEmitter<GroupEvents> {
         failed: (waiting) => {
           for (const entry of waiting) if ('flushed' in entry) entry.flushed(false); else entry.sent(null);
           group.closed = true;
-          void options.wire.close();
-          reject(new JoinTimeoutError(groupName, group.timing.joinTimeoutMs));
+          group.wakeWaiters();
+          Group.failedJoin(options, new JoinTimeoutError(groupName, group.timing.joinTimeoutMs, group.member.seedReport())).catch(reject);
         },
       });
     });
   }
 
+  /** A failed join closes the wire it was given (when there is one to close), then rejects. */
+  private static async failedJoin(options: unknown, error: unknown): Promise<never> {
+    const wire = (options as { wire?: { close?: unknown } } | null | undefined)?.wire;
+    if (wire && typeof wire.close === 'function') {
+      try {
+        await (wire.close as () => Promise<void>).call(wire);
+      } catch {
+        // The join's own error is the one to report.
+      }
+    }
+    throw error;
+  }
+
   get me(): MemberId {
     return this.member.me;
+  }
+
+  /**
+   * The epoch of this incarnation of the group: drawn at random when the group was formed,
+   * carried in every frame; frames of another epoch (a group of this name formed before) are
+   * dropped (`stats.framesOtherEpoch`). 0 until this member joined.
+   */
+  get epoch(): number {
+    return this.member.epoch;
   }
 
   /**
@@ -202,15 +253,30 @@ export class Group extends TypedEmitter<GroupEvents> {
     return this.member.heldMessages;
   }
 
-  get stats(): { framesDropped: number; framesMalformed: number; orphansDiscarded: number; joinsRefused: number } {
-    return { ...this.member.stats };
+  /** `clientRequestsRefused`: client requests this member refused (its limits, malformed requests). */
+  get stats(): MemberStats & { clientRequestsRefused: number } {
+    return { ...this.member.stats, clientRequestsRefused: this.clients.refused };
   }
 
   handle<T = unknown>(topic: string, handler: Handler<T>): void {
     validateTopic(topic);
-    if (typeof handler !== 'function') throw new InvalidArgumentError('handler must be a function');
+    if (typeof handler !== 'function') throw new InvalidArgumentError(`handler must be a function, not ${describeValue(handler)}`);
     if (this.handlers.has(topic)) throw new InvalidArgumentError(`topic "${topic}" already has a handler`);
     this.handlers.set(topic, handler as Handler);
+  }
+
+  /**
+   * Listens to one of the member's events ('view', 'excluded', 'blocked', 'unblocked',
+   * 'rejoined', 'unhandled', 'error'); returns the function that removes the listener. The
+   * 'view' event comes for every view, the one joined in first (to a listener added in the
+   * turn `Group.join` resolves), in order with deliveries.
+   */
+  override on<K extends keyof GroupEvents>(event: K, listener: (...args: GroupEvents[K]) => void): () => void {
+    if (typeof event !== 'string' || !Object.prototype.hasOwnProperty.call(GROUP_EVENTS, event)) {
+      throw new InvalidArgumentError(`a Group has no event ${describeValue(event)} (events: ${Object.keys(GROUP_EVENTS).join(', ')})`);
+    }
+    if (typeof listener !== 'function') throw new InvalidArgumentError(`the listener of '${event}' must be a function, not ${describeValue(listener)}`);
+    return super.on(event, listener);
   }
 
   /**
@@ -222,35 +288,187 @@ export class Group extends TypedEmitter<GroupEvents> {
    */
   multicast(topic: string, payload: unknown, options: CallOptions): Promise<Replies>;
   multicast(topic: string, payload: unknown, options?: AsyncOptions): Promise<void>;
-  multicast(topic: string, payload: unknown, options?: MulticastOptions): Promise<void | Replies>;
-  multicast(topic: string, payload: unknown, options: MulticastOptions = {}): Promise<void | Replies> {
+  multicast<O extends MulticastOptions>(topic: string, payload: unknown, options: O): Promise<MulticastResult<O>>;
+  multicast(topic: string, payload: unknown, options?: MulticastOptions): Promise<void | Replies> {
+    let valid: ValidMulticastOptions;
     try {
       validateTopic(topic);
+      valid = validateMulticastOptions(options);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.send(topic, payload, options);
+    return this.send(topic, payload, valid);
   }
 
-  private async send(topic: string, payload: unknown, options: MulticastOptions): Promise<void | Replies> {
+  /**
+   * Sends a multicast whose options are checked (or Cohort's own). Everything up to handing
+   * it to the member runs synchronously, so multicasts (and flush()) go out in the order they
+   * were issued — unless the causal context names messages this member has not delivered yet:
+   * then this one multicast waits for them (bounded), and fails alone if they do not come.
+   */
+  private async send(topic: string, payload: unknown, options: Partial<ValidMulticastOptions>): Promise<void | Replies> {
     const order = options.order ?? 'fifo';
-    if (!ORDERS.includes(order)) throw new InvalidArgumentError(`order "${String(order)}" is not one of ${ORDERS.join(', ')}`);
-    if (options.safe !== undefined && typeof options.safe !== 'boolean') throw new InvalidArgumentError('safe must be a boolean');
-    const quorum = options.replies === undefined ? 'none' : validateQuorum(options.replies);
-    const timeoutMs = validateTimeout(options.timeoutMs);
+    const safe = options.safe ?? false;
+    const quorum = options.quorum ?? 'none';
+    let timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     if (this.closed) throw new GroupClosedError('the member left the group');
     const bytes = this.serializer.encode(payload);
     if (bytes.length > this.payloadBytesMax) throw new CohortError('PAYLOAD_TOO_LARGE', `the payload is ${bytes.length} bytes, more than payloadBytesMax (${this.payloadBytesMax})`);
     if (this.pendingMessages >= this.pendingMessagesMax) {
       throw new CohortError('BACKPRESSURE', `${this.pendingMessages} multicasts already wait to be sent (pendingMessagesMax ${this.pendingMessagesMax}): wait for some to resolve`);
     }
-    const context = mergeCausality(CausalContext.current()?.get(this.name), this.repliedContext.get(this.name));
+    // The ambient context may have come from outside the group (an HTTP header, a service's
+    // request): it is trusted only as far as this member has delivered what it names. What the
+    // replies to this member's calls taught it comes from members of the group, as every frame
+    // does, and names messages that exist.
+    const ambient = CausalContext.current()?.get(this.name);
+    const context = mergeCausality(ambient, this.repliedContext.get(this.name));
+    if (ambient && this.contextGap(ambient)) {
+      const started = this.clock.now();
+      await this.contextDelivered(ambient, quorum === 'none' ? this.contextWaitMs : Math.min(this.contextWaitMs, timeoutMs));
+      if (this.closed) throw new GroupClosedError('the member left the group');
+      // A call still settles by its timeout: the wait came out of it.
+      timeoutMs = Math.max(1, timeoutMs - (this.clock.now() - started));
+    }
     if (quorum === 'none') {
-      const message = await this.submit(topic, bytes, { order, safe: options.safe ?? false, context }).sent;
+      const message = await this.submit(topic, bytes, { order, safe, context }).sent;
       if (!message) throw new GroupClosedError('the member left or was stopped before the message was sent');
       return;
     }
-    return this.call(topic, bytes, { order, safe: options.safe ?? false, context }, quorum, timeoutMs, undefined);
+    return this.call(topic, bytes, { order, safe, context }, quorum, timeoutMs, undefined);
+  }
+
+  /**
+   * What of `context` this member has not delivered, or null when it has delivered all of it:
+   * a context of an older view is satisfied (the flush that ended it delivered everything);
+   * one of a newer view waits for this member to install it; in the same view, each entry is
+   * compared with what this member has delivered (its causal vector). `final`: it never will
+   * (a rank beyond the view).
+   */
+  private contextGap(context: GroupCausality): { final: boolean; detail: string } | null {
+    const mine = this.member.causalVector();
+    if (!mine) return { final: false, detail: `it names view ${context.viewId}; this member is not in a view` };
+    if (context.viewId < mine.viewId) return null;
+    if (context.viewId > mine.viewId) return { final: false, detail: `it names view ${context.viewId}; this member is in view ${mine.viewId}` };
+    for (let rank = 0; rank < context.deps.length; rank++) {
+      const named = context.deps[rank]!;
+      if (rank >= mine.deps.length) {
+        if (named > 0) return { final: true, detail: `it names rank ${rank} of view ${mine.viewId}, which has ${mine.deps.length} members` };
+        continue;
+      }
+      if (named > mine.deps[rank]!) {
+        return { final: false, detail: `it names message ${named} of rank ${rank} in view ${mine.viewId}; this member has delivered ${mine.deps[rank]}` };
+      }
+    }
+    return null;
+  }
+
+  /** Resolves once this member has delivered what `context` names; rejects after `waitMs`. */
+  private contextDelivered(context: GroupCausality, waitMs: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let timer: { cancel(): void } | null = null;
+      const settle = (outcome: Error | null): void => {
+        this.contextWaiters.delete(check);
+        timer?.cancel();
+        if (outcome) reject(outcome);
+        else resolve();
+      };
+      const check = (): void => {
+        if (this.closed) return settle(new GroupClosedError('the member left the group'));
+        const gap = this.contextGap(context);
+        if (!gap) return settle(null);
+        if (gap.final) settle(new CausalContextUnsatisfiedError(this.name, gap.detail));
+      };
+      this.contextWaiters.add(check);
+      check();
+      if (!this.contextWaiters.has(check)) return;
+      if (waitMs === 0) return settle(new CausalContextUnsatisfiedError(this.name, `${this.contextGap(context)!.detail} (contextWaitMs is 0)`));
+      timer = this.clock.setTimer(waitMs, () => {
+        const gap = this.contextGap(context);
+        settle(gap ? new CausalContextUnsatisfiedError(this.name, `${gap.detail}, after waiting ${waitMs} ms`) : null);
+      });
+    });
+  }
+
+  /**
+   * Resolves once this member has delivered everything `context` (default: the ambient one)
+   * names of this group: what a multicast made in it waits for. A read served from this
+   * member's state after it resolves sees every write the context's thread has seen (a
+   * client's own writes made through other members, say). Rejects with
+   * CausalContextUnsatisfiedError (code CAUSAL_CONTEXT_UNSATISFIED) after `timeoutMs`
+   * (default `contextWaitMs`), or at once when the context names a rank beyond its view.
+   */
+  awaitContext(context?: CausalContext, options: { timeoutMs?: number } = {}): Promise<void> {
+    let waitMs: number;
+    try {
+      if (context !== undefined && !(context instanceof CausalContext)) {
+        throw new InvalidArgumentError(`awaitContext() takes a CausalContext (or nothing, for the ambient one), not ${describeValue(context)}`);
+      }
+      const bag = validateOptionsObject(options, 'awaitContext() options', { timeoutMs: true });
+      waitMs = validateDuration(bag['timeoutMs'], 'awaitContext() options.timeoutMs', 0, CALL_TIMEOUT_MS_MAX) ?? this.contextWaitMs;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.closed) return Promise.reject(new GroupClosedError('the member left the group'));
+    const causality = (context ?? CausalContext.current())?.get(this.name);
+    if (!causality || !this.contextGap(causality)) return Promise.resolve();
+    return this.contextDelivered(causality, waitMs);
+  }
+
+  /** Deliveries, installs and closing may settle the multicasts and awaitView() calls that wait. */
+  private wakeWaiters(views = true): void {
+    if (this.contextWaiters.size > 0) for (const check of [...this.contextWaiters]) check();
+    if (views && this.viewWaiters.size > 0) for (const check of [...this.viewWaiters]) check();
+  }
+
+  /**
+   * Resolves with the first view this member installs (the current one included) that
+   * matches: `{ size: n }`, a view of exactly n members, or a predicate. By view synchrony
+   * every member of that view installs the same one, so `awaitView({ size: 3 })` at each of
+   * three members waits until all three share a view. Rejects with ViewTimeoutError (code
+   * VIEW_TIMEOUT) after `timeoutMs` (default 10,000), GroupClosedError if the member leaves,
+   * or what the predicate throws.
+   */
+  awaitView(match: ViewMatch, options: { timeoutMs?: number } = {}): Promise<GroupView> {
+    let timeoutMs: number;
+    let matches: (view: GroupView) => boolean;
+    try {
+      if (typeof match === 'function') {
+        matches = match;
+      } else {
+        const size = validateOptionsObject(match, 'awaitView() match', { size: true })['size'];
+        if (typeof size !== 'number' || !Number.isInteger(size) || size < 1) {
+          throw new InvalidArgumentError(`awaitView() takes a predicate or { size: n } with n a positive integer, not size ${describeValue(size)}`);
+        }
+        matches = (view) => view.members.length === size;
+      }
+      timeoutMs = validateTimeout(validateOptionsObject(options, 'awaitView() options', { timeoutMs: true })['timeoutMs'], 'awaitView() options.timeoutMs');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<GroupView>((resolve, reject) => {
+      let timer: { cancel(): void } | null = null;
+      const settle = (view: GroupView | null, error?: unknown): void => {
+        this.viewWaiters.delete(check);
+        timer?.cancel();
+        if (view) resolve(view);
+        else reject(error);
+      };
+      const check = (): void => {
+        if (this.closed) return settle(null, new GroupClosedError('the member left the group'));
+        const view = this.installedView;
+        if (!view) return;
+        try {
+          if (matches(view)) settle(view);
+        } catch (error) {
+          settle(null, error);
+        }
+      };
+      this.viewWaiters.add(check);
+      check();
+      if (!this.viewWaiters.has(check)) return;
+      timer = this.clock.setTimer(timeoutMs, () => settle(null, new ViewTimeoutError(this.name, timeoutMs, this.installedView)));
+    });
   }
 
   /**
@@ -321,31 +539,49 @@ export class Group extends TypedEmitter<GroupEvents> {
     return replies;
   }
 
+  /** FIFO multicast: one sender's messages in the order sent. */
   fbcast(topic: string, payload: unknown, options: Omit<CallOptions, 'order'>): Promise<Replies>;
   fbcast(topic: string, payload: unknown, options?: Omit<AsyncOptions, 'order'>): Promise<void>;
-  fbcast(topic: string, payload: unknown, options: Omit<MulticastOptions, 'order'> = {}): Promise<void | Replies> {
-    return this.multicast(topic, payload, { ...options, order: 'fifo' });
+  fbcast<O extends Omit<MulticastOptions, 'order'>>(topic: string, payload: unknown, options: O): Promise<MulticastResult<O>>;
+  fbcast(topic: string, payload: unknown, options?: Omit<MulticastOptions, 'order'>): Promise<void | Replies> {
+    return this.shorthand('fbcast', 'fifo', topic, payload, options);
   }
 
   /** Causal multicast: after every message whose delivery or send happened before this one. */
   cbcast(topic: string, payload: unknown, options: Omit<CallOptions, 'order'>): Promise<Replies>;
   cbcast(topic: string, payload: unknown, options?: Omit<AsyncOptions, 'order'>): Promise<void>;
-  cbcast(topic: string, payload: unknown, options: Omit<MulticastOptions, 'order'> = {}): Promise<void | Replies> {
-    return this.multicast(topic, payload, { ...options, order: 'causal' });
+  cbcast<O extends Omit<MulticastOptions, 'order'>>(topic: string, payload: unknown, options: O): Promise<MulticastResult<O>>;
+  cbcast(topic: string, payload: unknown, options?: Omit<MulticastOptions, 'order'>): Promise<void | Replies> {
+    return this.shorthand('cbcast', 'causal', topic, payload, options);
   }
 
   /** Group-order multicast: ordered against every other message and view change (runs a flush). */
   gbcast(topic: string, payload: unknown, options: Omit<CallOptions, 'order'>): Promise<Replies>;
   gbcast(topic: string, payload: unknown, options?: Omit<AsyncOptions, 'order'>): Promise<void>;
-  gbcast(topic: string, payload: unknown, options: Omit<MulticastOptions, 'order'> = {}): Promise<void | Replies> {
-    return this.multicast(topic, payload, { ...options, order: 'group' });
+  gbcast<O extends Omit<MulticastOptions, 'order'>>(topic: string, payload: unknown, options: O): Promise<MulticastResult<O>>;
+  gbcast(topic: string, payload: unknown, options?: Omit<MulticastOptions, 'order'>): Promise<void | Replies> {
+    return this.shorthand('gbcast', 'group', topic, payload, options);
   }
 
   /** Total-order multicast: every member delivers abcasts in one agreed order, consistent with causality. */
   abcast(topic: string, payload: unknown, options: Omit<CallOptions, 'order'>): Promise<Replies>;
   abcast(topic: string, payload: unknown, options?: Omit<AsyncOptions, 'order'>): Promise<void>;
-  abcast(topic: string, payload: unknown, options: Omit<MulticastOptions, 'order'> = {}): Promise<void | Replies> {
-    return this.multicast(topic, payload, { ...options, order: 'total' });
+  abcast<O extends Omit<MulticastOptions, 'order'>>(topic: string, payload: unknown, options: O): Promise<MulticastResult<O>>;
+  abcast(topic: string, payload: unknown, options?: Omit<MulticastOptions, 'order'>): Promise<void | Replies> {
+    return this.shorthand('abcast', 'total', topic, payload, options);
+  }
+
+  /** fbcast & co.: their options are multicast()'s without `order` (or with their own). */
+  private shorthand(name: string, order: Order, topic: string, payload: unknown, options: unknown): Promise<void | Replies> {
+    if (options === undefined) return this.multicast(topic, payload, { order });
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+      return Promise.reject(new InvalidArgumentError(`${name}() options must be an object, not ${describeValue(options)}`));
+    }
+    const given = (options as MulticastOptions).order;
+    if (given !== undefined && given !== order) {
+      return Promise.reject(new InvalidArgumentError(`${name}() sends in ${order} order, not ${describeValue(given)}: use multicast() to choose the order`));
+    }
+    return this.multicast(topic, payload, { ...(options as MulticastOptions), order });
   }
 
   /**
@@ -365,7 +601,7 @@ export class Group extends TypedEmitter<GroupEvents> {
   context(): CausalContext {
     const ambient = CausalContext.current() ?? CausalContext.empty;
     const mine = this.member.causalVector();
-    return mine ? ambient.merge(CausalContext.of(this.name, mine)) : ambient;
+    return mine ? ambient.merge(CausalContext.ofMember(this.name, mine)) : ambient;
   }
 
   /**
@@ -374,7 +610,7 @@ export class Group extends TypedEmitter<GroupEvents> {
    * across the cut. Rejects with SnapshotInterruptedError if the view changes meanwhile.
    */
   async snapshot(options: { timeoutMs?: number } = {}): Promise<Snapshot> {
-    const timeoutMs = validateTimeout(options.timeoutMs);
+    const timeoutMs = validateTimeout(validateOptionsObject(options, 'snapshot() options', { timeoutMs: true })['timeoutMs'], 'snapshot() options.timeoutMs');
     if (this.closed) throw new GroupClosedError('the member left the group');
     DeliveryQueue.releaseCurrent();
     const id = `${this.member.me}#${++this.snapshotCount}`;
@@ -387,7 +623,7 @@ export class Group extends TypedEmitter<GroupEvents> {
       const allOk = this.snapshots.whenAllOk(id);
       await this.send(SNAPSHOT_START, id, { order: 'causal' });
       await Promise.race([allOk, interrupted]);
-      const replies = await Promise.race([this.send(SNAPSHOT_DONE, id, { order: 'causal', replies: 'all', timeoutMs }) as Promise<Replies>, interrupted]);
+      const replies = await Promise.race([this.send(SNAPSHOT_DONE, id, { order: 'causal', quorum: 'all', timeoutMs }) as Promise<Replies>, interrupted]);
       if (!replies.quorumMet || replies.viewId !== viewId || replies.errors.length > 0) {
         throw new SnapshotInterruptedError(id, `${replies.replies.length - replies.errors.length} of ${replies.expected.length} members answered in view ${viewId}`);
       }
@@ -419,7 +655,7 @@ export class Group extends TypedEmitter<GroupEvents> {
     // Each step waits for every member's answer before the next goes out, so no two steps
     // ever share a flush: a member behind by one step still shares a key with the others.
     for (const [topic, payload] of [[KEY_STAGE, sealed], [KEY_SIGN, ''], [KEY_RETIRE, '']] as const) {
-      const replies = (await this.send(topic, payload, { order: 'group', replies: 'all' })) as Replies;
+      const replies = (await this.send(topic, payload, { order: 'group', quorum: 'all' })) as Replies;
       if (replies.errors.length > 0) {
         throw new CohortError('KEY_ROTATION', `key rotation failed at ${replies.errors.map((r) => `${r.member}: ${r.error!.message}`).join('; ')}`);
       }
@@ -435,6 +671,8 @@ export class Group extends TypedEmitter<GroupEvents> {
   async leave(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Multicasts waiting for their causal context, and awaitView() calls, end now.
+    this.wakeWaiters();
     await new Promise<void>((resolve) => {
       const timer = this.clock.setTimer(this.timing.leaveTimeoutMs, () => {
         // The outcome was lost (the leaver may well have been let go with its vote counted):
@@ -488,13 +726,15 @@ export class Group extends TypedEmitter<GroupEvents> {
         observer?.delivered?.(me, message);
         // The handler runs in the context of what this member had delivered, this message included.
         const causality = this.member.causalVector();
-        const context = causality ? CausalContext.of(this.name, causality) : CausalContext.empty;
+        const context = causality ? CausalContext.ofMember(this.name, causality) : CausalContext.empty;
         this.queue.push(() => {
           observer?.handled?.(me, message);
           return CausalContext.run(context, () => this.dispatch(message, view));
         });
         if (this.queue.length > this.deliveryQueueMax) this.leaveAsSlowConsumer(me, view);
         else if (!this.acksHeld && this.queue.length > this.ackHoldMark) this.holdAcks(true);
+        // A multicast waiting for this member to deliver what its context names may go now.
+        if (this.contextWaiters.size > 0) this.wakeWaiters(false);
       },
       install: (view, joined) => {
         observer?.installed?.(me, view);
@@ -509,8 +749,16 @@ export class Group extends TypedEmitter<GroupEvents> {
           for (const interrupt of [...this.snapshotsRunning]) interrupt(new SnapshotInterruptedError('', `view ${view.id} was installed`));
         }
         const groupView: GroupView = { id: view.id, members: view.members, coordinator: view.members[0]! };
+        const joinedInThisView = first && this.installedView === null;
         this.installedView = groupView;
         if (joined && joined.state !== null) this.adoptState(joined.state);
+        if (joinedInThisView) {
+          // The application's side of delivery starts one turn after Group.join resolves: the
+          // 'view' event of the view joined in, and the deliveries that follow it (even those
+          // that came with the install), reach the listeners and handlers added in the turn
+          // the join resolved.
+          this.queue.push(() => new Promise<void>((resolve) => this.clock.defer(resolve)));
+        }
         this.queue.push(() => {
           this.currentView = groupView;
           this.emit('view', groupView);
@@ -520,6 +768,7 @@ export class Group extends TypedEmitter<GroupEvents> {
           this.currentView ??= groupView;
           outcome.joined();
         }
+        this.wakeWaiters();
       },
       captureState: () => new Promise((resolve) => {
         this.queue.push(async () => {
@@ -556,12 +805,16 @@ export class Group extends TypedEmitter<GroupEvents> {
         });
       },
       joinFailed: (waiting) => outcome.failed(waiting),
+      rejected: (from, kind, reason) => this.reportRejected(from, kind, reason),
       direct: (frame) => this.onDirectFrame(me, frame),
     };
+    const previousMember = this.member as Member | undefined;
     this.member = new Member({
       group: this.name, me, wire: this.options.wire, clock: this.clock, random: this.random,
       timing: this.timing, seeds, mayFormGroup, previousInstall, events, windowMessagesMax: this.windowMessagesMax, membersMax: this.membersMax,
       quorum: this.quorum,
+      // A rejoin keeps the group's epoch: its frames (the excluding install it relays) are the group's.
+      epoch: previousMember ? previousMember.epoch : 0,
     });
     this.member.start();
     if (this.acksHeld) this.member.holdAcks(true);
@@ -589,6 +842,7 @@ export class Group extends TypedEmitter<GroupEvents> {
     this.queue.push(() => this.emit('excluded', last, report));
     if (stayOut) {
       this.closed = true;
+      this.wakeWaiters();
       for (const entry of [...waiting, ...this.waiting.splice(0)]) if ('flushed' in entry) entry.flushed(false); else entry.sent(null);
       void this.options.wire.close();
       return;
@@ -602,6 +856,20 @@ export class Group extends TypedEmitter<GroupEvents> {
       : [];
     this.waiting.unshift(...again, ...waiting);
     rejoin();
+  }
+
+  /**
+   * A frame that broke an invariant: counted by the member, reported through 'error' at most
+   * once per second (with how many were dropped since), never thrown, never a wedge.
+   */
+  private reportRejected(from: MemberId, kind: string, reason: string): void {
+    this.rejectedSinceReport++;
+    const now = this.clock.now();
+    if (now - this.lastRejectReportMs < REJECT_REPORT_INTERVAL_MS) return;
+    const count = this.rejectedSinceReport;
+    this.rejectedSinceReport = 0;
+    this.lastRejectReportMs = now;
+    this.emit('error', new CohortError('FRAME_REJECTED', `dropped a ${kind} frame from ${from}: ${reason}${count > 1 ? ` (${count} frames rejected since the last report)` : ''}`));
   }
 
   private describe(message: DataMessage, lost: boolean): UnconfirmedMessage {
@@ -678,7 +946,10 @@ export class Group extends TypedEmitter<GroupEvents> {
       if (call) this.sendReply(me, message.sender, call, view.id, rank, typeof known === 'object' ? known : this.duplicate(key));
       return undefined;
     }
-    if (key) this.executed.remember(key, 'running');
+    if (key) {
+      this.executed.remember(key, 'running');
+      this.options.observer?.served?.(me, key, view.id, message);
+    }
     if (message.topic.startsWith(RESERVED_TOPIC_PREFIX)) return this.dispatchOwn(message, view, rank);
     if (this.snapshots.running) this.snapshots.delivered(message.sender, message.topic, () => this.serializer.decode(message.payload));
     if (!call) {
@@ -691,7 +962,8 @@ export class Group extends TypedEmitter<GroupEvents> {
       return handler(payload, delivery);
     }
     return this.answer(message.payload, delivery, (reply) => {
-      if (key) this.executed.remember(key, reply);
+      // Remembered with the view it ran in: a retry delivered in a later view says so.
+      if (key) this.executed.remember(key, { ...reply, viewId: view.id, rank });
       this.sendReply(me, message.sender, call, view.id, rank, reply);
     });
   }
@@ -788,7 +1060,10 @@ export class Group extends TypedEmitter<GroupEvents> {
       this.options.observer?.served?.(me, key, view.id);
       if (known === 'elsewhere') {
         // It ran before this member joined: its effect is in the state this member received.
-        this.sendReply(me, client, request.call, view.id, rank, this.duplicate(key));
+        // Remembered as answered, so a retry is answered from memory (served once).
+        const duplicate = { ...this.duplicate(key), viewId: view.id, rank };
+        this.executed.remember(key, duplicate);
+        this.sendReply(me, client, request.call, view.id, rank, duplicate);
         return undefined;
       }
       this.executed.remember(key, 'running');
@@ -807,6 +1082,19 @@ export class Group extends TypedEmitter<GroupEvents> {
     return this.member.multicast(request.topic, request.payload, { ...send, requestKey: request.key }).then((message) => {
       if (!message) throw new GroupClosedError('the member left or was stopped before the request was sent');
     });
+  }
+
+  /** The group's limits hold for a client's request too (a retry of one known here is answered instead). */
+  private refuseClient(request: ClientRequestBody, direct: boolean): { code: string; message: string } | null {
+    if (this.executed.has(request.key)) return null;
+    if (request.payload.length > this.payloadBytesMax) {
+      return { code: 'PAYLOAD_TOO_LARGE', message: `the payload is ${request.payload.length} bytes, more than payloadBytesMax (${this.payloadBytesMax})` };
+    }
+    // Direct requests wait in the delivery queue, relayed ones among the multicasts to send.
+    if (direct ? this.queue.length >= this.ackHoldMark : this.pendingMessages >= this.pendingMessagesMax) {
+      return { code: 'BACKPRESSURE', message: direct ? `${this.queue.length} deliveries wait for the handlers` : `${this.pendingMessages} multicasts wait to be sent (pendingMessagesMax ${this.pendingMessagesMax})` };
+    }
+    return null;
   }
 
   private duplicate(key: string): RememberedReply {
@@ -831,7 +1119,11 @@ export class Group extends TypedEmitter<GroupEvents> {
   private sendReply(me: MemberId, to: MemberId, call: number, viewId: number, rank: number, reply: RememberedReply): void {
     const causality = this.member.me === me ? this.member.causalVector() : null;
     const context = causality ? CausalContext.of(this.name, causality).encode() : '';
-    const body: ReplyBody = { type: 'reply', to, call, viewId, rank, failed: reply.failed, payload: reply.payload, context };
+    const body: ReplyBody = {
+      type: 'reply', to, call, viewId, rank, failed: reply.failed, payload: reply.payload, context,
+      // A retry answered from memory of another view: the value is that view's.
+      ...(reply.viewId !== undefined && reply.viewId !== viewId ? { ranIn: { viewId: reply.viewId, rank: reply.rank ?? rank } } : {}),
+    };
     if (to === me) {
       // Our own request: the reply goes straight to the call, no wire.
       this.onReply(me, me, body);
@@ -867,11 +1159,11 @@ export class Group extends TypedEmitter<GroupEvents> {
       }
     }
     const request = this.caller.messageOf(body.call);
-    const reply = decodeReply(this.serializer, responder, body.rank, body.failed, body.payload);
+    const reply = decodeReply(this.serializer, responder, body.ranIn?.rank ?? body.rank, body.failed, body.payload, body.ranIn?.viewId);
     if (this.caller.reply(body.call, responder, body.viewId, reply, context) && request) this.options.observer?.replied?.(me, responder, request, body.viewId);
   }
 
   private sendDirect(from: MemberId, address: Address, body: Frame['body']): void {
-    this.options.wire.send(address, encodeFrame({ group: this.name, from, viewId: 0, body }));
+    this.options.wire.send(address, encodeFrame({ epoch: this.member.epoch, group: this.name, from, viewId: 0, body }));
   }
 }

@@ -1,9 +1,14 @@
 /** @cohort/core — the public entry point. */
-export { Group, DEFAULT_CALL_TIMEOUT_MS } from './group.js';
+export { Group, DEFAULT_CALL_TIMEOUT_MS, isGroup } from './group.js';
 export type {
   AsyncOptions, CallOptions, Delivery, GroupEvents, GroupObserver, GroupOptions, GroupView, Handler, MulticastOptions, Order,
-  BlockedReason, ExclusionReport, GroupStatus, QuorumPolicy, UnconfirmedMessage,
+  BlockedReason, ExclusionReport, GroupStatus, QuorumPolicy, UnconfirmedMessage, MulticastResult, ViewMatch,
 } from './group.js';
+export { addressOf } from './group-options.js';
+export {
+  DEFAULT_CONTEXT_WAIT_MS, ORDERS, validateAddress, validateMulticastOptions, validateOrder, validateSeeds, validateTopic,
+} from './validation.js';
+export type { ValidMulticastOptions } from './validation.js';
 export type { MemberId, View } from './protocol/types.js';
 export { Replies } from './protocol/reply/replies.js';
 export type { Reply, ReplyError } from './protocol/reply/replies.js';
@@ -11,7 +16,9 @@ export type { ReplyQuorum } from './protocol/reply/quorum.js';
 export { shareOf } from './protocol/reply/scatter.js';
 export { GroupConnection } from './group-connection.js';
 export type { ConnectionMode, ConnectionObserver, GroupConnectionOptions } from './group-connection.js';
-export { CausalContext } from './context/causal-context.js';
+export {
+  CausalContext, CONTEXT_GROUPS_MAX, CONTEXT_SEQ_MAX, CONTEXT_VECTOR_LENGTH_MAX, CONTEXT_VIEW_ID_MAX,
+} from './context/causal-context.js';
 export type { GroupCausality } from './context/causal-context.js';
 export type { Timing } from './protocol/timing.js';
 export { DEFAULT_TIMING } from './protocol/timing.js';
@@ -23,8 +30,8 @@ export { realRandom, seededRandom } from './env/random.js';
 export type { Serializer } from './serializer.js';
 export { jsonSerializer } from './serializer.js';
 export {
-  CohortError, ConnectTimeoutError, DecodeError, ExcludedError, GroupClosedError, InvalidArgumentError, JoinTimeoutError,
-  NotAcceptedError,
+  CausalContextUnsatisfiedError, CohortError, ConnectTimeoutError, DecodeError, ExcludedError, GroupClosedError, InvalidArgumentError,
+  JoinTimeoutError, NotAcceptedError, ViewTimeoutError,
 } from './errors.js';
 export { authenticate, type AuthenticateOptions, type AuthenticatedWire, type AuthenticatedWireStats } from './wire/authenticated-wire.js';
 export { tcpWire, TcpWire, WireListenError } from './wire/tcp/index.js'; export type { TcpWireOptions, TcpWireStats, TcpWireTlsOptions } from './wire/tcp/index.js';

@@ -11,3 +11,6 @@ export const ON_VIEW_METADATA = 'cohort:on-view';
 
 /** The request header, response header and packet metadata key that carry a causal context. */
 export const CAUSAL_CONTEXT_HEADER = 'x-cohort-context';
+
+/** Injection token of CausalModule.forRoot()'s options. */
+export const CAUSAL_MODULE_OPTIONS: unique symbol = Symbol('cohort:causal-module-options');

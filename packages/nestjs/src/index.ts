@@ -1,5 +1,5 @@
 /** @cohort/nestjs — virtual synchrony for NestJS. */
-export { GROUP_TRANSPORT, COHORT_GROUP, CAUSAL_CONTEXT_HEADER } from './constants.js';
+export { GROUP_TRANSPORT, COHORT_GROUP, CAUSAL_CONTEXT_HEADER, CAUSAL_MODULE_OPTIONS } from './constants.js';
 
 export { GroupServer } from './transport/group.server.js';
 export type { GroupServerEvents, GroupStatus } from './transport/group.server.js';
@@ -30,6 +30,9 @@ export { GroupMetadataScanner } from './explorer/group-metadata.scanner.js';
 export { GroupExplorer } from './explorer/group.explorer.js';
 
 export { CausalModule } from './causal/causal.module.js';
+export type { CausalModuleOptions } from './causal/causal.module.js';
+export { CAUSAL_KEY_BYTES_MIN } from './causal/causal-signing.js';
+export type { CausalHeaderOptions } from './causal/causal-http.js';
 export { CausalInterceptor } from './causal/causal.interceptor.js';
 export { instrumentClientProxy } from './causal/causal-client.instrumentation.js';
 export { instrumentGroup } from './causal/causal-group.instrumentation.js';

@@ -1,7 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { FrameReader } from '../codec/frame-reader.js';
 import { FrameWriter } from '../codec/frame-writer.js';
-import { DecodeError } from '../errors.js';
+import { DecodeError, InvalidArgumentError } from '../errors.js';
+import { describe, isWellFormed, NAME_LENGTH_MAX } from '../validation.js';
 
 /** What a causal thread has seen of one group: a view id and a vector timestamp over its ranks. */
 export interface GroupCausality {
@@ -10,6 +11,40 @@ export interface GroupCausality {
 }
 
 const storage = new AsyncLocalStorage<CausalContext>();
+
+/**
+ * Bounds of a causal context, checked by `decode` (DecodeError) and `of` (INVALID_ARGUMENT): a
+ * context comes from outside the process (a header, packet metadata, a reply), so nothing in it
+ * may be absurd. Groups a thread has touched; members of a view (a vector's length, as a
+ * ballot's rank is bounded); view ids; sequence numbers.
+ */
+export const CONTEXT_GROUPS_MAX = 1_024;
+export const CONTEXT_VECTOR_LENGTH_MAX = 0x1_0000;
+export const CONTEXT_VIEW_ID_MAX = 0xffff_ffff;
+export const CONTEXT_SEQ_MAX = 2 ** 48 - 1;
+/** The longest encoded context `decode` reads (characters of base64url). */
+export const CONTEXT_TEXT_LENGTH_MAX = 65_536;
+
+/** Why `causality` is not a valid entry of group `group`, or null. */
+function invalidCausality(group: unknown, causality: unknown): string | null {
+  if (typeof group !== 'string' || group.length === 0 || group.length > NAME_LENGTH_MAX || !isWellFormed(group)) {
+    return `group name ${describe(group)} is not a non-empty, well-formed string of at most ${NAME_LENGTH_MAX} characters`;
+  }
+  if (causality === null || typeof causality !== 'object') return `the causality of group "${group}" must be { viewId, deps }`;
+  const { viewId, deps } = causality as { viewId?: unknown; deps?: unknown };
+  if (typeof viewId !== 'number' || !Number.isInteger(viewId) || viewId < 0 || viewId > CONTEXT_VIEW_ID_MAX) {
+    return `viewId of group "${group}" must be an integer from 0 to ${CONTEXT_VIEW_ID_MAX}, not ${describe(viewId)}`;
+  }
+  if (!Array.isArray(deps) || deps.length > CONTEXT_VECTOR_LENGTH_MAX) {
+    return `deps of group "${group}" must be an array of at most ${CONTEXT_VECTOR_LENGTH_MAX} sequence numbers`;
+  }
+  for (const seq of deps as unknown[]) {
+    if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0 || seq > CONTEXT_SEQ_MAX) {
+      return `deps of group "${group}" must be integers from 0 to ${CONTEXT_SEQ_MAX}, not ${describe(seq)}`;
+    }
+  }
+  return null;
+}
 
 /**
  * Two threads' knowledge of one group: the newer view wins (a context of an older view is
@@ -37,7 +72,15 @@ export class CausalContext {
 
   private constructor(private readonly groups: ReadonlyMap<string, GroupCausality>) {}
 
+  /** @internal Cohort's own (a member's causal vector, per delivery): no checks on the hot path. */
+  static ofMember(group: string, causality: { viewId: number; deps: number[] }): CausalContext {
+    return new CausalContext(new Map([[group, causality]]));
+  }
+
+  /** A context that names one group; throws InvalidArgumentError for anything out of bounds. */
   static of(group: string, causality: GroupCausality): CausalContext {
+    const invalid = invalidCausality(group, causality);
+    if (invalid) throw new InvalidArgumentError(invalid);
     return new CausalContext(new Map([[group, { viewId: causality.viewId, deps: [...causality.deps] }]]));
   }
 
@@ -48,10 +91,13 @@ export class CausalContext {
 
   /** Runs `fn` (and everything it starts) inside `context`. */
   static run<T>(context: CausalContext, fn: () => T): T {
+    if (!(context instanceof CausalContext)) throw new InvalidArgumentError(`CausalContext.run() takes a CausalContext (CausalContext.decode(text) for an encoded one), not ${describe(context)}`);
+    if (typeof fn !== 'function') throw new InvalidArgumentError(`CausalContext.run() takes a function to run, not ${describe(fn)}`);
     return storage.run(context, fn);
   }
 
   get(group: string): GroupCausality | undefined {
+    if (typeof group !== 'string') throw new InvalidArgumentError(`CausalContext.get() takes a group name, not ${describe(group)}`);
     return this.groups.get(group);
   }
 
@@ -64,6 +110,9 @@ export class CausalContext {
    * satisfied by the flush that ended it); in the same view, the entry-wise maximum.
    */
   merge(other: CausalContext | undefined): CausalContext {
+    if (other !== undefined && !(other instanceof CausalContext)) {
+      throw new InvalidArgumentError(`CausalContext.merge() takes a CausalContext or undefined, not ${describe(other)}`);
+    }
     if (!other || other.groups.size === 0) return this;
     if (this.groups.size === 0) return other;
     const merged = new Map(this.groups);
@@ -79,18 +128,30 @@ export class CausalContext {
     return Buffer.from(w.finish()).toString('base64url');
   }
 
-  /** Throws DecodeError for anything that is not an encoded context. */
+  /**
+   * Throws DecodeError (code DECODE) for anything that is not an encoded context within the
+   * bounds (CONTEXT_GROUPS_MAX groups, each named once and well; view ids up to
+   * CONTEXT_VIEW_ID_MAX; vectors of up to CONTEXT_VECTOR_LENGTH_MAX sequence numbers up to
+   * CONTEXT_SEQ_MAX). A context that decodes can still name messages that do not exist: a
+   * multicast made in it waits (bounded) for this member to deliver them, and fails alone if
+   * they never come (Group's `contextWaitMs`).
+   */
   static decode(text: string): CausalContext {
-    if (typeof text !== 'string' || text.length > 65_536 || !/^[A-Za-z0-9_-]*$/.test(text)) {
+    if (typeof text !== 'string' || text.length > CONTEXT_TEXT_LENGTH_MAX || !/^[A-Za-z0-9_-]*$/.test(text)) {
       throw new DecodeError('causal context must be a base64url string of at most 64 KiB');
     }
     const r = new FrameReader(Buffer.from(text, 'base64url'));
     if (r.u8() !== CONTEXT_VERSION) throw new DecodeError('unknown causal context version');
     const count = r.count();
+    if (count > CONTEXT_GROUPS_MAX) throw new DecodeError(`causal context names ${count} groups, more than ${CONTEXT_GROUPS_MAX}`);
     const groups = new Map<string, GroupCausality>();
     for (let i = 0; i < count; i++) {
       const group = r.string();
-      groups.set(group, { viewId: r.uint(), deps: r.uints() });
+      const causality = { viewId: r.uint(), deps: r.uints() };
+      if (groups.has(group)) throw new DecodeError(`causal context names group "${group}" twice`);
+      const invalid = invalidCausality(group, causality);
+      if (invalid) throw new DecodeError(`causal context out of bounds: ${invalid}`);
+      groups.set(group, causality);
     }
     r.end();
     return new CausalContext(groups);

@@ -1,13 +1,25 @@
 import { CAUSAL_CONTEXT_HEADER } from '../constants.js';
 import { decodeCausalContext } from './causal-envelope.js';
 import { absorbCausalContext, currentCausalContext } from './causal-scope.js';
+import { causalKeyBytes, signCausalContext, verifyCausalContext } from './causal-signing.js';
 
-/** Headers for an outgoing HTTP call made by hand (fetch, axios): `{ 'x-cohort-context': ... }`. */
-export function causalHeaders(): Record<string, string> {
-  return { [CAUSAL_CONTEXT_HEADER]: currentCausalContext().encode() };
+/** For services whose CausalModule has an `httpKey`: the same key signs and checks the header. */
+export interface CausalHeaderOptions {
+  readonly key?: string | Uint8Array;
 }
 
-/** Merges the context an HTTP response carried back (its `x-cohort-context` header) into the current work. */
-export function absorbCausalHeader(value: string | null | undefined): void {
-  absorbCausalContext(decodeCausalContext(value));
+/** Headers for an outgoing HTTP call made by hand (fetch, axios): `{ 'x-cohort-context': ... }`, signed with `key` if given. */
+export function causalHeaders(options: CausalHeaderOptions = {}): Record<string, string> {
+  const encoded = currentCausalContext().encode();
+  return { [CAUSAL_CONTEXT_HEADER]: options.key === undefined ? encoded : signCausalContext(encoded, causalKeyBytes(options.key, 'key')) };
+}
+
+/**
+ * Merges the context an HTTP response carried back (its `x-cohort-context` header) into the
+ * current work; with `key`, only a header signed with it (anything else is ignored).
+ */
+export function absorbCausalHeader(value: string | null | undefined, options: CausalHeaderOptions = {}): void {
+  if (typeof value !== 'string') return;
+  const encoded = options.key === undefined ? value : verifyCausalContext(value, causalKeyBytes(options.key, 'key'));
+  absorbCausalContext(decodeCausalContext(encoded));
 }

@@ -1,10 +1,26 @@
-import { CausalContext } from '@cohort/core';
-import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import { Observable, map, tap } from 'rxjs';
-import { CAUSAL_CONTEXT_HEADER } from '../constants.js';
+import { CausalContext, CohortError } from '@cohort/core';
+import {
+  HttpException, HttpStatus, Inject, Injectable, Optional, type CallHandler, type ExecutionContext, type NestInterceptor,
+} from '@nestjs/common';
+import { RpcException } from '@nestjs/microservices';
+import { Observable, catchError, map, tap, throwError } from 'rxjs';
+import { CAUSAL_CONTEXT_HEADER, CAUSAL_MODULE_OPTIONS } from '../constants.js';
 import { GroupContext } from '../transport/group.context.js';
 import { decodeCausalContext, wrapCausalReply } from './causal-envelope.js';
 import { runInCausalCell, type CausalCell } from './causal-scope.js';
+import { signCausalContext, verifyCausalContext } from './causal-signing.js';
+
+/** CausalModule's options as the interceptor gets them (the key already checked). */
+interface ResolvedCausalOptions {
+  readonly httpKey?: Uint8Array;
+}
+
+
+const UNSATISFIED = 'CAUSAL_CONTEXT_UNSATISFIED';
+
+function isUnsatisfied(error: unknown): error is CohortError {
+  return error instanceof CohortError && error.code === UNSATISFIED;
+}
 
 /**
  * The server side of causal propagation, for every handler (installed globally by
@@ -15,6 +31,12 @@ import { runInCausalCell, type CausalCell } from './causal-scope.js';
  */
 @Injectable()
 export class CausalInterceptor implements NestInterceptor {
+  private readonly httpKey: Buffer | undefined;
+
+  constructor(@Optional() @Inject(CAUSAL_MODULE_OPTIONS) options?: ResolvedCausalOptions) {
+    this.httpKey = options?.httpKey ? Buffer.from(options.httpKey) : undefined;
+  }
+
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const type = context.getType<string>();
     if (type === 'http') return this.http(context, next);
@@ -26,15 +48,26 @@ export class CausalInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const request = http.getRequest<{ headers?: Record<string, string | string[] | undefined> }>();
     const response = http.getResponse<{ setHeader?: (name: string, value: string) => void; header?: (name: string, value: string) => void; headersSent?: boolean }>();
-    const header = request.headers?.[CAUSAL_CONTEXT_HEADER];
-    const incoming = decodeCausalContext(Array.isArray(header) ? header[0] : header);
+    const raw = request.headers?.[CAUSAL_CONTEXT_HEADER];
+    const header = Array.isArray(raw) ? raw[0] : raw;
+    // With an httpKey, only a header this key signed counts; anything else is ignored.
+    const encoded = this.httpKey && typeof header === 'string' ? verifyCausalContext(header, this.httpKey) : header;
+    const incoming = decodeCausalContext(encoded);
     const setHeader = (cell: CausalCell): void => {
       if (response.headersSent) return;
-      const value = cell.context.encode();
+      const plain = cell.context.encode();
+      const value = this.httpKey ? signCausalContext(plain, this.httpKey) : plain;
       if (typeof response.setHeader === 'function') response.setHeader(CAUSAL_CONTEXT_HEADER, value);
       else response.header?.(CAUSAL_CONTEXT_HEADER, value);
     };
-    return this.inCell(incoming ?? CausalContext.empty, next, (source, cell) => source.pipe(tap({ next: () => setHeader(cell), complete: () => setHeader(cell) })));
+    return this.inCell(incoming ?? CausalContext.empty, next, (source, cell) => source.pipe(
+      tap({ next: () => setHeader(cell), complete: () => setHeader(cell) }),
+      // The request's context named messages this member never delivered in time (stale, or
+      // forged): only this request failed. Told as 503 with the error's code, not as a 500.
+      catchError((error: unknown) => throwError(() => (isUnsatisfied(error)
+        ? new HttpException({ statusCode: HttpStatus.SERVICE_UNAVAILABLE, code: error.code, message: error.message }, HttpStatus.SERVICE_UNAVAILABLE, { cause: error })
+        : error))),
+    ));
   }
 
   private rpc(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -46,7 +79,13 @@ export class CausalInterceptor implements NestInterceptor {
     const carried = metadata?.[CAUSAL_CONTEXT_HEADER];
     if (typeof carried !== 'string') return next.handle();
     const incoming = decodeCausalContext(carried);
-    return this.inCell(incoming ?? CausalContext.empty, next, (source, cell) => source.pipe(map((value) => wrapCausalReply(value, cell.context))));
+    return this.inCell(incoming ?? CausalContext.empty, next, (source, cell) => source.pipe(
+      map((value) => wrapCausalReply(value, cell.context)),
+      // Nest's RPC filter would make it 'Internal server error': the caller gets the code.
+      catchError((error: unknown) => throwError(() => (isUnsatisfied(error)
+        ? new RpcException({ name: error.name, code: error.code, message: error.message })
+        : error))),
+    ));
   }
 
   /**

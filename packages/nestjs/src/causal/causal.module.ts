@@ -1,7 +1,24 @@
+import { InvalidArgumentError } from '@cohort/core';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { CAUSAL_MODULE_OPTIONS } from '../constants.js';
 import { CausalInstrumenter } from './causal.instrumenter.js';
 import { CausalInterceptor } from './causal.interceptor.js';
+import { causalKeyBytes } from './causal-signing.js';
+
+
+export interface CausalModuleOptions {
+  /**
+   * Signs the `x-cohort-context` response header (HMAC-SHA256, 128-bit tag) and accepts a request
+   * header only if it carries a valid signature under this key (anything else is ignored: the
+   * request starts from an empty context). At least 16 bytes; give every service that an HTTP
+   * client talks to the same key. Without it, a context in a request header is taken as it is:
+   * one that names messages that do not exist can delay only its own request (the core's
+   * `contextWaitMs`), never the group. Packet metadata of Nest transports is never signed:
+   * those calls are between services.
+   */
+  readonly httpKey?: string | Uint8Array;
+}
 
 /**
  * Causal context across services, with no change to handler code: `CausalModule.forRoot()`
@@ -12,12 +29,19 @@ import { CausalInterceptor } from './causal.interceptor.js';
  */
 @Module({})
 export class CausalModule {
-  static forRoot(): DynamicModule {
+  static forRoot(options: CausalModuleOptions = {}): DynamicModule {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new InvalidArgumentError('CausalModule.forRoot() takes an options object');
+    for (const key of Object.keys(options)) if (key !== 'httpKey') throw new InvalidArgumentError(`CausalModule.forRoot() has no option "${key}" (known: httpKey)`);
+    const resolved: CausalModuleOptions = options.httpKey === undefined ? {} : { httpKey: causalKeyBytes(options.httpKey, 'CausalModule httpKey') };
     return {
       module: CausalModule,
       global: true,
       imports: [DiscoveryModule],
-      providers: [CausalInstrumenter, { provide: APP_INTERCEPTOR, useClass: CausalInterceptor }],
+      providers: [
+        { provide: CAUSAL_MODULE_OPTIONS, useValue: resolved },
+        CausalInstrumenter,
+        { provide: APP_INTERCEPTOR, useClass: CausalInterceptor },
+      ],
     };
   }
 }

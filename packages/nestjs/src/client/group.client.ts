@@ -1,4 +1,4 @@
-import { CausalContext, Group, InvalidArgumentError, type GroupConnection, type GroupView, type MulticastOptions, type Replies } from '@cohort/core';
+import { CausalContext, InvalidArgumentError, isGroup, type Group, type GroupConnection, type GroupView, type MulticastOptions, type Replies } from '@cohort/core';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { sendInCausalContext } from '../causal/causal-scope.js';
 import { isSynchronous, validateCallOptions, type GroupCallOptions } from '../common/call-options.js';
@@ -40,7 +40,7 @@ export class GroupClient extends ClientProxy<GroupClientEvents> {
     if (!options || typeof options !== 'object') throw new InvalidArgumentError('GroupClient needs { group } or { name, wire, seeds }');
     this.defaults = validateCallOptions(options.defaults ?? {}, 'GroupClient options.defaults');
     if ('group' in options) {
-      if (!(options.group instanceof Group)) throw new InvalidArgumentError('GroupClient: options.group must be a Group');
+      if (!isGroup(options.group)) throw new InvalidArgumentError('GroupClient: options.group must be a Group');
       this.group = options.group;
     } else {
       if (typeof options.name !== 'string' || !options.wire || !Array.isArray(options.seeds)) {
@@ -131,7 +131,7 @@ export class GroupClient extends ClientProxy<GroupClientEvents> {
   }
 
   private async multicast(topic: string, data: unknown, options: GroupCallOptions): Promise<void | Replies> {
-    const target: Group | GroupConnection = this.group ?? this.connection ?? (await this.connect(), this.connection!);
+    const connection = this.group ? null : this.connection ?? (await this.connect(), this.connection!);
     const send: MulticastOptions = {
       ...(options.order !== undefined ? { order: options.order } : {}),
       ...(options.safe !== undefined ? { safe: options.safe } : {}),
@@ -140,7 +140,7 @@ export class GroupClient extends ClientProxy<GroupClientEvents> {
     };
     const group = this.group;
     return sendInCausalContext(
-      () => target.multicast(topic, data, send),
+      () => (group ? group.multicast(topic, data, send) : connection!.multicast(topic, data, send)),
       (result) => {
         const replied = result ? result.context : undefined;
         const mine = group ? group.context() : undefined;

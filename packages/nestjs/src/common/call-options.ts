@@ -1,7 +1,6 @@
-import { InvalidArgumentError, type Order, type ReplyQuorum } from '@cohort/core';
+import { InvalidArgumentError, validateMulticastOptions, type Order, type ReplyQuorum } from '@cohort/core';
 import type { Gather } from './gather.js';
 
-const ORDERS: readonly Order[] = ['fifo', 'causal', 'total', 'group'];
 const GATHERS = ['values', 'concat', 'first', 'replies'] as const;
 
 /** How one multicast travels and what its caller waits for. */
@@ -18,21 +17,14 @@ export interface GroupCallOptions {
   gather?: Gather;
 }
 
-/** Throws InvalidArgumentError for options that could never be sent; returns them unchanged. */
-export function validateCallOptions<T extends GroupCallOptions>(options: T, what: string): T {
-  if (options === null || typeof options !== 'object') throw new InvalidArgumentError(`${what} must be an object`);
-  if (options.order !== undefined && !ORDERS.includes(options.order)) {
-    throw new InvalidArgumentError(`${what}.order must be one of ${ORDERS.join(', ')}`);
-  }
-  if (options.safe !== undefined && typeof options.safe !== 'boolean') throw new InvalidArgumentError(`${what}.safe must be a boolean`);
-  const replies = options.replies;
-  if (replies !== undefined && !['none', 'first', 'majority', 'all'].includes(replies as string)
-    && !(typeof replies === 'number' && Number.isInteger(replies) && replies >= 1)) {
-    throw new InvalidArgumentError(`${what}.replies must be 'none', 'first', 'majority', 'all' or a positive integer`);
-  }
-  if (options.timeoutMs !== undefined && !(Number.isInteger(options.timeoutMs) && options.timeoutMs > 0)) {
-    throw new InvalidArgumentError(`${what}.timeoutMs must be a positive integer (milliseconds)`);
-  }
+/**
+ * Throws InvalidArgumentError for options that could never be sent (the core's own checks of
+ * order, safe, replies and timeoutMs, and unknown keys, plus `gather`); returns them unchanged.
+ * `extraKeys`: more keys the caller checks itself (`@Multicast()`'s `topic`).
+ */
+export function validateCallOptions<T extends GroupCallOptions>(options: T, what: string, extraKeys: Readonly<Record<string, true>> = {}): T {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new InvalidArgumentError(`${what} must be an object`);
+  validateMulticastOptions(options, what, { gather: true, ...extraKeys });
   const gather = options.gather;
   if (gather !== undefined && typeof gather !== 'function' && !(GATHERS as readonly string[]).includes(gather)) {
     throw new InvalidArgumentError(`${what}.gather must be a function or one of ${GATHERS.join(', ')}`);

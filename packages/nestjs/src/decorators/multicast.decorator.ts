@@ -16,7 +16,7 @@ export interface MulticastOptions extends GroupCallOptions {
  * Only writes metadata; GroupModule's explorer does the rest.
  */
 export function Multicast(options: MulticastOptions = {}): MethodDecorator {
-  validateCallOptions(options, '@Multicast() options');
+  validateCallOptions(options, '@Multicast() options', { topic: true });
   if (options.topic !== undefined && (typeof options.topic !== 'string' || options.topic.length === 0 || options.topic.length > 255)) {
     throw new InvalidArgumentError('@Multicast() topic must be a non-empty string of at most 255 characters');
   }

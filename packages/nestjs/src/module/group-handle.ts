@@ -18,6 +18,9 @@ export interface GroupHandle {
 /**
  * Joins the group and, in the same turn, holds its deliveries and registers every topic the
  * application will handle, so that nothing delivered before the handlers are bound is lost.
+ * The view joined in is queued at once behind the hold (so `@OnView` methods have it by the
+ * time the application is initialised); the core's own 'view' event for it, one turn later,
+ * is recognised by its view id and not passed on twice.
  */
 export async function joinGroup(options: GroupModuleOptions, explorer: GroupExplorer): Promise<GroupHandle> {
   const { name, leaveOnShutdown: _leave, ...joinOptions } = options;

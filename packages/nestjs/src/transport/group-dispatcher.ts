@@ -28,6 +28,8 @@ export class GroupDispatcher {
   private gate: { promise: Promise<void>; open: () => void } | null = null;
   /** Work the next delivery or view change must wait for (the gate, or an async view listener). */
   private tail: Promise<void> | null = null;
+  /** The id of the last view passed on as 'installed': a view is passed on once (replay and core event alike). */
+  private lastInstalledViewId = 0;
 
   /** The dispatcher of `group`, created on first use (one per Group instance). */
   static for(group: Group): GroupDispatcher {
@@ -49,8 +51,9 @@ export class GroupDispatcher {
 
   /**
    * Holds deliveries (on expected or routed topics) and view changes until every hold taken is
-   * released. The first hold taken right after joining also replays the view joined in.
-   * Returns the release function (idempotent).
+   * released. A dispatcher made in the turn Group.join resolved hears the view joined in from
+   * the core; one made later can replay the current view (`replayCurrentView`). Returns the
+   * release function (idempotent).
    */
   hold(options: { replayCurrentView?: boolean } = {}): () => void {
     this.holds++;
@@ -103,7 +106,15 @@ export class GroupDispatcher {
 
   private register(topic: string): void {
     if (this.registered.has(topic)) return;
-    this.group.handle(topic, (payload, delivery) => this.dispatch(topic, payload, delivery));
+    try {
+      this.group.handle(topic, (payload, delivery) => this.dispatch(topic, payload, delivery));
+    } catch (error) {
+      if (error instanceof CohortError && error.code === 'INVALID_ARGUMENT' && /already has a handler/.test(error.message)) {
+        // docs/nestjs.md: a topic is handled either through Nest or by group.handle(), not both.
+        throw new InvalidArgumentError(`topic "${topic}" already has a handler registered with group.handle(): a topic is handled either by Nest (@MessagePattern, @EventPattern, @Multicast) or by group.handle(), not both`);
+      }
+      throw error;
+    }
     this.registered.add(topic);
   }
 
@@ -123,6 +134,11 @@ export class GroupDispatcher {
   }
 
   private viewChanged(change: ViewChange): void {
+    if (change.kind === 'installed') {
+      // View ids only grow, across rejoins too: an id not above the last one is a repeat.
+      if (change.view.id <= this.lastInstalledViewId) return;
+      this.lastInstalledViewId = change.view.id;
+    }
     if (this.tail) {
       this.tail = this.tail.then(() => this.emitView(change));
       this.settleTail(this.tail);

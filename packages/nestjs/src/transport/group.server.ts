@@ -1,4 +1,4 @@
-import { Group, InvalidArgumentError, type Delivery, type GroupView } from '@cohort/core';
+import { Group, InvalidArgumentError, isGroup, type Delivery, type GroupView } from '@cohort/core';
 import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { finalize, lastValueFrom } from 'rxjs';
 import { GROUP_TRANSPORT } from '../constants.js';
@@ -44,7 +44,7 @@ export class GroupServer extends Server<GroupServerEvents, GroupStatus> implemen
     super();
     if (!options || typeof options !== 'object') throw new InvalidArgumentError('GroupServer needs { group } or { name, wire, ... }');
     if ('group' in options) {
-      if (!(options.group instanceof Group)) throw new InvalidArgumentError('GroupServer: options.group must be a Group');
+      if (!isGroup(options.group)) throw new InvalidArgumentError('GroupServer: options.group must be a Group');
       this.group = options.group;
       this.ownsGroup = false;
       // Deliveries wait for this server's handlers from now until it listens.

@@ -32,6 +32,8 @@ const SUMMED = [
   'clientRequests', 'clientRequestsAnswered', 'restartActions', 'restarts', 'restartsJoined', 'costlyCrashActions',
   'costlyCrashes', 'costlyCrashesOfTwo', 'acceptCrashActions', 'acceptCrashes', 'safeCrashActions', 'safeCrashesSent',
   'safeCrashesDelivered', 'scatters', 'scattersComplete',
+  'hostileActions', 'hostileSelfFrames', 'hostileNamedFrames', 'hostileArrived', 'hostileRejected', 'frameRejectedErrors',
+  'replayActions', 'staleViewFrames', 'staleEpochFrames', 'staleEpochDropped',
 ] as const satisfies readonly (keyof ScenarioStats)[];
 
 type SummedStat = (typeof SUMMED)[number];

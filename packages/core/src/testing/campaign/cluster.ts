@@ -55,6 +55,14 @@ export class Cluster {
   readonly observer: GroupObserver;
   /** Sees every frame a process sends (targeted-crashes.ts), or null. */
   frameTap: ((from: Address, frame: Uint8Array) => void) | null = null;
+  /** Also sees every frame a process sends: the hostile member's recorder (hostile-member.ts), or null. */
+  recordTap: ((from: Address, frame: Uint8Array) => void) | null = null;
+  /**
+   * Every frame that reaches a process holding a Group passes here instead of going straight
+   * to the protocol; it must hand it on with `receive` (hostile-member.ts checks what the
+   * member did with it). Null: straight to the protocol.
+   */
+  arrivalTap: ((process: Process, group: Group, from: Address, frame: Uint8Array, receive: (from: Address, frame: Uint8Array) => void) => void) | null = null;
   /** Called once a process's join resolved, to give it its handlers (workload.ts). */
   onJoined: (process: Process, group: Group) => void = () => {};
 
@@ -198,8 +206,16 @@ export class Cluster {
     const send = wire.send.bind(wire);
     wire.send = (to, frame) => {
       this.frameTap?.(address, frame);
+      this.recordTap?.(address, frame);
       send(to, frame);
     };
+    // Every frame it receives passes the arrival tap (hostile-member.ts), once it holds a Group.
+    const onFrame = wire.onFrame.bind(wire);
+    wire.onFrame = (receiver) => onFrame((from, frame) => {
+      const group = process.group;
+      if (group === null || this.arrivalTap === null) receiver(from, frame);
+      else this.arrivalTap(process, group, from, frame, receiver);
+    });
     this.processes.set(address, process);
     this.run.counts.joinsStarted++;
     Group.join(GROUP_NAME, {
@@ -228,6 +244,12 @@ export class Cluster {
           // could not confirm: that report is the guarantee, judged by 'no-silent-loss'.
           const code = (error as { code?: unknown }).code;
           if (code === 'LEAVE_INCOMPLETE' || code === 'LEAVE_TIMEOUT') return;
+          // The hostile member's frames that break an invariant are dropped and reported
+          // (hostile-member.ts checks, frame by frame, that no frame a member sent is).
+          if (code === 'FRAME_REJECTED') {
+            this.run.counts.frameRejectedErrors++;
+            return;
+          }
           this.run.violation('group-error', `${group.me} emitted 'error': ${describeError(error)}`);
         });
         group.on('rejoined', () => {

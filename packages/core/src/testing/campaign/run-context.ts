@@ -34,6 +34,14 @@ export type HarnessProperty =
   | 'call-rejected'
   /** A call's result contradicts itself (a reply from outside the view, a quorum miscounted ...). */
   | 'call-result'
+  /**
+   * A frame of the hostile member (hostile-member.ts) acted on a member in a view: as itself or
+   * in a member's name with numbers out of reach, it changed the member's view or made it
+   * leave; or, of another epoch, it was not dropped (`stats.framesOtherEpoch`).
+   */
+  | 'hostile-frame'
+  /** A member rejected (`stats.framesRejected`) a frame another member sent: its checks refuse honest traffic. */
+  | 'frame-rejected'
   /** The runner itself threw. */
   | 'harness';
 

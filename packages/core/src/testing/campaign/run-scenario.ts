@@ -6,7 +6,9 @@
  * once the faults stopped (liveness.ts).
  *
  * The parts: cluster.ts (processes and faults), workload.ts (multicasts, calls, clients),
- * targeted-crashes.ts (crashes at chosen protocol moments), liveness.ts (the settle phase).
+ * targeted-crashes.ts (crashes at chosen protocol moments), hostile-member.ts (a key holder's
+ * hostile frames, stale replays, and the checks of what members do with every frame they
+ * receive), liveness.ts (the settle phase).
  */
 import { realClock } from '../../env/clock.js';
 import { seededRandom } from '../../env/random.js';
@@ -14,6 +16,7 @@ import { SimulatedNetwork } from '../../wire/simulated/simulated-network.js';
 import { checkHistory, type Violation } from '../checker/history-checker.js';
 import type { HistoryEvent } from '../history.js';
 import { Cluster } from './cluster.js';
+import { FrameChecks, HostileMember } from './hostile-member.js';
 import { Liveness } from './liveness.js';
 import { describeError, RunContext } from './run-context.js';
 import { generateScenario, type Scenario, type ScenarioAction, type ScenarioOptions } from './scenario.js';
@@ -86,6 +89,7 @@ class ScenarioRunner {
   private readonly workload: Workload;
   private readonly targeted: TargetedCrashes;
   private readonly liveness: Liveness;
+  private readonly hostile: HostileMember;
 
   constructor(private readonly scenario: Scenario) {
     const network = new SimulatedNetwork({
@@ -101,6 +105,10 @@ class ScenarioRunner {
     this.workload = new Workload(this.context, this.cluster);
     this.targeted = new TargetedCrashes(this.context, this.cluster, this.workload);
     this.liveness = new Liveness(this.context, this.cluster);
+    // Every frame that reaches a member is checked: the hostile member's act on nothing, and
+    // no member's is rejected.
+    new FrameChecks(this.context, this.cluster);
+    this.hostile = new HostileMember(this.context, this.cluster, scenario.actions.some((a) => a.kind === 'replay'));
   }
 
   async run(): Promise<void> {
@@ -158,6 +166,10 @@ class ScenarioRunner {
         return this.workload.clientRequest(action);
       case 'scatter':
         return this.workload.scatter(action);
+      case 'hostile':
+        return this.hostile.hostile(action);
+      case 'replay':
+        return this.hostile.replay(action);
     }
   }
 

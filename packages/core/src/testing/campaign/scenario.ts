@@ -10,6 +10,7 @@ import { seededRandom, type Random } from '../../env/random.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { deriveSeed } from '../../wire/simulated/seeds.js';
 import type { Address } from '../../wire/wire.js';
+import { generateHostile } from './hostile-schedule.js';
 import { generateScatter } from './scatter-schedule.js';
 import { generateTargeted } from './targeted-schedule.js';
 
@@ -71,7 +72,21 @@ export type ScenarioAction =
    * Client `client` asks a scatter-gather query (each member answers for its part of the
    * phone book, scatter-schedule.ts) and the answer is checked: complete or visibly incomplete.
    */
-  | { at: number; kind: 'scatter'; client: number; mode: 'relay' | 'direct'; quorum: 'all' | 'majority' | 'first'; timeoutMs: number };
+  | { at: number; kind: 'scatter'; client: number; mode: 'relay' | 'direct'; quorum: 'all' | 'majority' | 'first'; timeoutMs: number }
+  /**
+   * The hostile member (hostile-member.ts: a process at "h0" that holds the group's epoch)
+   * sends `count` well-formed frames to live members: 'self' as itself, a process that is in
+   * no view, of every kind with plausible numbers; 'member' in the name of members of the
+   * view, with numbers out of reach. `seed`: its run-time choices.
+   */
+  | { at: number; kind: 'hostile'; as: 'self' | 'member'; count: number; seed: number }
+  /**
+   * The hostile member replays `count` frames it recorded from the members to live members:
+   * 'view' frames of a view earlier than the receiver's, as they were; 'epoch' frames
+   * re-encoded with another epoch (an earlier incarnation of the group), which every member
+   * must drop. `seed`: its run-time choices.
+   */
+  | { at: number; kind: 'replay'; stale: 'view' | 'epoch'; count: number; seed: number };
 
 export type CallOrder = 'fifo' | 'causal' | 'total';
 export type CallQuorum = 'first' | 'majority' | 'all' | number;
@@ -124,6 +139,11 @@ export interface ScenarioOptions {
   targeted?: boolean;
   /** Scatter-gather queries from clients (scatter-schedule.ts), from a stream of their own; default true. */
   scatter?: boolean;
+  /**
+   * The hostile member's frames and replays of recorded frames (hostile-schedule.ts), from a
+   * stream of their own; default true.
+   */
+  hostile?: boolean;
 }
 
 /** Tag of the scenario's own random stream (the network uses 1 to 3). */
@@ -242,6 +262,7 @@ export function generateScenario(seed: number, options: ScenarioOptions = {}): S
   if (options.calls ?? true) actions.push(...generateCalls(seed, phaseStart, durationMs, options.meanCallGapMs ?? 700));
   if (options.targeted ?? true) actions.push(...generateTargeted(seed, phaseStart, durationMs));
   if (options.scatter ?? true) actions.push(...generateScatter(seed, phaseStart, durationMs));
+  if (options.hostile ?? true) actions.push(...generateHostile(seed, phaseStart, durationMs));
   // Stable: equal times keep generation order.
   actions.sort((a, b) => a.at - b.at);
   return {
@@ -330,6 +351,10 @@ export function describeAction(action: ScenarioAction): string {
       return `${at} client c${action.client} ${action.mode} request (${action.order}, replies ${action.quorum})`;
     case 'scatter':
       return `${at} client c${action.client} ${action.mode} scatter-gather (replies ${action.quorum}, timeout ${action.timeoutMs} ms)`;
+    case 'hostile':
+      return `${at} hostile member: ${action.count} frame(s) ${action.as === 'self' ? 'as itself' : "in members' names, numbers out of reach"} (seed ${action.seed})`;
+    case 'replay':
+      return `${at} hostile member: replays ${action.count} recorded frame(s) ${action.stale === 'view' ? 'of an earlier view' : 'under another epoch'} (seed ${action.seed})`;
   }
 }
 

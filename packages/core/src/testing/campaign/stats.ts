@@ -77,6 +77,27 @@ export interface ScenarioStats {
   /** Scatter-gather queries from clients, and those whose answer was complete (every part, of one view). */
   scatters: number;
   scattersComplete: number;
+  /**
+   * The hostile member (hostile-member.ts): its 'hostile' actions, the frames it sent as
+   * itself and in members' names (numbers out of reach), those that reached a member in a view,
+   * and those the member rejected (its `stats.framesRejected` grew on that frame).
+   */
+  hostileActions: number;
+  hostileSelfFrames: number;
+  hostileNamedFrames: number;
+  hostileArrived: number;
+  hostileRejected: number;
+  /** 'error' events with code FRAME_REJECTED (expected: a member reports its rejections at most once a second). */
+  frameRejectedErrors: number;
+  /**
+   * Its 'replay' actions; the recorded frames it replayed as they were (of a view earlier
+   * than the receiver's) and re-encoded with another epoch; and of the latter, those that
+   * reached a member in a view, every one dropped (`stats.framesOtherEpoch`).
+   */
+  replayActions: number;
+  staleViewFrames: number;
+  staleEpochFrames: number;
+  staleEpochDropped: number;
 }
 
 /** The counters the runner keeps during a run (the rest of the stats is computed at the end). */
@@ -91,5 +112,7 @@ export function newRunCounts(): RunCounts {
     acceptCrashActions: 0, acceptCrashes: 0, safeCrashActions: 0, safeCrashesSent: 0, safeCrashesDelivered: 0,
     convergeMs: -1, blockedAsExpected: 0, admittedButTimedOut: 0, liveAtEnd: 0, finalViewSize: 0,
     calls: 0, callsQuorumMet: 0, clientRequests: 0, clientRequestsAnswered: 0, scatters: 0, scattersComplete: 0,
+    hostileActions: 0, hostileSelfFrames: 0, hostileNamedFrames: 0, hostileArrived: 0, hostileRejected: 0, frameRejectedErrors: 0,
+    replayActions: 0, staleViewFrames: 0, staleEpochFrames: 0, staleEpochDropped: 0,
   };
 }

@@ -11,9 +11,10 @@ import type { Group } from '../../group.js';
 import { GroupConnection } from '../../group-connection.js';
 import type { Replies } from '../../protocol/reply/replies.js';
 import { shareOf } from '../../protocol/reply/scatter.js';
-import type { MemberId } from '../../protocol/types.js';
+import { addressOf, type MemberId } from '../../protocol/types.js';
 import { connectionObserver } from '../history-observer.js';
 import type { Cluster, Process } from './cluster.js';
+import { HOSTILE_ADDRESS } from './hostile-member.js';
 import { CALL_TOPIC, describeError, GROUP_NAME, NESTED_TOPIC, SCATTER_TOPIC, TOPIC, type RunContext } from './run-context.js';
 import type { ScenarioAction } from './scenario.js';
 import { SCATTER_ITEMS } from './scatter-schedule.js';
@@ -276,6 +277,8 @@ export class Workload {
       // A direct request's member may have run it in another view than the one the answer is judged in.
       const inView = reply.viewId === undefined || reply.viewId === replies.viewId;
       if (inView && replies.expected.length > 0 && !expected.has(reply.member)) this.run.violation('call-result', `${what}: a reply from ${reply.member}, not in the view it waited on`);
+      // The hostile member (hostile-member.ts) sends replies as itself: it is in no view.
+      if (addressOf(reply.member) === HOSTILE_ADDRESS) this.run.violation('call-result', `${what}: a reply from the hostile member ${reply.member}, in no view, was counted`);
       if (reply.error && reply.error.code !== 'DUPLICATE_REQUEST') this.run.violation('call-result', `${what}: ${reply.member} answered with an error: ${reply.error.message}`);
     }
     for (const member of [...replies.failed, ...replies.slow]) {

@@ -12,6 +12,7 @@
  * virtual time would crawl. The price: a simulation with periodic timers (heartbeats) keeps
  * the process busy until close() is called.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Clock, TimerHandle } from '../../env/clock.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { EventQueue } from './event-queue.js';
@@ -27,6 +28,13 @@ export class SimClock implements Clock {
   private pumpHandle: ReturnType<typeof setImmediate> | undefined;
   private isClosed = false;
   private eventsRunCount = 0;
+  /**
+   * Every event runs in the async context the clock was created in, never in whatever context
+   * scheduled the driver's macrotask: the simulated processes share one Node process, and an
+   * AsyncLocalStorage store (a causal context, say) set by one member's handler must not leak
+   * into the events of every member that follow, as it cannot between real processes.
+   */
+  private readonly inRootContext = AsyncLocalStorage.snapshot();
 
   /** Virtual milliseconds since the clock was created (starts at 0). */
   now(): number {
@@ -129,7 +137,7 @@ export class SimClock implements Clock {
     if (event.time > this.nowMs) this.nowMs = event.time;
     this.eventsRunCount++;
     try {
-      event.fn();
+      this.inRootContext(event.fn);
     } catch (error) {
       this.errors.push(error);
     }
