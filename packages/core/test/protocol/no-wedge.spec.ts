@@ -67,4 +67,13 @@ describe('never wedge where going on is safe (simulated)', () => {
     await h.net.runUntil(() => a!.view.members.length === 3 && b!.view.members.length === 3, { timeoutMs: 10_000 });
     expect(checkHistory(h.recorder.events, { quiescent: true })).toEqual([]);
   });
+
+  it('the last member leaves at once (its install names an empty view, which is no forgery)', async () => {
+    const h = harness({ seed: 75 });
+    const [a] = await h.form(['a']);
+    const startedAt = h.net.now();
+    await a!.leave();
+    expect(h.net.now() - startedAt).toBeLessThan(500);
+    expect(a!.stats.framesRejected).toBe(0);
+  });
 });

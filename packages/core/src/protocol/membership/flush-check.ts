@@ -11,7 +11,7 @@ import type { FlushValue } from './membership.header.js';
  */
 export function flushValueProblem(value: FlushValue, view: View, channel: ReliableChannel | null): string | null {
   if (value.viewId !== view.id + 1) return `it installs view ${value.viewId}, not ${view.id + 1}`;
-  if (value.members.length === 0) return 'its next view is empty';
+  // An empty next view is legitimate: the last member leaving.
   if (new Set(value.members).size !== value.members.length) return 'its next view names a member twice';
   if (value.targets.length !== view.members.length) return `it has ${value.targets.length} targets for a view of ${view.members.length}`;
   const carried = new Set<string>();
