@@ -78,6 +78,10 @@ type ConnectionEvents = { view: [GroupView]; error: [unknown] };
 export class GroupConnection extends TypedEmitter<ConnectionEvents> {
   readonly id: MemberId;
   private currentView: GroupView | null = null;
+  /** The members of the view before the current one: their late replies still count. */
+  private previousMembers: readonly MemberId[] = [];
+  /** The group's epoch, learned from the first view-notice (0: not yet). */
+  private epoch = 0;
   private readonly calls = new Map<number, OpenCall>();
   private nextCall = 1;
   private closed = false;
@@ -253,6 +257,11 @@ export class GroupConnection extends TypedEmitter<ConnectionEvents> {
     const body = frame.body;
     switch (body.type) {
       case 'view-notice':
+        // Only a member of the view it announces speaks for it; once the client knows the
+        // group's epoch, notices of another (a group formed before, replayed) are ignored.
+        if (!body.members.includes(frame.from)) return;
+        if (this.epoch !== 0 && (frame.epoch ?? 0) !== this.epoch) return;
+        if (this.epoch === 0) this.epoch = frame.epoch ?? 0;
         return this.learnView(body.viewId, body.members);
       case 'client-result': {
         const open = this.calls.get(body.call);
@@ -270,6 +279,8 @@ export class GroupConnection extends TypedEmitter<ConnectionEvents> {
 
   private onReply(responder: MemberId, body: ReplyBody): void {
     if (body.to !== this.id) return;
+    // A reply counts only from a member of a view this client learned (this one or the one before).
+    if (!this.currentView?.members.includes(responder) && !this.previousMembers.includes(responder)) return;
     this.send(addressOf(responder), { type: 'reply-ack', call: body.call });
     const open = this.calls.get(body.call);
     if (!open?.pending) return;
@@ -296,6 +307,7 @@ export class GroupConnection extends TypedEmitter<ConnectionEvents> {
   private learnView(viewId: number, members: readonly MemberId[]): void {
     if (members.length === 0 || (this.currentView && viewId <= this.currentView.id)) return;
     const view: GroupView = { id: viewId, members: [...members], coordinator: members[0]! };
+    this.previousMembers = this.currentView?.members ?? [];
     this.currentView = view;
     // Direct requests wait on the members of the newest view, labelled anew.
     for (const open of this.calls.values()) open.pending?.viewChanged(view.id, view.members);

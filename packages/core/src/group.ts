@@ -1087,6 +1087,13 @@ export class Group extends TypedEmitter<GroupEvents> {
   /** The group's limits hold for a client's request too (a retry of one known here is answered instead). */
   private refuseClient(request: ClientRequestBody, direct: boolean): { code: string; message: string } | null {
     if (this.executed.has(request.key)) return null;
+    try {
+      // A client's payload is decoded here once, so a payload that cannot be is refused at the
+      // door instead of failing at every member that delivers it.
+      this.serializer.decode(request.payload);
+    } catch (error) {
+      return { code: 'INVALID_ARGUMENT', message: `the payload does not decode: ${error instanceof Error ? error.message : String(error)}` };
+    }
     if (request.payload.length > this.payloadBytesMax) {
       return { code: 'PAYLOAD_TOO_LARGE', message: `the payload is ${request.payload.length} bytes, more than payloadBytesMax (${this.payloadBytesMax})` };
     }
@@ -1150,6 +1157,12 @@ export class Group extends TypedEmitter<GroupEvents> {
   }
 
   private onReply(me: MemberId, responder: MemberId, body: ReplyBody): void {
+    // A reply counts only from a member of this member's view: anyone else's (a hostile
+    // process, an incarnation long gone) is dropped, however early it comes.
+    if (responder !== me && !this.lastViewMembers.includes(responder) && !this.member.view?.members.includes(responder)) {
+      this.member.stats.framesDropped++;
+      return;
+    }
     let context: CausalContext | undefined;
     if (body.context) {
       try {

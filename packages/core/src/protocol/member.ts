@@ -190,6 +190,8 @@ export class Member {
   private joinStartedMs = 0;
   private heardFromGroup = false;
   private coordinatorHint: Address | null = null;
+  /** Joiner: the member that handed it a nonce lately, the only one a stand-in votes for. */
+  private admittingCoordinator: MemberId | null = null;
   /** Joiner: the coordinator's nonce to echo (0 until it gave one). */
   private joinNonce = 0;
   /** Coordinator: the nonce handed to each joiner lately. */
@@ -650,12 +652,16 @@ export class Member {
         return;
       case 'join-pending': return this.onJoinPending(frame.from, body);
       case 'welcome': return this.onWelcome(frame.epoch ?? 0, body);
+      // A stand-in votes only for the coordinator that is admitting it (it handed this joiner
+      // its nonce): a forged ballot from anyone else would otherwise buy its promise.
       case 'prepare': {
+        if (!this.isAdmittingCoordinator(frame.from)) return this.reject(frame, 'a prepare to a joiner from a member not admitting it');
         const answer = this.standIn.onPrepare(frame.viewId, body.ballot);
         if (answer) this.send(frame.from, answer);
         return;
       }
       case 'accept': {
+        if (!this.isAdmittingCoordinator(frame.from)) return this.reject(frame, 'an accept to a joiner from a member not admitting it');
         const answer = this.standIn.onAccept(frame.viewId, body.ballot, body.value);
         if (answer) this.send(frame.from, answer);
         return;
@@ -665,6 +671,10 @@ export class Member {
       default:
         this.relayPreviousInstall(frame);
     }
+  }
+
+  private isAdmittingCoordinator(from: MemberId): boolean {
+    return this.admittingCoordinator === from;
   }
 
   /** The wire saw a member's connection close or a dial to it refused: it crashed (not merely stalled). */
@@ -894,6 +904,7 @@ export class Member {
     if (this.phase !== 'joining') return;
     this.heardFromGroup = true;
     this.coordinatorHint = addressOf(body.coordinator);
+    if (from === body.coordinator && body.nonce !== 0) this.admittingCoordinator = from;
     if (from === body.coordinator && body.nonce !== 0 && body.nonce !== this.joinNonce) {
       // The coordinator's challenge: echo it at once rather than at the next join tick.
       this.joinNonce = body.nonce;

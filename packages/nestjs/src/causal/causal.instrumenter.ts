@@ -1,4 +1,4 @@
-import { Group } from '@cohort/core';
+import { isGroup } from '@cohort/core';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { ClientProxy } from '@nestjs/microservices';
@@ -17,7 +17,7 @@ export class CausalInstrumenter implements OnModuleInit {
       const instance: unknown = wrapper.instance;
       // GroupClient needs nothing: the group transport carries the context itself.
       if (instance instanceof ClientProxy && !(instance instanceof GroupClient)) instrumentClientProxy(instance);
-      else if (instance instanceof Group) instrumentGroup(instance);
+      else if (isGroup(instance)) instrumentGroup(instance);
     }
   }
 }

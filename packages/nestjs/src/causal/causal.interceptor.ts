@@ -1,4 +1,4 @@
-import { CausalContext, CohortError } from '@cohort/core';
+import { CausalContext } from '@cohort/core';
 import {
   HttpException, HttpStatus, Inject, Injectable, Optional, type CallHandler, type ExecutionContext, type NestInterceptor,
 } from '@nestjs/common';
@@ -15,11 +15,11 @@ interface ResolvedCausalOptions {
   readonly httpKey?: Uint8Array;
 }
 
-
 const UNSATISFIED = 'CAUSAL_CONTEXT_UNSATISFIED';
 
-function isUnsatisfied(error: unknown): error is CohortError {
-  return error instanceof CohortError && error.code === UNSATISFIED;
+/** The core's CausalContextUnsatisfiedError, by its code (a CohortError of any copy of @cohort/core). */
+function isUnsatisfied(error: unknown): error is Error & { code: string } {
+  return error instanceof Error && (error as { code?: unknown }).code === UNSATISFIED;
 }
 
 /**

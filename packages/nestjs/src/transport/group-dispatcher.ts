@@ -109,7 +109,7 @@ export class GroupDispatcher {
     try {
       this.group.handle(topic, (payload, delivery) => this.dispatch(topic, payload, delivery));
     } catch (error) {
-      if (error instanceof CohortError && error.code === 'INVALID_ARGUMENT' && /already has a handler/.test(error.message)) {
+      if (error instanceof Error && (error as { code?: unknown }).code === 'INVALID_ARGUMENT' && /already has a handler/.test(error.message)) {
         // docs/nestjs.md: a topic is handled either through Nest or by group.handle(), not both.
         throw new InvalidArgumentError(`topic "${topic}" already has a handler registered with group.handle(): a topic is handled either by Nest (@MessagePattern, @EventPattern, @Multicast) or by group.handle(), not both`);
       }

@@ -92,8 +92,11 @@ export class Workload {
       // takes effect when it is covered. So the burst waits for that, and the hand-over is
       // recorded in the same turn as the burst is issued, which keeps the history's
       // process-wide hand-over exact.
+      // A process the harness crashed meanwhile sends nothing: its Group does not know it is
+      // dead (the simulator stopped its wire and clock), so the harness must not act for it.
+      const gone = (): boolean => process.group !== group || process.state === 'crashed' || group.status.state === 'closed';
       group.awaitContext(context).then(() => {
-        if (process.group !== group || group.status.state === 'closed') return;
+        if (gone()) return;
         if (process.unsent !== 0 || group.pendingMessages !== 0) {
           send();
           return;
@@ -101,7 +104,7 @@ export class Workload {
         this.run.recorder.record({ kind: 'context-in', member: group.me, token });
         CausalContext.run(context, send);
       }, () => {
-        if (process.group === group && group.status.state !== 'closed') send();
+        if (!gone()) send();
       });
     } else {
       send();
