@@ -872,7 +872,7 @@ export class Member {
     }
     const coordinator = this.actingCoordinator()!;
     if (coordinator !== this.me) {
-      this.send(joiner, { type: 'join-pending', coordinator, nonce: 0 });
+      this.send(joiner, { type: 'join-pending', coordinator, nonce: 0, round: this.proposer?.highestRoundSeen ?? 0 });
       return;
     }
     const now = this.options.clock.now();
@@ -882,12 +882,12 @@ export class Member {
       const fresh = issued && now - issued.atMs <= this.options.timing.joinTimeoutMs ? issued : { nonce: 1 + this.options.random.int(0x7fff_ffff), atMs: now };
       this.joinNonces.set(joiner, fresh);
       if (this.joinNonces.size > JOIN_NONCES_MAX) this.joinNonces.delete(this.joinNonces.keys().next().value!);
-      this.send(joiner, { type: 'join-pending', coordinator, nonce: fresh.nonce });
+      this.send(joiner, { type: 'join-pending', coordinator, nonce: fresh.nonce, round: this.proposer?.highestRoundSeen ?? 0 });
       return;
     }
     // One use: a copy of this very request, replayed later, meets a fresh nonce.
     this.joinNonces.delete(joiner);
-    this.send(joiner, { type: 'join-pending', coordinator, nonce });
+    this.send(joiner, { type: 'join-pending', coordinator, nonce, round: this.proposer?.highestRoundSeen ?? 0 });
     // A new incarnation at the address of a member means that member restarted: it is gone.
     const address = addressOf(joiner);
     const restart = view.members.some((member) => addressOf(member) === address);
@@ -904,7 +904,10 @@ export class Member {
     if (this.phase !== 'joining') return;
     this.heardFromGroup = true;
     this.coordinatorHint = addressOf(body.coordinator);
-    if (from === body.coordinator && body.nonce !== 0) this.admittingCoordinator = from;
+    if (from === body.coordinator && body.nonce !== 0) {
+      this.admittingCoordinator = from;
+      this.standIn.roundsSeen(body.round);
+    }
     if (from === body.coordinator && body.nonce !== 0 && body.nonce !== this.joinNonce) {
       // The coordinator's challenge: echo it at once rather than at the next join tick.
       this.joinNonce = body.nonce;
@@ -992,6 +995,13 @@ export class Member {
   private onInstall(frame: Frame, value: FlushValue): void {
     const view = this.currentView;
     if (this.phase !== 'member' || !view || value.viewId !== view.id + 1) return;
+    // An install comes from a member of the ending view (the coordinator, a member that applied
+    // it, an excluded one rejoining at its address) or of the next one (a joiner that has it
+    // from its welcome): from anyone else it is forged.
+    const address = addressOf(frame.from);
+    if (!value.members.includes(frame.from) && !view.members.some((member) => addressOf(member) === address)) {
+      return this.reject(frame, 'an install from outside the views it ends and begins');
+    }
     // A member the install leaves out applies no cut: only the value's shape is checked.
     const applies = value.members.includes(this.me) && !this.cutApplied;
     const problem = flushValueProblem(value, view, applies ? this.channel : null);

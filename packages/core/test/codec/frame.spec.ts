@@ -29,7 +29,7 @@ const BODIES: Record<string, FrameBody> = {
   'heartbeat': { type: 'heartbeat', sentHigh: 42, acks: [42, 0, 17], flushing: true, slow: true },
   'join-request': { type: 'join-request', nonce: 0, candidate: false, vote: '' },
   'join-request echoing a nonce': { type: 'join-request', nonce: 2_147_483_647, candidate: true, vote: '127.0.0.1:7000' },
-  'join-pending': { type: 'join-pending', coordinator: 'a:1/1', nonce: 77 },
+  'join-pending': { type: 'join-pending', coordinator: 'a:1/1', nonce: 77, round: 3 },
   'leave-request': { type: 'leave-request' },
   'prepare': { type: 'prepare', ballot: { round: 5, rank: 2 } },
   'promise without an accepted value': {

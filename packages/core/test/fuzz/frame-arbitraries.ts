@@ -61,7 +61,7 @@ const value: fc.Arbitrary<FlushValue> = record({
 const membership: fc.Arbitrary<MembershipBody> = fc.oneof(
   record({ type: fc.constant('join-request' as const), nonce: uint, candidate: fc.boolean(), vote: text }),
   fc.constant({ type: 'leave-request' as const }),
-  record({ type: fc.constant('join-pending' as const), coordinator: text, nonce: uint }),
+  record({ type: fc.constant('join-pending' as const), coordinator: text, nonce: uint, round: fc.nat(0xffff_ffff) }),
   record({ type: fc.constant('prepare' as const), ballot }),
   record({
     type: fc.constant('promise' as const), ballot, digest: uints, held: fc.array(held, { maxLength: 3 }),

@@ -50,7 +50,16 @@ export interface JoinRequestBody {
   readonly vote: string;
 }
 /** "Ask the coordinator": from the coordinator itself, with the nonce to echo (else 0). */
-export interface JoinPendingBody { readonly type: 'join-pending'; readonly coordinator: MemberId; readonly nonce: number }
+export interface JoinPendingBody {
+  readonly type: 'join-pending';
+  readonly coordinator: MemberId;
+  readonly nonce: number;
+  /**
+   * The highest ballot round the coordinator has used in this view: a restarted member that
+   * stands in believes its ballots only near it (stand-in.ts), since it has nothing else to go by.
+   */
+  readonly round: number;
+}
 export interface LeaveRequestBody { readonly type: 'leave-request' }
 export interface PrepareBody { readonly type: 'prepare'; readonly ballot: Ballot }
 export interface PromiseBody {
@@ -93,6 +102,12 @@ function writeBallot(w: FrameWriter, ballot: Ballot): void {
 /** Rounds and ranks are bounded where they are decoded: a coordinator must always be able to go one higher. */
 export const BALLOT_ROUND_MAX = 0xffff_ffff;
 export const BALLOT_RANK_MAX = 0xffff;
+
+function readRound(r: FrameReader): number {
+  const round = r.uint();
+  if (round > BALLOT_ROUND_MAX) throw new DecodeError('round out of range');
+  return round;
+}
 
 function readBallot(r: FrameReader): Ballot {
   const round = r.uint();
@@ -140,7 +155,7 @@ export function writeMembership(w: FrameWriter, body: MembershipBody): void {
       w.uint(body.nonce).bool(body.candidate).string(body.vote);
       return;
     case 'join-pending':
-      w.string(body.coordinator).uint(body.nonce);
+      w.string(body.coordinator).uint(body.nonce).uint(body.round);
       return;
     case 'prepare':
       writeBallot(w, body.ballot);
@@ -186,7 +201,7 @@ export function readMembership(type: MembershipBody['type'], r: FrameReader): Me
     case 'join-request':
       return { type, nonce: r.uint(), candidate: r.bool(), vote: r.string() };
     case 'join-pending':
-      return { type, coordinator: r.string(), nonce: r.uint() };
+      return { type, coordinator: r.string(), nonce: r.uint(), round: readRound(r) };
     case 'prepare':
       return { type, ballot: readBallot(r) };
     case 'promise': {

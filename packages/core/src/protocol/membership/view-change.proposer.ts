@@ -59,6 +59,11 @@ export class ViewChangeProposer {
 
   constructor(private readonly host: ProposerHost) {}
 
+  /** The highest round used or seen in this view's change (told to joiners: stand-in.ts). */
+  get highestRoundSeen(): number {
+    return this.highestRound;
+  }
+
   get running(): boolean {
     return this.round !== null;
   }

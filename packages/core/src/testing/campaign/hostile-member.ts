@@ -234,7 +234,7 @@ export class HostileMember {
         body = { type: 'heartbeat', sentHigh: small(), acks: t.members.map(() => small()), flushing: random.next() < 0.5, slow: random.next() < 0.2 };
         break;
       case 'join-request': body = { type: 'join-request', nonce: random.int(0x8000_0000), candidate: random.next() < 0.5, vote: pick([HOSTILE_ADDRESS, t.process.address, '']) }; break;
-      case 'join-pending': body = { type: 'join-pending', coordinator: pick(ids), nonce: random.int(0x8000_0000) }; break;
+      case 'join-pending': body = { type: 'join-pending', coordinator: pick(ids), nonce: random.int(0x8000_0000), round: small() }; break;
       case 'leave-request': body = { type: 'leave-request' }; break;
       case 'prepare': body = { type: 'prepare', ballot: this.ballot(random, size, false) }; break;
       case 'promise':
