@@ -591,8 +591,8 @@ export class Member {
     const view = this.currentView;
     if (this.phase !== 'member' || !view) return;
     if (frame.viewId > view.id) {
-      if (view.members.includes(frame.from)) this.detector.heard(frame.from, this.options.clock.now());
-      // Someone is ahead: tell it where we are, and it hands us the install we missed (or
+      // Someone is ahead (a frame of a later view is no sign of life here: it may be forged in
+      // a dead member's name, and one truly ahead answers the nudge below): tell it where we are, and it hands us the install we missed (or
       // tells us we are out). Without this a member whose old view lists only dead members
       // would never hear of the new one.
       this.nudge(frame.from);
@@ -609,7 +609,9 @@ export class Member {
       this.stats.framesDropped++;
       return;
     }
-    const problem = this.sequenceProblem(rank, body);
+    // Checked before the frame counts as a sign of life: frames forged in a dead member's name
+    // must not keep it unsuspected (found by the campaign's hostile member, seed 184).
+    const problem = this.sequenceProblem(rank, body) ?? this.ballotFrameProblem(frame);
     if (problem) return this.reject(frame, problem);
     this.detector.heard(frame.from, this.options.clock.now());
     switch (body.type) {
@@ -620,24 +622,12 @@ export class Member {
       case 'nak': return this.onNak(frame.from, body);
       case 'heartbeat': return this.onHeartbeat(frame.from, rank, body);
       case 'leave-request': return this.onLeaveRequest(frame.from);
-      case 'prepare': {
-        const problem = this.ballotProblem(frame.from, body.ballot, true);
-        return problem ? this.reject(frame, problem) : this.onPrepare(frame.from, body.ballot);
-      }
-      case 'promise': {
-        const problem = this.ballotProblem(frame.from, body.ballot, false);
-        if (problem) return this.reject(frame, problem);
+      case 'prepare': return this.onPrepare(frame.from, body.ballot);
+      case 'promise':
         this.proposer?.observe(body.ballot);
         return this.proposer?.onPromise(frame.from, body);
-      }
-      case 'reject': {
-        const problem = this.ballotProblem(frame.from, body.promised, false);
-        return problem ? this.reject(frame, problem) : this.proposer?.onReject(body);
-      }
-      case 'accept': {
-        const problem = this.ballotProblem(frame.from, body.ballot, true) ?? flushValueProblem(body.value, this.currentView!, null);
-        return problem ? this.reject(frame, problem) : this.onAccept(frame.from, body.ballot, body.value);
-      }
+      case 'reject': return this.proposer?.onReject(body);
+      case 'accept': return this.onAccept(frame.from, body.ballot, body.value);
       case 'accepted': return this.proposer?.onAccepted(frame.from, body);
       default: this.stats.framesDropped++;
     }
@@ -692,6 +682,19 @@ export class Member {
     if (!any) return;
     this.proposer?.suspicionChanged();
     if (this.actingCoordinator() === this.me) this.proposer?.maybeStart();
+  }
+
+  /** The ballot (and an accept's value) of a view-change frame, checked (ballotProblem). */
+  private ballotFrameProblem(frame: Frame): string | null {
+    const body = frame.body;
+    switch (body.type) {
+      case 'prepare': return this.ballotProblem(frame.from, body.ballot, true);
+      case 'promise': return this.ballotProblem(frame.from, body.ballot, false);
+      case 'reject': return this.ballotProblem(frame.from, body.promised, false);
+      case 'accepted': return this.ballotProblem(frame.from, body.ballot, false);
+      case 'accept': return this.ballotProblem(frame.from, body.ballot, true) ?? flushValueProblem(body.value, this.currentView!, null);
+      default: return null;
+    }
   }
 
   /**
