@@ -1007,7 +1007,11 @@ export class Member {
     }
     // A member the install leaves out applies no cut: only the value's shape is checked.
     const applies = value.members.includes(this.me) && !this.cutApplied;
-    const problem = flushValueProblem(value, view, applies ? this.channel : null);
+    const sentHigh = this.channel?.sentHigh ?? 0;
+    const own = this.channel ? value.targets[this.channel.myRank] ?? 0 : 0;
+    const problem = flushValueProblem(value, view, applies ? this.channel : null)
+      // Nobody can have delivered more of this member's messages than it sent.
+      ?? (own > sentHigh ? `its cut ${own} of this member's messages is beyond the ${sentHigh} it sent` : null);
     if (problem) return this.reject(frame, `install: ${problem}`);
     if (!value.members.includes(this.me)) {
       this.exit(value);

@@ -248,6 +248,7 @@ export class Cluster {
           // (hostile-member.ts checks, frame by frame, that no frame a member sent is).
           if (code === 'FRAME_REJECTED') {
             this.run.counts.frameRejectedErrors++;
+            this.run.note(`${group.me} reported FRAME_REJECTED: ${(error as Error).message}`);
             return;
           }
           this.run.violation('group-error', `${group.me} emitted 'error': ${describeError(error)}`);
