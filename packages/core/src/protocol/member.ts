@@ -140,6 +140,8 @@ export class Member {
   private groupEpoch: number;
   /** The highest ballot round seen in this view's change: a ballot far beyond it is not believed. */
   private roundsSeen = 0;
+  /** When the current view was installed: rounds may grow with the time since (ballotProblem). */
+  private installedAtMs = 0;
   private phase: Phase = 'joining';
   private currentView: View | null = null;
   private channel: ReliableChannel | null = null;
@@ -561,7 +563,11 @@ export class Member {
     const view = this.currentView!;
     if (ballot.rank >= view.members.length) return `ballot rank ${ballot.rank} in a view of ${view.members.length}`;
     if (ownRank && view.members[ballot.rank] !== from) return `ballot of rank ${ballot.rank} sent by ${from}`;
-    if (ballot.round > this.roundsSeen + BALLOT_ROUND_STEP_MAX) return `ballot round ${ballot.round} far above the ${this.roundsSeen} seen`;
+    // A coordinator goes one round higher per attempt, at most once per retransmit interval, so
+    // a member cut off for a while may see a round that far above what it saw: no more.
+    const attempts = Math.floor((this.options.clock.now() - this.installedAtMs) / this.options.timing.retransmitIntervalMs);
+    const ceiling = this.roundsSeen + BALLOT_ROUND_STEP_MAX + attempts;
+    if (ballot.round > ceiling) return `ballot round ${ballot.round} far above the ${this.roundsSeen} seen (at most ${ceiling} now)`;
     if (ballot.round > this.roundsSeen) this.roundsSeen = ballot.round;
     return null;
   }
@@ -1104,6 +1110,7 @@ export class Member {
     this.blocked = false;
     this.cutApplied = false;
     this.roundsSeen = 0;
+    this.installedAtMs = this.options.clock.now();
     this.promised = null;
     this.accepted = null;
     this.lastNoticeMs.clear();
