@@ -319,13 +319,17 @@ export class Group extends TypedEmitter<GroupEvents> {
     }
     // The ambient context may have come from outside the group (an HTTP header, a service's
     // request): it is trusted only as far as this member has delivered what it names. What the
-    // replies to this member's calls taught it comes from members of the group, as every frame
-    // does, and names messages that exist.
+    // replies to this member's calls taught it names messages that exist, but not yet messages
+    // this member has: a responder's own multicasts may still be on their way, and if the
+    // responder crashes first the flush discards them. A multicast sent on top of them would
+    // then be an orphan, discarded too, after this member was told it was sent. So a multicast
+    // waits until its whole context is delivered here — or belongs to an ended view, whose
+    // flush settled it.
     const ambient = CausalContext.current()?.get(this.name);
     const context = mergeCausality(ambient, this.repliedContext.get(this.name));
-    if (ambient && this.contextGap(ambient)) {
+    if (context && this.contextGap(context)) {
       const started = this.clock.now();
-      await this.contextDelivered(ambient, quorum === 'none' ? this.contextWaitMs : Math.min(this.contextWaitMs, timeoutMs));
+      await this.contextDelivered(context, quorum === 'none' ? this.contextWaitMs : Math.min(this.contextWaitMs, timeoutMs));
       if (this.closed) throw new GroupClosedError('the member left the group');
       // A call still settles by its timeout: the wait came out of it.
       timeoutMs = Math.max(1, timeoutMs - (this.clock.now() - started));

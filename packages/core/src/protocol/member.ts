@@ -194,6 +194,12 @@ export class Member {
   private coordinatorHint: Address | null = null;
   /** Joiner: the member that handed it a nonce lately, the only one a stand-in votes for. */
   private admittingCoordinator: MemberId | null = null;
+  /**
+   * Joiner: the epoch of that coordinator's join-pending. A joiner takes frames of any epoch
+   * (it has none yet), but its stand-in votes only on ballots under this one: a prepare or
+   * accept replayed from an earlier life of the group would otherwise buy its promise.
+   */
+  private admittingEpoch = 0;
   /** Joiner: the coordinator's nonce to echo (0 until it gave one). */
   private joinNonce = 0;
   /** Coordinator: the nonce handed to each joiner lately. */
@@ -578,7 +584,7 @@ export class Member {
     if (this.phase === 'joining') return this.onFrameWhileJoining(frame);
     switch (body.type) {
       case 'join-request': return this.onJoinRequest(frame.from, body.nonce);
-      case 'join-pending': return this.onJoinPending(frame.from, body);
+      case 'join-pending': return this.onJoinPending(frame.from, frame.epoch ?? 0, body);
       case 'welcome': return this.onWelcome(frame.epoch ?? 0, body);
       case 'view-notice':
         // Only a member of the view it announces speaks for it.
@@ -646,18 +652,26 @@ export class Member {
       case 'join-request':
         if (body.candidate) this.bootstrap?.heard(addressOf(frame.from), body.vote, this.options.clock.now());
         return;
-      case 'join-pending': return this.onJoinPending(frame.from, body);
+      case 'join-pending': return this.onJoinPending(frame.from, frame.epoch ?? 0, body);
       case 'welcome': return this.onWelcome(frame.epoch ?? 0, body);
       // A stand-in votes only for the coordinator that is admitting it (it handed this joiner
-      // its nonce): a forged ballot from anyone else would otherwise buy its promise.
+      // its nonce), under that coordinator's epoch: a forged or replayed ballot would otherwise
+      // buy its promise. Others are dropped, not reported: an honest coordinator whose view
+      // still lists this process's dead incarnation sends exactly these (campaign seed 3513).
       case 'prepare': {
-        if (!this.isAdmittingCoordinator(frame.from)) return this.reject(frame, 'a prepare to a joiner from a member not admitting it');
+        if (!this.isAdmittingCoordinator(frame)) {
+          this.stats.framesDropped++;
+          return;
+        }
         const answer = this.standIn.onPrepare(frame.viewId, body.ballot);
         if (answer) this.send(frame.from, answer);
         return;
       }
       case 'accept': {
-        if (!this.isAdmittingCoordinator(frame.from)) return this.reject(frame, 'an accept to a joiner from a member not admitting it');
+        if (!this.isAdmittingCoordinator(frame)) {
+          this.stats.framesDropped++;
+          return;
+        }
         const answer = this.standIn.onAccept(frame.viewId, body.ballot, body.value);
         if (answer) this.send(frame.from, answer);
         return;
@@ -669,8 +683,8 @@ export class Member {
     }
   }
 
-  private isAdmittingCoordinator(from: MemberId): boolean {
-    return this.admittingCoordinator === from;
+  private isAdmittingCoordinator(frame: Frame): boolean {
+    return this.admittingCoordinator === frame.from && (frame.epoch ?? 0) === this.admittingEpoch;
   }
 
   /** The wire saw a member's connection close or a dial to it refused: it crashed (not merely stalled). */
@@ -909,12 +923,13 @@ export class Member {
     for (const member of view.members) if (member !== this.me && addressOf(member) === address) this.detector.suspect(member);
   }
 
-  private onJoinPending(from: MemberId, body: JoinPendingBody): void {
+  private onJoinPending(from: MemberId, epoch: number, body: JoinPendingBody): void {
     if (this.phase !== 'joining') return;
     this.heardFromGroup = true;
     this.coordinatorHint = addressOf(body.coordinator);
     if (from === body.coordinator && body.nonce !== 0) {
       this.admittingCoordinator = from;
+      this.admittingEpoch = epoch;
       this.standIn.roundsSeen(body.round);
     }
     if (from === body.coordinator && body.nonce !== 0 && body.nonce !== this.joinNonce) {

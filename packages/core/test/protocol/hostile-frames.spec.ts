@@ -115,4 +115,40 @@ describe('hostile and stale frames (issue 11)', () => {
     await stillDelivers(h, groups);
     expect(checkHistory(h.recorder.events, { quiescent: true })).toEqual([]);
   });
+
+  it("a joiner's stand-in votes only under its admitting coordinator's epoch: a prepare replayed from another epoch is dropped", async () => {
+    const h = harness({ seed: 84 });
+    // x plays a coordinator: it answers the joiner's request with a challenge under epoch 5.
+    const x = h.net.wire('x');
+    const xId = 'x/1';
+    const heard: { epoch: number; type: string }[] = [];
+    let joinerId = '';
+    x.onFrame((_from, bytes) => {
+      const frame = decodeFrame(bytes);
+      heard.push({ epoch: frame.epoch ?? 0, type: frame.body.type });
+      if (frame.body.type === 'join-request' && !joinerId) {
+        joinerId = frame.from;
+        x.send('j', encodeFrame({ epoch: 5, group: 'g', from: xId, viewId: 3, body: { type: 'join-pending', coordinator: xId, nonce: 7, round: 2 } }));
+      }
+    });
+    const joining = h.join('j', ['x']).catch((error: unknown) => error);
+    await h.net.runUntil(() => joinerId !== '', { timeoutMs: 5_000 });
+    await h.net.sleep(100);
+    const prepare = (epoch: number): Uint8Array =>
+      encodeFrame({ epoch, group: 'g', from: xId, viewId: 3, body: { type: 'prepare', ballot: { round: 3, rank: 0 } } });
+    heard.length = 0;
+    // Recorded from an earlier life of the group (epoch 9): no promise.
+    x.send('j', prepare(9));
+    await h.net.sleep(100);
+    expect(heard.filter((f) => f.type === 'promise')).toEqual([]);
+    // The admitting coordinator's own epoch: the stand-in promises.
+    x.send('j', prepare(5));
+    await h.net.runUntil(() => heard.some((f) => f.type === 'promise'), { timeoutMs: 2_000 });
+    expect(heard.filter((f) => f.type === 'promise')).toHaveLength(1);
+    // x never welcomes it: the join ends by its timeout, as any join no coordinator completes.
+    let outcome: unknown = null;
+    void joining.then((error) => { outcome = error; });
+    await h.net.runUntil(() => outcome !== null, { timeoutMs: 15_000 });
+    expect(outcome).toMatchObject({ code: 'JOIN_TIMEOUT' });
+  });
 });
