@@ -318,28 +318,30 @@ export class Group extends TypedEmitter<GroupEvents> {
       throw new CohortError('BACKPRESSURE', `${this.pendingMessages} multicasts already wait to be sent (pendingMessagesMax ${this.pendingMessagesMax}): wait for some to resolve`);
     }
     // The ambient context may have come from outside the group (an HTTP header, a service's
-    // request): it is trusted only as far as this member has delivered what it names. What the
-    // replies to this member's calls taught it names messages that exist, but not yet messages
-    // this member has: a responder's own multicasts may still be on their way, and if the
-    // responder crashes first the flush discards them. A multicast sent on top of them would
-    // then be an orphan, discarded too, after this member was told it was sent. So a multicast
-    // waits until its whole context is delivered here — or belongs to an ended view, whose
-    // flush settled it.
+    // request): it is trusted only as far as this member has delivered what it names.
     const ambient = CausalContext.current()?.get(this.name);
-    const context = mergeCausality(ambient, this.repliedContext.get(this.name));
-    if (context && this.contextGap(context)) {
+    // What the replies to this member's calls taught it names messages that exist, but not
+    // yet messages this member has: a responder's own multicasts may still be on their way,
+    // and if the responder crashes first the flush discards them. A multicast sent on top of
+    // them would be discarded with them, an orphan, after this member was told it was sent
+    // (campaign seeds 2297, 4257, 7345). So it waits for them too — or for the view to end,
+    // whose flush settles them.
+    const replied = this.repliedContext.get(this.name);
+    const context = mergeCausality(ambient, replied);
+    if (ambient && this.contextGap(ambient)) {
       const started = this.clock.now();
-      await this.contextDelivered(context, quorum === 'none' ? this.contextWaitMs : Math.min(this.contextWaitMs, timeoutMs));
+      await this.contextDelivered(ambient, quorum === 'none' ? this.contextWaitMs : Math.min(this.contextWaitMs, timeoutMs));
       if (this.closed) throw new GroupClosedError('the member left the group');
       // A call still settles by its timeout: the wait came out of it.
       timeoutMs = Math.max(1, timeoutMs - (this.clock.now() - started));
     }
     if (quorum === 'none') {
+      if (replied && this.contextGap(replied)) await this.contextDelivered(replied, this.contextWaitMs);
       const message = await this.submit(topic, bytes, { order, safe, context }).sent;
       if (!message) throw new GroupClosedError('the member left or was stopped before the message was sent');
       return;
     }
-    return this.call(topic, bytes, { order, safe, context }, quorum, timeoutMs, undefined);
+    return this.call(topic, bytes, { order, safe, context }, quorum, timeoutMs, undefined, replied);
   }
 
   /**
@@ -521,13 +523,19 @@ export class Group extends TypedEmitter<GroupEvents> {
   /** Multicasts a request and collects replies (the synchronous half of multicast). */
   private async call(
     topic: string, bytes: Uint8Array, send: { order: Order; safe: boolean; context: GroupCausality | undefined },
-    quorum: Exclude<ReplyQuorum, 'none'>, timeoutMs: number, requestKey: string | undefined,
+    quorum: Exclude<ReplyQuorum, 'none'>, timeoutMs: number, requestKey: string | undefined, replied?: GroupCausality,
   ): Promise<Replies> {
     // The handler this runs in (if any) stops holding back the deliveries behind it.
     DeliveryQueue.releaseCurrent();
     // The timer runs from here: a call settles by its timeout even if its request is still
-    // waiting to go out (a view change, no quorum, a rejoin); then it never goes out.
+    // waiting to go out (a view change, no quorum, a rejoin, earlier replies' messages not yet
+    // delivered here); then it never goes out.
     const { call, result } = this.caller.open(quorum, timeoutMs);
+    if (replied && this.contextGap(replied)) {
+      const ended = result.then(() => undefined, () => undefined);
+      await Promise.race([this.contextDelivered(replied, timeoutMs).catch(() => undefined), ended]);
+      if (!this.caller.isOpen(call)) return this.absorbed(await result, requestKey);
+    }
     const request = this.submit(topic, bytes, { ...send, call, ...(requestKey ? { requestKey } : {}) });
     void request.sent.then((message) => {
       if (!message) {
@@ -538,8 +546,15 @@ export class Group extends TypedEmitter<GroupEvents> {
       const view = this.member.view;
       if (view && view.id === message.viewId) this.caller.sent(call, message, view.members);
     });
-    const replies = await result.finally(request.withdraw);
-    this.repliedContext = this.repliedContext.merge(replies.context);
+    return this.absorbed(await result.finally(request.withdraw), requestKey);
+  }
+
+  /**
+   * The member's own call teaches it its replies' context, which its later multicasts carry.
+   * A call relayed for a client does not: the client's thread is not the member's.
+   */
+  private absorbed(replies: Replies, requestKey: string | undefined): Replies {
+    if (requestKey === undefined) this.repliedContext = this.repliedContext.merge(replies.context);
     return replies;
   }
 
