@@ -1,5 +1,5 @@
 import { CausalContext, mergeCausality, type GroupCausality } from './context/causal-context.js';
-import { realClock, type Clock } from './env/clock.js';
+import { realClock, type Clock, type TimerHandle } from './env/clock.js';
 import { realRandom, type Random } from './env/random.js';
 import {
   CausalContextUnsatisfiedError, CohortError, ExcludedError, GroupClosedError, InvalidArgumentError, JoinTimeoutError, ViewTimeoutError,
@@ -119,6 +119,9 @@ export class Group extends TypedEmitter<GroupEvents> {
   private readonly executed = new ExecutedRequests();
   /** What the replies to this member's calls carried: its later multicasts follow it. */
   private repliedContext = CausalContext.empty;
+  /** Own multicasts wait in `waiting` while this is set (holdForReplies). */
+  private repliedHold: { check: () => void; timer: TimerHandle } | null = null;
+  private repliedContextsTrimmed = 0;
   private lastViewMembers: readonly MemberId[] = [];
   private readonly clients: ClientService;
   private readonly snapshots = new SnapshotRecorder();
@@ -254,8 +257,8 @@ export class Group extends TypedEmitter<GroupEvents> {
   }
 
   /** `clientRequestsRefused`: client requests this member refused (its limits, malformed requests). */
-  get stats(): MemberStats & { clientRequestsRefused: number } {
-    return { ...this.member.stats, clientRequestsRefused: this.clients.refused };
+  get stats(): MemberStats & { clientRequestsRefused: number; repliedContextsTrimmed: number } {
+    return { ...this.member.stats, clientRequestsRefused: this.clients.refused, repliedContextsTrimmed: this.repliedContextsTrimmed };
   }
 
   handle<T = unknown>(topic: string, handler: Handler<T>): void {
@@ -320,14 +323,9 @@ export class Group extends TypedEmitter<GroupEvents> {
     // The ambient context may have come from outside the group (an HTTP header, a service's
     // request): it is trusted only as far as this member has delivered what it names.
     const ambient = CausalContext.current()?.get(this.name);
-    // What the replies to this member's calls taught it names messages that exist, but not
-    // yet messages this member has: a responder's own multicasts may still be on their way,
-    // and if the responder crashes first the flush discards them. A multicast sent on top of
-    // them would be discarded with them, an orphan, after this member was told it was sent
-    // (campaign seeds 2297, 4257, 7345). So it waits for them too — or for the view to end,
-    // whose flush settles them.
-    const replied = this.repliedContext.get(this.name);
-    const context = mergeCausality(ambient, replied);
+    // What the replies to this member's calls taught it is carried too; the member's
+    // multicasts wait in order until it has delivered that (see holdForReplies).
+    const context = mergeCausality(ambient, this.repliedContext.get(this.name));
     if (ambient && this.contextGap(ambient)) {
       const started = this.clock.now();
       await this.contextDelivered(ambient, quorum === 'none' ? this.contextWaitMs : Math.min(this.contextWaitMs, timeoutMs));
@@ -336,12 +334,11 @@ export class Group extends TypedEmitter<GroupEvents> {
       timeoutMs = Math.max(1, timeoutMs - (this.clock.now() - started));
     }
     if (quorum === 'none') {
-      if (replied && this.contextGap(replied)) await this.contextDelivered(replied, this.contextWaitMs);
       const message = await this.submit(topic, bytes, { order, safe, context }).sent;
       if (!message) throw new GroupClosedError('the member left or was stopped before the message was sent');
       return;
     }
-    return this.call(topic, bytes, { order, safe, context }, quorum, timeoutMs, undefined, replied);
+    return this.call(topic, bytes, { order, safe, context }, quorum, timeoutMs, undefined);
   }
 
   /**
@@ -497,7 +494,7 @@ export class Group extends TypedEmitter<GroupEvents> {
   }
 
   private enqueue(entry: OutboxEntry): void {
-    if (this.member.isGone && this.rejoining && !this.closed) this.waiting.push(entry);
+    if ((this.member.isGone && this.rejoining && !this.closed) || this.repliedHold) this.waiting.push(entry);
     else this.member.enqueue(entry);
   }
 
@@ -523,19 +520,14 @@ export class Group extends TypedEmitter<GroupEvents> {
   /** Multicasts a request and collects replies (the synchronous half of multicast). */
   private async call(
     topic: string, bytes: Uint8Array, send: { order: Order; safe: boolean; context: GroupCausality | undefined },
-    quorum: Exclude<ReplyQuorum, 'none'>, timeoutMs: number, requestKey: string | undefined, replied?: GroupCausality,
+    quorum: Exclude<ReplyQuorum, 'none'>, timeoutMs: number, requestKey: string | undefined,
   ): Promise<Replies> {
     // The handler this runs in (if any) stops holding back the deliveries behind it.
     DeliveryQueue.releaseCurrent();
     // The timer runs from here: a call settles by its timeout even if its request is still
-    // waiting to go out (a view change, no quorum, a rejoin, earlier replies' messages not yet
-    // delivered here); then it never goes out.
+    // waiting to go out (a view change, no quorum, a rejoin, held for earlier replies); then it
+    // never goes out.
     const { call, result } = this.caller.open(quorum, timeoutMs);
-    if (replied && this.contextGap(replied)) {
-      const ended = result.then(() => undefined, () => undefined);
-      await Promise.race([this.contextDelivered(replied, timeoutMs).catch(() => undefined), ended]);
-      if (!this.caller.isOpen(call)) return this.absorbed(await result, requestKey);
-    }
     const request = this.submit(topic, bytes, { ...send, call, ...(requestKey ? { requestKey } : {}) });
     void request.sent.then((message) => {
       if (!message) {
@@ -554,8 +546,61 @@ export class Group extends TypedEmitter<GroupEvents> {
    * A call relayed for a client does not: the client's thread is not the member's.
    */
   private absorbed(replies: Replies, requestKey: string | undefined): Replies {
-    if (requestKey === undefined) this.repliedContext = this.repliedContext.merge(replies.context);
+    if (requestKey === undefined) {
+      this.repliedContext = this.repliedContext.merge(replies.context);
+      this.holdForReplies();
+    }
     return replies;
+  }
+
+  /**
+   * A reply's context names messages that exist, but not yet messages this member has: a
+   * responder's own multicasts may still be on their way, and if the responder crashes first
+   * the flush discards them. A multicast sent on top of them would be discarded with them, an
+   * orphan, after this member was told it was sent (campaign seeds 2297, 4257, 7345). So the
+   * member holds its own multicasts, calls and flush() calls back, in the order issued, until
+   * it has delivered what the replies named, or the view ended (its flush settled them). The
+   * order matters: a handler's multicast must not pass one issued before it (a snapshot's "OK"
+   * would pass a transfer debited before the checkpoint). Bounded by `contextWaitMs`: a member
+   * that named messages it never sent delays its caller that long, and no longer: the held
+   * multicasts then go out naming only what this member delivered.
+   */
+  private holdForReplies(): void {
+    if (this.repliedHold || this.closed) return;
+    const unmet = (): boolean => {
+      const replied = this.repliedContext.get(this.name);
+      return replied !== undefined && this.contextGap(replied) !== null;
+    };
+    if (!unmet()) return;
+    const check = (): void => {
+      if (this.closed || !unmet()) this.releaseHeld(false);
+    };
+    this.repliedHold = { check, timer: this.clock.setTimer(this.contextWaitMs, () => this.releaseHeld(unmet())) };
+    this.contextWaiters.add(check);
+  }
+
+  private releaseHeld(expired: boolean): void {
+    const hold = this.repliedHold;
+    if (!hold) return;
+    this.repliedHold = null;
+    hold.timer.cancel();
+    this.contextWaiters.delete(hold.check);
+    if (expired) {
+      const mine = this.member.causalVector();
+      const trim = (context: GroupCausality | undefined): GroupCausality | undefined => {
+        if (!context || !mine || context.viewId < mine.viewId) return context;
+        if (context.viewId > mine.viewId) return undefined;
+        return { viewId: context.viewId, deps: context.deps.map((named, rank) => Math.min(named, mine.deps[rank] ?? 0)) };
+      };
+      const replied = trim(this.repliedContext.get(this.name));
+      this.repliedContext = replied ? CausalContext.ofMember(this.name, { viewId: replied.viewId, deps: [...replied.deps] }) : CausalContext.empty;
+      for (const entry of this.waiting) if ('options' in entry) entry.options = { ...entry.options, context: trim(entry.options.context) };
+      this.repliedContextsTrimmed++;
+    }
+    // Out of the group, they wait for the next incarnation; closing, leave() ends them.
+    if (this.closed || (this.member.isGone && this.rejoining)) return;
+    // All at once: a handler that runs as the first goes out multicasts behind the last.
+    this.member.enqueue(...this.waiting.splice(0));
   }
 
   /** FIFO multicast: one sender's messages in the order sent. */

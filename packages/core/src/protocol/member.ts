@@ -262,13 +262,17 @@ export class Member {
   }
 
   /** Queues one multicast or flush() caller (settled at once if this incarnation is gone). */
-  enqueue(entry: OutboxEntry): void {
+  /**
+   * Queues multicasts (and flush() calls) to go out in this order. Several are queued at once
+   * before any is sent: sending one may deliver messages whose handlers multicast, and those
+   * must queue behind all of these.
+   */
+  enqueue(...entries: OutboxEntry[]): void {
     if (this.phase === 'gone') {
-      if ('flushed' in entry) entry.flushed(false);
-      else entry.sent(null);
+      for (const entry of entries) if ('flushed' in entry) entry.flushed(false); else entry.sent(null);
       return;
     }
-    this.outbox.push(entry);
+    this.outbox.push(...entries);
     this.drainOutbox();
   }
 

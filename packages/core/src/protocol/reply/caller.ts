@@ -51,11 +51,6 @@ export class Caller {
     entry.pending.sentIn(message.viewId, members);
   }
 
-  /** True while the call has not settled. */
-  isOpen(call: number): boolean {
-    return this.entries.has(call);
-  }
-
   /** The message a call went out as, if it is still open (the history names replies by it). */
   messageOf(call: number): DataMessage | null {
     return this.entries.get(call)?.message ?? null;
