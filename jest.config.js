@@ -28,7 +28,10 @@ export default {
     '^@cohort/core$': '<rootDir>/packages/core/src/index.ts',
     '^@cohort/core/testing$': '<rootDir>/packages/core/src/testing/index.ts',
     '^@cohort/nestjs$': '<rootDir>/packages/nestjs/src/index.ts',
+    '^@cohort/nestjs/internal$': '<rootDir>/packages/nestjs/src/internal.ts',
+    '^@cohort/nestjs/health$': '<rootDir>/packages/nestjs/src/health/index.ts',
     '^@cohort/nats$': '<rootDir>/packages/nats/src/index.ts',
+    '^@cohort/nats/testing$': '<rootDir>/packages/nats/src/testing/index.ts',
     // NodeNext-style './x.js' -> './x', which Jest then resolves to x.ts.
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -297,11 +297,12 @@ export async function runFbcast(options: FbcastBenchOptions): Promise<{ result: 
   }
 }
 
-export function describeThroughput(result: ThroughputResult): string {
+/** The run in lines; `wire` names the members' wire ('natsWire': the writes counted are NATS publishes). */
+export function describeThroughput(result: ThroughputResult, wire = 'TCP wire'): string {
   const { options } = result;
   const lines: string[] = [];
   lines.push(`${fmt(options.count)} asynchronous ${options.size}-byte ${options.order} multicasts, ` +
-    `${options.senders} sender${options.senders > 1 ? 's' : ''}, 3 members on 127.0.0.1 (TCP wire)`);
+    `${options.senders} sender${options.senders > 1 ? 's' : ''}, 3 members on 127.0.0.1 (${wire})`);
   for (const r of result.receivers) {
     const role = (r.member <= options.senders) ? 'sender+receiver' : 'receiver';
     lines.push(`  member ${r.member} (${role}): ${fmt(r.delivered)}/${fmt(r.expected)} delivered in ${fmt(r.elapsedMs, 1)} ms: ` +

@@ -9,22 +9,11 @@
  * The load is one child process with a worker thread per core, each spinning; it is killed
  * by PID when the script ends (on error too). Every run is bounded by its timeout.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { Args, fmt, isMain, machine } from './lib/args.js';
 import { killAll } from './lib/children.js';
+import { startLoad } from './lib/load.js';
 import { DEFAULT_FBCAST, RunFailedError, runFbcast, type Order } from './fbcast-throughput.js';
-
-/** A child process that keeps `threads` cores busy until it is killed (or 15 min pass). */
-function startLoad(threads: number): ChildProcess {
-  const script = `
-    const { Worker } = require('node:worker_threads');
-    const spin = 'const end = Date.now() + 900000; let x = 0; while (Date.now() < end) { x = (x + 1) % 1e9; }';
-    for (let i = 0; i < ${threads}; i++) new Worker(spin, { eval: true });
-    setTimeout(() => process.exit(0), 900000);
-  `;
-  return spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
-}
 
 async function main(): Promise<void> {
   const args = new Args(process.argv.slice(2), ['runs', 'count', 'orders', 'no-load', 'timeout']);

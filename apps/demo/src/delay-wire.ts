@@ -1,4 +1,4 @@
-import type { Address, PeerDownListener, Wire } from '@cohort/core';
+import type { Address, CohortLogger, PeerDownListener, Wire } from '@cohort/core';
 
 /**
  * A wire whose frames to one address arrive `delayMs` late: the demo's slow link. Frames
@@ -14,6 +14,8 @@ export function delayTo(wire: Wire, slowAddress: () => Address | undefined, dela
     onFrame: (receiver) => wire.onFrame(receiver),
     // Peer-down signals pass through untouched (only frames are slowed); absent if the wire has none.
     ...(wire.onPeerDown ? { onPeerDown: (listener: PeerDownListener) => wire.onPeerDown!(listener) } : {}),
+    // So does the member's logger (an authenticated wire inside reports its drops there).
+    ...(wire.useLogger ? { useLogger: (logger: CohortLogger) => wire.useLogger!(logger) } : {}),
     close: () => wire.close(),
   };
 }

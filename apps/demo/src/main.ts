@@ -23,6 +23,7 @@ import { startFlightsGateway, startFlightsMember, type FlightsGateway, type Flig
 import { startPhoneBookMember, type PhoneBookMember } from '@cohort/phone-book';
 import { delayTo } from './delay-wire.js';
 import { localNats, type LocalNats } from './local-nats.js';
+import { demoTrace } from './trace-output.js';
 
 const serve = process.argv.includes('--serve');
 const overNats = process.argv.includes('--nats');
@@ -30,6 +31,15 @@ const started = performance.now();
 const say = (who: string, text: string): void => console.log(`${(performance.now() - started).toFixed(0).padStart(6)} ms  ${who.padEnd(10)} ${text}`);
 const heading = (text: string): void => console.log(`\n== ${text}`);
 const SLOW_LINK_MS = 300;
+/** The flights group's run, recorded for its space-time diagram (the phone book's group is not: one group per picture). */
+const trace = demoTrace('demo', { title: 'npm start: the flights group' });
+const observer = trace.recorder.observer();
+/**
+ * Nest's log for every service: warnings and errors only, so the timeline stays readable and a
+ * failure shows its cause (an HTTP 500's exception, a member excluded or blocked, frames
+ * rejected); Cohort's routine lines (joins, views) stay quiet. ['log', 'warn', 'error'] shows them.
+ */
+const logger: ('warn' | 'error')[] = ['warn', 'error'];
 
 const closers: (() => Promise<void>)[] = [];
 let nats: LocalNats | undefined;
@@ -63,7 +73,7 @@ async function flightsStory(): Promise<{ members: Record<string, FlightsMember>;
   const members: Record<string, FlightsMember> = {};
   for (const name of ['t', 'q', 'r']) {
     const wire = name === 'q' ? delayTo(wires[name]!, () => slowTo, SLOW_LINK_MS) : wires[name]!;
-    const member = await startFlightsMember({ wire, seeds: name === 't' ? [] : [wires.t!.address], ...(name === 't' ? {} : { tcp: { port: 0 } }) });
+    const member = await startFlightsMember({ wire, seeds: name === 't' ? [] : [wires.t!.address], logger, observer, ...(name === 't' ? {} : { tcp: { port: 0 } }) });
     closers.push(() => member.close());
     members[name] = member;
     say(name, `joined the group "flights" as ${member.group.me} (group on ${wireLabel()} ${wires[name]!.address}${member.tcpPort ? `, Nest TCP :${member.tcpPort}` : ''})`);
@@ -84,7 +94,7 @@ async function flightsStory(): Promise<{ members: Record<string, FlightsMember>;
   }
 
   slowTo = wires.t!.address;
-  const gateway = await startFlightsGateway({ services: { q: { host: '127.0.0.1', port: members.q!.tcpPort! }, r: { host: '127.0.0.1', port: members.r!.tcpPort! } } });
+  const gateway = await startFlightsGateway({ services: { q: { host: '127.0.0.1', port: members.q!.tcpPort! }, r: { host: '127.0.0.1', port: members.r!.tcpPort! } }, logger });
   closers.push(() => gateway.close());
   return { members, gateway };
 }
@@ -96,7 +106,7 @@ async function phoneBookStory(): Promise<void> {
   for (let i = 0; i < 3; i++) {
     const wire = await newWire();
     first ??= wire;
-    const member = await startPhoneBookMember({ wire, seeds: i === 0 ? [] : [first.address] });
+    const member = await startPhoneBookMember({ wire, seeds: i === 0 ? [] : [first.address], logger });
     closers.push(() => member.close());
     members.push(member);
   }
@@ -120,7 +130,8 @@ async function causalStory(members: Record<string, FlightsMember>, gateway: Flig
     method: 'POST', headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ steps: [{ via: 'q', flight: 'EZY12', sector: 'C-3' }, { via: 'r', flight: 'EZY12', sector: 'C-4' }] }),
   });
-  if (!response.ok) throw new Error(`the gateway answered ${response.status}`);
+  // The cause is in the gateway's log above (Nest's ExceptionsHandler); the body names its code, if any.
+  if (!response.ok) throw new Error(`the gateway answered ${response.status}: ${await response.text()}`);
   say('p', 'both services answered; r multicast b right after q multicast a');
   await until(() => t.history.length === seenBefore + 2, 't to deliver a and b');
   const order = t.history.slice(seenBefore).map((a) => `${a.sector === 'C-3' ? 'a' : 'b'} (${a.flight}→${a.sector})`);
@@ -148,9 +159,11 @@ try {
   }
   heading('Done: every service leaves the group');
   await closeAll();
+  console.log(`\nThe run of the flights group, drawn: ${await trace.finish({ check: true })}`);
   process.exit(0);
 } catch (error) {
   console.error(error);
   await closeAll();
+  console.log(`\nThe run of the flights group, drawn: ${await trace.finish({ check: true }).catch((e: unknown) => `not drawn (${String(e)})`)}`);
   process.exit(1);
 }

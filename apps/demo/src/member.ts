@@ -8,10 +8,12 @@
  *
  * Options: --host (default 127.0.0.1), --port (0: any), --seeds a:p,b:p, --group (default
  * "demo"), --key (authenticate frames with this group key, 16+ characters), --every ms (how
- * often this member multicasts a line; default 2000, 0: never). Ctrl-C leaves gracefully.
+ * often this member multicasts a line; default 2000, 0: never), --trace run-7001.jsonl
+ * (record this member's run; draw the files of all members with
+ * `npx cohort trace run-*.jsonl --html run.html`). Ctrl-C leaves gracefully.
  */
 import { parseArgs } from 'node:util';
-import { authenticate, Group, tcpWire, type Wire } from '@cohort/core';
+import { authenticate, Group, tcpWire, traceFile, TraceRecorder, type Wire } from '@cohort/core';
 
 const { values } = parseArgs({
   options: {
@@ -21,6 +23,7 @@ const { values } = parseArgs({
     group: { type: 'string', default: 'demo' },
     key: { type: 'string' },
     every: { type: 'string', default: '2000' },
+    trace: { type: 'string' },
   },
 });
 
@@ -32,7 +35,9 @@ const wire: Wire = values.key ? authenticate(tcp, { key: values.key }) : tcp;
 const seeds = values.seeds.split(',').map((s) => s.trim()).filter(Boolean);
 say(`listening on ${tcp.address}${seeds.length ? `, joining through ${seeds.join(', ')}` : ', forming the group'}`);
 
-const group = await Group.join(values.group, { wire, seeds });
+// A member records only when asked: without an observer the protocol keeps no record for it.
+const trace = values.trace ? new TraceRecorder(traceFile(values.trace), { title: `member ${tcp.address}` }) : null;
+const group = await Group.join(values.group, { wire, seeds, ...(trace ? { observer: trace.observer() } : {}) });
 say(`joined as ${group.me}`);
 group.on('view', (view) => say(`view ${view.id}: ${view.members.length} members [${view.members.join(', ')}]`));
 group.on('excluded', () => say('excluded from the group: rejoining as a new incarnation'));
@@ -52,6 +57,7 @@ const leave = async (): Promise<void> => {
   if (timer) clearInterval(timer);
   say('leaving');
   await group.leave();
+  await trace?.close();
   process.exit(0);
 };
 process.on('SIGINT', () => void leave());

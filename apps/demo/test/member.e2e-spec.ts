@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readTraceFiles, renderTrace } from '@cohort/core/testing';
 
 const SCRIPT = join(import.meta.dirname, '../src/member.ts');
 
@@ -63,5 +66,44 @@ describe('the README\'s real-process demo: three members in three terminals', ()
     await Promise.all([first.exited(), third.exited()]);
     expect(first.child.exitCode).toBe(0);
     expect(third.child.exitCode).toBe(0);
+  }, 60_000);
+});
+
+describe('the real-process demo, recorded: npm run member -- --trace run.jsonl', () => {
+  const members: MemberCli[] = [];
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cohort-member-trace-'));
+  });
+  afterAll(async () => {
+    for (const m of members) if (m.child.exitCode === null && m.child.signalCode === null) m.child.kill('SIGKILL');
+    await Promise.all(members.map((m) => m.exited()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("merges the members' trace files into one picture of the run, each message drawn from its send to the other's delivery", async () => {
+    const files = [join(dir, 'first.jsonl'), join(dir, 'second.jsonl')];
+    const first = new MemberCli(['--port', '0', '--trace', files[0]!]);
+    members.push(first);
+    const [, address] = await first.waitFor(/listening on (127\.0\.0\.1:\d+)/);
+    const second = new MemberCli(['--port', '0', '--seeds', address!, '--trace', files[1]!]);
+    members.push(second);
+    await first.waitFor(/127\.0\.0\.1:\d+\/\d+: hello #2\n[\s\S]*127\.0\.0\.1:\d+\/\d+: hello #2/);
+    second.child.kill('SIGTERM');
+    await second.exited();
+    await first.waitFor(/view \d+: 1 members/);
+    first.child.kill('SIGTERM');
+    await first.exited();
+    expect([first.child.exitCode, second.child.exitCode]).toEqual([0, 0]);
+
+    const trace = readTraceFiles(files);
+    const { model } = renderTrace(trace, { check: true });
+    expect(model.lanes).toHaveLength(2);
+    expect(model.violations).toEqual([]);
+    // Each member's cbcasts reached the other: arrows both ways, all pointing forward in time.
+    const lanesCrossed = new Set(model.arrows.map((a) => `${a.from.lane}→${a.to.lane}`));
+    expect([...lanesCrossed].sort()).toEqual(['0→1', '1→0']);
+    for (const arrow of model.arrows) expect(arrow.to.col).toBeGreaterThan(arrow.from.col);
+    expect(model.bands.length).toBeGreaterThanOrEqual(2);
   }, 60_000);
 });

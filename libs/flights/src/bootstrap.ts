@@ -1,5 +1,5 @@
 import type { AddressInfo, Server as NetServer } from 'node:net';
-import type { Address, Group, Timing, Wire } from '@cohort/core';
+import type { Address, Group, GroupObserver, Timing, Wire } from '@cohort/core';
 import { CausalModule, COHORT_GROUP, GroupModule } from '@cohort/nestjs';
 import { Module, type DynamicModule, type INestApplication, type INestApplicationContext, type INestMicroservice, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -22,6 +22,8 @@ export interface FlightsMemberOptions {
   /** Carry causal contexts over Nest TCP (CausalModule; default true). */
   readonly causal?: boolean;
   readonly timing?: Partial<Timing>;
+  /** Taps the member's protocol events (GroupOptions.observer): a TraceRecorder's observer records the run. */
+  readonly observer?: GroupObserver;
   /** Nest's logger option (default false: silent). */
   readonly logger?: Logger;
 }
@@ -37,13 +39,16 @@ export interface FlightsMember {
 }
 
 /** The application module of a flights member. */
-export function flightsMemberModule(options: Pick<FlightsMemberOptions, 'wire' | 'seeds' | 'group' | 'causal' | 'timing'>): DynamicModule {
+export function flightsMemberModule(options: Pick<FlightsMemberOptions, 'wire' | 'seeds' | 'group' | 'causal' | 'timing' | 'observer'>): DynamicModule {
   @Module({})
   class FlightsMemberModule {}
   return {
     module: FlightsMemberModule,
     imports: [
-      GroupModule.forRoot({ name: options.group ?? 'flights', wire: options.wire, seeds: options.seeds, ...(options.timing ? { timing: options.timing } : {}) }),
+      GroupModule.forRoot({
+        name: options.group ?? 'flights', wire: options.wire, seeds: options.seeds,
+        ...(options.timing ? { timing: options.timing } : {}), ...(options.observer ? { observer: options.observer } : {}),
+      }),
       FlightsModule,
       ...(options.causal === false ? [] : [CausalModule.forRoot()]),
     ],

@@ -10,6 +10,8 @@
  * --jobs N runs blocks of seeds in N child processes (not with --verbose); the results are
  * the same as with one process, only faster on a machine with spare cores. The last line is
  * "N passed, M failed"; the exit code is 1 if any seed failed, 2 on bad arguments.
+ * --trace run.jsonl (with --seeds 1) records the seed's run as a trace and draws it next to
+ * it (run.html): see docs/trace.md.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +20,8 @@ import { failureLine, mergeCampaignResults, runCampaign, type CampaignResult } f
 import type { ScenarioResult } from '../src/testing/campaign/run-scenario.js';
 import { describeScenario } from '../src/testing/campaign/scenario.js';
 import type { HistoryEvent } from '../src/testing/history.js';
+import { writeTraceHtml } from '../src/trace/render.js';
+import { traceFile } from '../src/trace/trace-file.js';
 
 interface Args {
   seeds: number;
@@ -26,9 +30,10 @@ interface Args {
   json: boolean;
   history: number;
   jobs: number;
+  trace: string | null;
 }
 
-const USAGE = 'usage: npm run sim -- [--seeds N] [--from S] [--verbose] [--json] [--history LINES] [--jobs N]';
+const USAGE = 'usage: npm run sim -- [--seeds N] [--from S] [--verbose] [--json] [--history LINES] [--jobs N] [--trace run.jsonl]';
 
 /** Seeds per child process with --jobs (a child pays about a second of start-up). */
 const BLOCK_MAX = 250;
@@ -36,7 +41,7 @@ const BLOCK_MAX = 250;
 class UsageError extends Error {}
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { seeds: 100, from: 1, verbose: false, json: false, history: 40, jobs: 1 };
+  const args: Args = { seeds: 100, from: 1, verbose: false, json: false, history: 40, jobs: 1, trace: null };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.indexOf('=');
@@ -55,13 +60,20 @@ function parseArgs(argv: readonly string[]): Args {
       case '--jobs': args.jobs = value(); break;
       case '--verbose': case '-v': args.verbose = true; break;
       case '--json': args.json = true; break;
+      case '--trace': {
+        const path = inline ?? argv[++i];
+        if (path === undefined || path === '') throw new UsageError('--trace needs a file name');
+        args.trace = path;
+        break;
+      }
       case '--help': case '-h': console.log(USAGE); process.exit(0); break;
       default: throw new UsageError(`unknown argument ${arg}`);
     }
   }
   if (args.seeds < 0) throw new UsageError('--seeds must be >= 0');
   if (args.jobs < 1) throw new UsageError('--jobs must be >= 1');
-  if (args.verbose) args.jobs = 1;
+  if (args.trace !== null && args.seeds !== 1) throw new UsageError('--trace records one seed: add --seeds 1');
+  if (args.verbose || args.trace !== null) args.jobs = 1;
   return args;
 }
 
@@ -157,12 +169,18 @@ async function main(): Promise<number> {
     : await runCampaign({
       from: args.from,
       count: args.seeds,
+      ...(args.trace !== null ? { run: { trace: traceFile(args.trace) } } : {}),
       onResult: (r) => {
         if (args.verbose) printVerbose(r, args.history, out);
         if (r.violations.length > 0) out(failureLine(r.seed, r.violations));
       },
     });
   if (args.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  if (args.trace !== null) {
+    const html = args.trace.replace(/(\.jsonl)?$/, '.html');
+    writeTraceHtml([args.trace], html);
+    out(`trace: ${args.trace}, drawn in ${html}`);
+  }
   const perSeed = result.count > 0 ? result.realMs / result.count : 0;
   out(
     `seeds ${result.from}..${result.from + result.count - 1}: ${result.seedsPerSecond.toFixed(1)} seeds/s, ` +

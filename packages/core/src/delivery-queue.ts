@@ -23,11 +23,18 @@ const runningTask = new AsyncLocalStorage<{ release(): void }>();
  * its own cannot deadlock the group (see docs/delivery.md). A handler that waits for
  * replies releases the queue while it waits (`releaseCurrent`), as a thread blocked in a
  * call does: the deliveries behind it, the replies it waits for among them, go on.
+ *
+ * A **hold** (`hold(reason)`) stops the queue before its next task until every hold taken is
+ * released: the protocol goes on and what it delivers waits here, in order. Holding this one
+ * queue, rather than a queue of the application's own in front of it, keeps every kind of task
+ * (deliveries, view events, state capture) in the one order (docs/delivery.md).
  */
 export class DeliveryQueue {
   private readonly tasks = new Queue<() => unknown>();
   private running = false;
   private idleWaiters: (() => void)[] = [];
+  /** The holds in force, each with why it was taken, oldest first. */
+  private readonly holdReasons = new Map<object, string>();
   /** When handlers began running in the current turn of the event loop (null: not yet this turn). */
   private turnStartMs: number | null = null;
 
@@ -40,10 +47,29 @@ export class DeliveryQueue {
 
   push(task: () => unknown): void {
     this.tasks.push(task);
-    if (!this.running) void this.run();
+    if (!this.running && this.holdReasons.size === 0) void this.run();
   }
 
-  /** Resolves once every task pushed so far has run. */
+  /**
+   * Stops the queue before its next task (the running one goes on) until the returned
+   * function is called (idempotent); with several holds, until every one is released.
+   * `reason` is what `holds` reports.
+   */
+  hold(reason: string): () => void {
+    const token = {};
+    this.holdReasons.set(token, reason);
+    return () => {
+      if (!this.holdReasons.delete(token)) return;
+      if (this.holdReasons.size === 0 && !this.running && this.tasks.length > 0) void this.run();
+    };
+  }
+
+  /** Why the queue is held: the reasons of the holds in force, oldest first (empty: not held). */
+  get holds(): readonly string[] {
+    return [...this.holdReasons.values()];
+  }
+
+  /** Resolves once every task pushed so far has run (not while a hold keeps some waiting). */
   idle(): Promise<void> {
     if (!this.running && this.tasks.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
@@ -56,11 +82,15 @@ export class DeliveryQueue {
   private async run(): Promise<void> {
     this.running = true;
     const { onError, onProgress } = this.options;
-    while (this.tasks.length > 0) {
+    while (this.tasks.length > 0 && this.holdReasons.size === 0) {
       // Handlers run synchronously inside the protocol's delivery when the queue is idle, so
       // the budget spans every run of this turn; past it the rest waits for the next turn,
       // and a member busy with synchronous handlers still heartbeats and acks between turns.
-      if (this.overBudget()) await this.nextTurn();
+      if (this.overBudget()) {
+        await this.nextTurn();
+        // A hold may have been taken meanwhile.
+        continue;
+      }
       const task = this.tasks.shift()!;
       const token = new ReleaseToken();
       try {
@@ -75,6 +105,8 @@ export class DeliveryQueue {
       onProgress?.(this.tasks.length);
     }
     this.running = false;
+    // Stopped by a hold: the tasks left run, and idle() resolves, once it is released.
+    if (this.tasks.length > 0) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();

@@ -1,5 +1,21 @@
+/** The brand every CohortError carries: `isCohortError()` recognises one made by another copy of @cohort/core. */
+const COHORT_ERROR_BRAND: unique symbol = Symbol.for('cohort.error');
+
+/**
+ * True for a CohortError from any copy of @cohort/core, the Nest package's GroupReplyError
+ * included (`instanceof` sees only its own copy's class; two copies are installed when an
+ * application and a library resolve different versions).
+ */
+export function isCohortError(value: unknown): value is CohortError {
+  return value instanceof Object && (value as { [COHORT_ERROR_BRAND]?: unknown })[COHORT_ERROR_BRAND] === true
+    && typeof (value as { code?: unknown }).code === 'string';
+}
+
 /** The one base of every error @cohort/core throws: a stable `code` to switch on. */
 export class CohortError extends Error {
+  /** The brand `isCohortError()` checks. */
+  get [COHORT_ERROR_BRAND](): true { return true; }
+
   constructor(
     readonly code: string,
     message: string,

@@ -18,7 +18,7 @@ import { Replies } from './protocol/reply/replies.js';
 import type { ReplyBody } from './protocol/reply/reply.header.js';
 import { addressOf, type MemberId } from './protocol/types.js';
 import { jsonSerializer, type Serializer } from './serializer.js';
-import { isWellFormed, positiveInteger, validateTimeout, validateTopic } from './validation.js';
+import { isWellFormed, positiveInteger, validateOrder, validateTimeout, validateTopic } from './validation.js';
 import type { Address, Wire } from './wire/wire.js';
 
 /**
@@ -165,8 +165,8 @@ export class GroupConnection extends TypedEmitter<ConnectionEvents> {
   multicast(topic: string, payload: unknown, options?: MulticastOptions): Promise<void | Replies>;
   async multicast(topic: string, payload: unknown, options: MulticastOptions = {}): Promise<void | Replies> {
     validateTopic(topic);
-    const order: Order = options.order ?? 'fifo';
-    if (!['fifo', 'causal', 'total', 'group'].includes(order)) throw new InvalidArgumentError(`order "${String(order)}" is not one of fifo, causal, total, group`);
+    // The one list of orders (validation.ts ORDERS), as Group.multicast checks it.
+    const order: Order = validateOrder(options.order);
     if (this.mode === 'direct' && order !== 'fifo') throw new InvalidArgumentError(`a direct connection sends fifo requests only; use mode 'relay' for ${order} order`);
     if (options.safe !== undefined && typeof options.safe !== 'boolean') throw new InvalidArgumentError('safe must be a boolean');
     if (this.mode === 'direct' && options.safe) throw new InvalidArgumentError("safe delivery needs the group's own multicast: use mode 'relay'");

@@ -8,7 +8,10 @@ import type { Random } from './env/random.js';
 import type { Timing } from './protocol/timing.js';
 import type { QuorumPolicy } from './protocol/membership/quorum-policy.js';
 import type { BlockedReason } from './protocol/member.js';
+import type { HoldReason } from './protocol/order/order-stage.js';
 import type { Serializer } from './serializer.js';
+import type { CohortLogger } from './logger.js';
+import type { CallRecord } from './group-stats.js';
 import type { Address, Wire } from './wire/wire.js';
 
 /**
@@ -97,6 +100,14 @@ export interface GroupObserver {
   /** This member cannot make progress: no quorum (reason.code 'NO_QUORUM'). */
   blocked?(member: MemberId, reason: { code: string; message: string }): void;
   unblocked?(member: MemberId): void;
+  /**
+   * `message` reached `member` and waits in its order stage (causal queue, total order, safe,
+   * gbcast) for `reason`; its `delivered` comes later. Only called when given: the protocol
+   * keeps no record of arrivals otherwise (a trace uses it).
+   */
+  held?(member: MemberId, message: DataMessage, reason: HoldReason): void;
+  /** `member` stopped sending for the flush that ends view `viewId` (its next `installed` ends it). */
+  flushing?(member: MemberId, viewId: number): void;
 }
 
 export interface GroupOptions {
@@ -161,6 +172,13 @@ export interface GroupOptions {
    */
   contextWaitMs?: number;
   observer?: GroupObserver;
+  /**
+   * Where this member writes one line per join, view change, exclusion, block, rejoin and leave,
+   * its 'error' events (rejected frames at most once a second), and, through the wire's
+   * `useLogger`, the authenticated wire's drop reports. Nest's `Logger` fits as it is; so do
+   * `console` and `consoleLogger('warn')`. Default: none, the member writes nothing.
+   */
+  logger?: CohortLogger;
 }
 
 /** A multicast the member sent that it cannot confirm the survivors delivered (docs/delivery.md). */
@@ -193,6 +211,12 @@ export interface GroupStatus {
   /** The view the protocol has installed (the application may still be handling the one before). */
   readonly view: GroupView | null;
   readonly blocked: BlockedReason | null;
+  /**
+   * The member has the group's state: it formed the group, or the state it joined with was
+   * applied (`setState` resolved). False from a (re)join until then, and for good if the state
+   * could not be decoded or `setState` threw (the 'error' event said so).
+   */
+  readonly stateTransferred: boolean;
 }
 
 export type { BlockedReason, QuorumPolicy };
@@ -206,6 +230,8 @@ export type GroupEvents = {
   unblocked: [GroupView];
   rejoined: [GroupView];
   unhandled: [unknown, Delivery];
+  /** A synchronous multicast of this member ended: its outcome and duration (for metrics). */
+  call: [CallRecord];
   error: [unknown];
 };
 

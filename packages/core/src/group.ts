@@ -17,9 +17,12 @@ import {
 import { DeliveryQueue } from './delivery-queue.js';
 import type { ClientRequestBody } from './protocol/reply/client.header.js';
 import { TypedEmitter } from './events.js';
+import { GroupLog } from './group-log.js';
+import type { CohortLogger } from './logger.js';
 import type { FlushValue } from './protocol/membership/membership.header.js';
 import { decodeStateEnvelope, encodeStateEnvelope, type StateEnvelope } from './protocol/membership/state-envelope.js';
-import { Member, type MemberEvents, type MemberStats, type OutboxEntry, type SendOptions } from './protocol/member.js';
+import { emptyMemberStats, Member, type MemberEvents, type OutboxEntry, type SendOptions } from './protocol/member.js';
+import { CallStats, type GroupStats } from './group-stats.js';
 import { validateQuorumPolicy, type QuorumPolicy } from './protocol/membership/quorum-policy.js';
 import { Caller } from './protocol/reply/caller.js';
 import { decodeReply } from './protocol/reply/reply-decoding.js';
@@ -30,6 +33,7 @@ import type { ReplyBody } from './protocol/reply/reply.header.js';
 import { ReplySender } from './protocol/reply/reply-sender.js';
 import { resolveTiming, type Timing } from './protocol/timing.js';
 import { addressOf, type DataMessage, type MemberId, type View } from './protocol/types.js';
+import type { HoldReason } from './protocol/order/order-stage.js';
 import { jsonSerializer, type Serializer } from './serializer.js';
 import type { Address } from './wire/wire.js';
 
@@ -44,7 +48,7 @@ import type {
 
 /** Every event a Group emits: `on()` refuses any other name (a typo would never fire). */
 const GROUP_EVENTS = {
-  view: true, excluded: true, blocked: true, unblocked: true, rejoined: true, unhandled: true, error: true,
+  view: true, excluded: true, blocked: true, unblocked: true, rejoined: true, unhandled: true, call: true, error: true,
 } as const satisfies Record<keyof GroupEvents, true>;
 
 const KEY_STAGE = 'cohort:key-stage';
@@ -94,6 +98,8 @@ export class Group extends TypedEmitter<GroupEvents> {
   private readonly payloadBytesMax: number;
   private readonly membersMax: number;
   private readonly contextWaitMs: number;
+  /** One line per join, view, exclusion, block, rejoin, leave and 'error' event, when given a logger. */
+  private readonly log: GroupLog;
   /** Multicasts waiting for this member to deliver what their causal context names: checked at each delivery and install. */
   private readonly contextWaiters = new Set<() => void>();
   /** awaitView() callers: checked at each install and when the member closes. */
@@ -114,6 +120,13 @@ export class Group extends TypedEmitter<GroupEvents> {
   private incarnation: number;
   private closed = false;
   private leaveDone: (() => void) | null = null;
+  /** Ends the wait of the turn Group.join resolves in (null once it ended): see holdDeliveries(). */
+  private joinTurnRelease: (() => void) | null = null;
+  /** Counted by every incarnation of the member in turn: `stats` never goes back after a rejoin. */
+  private readonly memberStats = emptyMemberStats();
+  private readonly callStats: CallStats;
+  /** The state this incarnation joined with is applied (or there was none to apply): `status.stateTransferred`. */
+  private stateTransferred = false;
   private readonly caller: Caller;
   private readonly replySender: ReplySender;
   private readonly executed = new ExecutedRequests();
@@ -146,6 +159,9 @@ export class Group extends TypedEmitter<GroupEvents> {
     this.payloadBytesMax = positiveInteger(options.payloadBytesMax, DEFAULT_PAYLOAD_BYTES_MAX, 'payloadBytesMax');
     this.membersMax = positiveInteger(options.membersMax, DEFAULT_MEMBERS_MAX, 'membersMax');
     this.contextWaitMs = options.contextWaitMs ?? DEFAULT_CONTEXT_WAIT_MS;
+    this.log = new GroupLog(options.logger, name, options.wire.address);
+    // The wire's own reports (authentication failures) go to the same place.
+    if (options.logger) options.wire.useLogger?.(options.logger);
     this.quorum = validateQuorumPolicy(options.quorum);
     if (options.resendUnconfirmed !== undefined && typeof options.resendUnconfirmed !== 'boolean') throw new InvalidArgumentError('resendUnconfirmed must be a boolean');
     this.ackHoldMark = Math.max(1, Math.min(Math.floor(queueMax / 2), window));
@@ -159,6 +175,7 @@ export class Group extends TypedEmitter<GroupEvents> {
       },
     });
     this.caller = new Caller(this.clock);
+    this.callStats = new CallStats(this.clock, (record) => this.emit('call', record));
     this.replySender = new ReplySender({
       clock: this.clock,
       intervalMs: this.timing.retransmitIntervalMs,
@@ -243,7 +260,7 @@ export class Group extends TypedEmitter<GroupEvents> {
   get status(): GroupStatus {
     const blocked = this.member.isMember ? this.member.status.blocked : null;
     const state = this.closed ? 'closed' : this.rejoining ? 'rejoining' : !this.member.isMember ? 'joining' : blocked ? 'blocked' : 'member';
-    return { state, view: this.installedView, blocked };
+    return { state, view: this.installedView, blocked, stateTransferred: this.stateTransferred };
   }
 
   /** Multicasts issued and not yet sent (behind the window, waiting out a view change or a rejoin). */
@@ -256,9 +273,50 @@ export class Group extends TypedEmitter<GroupEvents> {
     return this.member.heldMessages;
   }
 
-  /** `clientRequestsRefused`: client requests this member refused (its limits, malformed requests). */
-  get stats(): MemberStats & { clientRequestsRefused: number; repliedContextsTrimmed: number } {
-    return { ...this.member.stats, clientRequestsRefused: this.clients.refused, repliedContextsTrimmed: this.repliedContextsTrimmed };
+  /** The logger this member writes to (the `logger` option), or null: it writes nothing. */
+  get logger(): CohortLogger | null {
+    return this.options.logger ?? null;
+  }
+
+  /** Every 'error' event is a line in the logger too (warnings for those the member goes on after). */
+  protected override emit<K extends keyof GroupEvents>(event: K, ...args: GroupEvents[K]): boolean {
+    if (event === 'error') this.log.error(args[0]);
+    return super.emit(event, ...args);
+  }
+
+  /** Counters (monotonic across rejoins) and gauges of this member, read at once (group-stats.ts; docs/nestjs.md, Metrics). */
+  get stats(): GroupStats {
+    const member = this.member;
+    const window = member.window;
+    return {
+      ...this.memberStats, clientRequestsRefused: this.clients.refused, repliedContextsTrimmed: this.repliedContextsTrimmed,
+      callsQuorumMet: this.callStats.quorumMet, callsQuorumNotMet: this.callStats.quorumNotMet, callsFailed: this.callStats.failed,
+      callsInFlight: this.caller.size, unstableMessages: member.heldMessages, orderQueueMessages: member.orderQueueMessages,
+      deliveryQueueMessages: this.queue.length, pendingMessages: this.pendingMessages, windowMessages: window.messages,
+      windowMessagesMax: window.messagesMax, slowMembers: window.slowMembers, viewMembers: member.isMember ? member.view?.members.length ?? 0 : 0,
+    };
+  }
+
+  /**
+   * Holds the application's side of delivery — handler calls, the 'view', 'excluded' and
+   * 'rejoined' events, state capture and adoption — until the returned function is called
+   * (idempotent; with several holds, until all are). The protocol goes on: what it delivers
+   * waits in the delivery queue, in order, and flow control applies as for slow handlers.
+   * `reason` is reported by `deliveryHolds`, for logs and errors that come of the wait (a
+   * member's own synchronous call waits for its own delivery too). A hold taken in the turn
+   * Group.join resolves in takes that turn's wait over: the view joined in waits for its release.
+   */
+  holdDeliveries(reason: string): () => void {
+    if (typeof reason !== 'string' || reason.length === 0) throw new InvalidArgumentError(`the reason of a hold must be a non-empty string, not ${describeValue(reason)}`);
+    const release = this.queue.hold(reason);
+    this.joinTurnRelease?.();
+    this.joinTurnRelease = null;
+    return release;
+  }
+
+  /** Why deliveries wait: the reasons of the holds in force (holdDeliveries), oldest first; empty when none. */
+  get deliveryHolds(): readonly string[] {
+    return this.queue.holds;
   }
 
   handle<T = unknown>(topic: string, handler: Handler<T>): void {
@@ -272,7 +330,9 @@ export class Group extends TypedEmitter<GroupEvents> {
    * Listens to one of the member's events ('view', 'excluded', 'blocked', 'unblocked',
    * 'rejoined', 'unhandled', 'error'); returns the function that removes the listener. The
    * 'view' event comes for every view, the one joined in first (to a listener added in the
-   * turn `Group.join` resolves), in order with deliveries.
+   * turn `Group.join` resolves), in order with deliveries. 'view', 'excluded' and 'rejoined'
+   * are tasks of the delivery queue: a listener of theirs that returns a promise holds back the
+   * next delivery until it settles, as an async handler does.
    */
   override on<K extends keyof GroupEvents>(event: K, listener: (...args: GroupEvents[K]) => void): () => void {
     if (typeof event !== 'string' || !Object.prototype.hasOwnProperty.call(GROUP_EVENTS, event)) {
@@ -538,7 +598,8 @@ export class Group extends TypedEmitter<GroupEvents> {
       const view = this.member.view;
       if (view && view.id === message.viewId) this.caller.sent(call, message, view.members);
     });
-    return this.absorbed(await result.finally(request.withdraw), requestKey);
+    const tracked = this.callStats.track({ topic, order: send.order, quorum, relayed: requestKey !== undefined }, result.finally(request.withdraw));
+    return this.absorbed(await tracked, requestKey);
   }
 
   /**
@@ -735,6 +796,7 @@ export class Group extends TypedEmitter<GroupEvents> {
   async leave(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const leaver = this.member.me;
     // Multicasts waiting for their causal context, and awaitView() calls, end now.
     this.wakeWaiters();
     await new Promise<void>((resolve) => {
@@ -770,6 +832,7 @@ export class Group extends TypedEmitter<GroupEvents> {
     for (const entry of this.waiting.splice(0)) if ('flushed' in entry) entry.flushed(false); else entry.sent(null);
     this.rejoining = false;
     this.replySender.stop();
+    this.log.left(leaver);
     await this.options.wire.close();
   }
 
@@ -782,10 +845,14 @@ export class Group extends TypedEmitter<GroupEvents> {
     const me = `${this.options.wire.address}/${this.incarnation}`;
     // A new incarnation starts from the state it is given (the executed keys with it).
     this.executed.clear();
+    this.stateTransferred = false;
     // The observer hears of protocol events as they happen, and of each delivery again where
     // the application's handler takes it (`handled`), so a history shows both orders.
     const events: MemberEvents = {
       sent: (message) => observer?.sent?.(me, message),
+      // Given to the protocol only when observed: otherwise it keeps no record of arrivals.
+      ...(observer?.held ? { held: (message: DataMessage, reason: HoldReason) => observer.held?.(me, message, reason) } : {}),
+      ...(observer?.flushing ? { flushing: (viewId: number) => observer.flushing?.(me, viewId) } : {}),
       deliver: (message, view) => {
         observer?.delivered?.(me, message);
         // The handler runs in the context of what this member had delivered, this message included.
@@ -813,19 +880,26 @@ export class Group extends TypedEmitter<GroupEvents> {
           for (const interrupt of [...this.snapshotsRunning]) interrupt(new SnapshotInterruptedError('', `view ${view.id} was installed`));
         }
         const groupView: GroupView = { id: view.id, members: view.members, coordinator: view.members[0]! };
+        this.log.installed(me, groupView);
         const joinedInThisView = first && this.installedView === null;
         this.installedView = groupView;
         if (joined && joined.state !== null) this.adoptState(joined.state);
+        else if (joined) this.stateTransferred = true; // it formed the group: nothing to transfer
         if (joinedInThisView) {
           // The application's side of delivery starts one turn after Group.join resolves: the
           // 'view' event of the view joined in, and the deliveries that follow it (even those
           // that came with the install), reach the listeners and handlers added in the turn
-          // the join resolved.
-          this.queue.push(() => new Promise<void>((resolve) => this.clock.defer(resolve)));
+          // the join resolved. (A hold taken in that turn takes the wait over: holdDeliveries.)
+          const release = this.queue.hold('Group.join: the turn it resolves in');
+          this.joinTurnRelease = release;
+          this.clock.defer(() => {
+            release();
+            if (this.joinTurnRelease === release) this.joinTurnRelease = null;
+          });
         }
         this.queue.push(() => {
           this.currentView = groupView;
-          this.emit('view', groupView);
+          return this.emitInOrder('view', groupView);
         });
         if (first) {
           first = false;
@@ -862,6 +936,7 @@ export class Group extends TypedEmitter<GroupEvents> {
       blocked: (reason) => {
         if (reason) observer?.blocked?.(me, reason);
         else observer?.unblocked?.(me);
+        this.log.blocked(me, reason, this.installedView);
         // Not in the delivery queue: a member whose handlers lag must still say it is blocked.
         this.clock.defer(() => {
           if (reason) this.emit('blocked', reason);
@@ -876,7 +951,7 @@ export class Group extends TypedEmitter<GroupEvents> {
     this.member = new Member({
       group: this.name, me, wire: this.options.wire, clock: this.clock, random: this.random,
       timing: this.timing, seeds, mayFormGroup, previousInstall, events, windowMessagesMax: this.windowMessagesMax, membersMax: this.membersMax,
-      quorum: this.quorum,
+      quorum: this.quorum, stats: this.memberStats,
       // A rejoin keeps the group's epoch: its frames (the excluding install it relays) are the group's.
       epoch: previousMember ? previousMember.epoch : 0,
     });
@@ -903,7 +978,8 @@ export class Group extends TypedEmitter<GroupEvents> {
     const report: ExclusionReport = { reason, unconfirmed: unconfirmed.map((message) => this.describe(message, lost)), resent };
     observer?.unconfirmed?.(me, unconfirmed);
     observer?.excluded?.(me);
-    this.queue.push(() => this.emit('excluded', last, report));
+    this.log.excluded(me, last, report, stayOut);
+    this.queue.push(() => this.emitInOrder('excluded', last, report));
     if (stayOut) {
       this.closed = true;
       this.wakeWaiters();
@@ -956,9 +1032,16 @@ export class Group extends TypedEmitter<GroupEvents> {
       return;
     }
     this.executed.adopt(envelope.executedKeys);
-    if (envelope.app === null || !this.options.setState) return;
+    if (envelope.app === null || !this.options.setState) {
+      this.stateTransferred = true;
+      return;
+    }
     const state = this.serializer.decode(envelope.app);
-    this.queue.push(() => this.options.setState!(state));
+    // A setState that throws leaves it false: the queue reports the error.
+    this.queue.push(async () => {
+      await this.options.setState!(state);
+      this.stateTransferred = true;
+    });
   }
 
   private leaveAsSlowConsumer(me: MemberId, view: View): void {
@@ -985,11 +1068,12 @@ export class Group extends TypedEmitter<GroupEvents> {
       this.startMember([...seeds], false, exitInstall, {
         joined: () => {
           this.rejoining = false;
-          this.queue.push(() => this.emit('rejoined', this.currentView!));
+          this.queue.push(() => this.emitInOrder('rejoined', this.currentView!));
         },
         failed: (waiting) => {
           this.incarnation++;
           this.waiting.unshift(...waiting);
+          this.log.rejoinFailed(this.timing.joinRetryIntervalMs);
           this.clock.setTimer(this.timing.joinRetryIntervalMs, attempt);
         },
       });

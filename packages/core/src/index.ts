@@ -5,6 +5,11 @@ export type {
   BlockedReason, ExclusionReport, GroupStatus, QuorumPolicy, UnconfirmedMessage, MulticastResult, ViewMatch,
 } from './group.js';
 export { addressOf } from './group-options.js';
+export type { GroupStats, CallRecord, CallOutcome } from './group-stats.js';
+export { groupMetrics, GROUP_METRICS } from './metrics/group-metrics.js';
+export type { GroupMetrics, GroupMetricsOptions, MetricsAttributes, MetricsMeter } from './metrics/group-metrics.js';
+export { consoleLogger } from './logger.js';
+export type { CohortLogger, CohortLogLevel } from './logger.js';
 export {
   DEFAULT_CONTEXT_WAIT_MS, ORDERS, validateAddress, validateMulticastOptions, validateOrder, validateSeeds, validateTopic,
 } from './validation.js';
@@ -31,7 +36,12 @@ export type { Serializer } from './serializer.js';
 export { jsonSerializer } from './serializer.js';
 export {
   CausalContextUnsatisfiedError, CohortError, ConnectTimeoutError, DecodeError, ExcludedError, GroupClosedError, InvalidArgumentError,
-  JoinTimeoutError, NotAcceptedError, ViewTimeoutError,
+  JoinTimeoutError, NotAcceptedError, ViewTimeoutError, isCohortError,
 } from './errors.js';
 export { authenticate, type AuthenticateOptions, type AuthenticatedWire, type AuthenticatedWireStats } from './wire/authenticated-wire.js';
 export { tcpWire, TcpWire, WireListenError } from './wire/tcp/index.js'; export type { TcpWireOptions, TcpWireStats, TcpWireTlsOptions } from './wire/tcp/index.js';
+export { TraceRecorder, memoryTraceSink } from './trace/trace-recorder.js';
+export type { TraceRecorderOptions, TraceSink } from './trace/trace-recorder.js';
+export { traceFile } from './trace/trace-file.js';
+export type { TraceFile } from './trace/trace-file.js';
+export type { HoldReason, TraceEvent, TraceExtra, TraceHeader, VectorTimestamp } from './trace/trace-event.js';

@@ -193,7 +193,7 @@ function validateMethods(value: unknown, name: string, methods: readonly string[
 const JOIN_OPTION_KEYS = {
   wire: true, seeds: true, clock: true, random: true, timing: true, serializer: true, getState: true, setState: true,
   checkpoint: true, rejoin: true, windowMessagesMax: true, deliveryQueueMax: true, pendingMessagesMax: true,
-  payloadBytesMax: true, membersMax: true, quorum: true, resendUnconfirmed: true, observer: true, contextWaitMs: true,
+  payloadBytesMax: true, membersMax: true, quorum: true, resendUnconfirmed: true, observer: true, contextWaitMs: true, logger: true,
 } as const satisfies Record<keyof GroupOptions, true>;
 
 /** Group.join's options, all of them; throws InvalidArgumentError naming the first bad one. */
@@ -203,7 +203,7 @@ export function validateJoinOptions(options: unknown): GroupOptions {
   }
   const bag = validateOptionsObject(options, 'options', JOIN_OPTION_KEYS);
   if (bag['wire'] === undefined) throw new InvalidArgumentError('options.wire is required');
-  validateMethods(bag['wire'], 'options.wire', ['send', 'onFrame', 'close'], ['onPeerDown']);
+  validateMethods(bag['wire'], 'options.wire', ['send', 'onFrame', 'close'], ['onPeerDown', 'useLogger']);
   validateAddress((bag['wire'] as { address?: unknown }).address, 'options.wire.address');
   validateSeeds(bag['seeds']);
   validateMethods(bag['clock'], 'options.clock', ['now', 'setTimer', 'defer']);
@@ -217,6 +217,8 @@ export function validateJoinOptions(options: unknown): GroupOptions {
   }
   validateQuorumPolicy(bag['quorum']);
   validateDuration(bag['contextWaitMs'], 'options.contextWaitMs', 0, CALL_TIMEOUT_MS_MAX);
+  // Nest's Logger and console fit: their methods may live on the prototype.
+  validateMethods(bag['logger'], 'options.logger', ['log', 'warn', 'error'], ['debug']);
   const observer = bag['observer'];
   if (observer !== undefined) {
     if (observer === null || typeof observer !== 'object') throw new InvalidArgumentError(`options.observer must be an object of callbacks, not ${describe(observer)}`);

@@ -9,7 +9,7 @@ import { Group } from '@cohort/core';
 import { discoverSeeds, natsWire, SeedDiscoveryError, type NatsWire } from '../src/index.js';
 import { DnsServer } from './support/dns-server.js';
 import { eventually } from './support/groups.js';
-import { NatsCluster } from './support/nats-cluster.js';
+import { NatsCluster } from '../src/testing/index.js';
 
 const SERVICE = 'cohort.default.svc.cluster.local';
 const SRV = `_cohort._tcp.${SERVICE}`;

@@ -19,7 +19,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NatsCluster } from './support/nats-cluster.js';
+import { NatsCluster } from '../src/testing/index.js';
 import {
   eventually, merge, now, readStamped, sendMix, startMembers, stopMembers, StampedRecorder, violations, type Member, type MembersOptions,
 } from './support/groups.js';

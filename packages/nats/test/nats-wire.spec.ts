@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { natsWire, nkeyAuthenticator, type NatsWire, type NatsWireOptions } from '../src/index.js';
 import { eventually, sleep } from './support/groups.js';
-import { NatsCluster } from './support/nats-cluster.js';
+import { NatsCluster } from '../src/testing/index.js';
 
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { wireConformance } from '../../core/test/wire/conformance/wire-conformance.js';
 import { natsWire, type NatsWire } from '../src/index.js';
-import { NatsCluster } from './support/nats-cluster.js';
+import { NatsCluster } from '../src/testing/index.js';
 
 let cluster: NatsCluster;
 beforeAll(async () => {

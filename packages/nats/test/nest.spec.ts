@@ -10,7 +10,7 @@ import { GroupModule, Multicast } from '@cohort/nestjs';
 import { Injectable, Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { natsWire, type NatsWire } from '../src/index.js';
-import { NatsCluster } from './support/nats-cluster.js';
+import { NatsCluster } from '../src/testing/index.js';
 
 @Injectable()
 class Sectors {

@@ -12,7 +12,7 @@ import { BootstrapVote } from './membership/bootstrap-vote.js';
 import { isQuorum, isQuorumWithStandIns, type QuorumPolicy } from './membership/quorum-policy.js';
 import { StandInAcceptor } from './membership/stand-in.js';
 import { flushValueProblem } from './membership/flush-check.js';
-import { OrderStage, encodeAnnouncement, type OrderEntry } from './order/order-stage.js';
+import { OrderStage, encodeAnnouncement, type HoldReason, type OrderEntry } from './order/order-stage.js';
 import { ReliableChannel } from './reliable/reliable-channel.js';
 import type { DataBody, HeartbeatBody, NakBody } from './reliable/reliable.header.js';
 import type { Timing } from './timing.js';
@@ -34,6 +34,10 @@ export interface MemberEvents {
   /** This member sequenced one of its multicasts (just before delivering it to itself). */
   sent(message: DataMessage): void;
   deliver(message: DataMessage, view: View): void;
+  /** Optional (a trace records it): `message` arrived and waits in the order stage for `reason`. */
+  held?(message: DataMessage, reason: HoldReason): void;
+  /** Optional (a trace records it): this member stopped sending for the flush that ends view `viewId`. */
+  flushing?(viewId: number): void;
   /** A view was installed; `state` is set (possibly null) only for the view a joiner joins in. */
   install(view: View, joinedWithState: { state: Uint8Array | null } | null): void;
   /** The application state as of the view just installed, for joiners (captured in delivery order). */
@@ -101,6 +105,8 @@ export interface MemberOptions {
   /** The group's epoch, if this process was a member before (a rejoin); 0: learned at the join. */
   epoch?: number;
   events: MemberEvents;
+  /** Where to count (monotonic across incarnations when the Group passes the same object). */
+  stats?: MemberStats;
 }
 
 export interface MemberStats {
@@ -114,6 +120,24 @@ export interface MemberStats {
   orphansDiscarded: number;
   /** Join requests this coordinator turned down: the view was full (membersMax). */
   joinsRefused: number;
+  /** This member's multicasts sequenced and sent (calls and Cohort's own topics included). */
+  messagesSent: number;
+  /** Messages delivered to this member, its own included, in the order their order asks. */
+  messagesDelivered: number;
+  /** This member's messages sent again because a member asked for them (a nak). */
+  messagesRetransmitted: number;
+  /** Times a multicast had to wait because the send window was full or a member lagged. */
+  windowWaits: number;
+  /** Views installed (the one joined in included). */
+  viewsInstalled: number;
+}
+
+/** Counters at zero: a Group keeps one object across its member's incarnations. */
+export function emptyMemberStats(): MemberStats {
+  return {
+    framesDropped: 0, framesMalformed: 0, framesOtherEpoch: 0, framesRejected: 0, orphansDiscarded: 0, joinsRefused: 0,
+    messagesSent: 0, messagesDelivered: 0, messagesRetransmitted: 0, windowWaits: 0, viewsInstalled: 0,
+  };
 }
 
 const FUTURE_FRAMES_MAX = 10_000;
@@ -135,7 +159,8 @@ type Phase = 'joining' | 'member' | 'gone';
  */
 export class Member {
   readonly me: MemberId;
-  readonly stats: MemberStats = { framesDropped: 0, framesMalformed: 0, framesOtherEpoch: 0, framesRejected: 0, orphansDiscarded: 0, joinsRefused: 0 };
+  /** Counted where each event happens; the Group's object when it passes one, so counters outlive an incarnation. */
+  readonly stats: MemberStats;
   /** This incarnation of the group (frame.ts): drawn when the group is formed, learned from the welcome. */
   private groupEpoch: number;
   /** The highest ballot round seen in this view's change: a ballot far beyond it is not believed. */
@@ -171,6 +196,8 @@ export class Member {
   private acksHeld = false;
   /** Members of the view whose application lags: no new multicast goes out until they catch up. */
   private readonly slowPeers = new Set<MemberId>();
+  /** A multicast waits for the window now (stats.windowWaits counts each wait once). */
+  private windowWaiting = false;
   /** flush() callers waiting for this member's messages up to `seq` of view `viewId` to be stable. */
   private stableWaiters: { viewId: number; seq: number; flushed: (ok: boolean) => void }[] = [];
   private stage: OrderStage | null = null;
@@ -207,6 +234,7 @@ export class Member {
 
   constructor(private readonly options: MemberOptions) {
     this.me = options.me;
+    this.stats = options.stats ?? emptyMemberStats();
     this.groupEpoch = options.epoch ?? 0;
   }
 
@@ -229,6 +257,21 @@ export class Member {
   /** Unstable messages held in memory (for tests and stats: bounded in a long run). */
   get heldMessages(): number {
     return this.channel?.heldCount() ?? 0;
+  }
+
+  /** Messages received and not yet delivered because their order holds them (causal, total, safe, group). */
+  get orderQueueMessages(): number {
+    return this.stage?.heldCount ?? 0;
+  }
+
+  /**
+   * The send window: this member's unstable multicasts (`messages`, at most windowMessagesMax
+   * before the next waits) and the members whose application lags (any one holds sending back).
+   */
+  get window(): { messages: number; messagesMax: number; slowMembers: number } {
+    const channel = this.channel;
+    const messages = channel ? channel.sentHigh - channel.stableSeq(channel.myRank) : 0;
+    return { messages, messagesMax: this.options.windowMessagesMax, slowMembers: this.slowPeers.size };
   }
 
   start(): void {
@@ -388,7 +431,13 @@ export class Member {
     for (const pending of this.outbox) {
       // Flow control: beyond the window the rest waits in the outbox (multicast() does not
       // resolve), until acks make earlier messages stable.
-      if (!('flushed' in pending) && (this.slowPeers.size > 0 || channel.sentHigh - channel.stableSeq(channel.myRank) >= window)) break;
+      if (!('flushed' in pending) && (this.slowPeers.size > 0 || channel.sentHigh - channel.stableSeq(channel.myRank) >= window)) {
+        // Counted once per wait, not once per attempt to drain.
+        if (!this.windowWaiting) this.stats.windowWaits++;
+        this.windowWaiting = true;
+        break;
+      }
+      this.windowWaiting = false;
       if (taken === TURN_MESSAGES_MAX) {
         // A turn stays short (heartbeats and acks go out between turns): the rest next turn.
         this.scheduleDrain();
@@ -401,10 +450,12 @@ export class Member {
       }
       const message = this.sequenceAndSend(pending.topic, pending.payload, this.metaFor(pending.options));
       this.lastOwnAppSeq = message.seq;
+      this.stats.messagesSent++;
       this.options.events.sent(message);
       pending.sent(message);
     }
     this.outbox.splice(0, taken);
+    if (this.outbox.length === 0) this.windowWaiting = false;
     this.deliverReady();
     this.resolveStableWaiters();
   }
@@ -751,6 +802,7 @@ export class Member {
     const channel = this.channel!;
     for (const message of channel.ownMessages(body.missing)) {
       const { sender: _sender, viewId: _viewId, ...fields } = message;
+      this.stats.messagesRetransmitted++;
       this.send(from, { type: 'data', ...fields });
     }
   }
@@ -970,12 +1022,18 @@ export class Member {
       return;
     }
     this.promised = ballot;
-    this.blocked = true;
+    this.beginFlush();
     const channel = this.channel!;
     channel.freezeAcks();
     this.stage!.forgetUnannounced();
     const held = channel.held().map(({ sender, viewId: _viewId, ...fields }) => ({ senderRank: channel.rankOf(sender)!, ...fields }));
     this.send(from, { type: 'promise', ballot, digest: channel.digest(), held, accepted: this.accepted });
+  }
+
+  /** Stops this member for a view change's flush (it sends nothing new until the install). */
+  private beginFlush(): void {
+    if (!this.blocked && this.currentView) this.options.events.flushing?.(this.currentView.id);
+    this.blocked = true;
   }
 
   private onAccept(from: MemberId, ballot: Ballot, value: FlushValue): void {
@@ -986,7 +1044,7 @@ export class Member {
     }
     if (value.viewId !== view.id + 1 || value.targets.length !== view.members.length) return;
     this.promised = ballot;
-    this.blocked = true;
+    this.beginFlush();
     this.channel!.freezeAcks();
     // The cut is applied only once the value is chosen (install): a value accepted here may
     // still lose to another, and nothing may be delivered on the strength of it.
@@ -1119,9 +1177,13 @@ export class Member {
     const myRank = view.members.indexOf(this.me);
     this.channel = new ReliableChannel(view, myRank);
     this.stage = new OrderStage(view, myRank, {
-      deliver: (message) => this.options.events.deliver(message, view),
+      deliver: (message) => {
+        this.stats.messagesDelivered++;
+        this.options.events.deliver(message, view);
+      },
       announce: (entries) => this.announce(entries),
       isStable: (rank, seq) => this.channel!.stableSeq(rank) >= seq,
+      ...(this.options.events.held ? { held: this.options.events.held } : {}),
     });
     this.lastSentDeps = [];
     this.lastOwnAppSeq = 0;
@@ -1138,6 +1200,7 @@ export class Member {
     this.slowPeers.clear();
     if (this.acksHeld) this.channel.holdAcks(true);
     this.setBlocked(null);
+    this.stats.viewsInstalled++;
     this.detector.reset(view.members, this.options.clock.now());
     this.proposer?.stop();
     this.proposer = new ViewChangeProposer(this.proposerHost(view, myRank));

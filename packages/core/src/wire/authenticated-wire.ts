@@ -3,6 +3,7 @@ import {
 } from 'node:crypto';
 import { realClock, type Clock } from '../env/clock.js';
 import { DecodeError, InvalidArgumentError } from '../errors.js';
+import type { CohortLogger } from '../logger.js';
 import type { Address, Wire } from './wire.js';
 
 /**
@@ -27,7 +28,10 @@ export interface AuthenticateOptions {
   alsoAccept?: readonly Key[];
   /** Times the rate limit of the drop log; default: the inner wire's clock, else realClock. */
   clock?: Clock;
-  /** Where drop reports go; default process.emitWarning (see defaultLog). */
+  /**
+   * Where drop reports go; default process.emitWarning (see defaultLog), or the member's logger
+   * (at warn) once Group.join hands it one (useLogger). Given here, it stays.
+   */
   log?: (line: string) => void;
   /** At most one drop report per this many ms; default 10,000. */
   logIntervalMs?: number;
@@ -149,7 +153,9 @@ class HmacWire implements AuthenticatedWire {
   /** Checks incoming frames: the signing key and any others accepted alongside it. */
   private accepted: readonly GroupKey[];
   private readonly logClock: Clock;
-  private readonly log: (line: string) => void;
+  private log: (line: string) => void;
+  /** The `log` option was given: a logger handed over later does not replace it. */
+  private readonly logChosen: boolean;
   private readonly logIntervalMs: number;
   private lastLogMs = -Infinity;
   /** Drops since the last report, by reason, and the last sender seen among them. */
@@ -173,6 +179,7 @@ class HmacWire implements AuthenticatedWire {
     }
     this.logIntervalMs = interval;
     this.log = options.log ?? defaultLog;
+    this.logChosen = options.log !== undefined;
     // The inner wire's clock first, as Group does: on the simulated network the rate limit then
     // runs in virtual time and a seed replays the same log lines.
     this.logClock = options.clock ?? inner.clock ?? realClock;
@@ -300,6 +307,12 @@ class HmacWire implements AuthenticatedWire {
       // The listener's failure must not escape the receive callback.
     }
     return null;
+  }
+
+  /** Drop reports go to `logger.warn` from now on (unless the `log` option chose otherwise); passed on to the inner wire. */
+  useLogger(logger: CohortLogger): void {
+    if (!this.logChosen) this.log = (line) => logger.warn(line);
+    this.inner.useLogger?.(logger);
   }
 
   onRejected(listener: (address: Address, reason: string) => void): void {

@@ -1,5 +1,6 @@
 import type { Clock } from '../env/clock.js';
 import type { Random } from '../env/random.js';
+import type { CohortLogger } from '../logger.js';
 
 /** A transport address: "host:port" for TCP, any string on the simulated network. */
 export type Address = string;
@@ -54,6 +55,12 @@ export interface Wire {
    * "a seed answered with another key" from "no answer". A later call replaces the listener.
    */
   onRejected?(listener: (address: Address, reason: string) => void): void;
+  /**
+   * Optional: where the wire's own reports go from now on (the authenticated wire's drop
+   * reports, at warn). Group.join hands the member's `logger` to its wire; a decorator passes
+   * it on to the wire it wraps. A wire given a log of its own keeps it.
+   */
+  useLogger?(logger: CohortLogger): void;
   /** Stops sending and receiving; idempotent. */
   close(): Promise<void>;
   /** A wire that carries its own time and randomness (the simulated one) offers them here. */

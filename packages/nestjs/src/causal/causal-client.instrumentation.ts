@@ -1,15 +1,14 @@
-import type { ClientProxy, ReadPacket, WritePacket } from '@nestjs/microservices';
-import type { Observer } from 'rxjs';
+import type { ClientProxy, ReadPacket } from '@nestjs/microservices';
+import { defer, map, type Observable } from 'rxjs';
 import { CAUSAL_CONTEXT_HEADER } from '../constants.js';
 import { isCausalReplyEnvelope, unwrapCausalReply } from './causal-envelope.js';
 import { currentCausalCell, currentCausalContext } from './causal-scope.js';
 
 const INSTRUMENTED = Symbol('cohort:causal-client');
 
-/** The protected parts of ClientProxy this instrumentation touches. */
+/** The protected hook of ClientProxy this instrumentation chains onto (Nest has no getter for it). */
 interface ClientInternals {
   onDispatchHook?: (packet: ReadPacket) => void;
-  createObserver<T>(observer: Observer<T>): (packet: WritePacket) => void;
   [INSTRUMENTED]?: true;
 }
 
@@ -18,8 +17,10 @@ interface ClientInternals {
  * metadata) carry the caller's causal context and take the callee's back:
  * - the dispatch hook (chained after any hook already set, OpenTelemetry's for one) puts the
  *   caller's context in `packet.metadata['x-cohort-context']`;
- * - each response is unwrapped from CausalInterceptor's envelope, and the callee's context is
- *   merged into the caller's cell (the one current when the call was subscribed).
+ * - each response of `send()` is unwrapped from CausalInterceptor's envelope, and the callee's
+ *   context is merged into the caller's cell (the one current when the call was subscribed).
+ *   Nest has no hook on the response path, so the client's public `send()` is wrapped (an own
+ *   property of this instance), rather than its protected `createObserver` patched.
  * Idempotent. CausalModule applies it to every ClientProxy provider; call it yourself for
  * clients you create by hand.
  */
@@ -34,18 +35,16 @@ export function instrumentClientProxy(client: ClientProxy): ClientProxy {
     packet.metadata = { ...(packet.metadata ?? {}), [CAUSAL_CONTEXT_HEADER]: currentCausalContext().encode() };
   });
 
-  const createObserver = internals.createObserver.bind(client);
-  internals.createObserver = <T>(observer: Observer<T>) => {
+  const send = client.send.bind(client) as (pattern: unknown, data: unknown) => Observable<unknown>;
+  const sendUnwrapping = (pattern: unknown, data: unknown): Observable<unknown> => defer(() => {
     const cell = currentCausalCell();
-    const callback = createObserver(observer);
-    return (packet: WritePacket) => {
-      if (isCausalReplyEnvelope(packet.response)) {
-        const { value, context } = unwrapCausalReply(packet.response);
-        cell?.absorb(context);
-        return callback({ ...packet, response: value });
-      }
-      return callback(packet);
-    };
-  };
+    return send(pattern, data).pipe(map((response) => {
+      if (!isCausalReplyEnvelope(response)) return response;
+      const { value, context } = unwrapCausalReply(response);
+      cell?.absorb(context);
+      return value;
+    }));
+  });
+  Object.defineProperty(client, 'send', { value: sendUnwrapping, writable: true, configurable: true });
   return client;
 }

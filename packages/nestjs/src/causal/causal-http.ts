@@ -2,16 +2,24 @@ import { CAUSAL_CONTEXT_HEADER } from '../constants.js';
 import { decodeCausalContext } from './causal-envelope.js';
 import { absorbCausalContext, currentCausalContext } from './causal-scope.js';
 import { causalKeyBytes, signCausalContext, verifyCausalContext } from './causal-signing.js';
+import { injectTraceContext } from './causal-trace.js';
 
 /** For services whose CausalModule has an `httpKey`: the same key signs and checks the header. */
 export interface CausalHeaderOptions {
   readonly key?: string | Uint8Array;
+  /** `causalHeaders()`: add the current OpenTelemetry trace context (`traceparent` ...; default true). */
+  readonly trace?: boolean;
 }
 
-/** Headers for an outgoing HTTP call made by hand (fetch, axios): `{ 'x-cohort-context': ... }`, signed with `key` if given. */
+/**
+ * Headers for an outgoing HTTP call made by hand (fetch, axios): `{ 'x-cohort-context': ... }`,
+ * signed with `key` if given, and the current trace context's `traceparent`/`tracestate` when
+ * an OpenTelemetry propagator is registered (an instrumented HTTP client writes the same ones).
+ */
 export function causalHeaders(options: CausalHeaderOptions = {}): Record<string, string> {
   const encoded = currentCausalContext().encode();
-  return { [CAUSAL_CONTEXT_HEADER]: options.key === undefined ? encoded : signCausalContext(encoded, causalKeyBytes(options.key, 'key')) };
+  const headers = options.trace === false ? {} : injectTraceContext({});
+  return { ...headers, [CAUSAL_CONTEXT_HEADER]: options.key === undefined ? encoded : signCausalContext(encoded, causalKeyBytes(options.key, 'key')) };
 }
 
 /**

@@ -9,10 +9,13 @@ import { GroupContext } from '../transport/group.context.js';
 import { decodeCausalContext, wrapCausalReply } from './causal-envelope.js';
 import { runInCausalCell, type CausalCell } from './causal-scope.js';
 import { signCausalContext, verifyCausalContext } from './causal-signing.js';
+import { httpSpanStart, inSpan, rpcSpanStart, type SpanStart } from './causal-trace.js';
 
 /** CausalModule's options as the interceptor gets them (the key already checked). */
 interface ResolvedCausalOptions {
   readonly httpKey?: Uint8Array;
+  /** False: no spans, no trace context read (CausalModule's default is true). */
+  readonly trace?: boolean;
 }
 
 const UNSATISFIED = 'CAUSAL_CONTEXT_UNSATISFIED';
@@ -32,9 +35,11 @@ function isUnsatisfied(error: unknown): error is Error & { code: string } {
 @Injectable()
 export class CausalInterceptor implements NestInterceptor {
   private readonly httpKey: Buffer | undefined;
+  private readonly trace: boolean;
 
   constructor(@Optional() @Inject(CAUSAL_MODULE_OPTIONS) options?: ResolvedCausalOptions) {
     this.httpKey = options?.httpKey ? Buffer.from(options.httpKey) : undefined;
+    this.trace = options?.trace ?? true;
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -46,7 +51,7 @@ export class CausalInterceptor implements NestInterceptor {
 
   private http(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const http = context.switchToHttp();
-    const request = http.getRequest<{ headers?: Record<string, string | string[] | undefined> }>();
+    const request = http.getRequest<{ headers?: Record<string, string | string[] | undefined>; method?: string; route?: { path?: unknown } }>();
     const response = http.getResponse<{ setHeader?: (name: string, value: string) => void; header?: (name: string, value: string) => void; headersSent?: boolean }>();
     const raw = request.headers?.[CAUSAL_CONTEXT_HEADER];
     const header = Array.isArray(raw) ? raw[0] : raw;
@@ -60,7 +65,8 @@ export class CausalInterceptor implements NestInterceptor {
       if (typeof response.setHeader === 'function') response.setHeader(CAUSAL_CONTEXT_HEADER, value);
       else response.header?.(CAUSAL_CONTEXT_HEADER, value);
     };
-    return this.inCell(incoming ?? CausalContext.empty, next, (source, cell) => source.pipe(
+    const span = this.trace ? httpSpanStart(request.headers, request.method ?? 'HTTP', typeof request.route?.path === 'string' ? request.route.path : undefined) : undefined;
+    return this.inCell(incoming ?? CausalContext.empty, next, withCausalAttribute(span, incoming), (source, cell) => source.pipe(
       tap({ next: () => setHeader(cell), complete: () => setHeader(cell) }),
       // The request's context named messages this member never delivered in time (stale, or
       // forged): only this request failed. Told as 503 with the error's code, not as a 500.
@@ -72,14 +78,16 @@ export class CausalInterceptor implements NestInterceptor {
 
   private rpc(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const rpc: unknown = context.switchToRpc().getContext();
-    if (rpc instanceof GroupContext) return this.inCell(CausalContext.current() ?? CausalContext.empty, next, (source) => source);
+    // A group delivery: the core's frames carry no trace context (yet), so no span is made here.
+    if (rpc instanceof GroupContext) return this.inCell(CausalContext.current() ?? CausalContext.empty, next, undefined, (source) => source);
     const metadata = typeof (rpc as { getMetadata?: unknown })?.getMetadata === 'function'
       ? (rpc as { getMetadata(): Record<string, string> | undefined }).getMetadata()
       : undefined;
+    const span = this.trace ? rpcSpanStart(metadata, patternOf(rpc, context)) : undefined;
     const carried = metadata?.[CAUSAL_CONTEXT_HEADER];
-    if (typeof carried !== 'string') return next.handle();
+    if (typeof carried !== 'string') return span ? inSpan(span, () => next.handle()) : next.handle();
     const incoming = decodeCausalContext(carried);
-    return this.inCell(incoming ?? CausalContext.empty, next, (source, cell) => source.pipe(
+    return this.inCell(incoming ?? CausalContext.empty, next, withCausalAttribute(span, incoming), (source, cell) => source.pipe(
       map((value) => wrapCausalReply(value, cell.context)),
       // Nest's RPC filter would make it 'Internal server error': the caller gets the code.
       catchError((error: unknown) => throwError(() => (isUnsatisfied(error)
@@ -91,13 +99,28 @@ export class CausalInterceptor implements NestInterceptor {
   /**
    * Subscribes to the handler inside a fresh cell that starts from `start`: what the request
    * carried (never whatever context the socket's callbacks happen to run in), or for a group
-   * delivery the context the core runs it in.
+   * delivery the context the core runs it in; and inside `span`, when given. `next.handle()`
+   * is called inside both: Nest binds the handler's async context where it is called.
    */
   private inCell(
     start: CausalContext,
     next: CallHandler,
+    span: SpanStart | undefined,
     decorate: (source: Observable<unknown>, cell: CausalCell) => Observable<unknown>,
   ): Observable<unknown> {
-    return new Observable<unknown>((subscriber) => runInCausalCell(start, (cell) => decorate(next.handle(), cell).subscribe(subscriber)));
+    const work = (): Observable<unknown> => new Observable<unknown>((subscriber) => runInCausalCell(start, (cell) => decorate(next.handle(), cell).subscribe(subscriber)));
+    return span ? inSpan(span, work) : work();
   }
+}
+
+/** The span shows the causal context its work started from: the two travel together. */
+function withCausalAttribute(span: SpanStart | undefined, incoming: CausalContext | undefined): SpanStart | undefined {
+  if (!span || !incoming) return span;
+  return { ...span, attributes: { ...span.attributes, 'cohort.causal_context': incoming.encode() } };
+}
+
+/** The request's pattern (TCP and RMQ contexts tell it), else the handler's name. */
+function patternOf(rpc: unknown, context: ExecutionContext): string {
+  const pattern: unknown = typeof (rpc as { getPattern?: unknown })?.getPattern === 'function' ? (rpc as { getPattern(): unknown }).getPattern() : undefined;
+  return typeof pattern === 'string' && pattern.length > 0 ? pattern : context.getHandler().name;
 }

@@ -3,6 +3,7 @@ import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microser
 import { sendInCausalContext } from '../causal/causal-scope.js';
 import { isSynchronous, validateCallOptions, type GroupCallOptions } from '../common/call-options.js';
 import { defaultGather, gatherReplies } from '../common/gather.js';
+import { deliveryHoldsOf } from '../transport/group-dispatcher.js';
 import type { GroupClientOptions, GroupConnectionClientOptions } from './group-client.options.js';
 import { openGroupConnection } from './group-connection.js';
 import { GroupRecord } from './group-record.builder.js';
@@ -48,8 +49,7 @@ export class GroupClient extends ClientProxy<GroupClientEvents> {
       }
       this.group = null;
     }
-    this.initializeSerializer({});
-    this.initializeDeserializer({});
+    // No serializer: payloads go to the core as they are, which encodes them (its `serializer` option).
   }
 
   async connect(): Promise<unknown> {
@@ -103,7 +103,7 @@ export class GroupClient extends ClientProxy<GroupClientEvents> {
         return;
       }
       const replies = (await this.multicast(topic, data, options)) as Replies;
-      const value = gatherReplies(replies, options.gather ?? defaultGather(options.replies));
+      const value = gatherReplies(replies, options.gather ?? defaultGather(options.replies), { heldBy: this.group ? deliveryHoldsOf(this.group) : [] });
       if (!active) return;
       callback({ response: value });
       callback({ isDisposed: true });

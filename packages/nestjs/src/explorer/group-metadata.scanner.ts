@@ -1,15 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
+import { PATTERN_METADATA, TRANSPORT_METADATA } from '@nestjs/microservices/constants.js';
 import { transformPatternToRoute } from '@nestjs/microservices/utils/index.js';
 import { GROUP_TRANSPORT } from '../constants.js';
 import { getGroupMemberIndex } from '../decorators/group-member.decorator.js';
 import { getMulticastMetadata, type MulticastOptions } from '../decorators/multicast.decorator.js';
 import { getOnViewMetadata, type OnViewOptions } from '../decorators/on-view.decorator.js';
-
-// Nest's own metadata keys of @MessagePattern / @EventPattern (@nestjs/microservices/constants).
-const PATTERN_METADATA = 'microservices:pattern';
-const TRANSPORT_METADATA = 'microservices:transport';
 
 export interface MulticastMethod {
   readonly instance: Record<string | symbol, unknown>;

@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Group, type Replies } from '@cohort/core';
 import { sendInCausalContext } from '../causal/causal-scope.js';
 import { isSynchronous } from '../common/call-options.js';
 import { defaultGather, gatherReplies } from '../common/gather.js';
-import type { GroupDispatcher } from '../transport/group-dispatcher.js';
+import { deliveryHoldsOf, type GroupDispatcher } from '../transport/group-dispatcher.js';
 import type { MulticastMethod } from './group-metadata.scanner.js';
 
 const BOUND = Symbol('cohort:multicast-bound');
@@ -44,7 +44,8 @@ export function bindMulticastMethod(group: Group, dispatcher: GroupDispatcher, b
       () => group.multicast(topic, payload, { ...send, replies: options.replies! }) as Promise<Replies>,
       (result) => group.context().merge(result.context),
     );
-    return gatherReplies(replies, gather);
+    // A missed quorum says why when this member's own delivery of the call was held.
+    return gatherReplies(replies, gather, { heldBy: deliveryHoldsOf(group) });
   };
   Object.defineProperty(multicast, BOUND, { value: true });
   Object.defineProperty(multicast, 'name', { value: method });

@@ -24,8 +24,13 @@ export class GroupLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
 
   async beforeApplicationShutdown(): Promise<void> {
     this.handle.release();
-    if (this.handle.options.leaveOnShutdown === false) return;
-    this.left ??= this.handle.group.leave();
-    await this.left;
+    try {
+      if (this.handle.options.leaveOnShutdown !== false) {
+        this.left ??= this.handle.group.leave();
+        await this.left;
+      }
+    } finally {
+      this.handle.metrics?.close();
+    }
   }
 }

@@ -6,30 +6,38 @@ import type { ViewChange } from './view-change.js';
 export type DeliveryHandler = (payload: unknown, delivery: Delivery) => unknown;
 export type ViewListener = (change: ViewChange) => unknown;
 
+/** Who holds a member's deliveries back: the application until it is bootstrapped, a GroupServer until it listens. */
+export type HoldKind = 'application' | 'server';
+
+/** What the member's `deliveryHolds` says for each kind of hold, and so the errors that come of one. */
+export const HOLD_REASONS: Readonly<Record<HoldKind, string>> = {
+  application: 'the Nest application is not bootstrapped yet',
+  server: 'a GroupServer built on this group is not listening: call app.startAllMicroservices() (a hybrid application) or app.listen() (a microservice)',
+};
+
 /**
  * The one owner of a Group's handlers inside Nest: the transport (GroupServer), the
- * `@Multicast()` methods and the `@OnView()` methods all route through it.
- *
- * It adds two things to the core's delivery queue:
- * - a **hold**: from the moment the member joins until the application is ready (every
- *   module initialised, every GroupServer on this group listening), deliveries on the topics
- *   it expects wait, in order, instead of finding no handler; view changes wait with them;
- * - **view changes in order with deliveries**: an `@OnView()` method that returns a promise
- *   holds back the next delivery until it settles, as an async handler does.
+ * `@Multicast()` methods and the `@OnView()` methods all route through it. It keeps no queue
+ * of its own: ordering is the core's delivery queue.
+ * - A **hold** (until the application is bootstrapped and every GroupServer on this group
+ *   listens) is a hold on that queue (`group.holdDeliveries`): deliveries, view changes and
+ *   core handlers wait there, in order. When only GroupServers still hold it a while after
+ *   the application started, the dispatcher says so in the log (docs/nestjs.md).
+ * - **View changes in order with deliveries**: the core emits 'view', 'excluded' and
+ *   'rejoined' as tasks of that queue and waits for the promise a listener returns, so an
+ *   `@OnView()` method that returns a promise holds back the next delivery.
  */
 export class GroupDispatcher {
+  /** How long GroupServers alone may hold the deliveries back before the warning (ms; tests lower it). */
+  static notListeningWarningMs = 5_000;
   private static readonly dispatchers = new WeakMap<Group, GroupDispatcher>();
 
   private readonly logger = new Logger('GroupDispatcher');
   private readonly routes = new Map<string, DeliveryHandler>();
   private readonly registered = new Set<string>();
   private readonly viewListeners = new Set<ViewListener>();
-  private holds = 0;
-  private gate: { promise: Promise<void>; open: () => void } | null = null;
-  /** Work the next delivery or view change must wait for (the gate, or an async view listener). */
-  private tail: Promise<void> | null = null;
-  /** The id of the last view passed on as 'installed': a view is passed on once (replay and core event alike). */
-  private lastInstalledViewId = 0;
+  private readonly holdCounts: Record<HoldKind, number> = { application: 0, server: 0 };
+  private notListeningTimer: ReturnType<typeof setTimeout> | null = null;
 
   /** The dispatcher of `group`, created on first use (one per Group instance). */
   static for(group: Group): GroupDispatcher {
@@ -42,43 +50,37 @@ export class GroupDispatcher {
   }
 
   private constructor(readonly group: Group) {
-    group.on('view', (view) => this.viewChanged({ kind: 'installed', view }));
-    group.on('excluded', (view) => this.viewChanged({ kind: 'excluded', view }));
-    group.on('rejoined', (view) => this.viewChanged({ kind: 'rejoined', view }));
+    group.on('view', (view) => this.emitView({ kind: 'installed', view }));
+    group.on('excluded', (view) => this.emitView({ kind: 'excluded', view }));
+    group.on('rejoined', (view) => this.emitView({ kind: 'rejoined', view }));
     group.on('unhandled', (_payload, delivery) => this.logger.warn(`${group.me}: no handler for topic "${delivery.topic}"; the message is dropped`));
-    group.on('error', (error) => this.logger.error(`${safeMe(group)}: ${describe(error)}`, error instanceof Error ? error.stack : undefined));
+    // A member given a logger (GroupModule gives it Nest's) writes its errors there itself: not twice.
+    group.on('error', (error) => {
+      if (!group.logger) this.logger.error(`${safeMe(group)}: ${describe(error)}`, error instanceof Error ? error.stack : undefined);
+    });
   }
 
   /**
-   * Holds deliveries (on expected or routed topics) and view changes until every hold taken is
-   * released. A dispatcher made in the turn Group.join resolved hears the view joined in from
-   * the core; one made later can replay the current view (`replayCurrentView`). Returns the
-   * release function (idempotent).
+   * Holds the member's deliveries (the core's delivery queue) until the returned function is
+   * called (idempotent). A hold taken in the turn Group.join resolved keeps the view joined in
+   * for the `@OnView()` methods bound before its release.
    */
-  hold(options: { replayCurrentView?: boolean } = {}): () => void {
-    this.holds++;
-    if (!this.gate) {
-      let open!: () => void;
-      const promise = new Promise<void>((resolve) => { open = resolve; });
-      this.gate = { promise, open };
-      this.tail = this.tail ? this.tail.then(() => promise) : promise;
-      this.settleTail(this.tail);
-    }
-    if (options.replayCurrentView && this.group.view) this.viewChanged({ kind: 'installed', view: this.group.view });
+  hold(kind: HoldKind): () => void {
+    const release = this.group.holdDeliveries(HOLD_REASONS[kind]);
+    this.holdCounts[kind]++;
+    this.watchServers();
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      if (--this.holds === 0 && this.gate) {
-        const gate = this.gate;
-        this.gate = null;
-        gate.open();
-      }
+      this.holdCounts[kind]--;
+      release();
+      this.watchServers();
     };
   }
 
   get held(): boolean {
-    return this.gate !== null;
+    return this.group.deliveryHolds.length > 0;
   }
 
   /** Registers the topics deliveries may arrive on before their handler is routed. */
@@ -109,7 +111,8 @@ export class GroupDispatcher {
     try {
       this.group.handle(topic, (payload, delivery) => this.dispatch(topic, payload, delivery));
     } catch (error) {
-      if (error instanceof Error && (error as { code?: unknown }).code === 'INVALID_ARGUMENT' && /already has a handler/.test(error.message)) {
+      // By its code: a CohortError of any copy of @cohort/core.
+      if ((error as { code?: unknown } | null)?.code === 'INVALID_ARGUMENT' && /already has a handler/.test(String((error as Error).message))) {
         // docs/nestjs.md: a topic is handled either through Nest or by group.handle(), not both.
         throw new InvalidArgumentError(`topic "${topic}" already has a handler registered with group.handle(): a topic is handled either by Nest (@MessagePattern, @EventPattern, @Multicast) or by group.handle(), not both`);
       }
@@ -119,11 +122,6 @@ export class GroupDispatcher {
   }
 
   private dispatch(topic: string, payload: unknown, delivery: Delivery): unknown {
-    const run = (): unknown => this.invoke(topic, payload, delivery);
-    return this.tail ? this.tail.then(run) : run();
-  }
-
-  private invoke(topic: string, payload: unknown, delivery: Delivery): unknown {
     const handler = this.routes.get(topic);
     // An expected topic nobody routed (or a handler gone with its server): a synchronous
     // caller gets this as an error reply, an asynchronous one is reported as 'error'.
@@ -133,24 +131,7 @@ export class GroupDispatcher {
     return runInCausalCell(CausalContext.current() ?? CausalContext.empty, () => handler(payload, delivery));
   }
 
-  private viewChanged(change: ViewChange): void {
-    if (change.kind === 'installed') {
-      // View ids only grow, across rejoins too: an id not above the last one is a repeat.
-      if (change.view.id <= this.lastInstalledViewId) return;
-      this.lastInstalledViewId = change.view.id;
-    }
-    if (this.tail) {
-      this.tail = this.tail.then(() => this.emitView(change));
-      this.settleTail(this.tail);
-      return;
-    }
-    const result = this.emitView(change);
-    if (result) {
-      this.tail = result;
-      this.settleTail(result);
-    }
-  }
-
+  /** Calls the view listeners; the core waits for the promise returned before the next delivery. */
   private emitView(change: ViewChange): Promise<void> | undefined {
     const pending: Promise<unknown>[] = [];
     for (const listener of [...this.viewListeners]) {
@@ -164,11 +145,37 @@ export class GroupDispatcher {
     return pending.length > 0 ? Promise.all(pending).then(() => undefined) : undefined;
   }
 
-  private settleTail(tail: Promise<void>): void {
-    void tail.then(() => {
-      if (this.tail === tail) this.tail = null;
-    });
+  /**
+   * Finding 5 of issue 13: an application that never starts its GroupServer (no
+   * app.startAllMicroservices()) delivers nothing, and its synchronous calls time out. Once
+   * only GroupServers hold the deliveries back, a timer starts; if they still do when it
+   * fires, the log says why and what to call.
+   */
+  private watchServers(): void {
+    const onlyServers = this.holdCounts.server > 0 && this.holdCounts.application === 0;
+    if (!onlyServers) {
+      if (this.notListeningTimer) clearTimeout(this.notListeningTimer);
+      this.notListeningTimer = null;
+      return;
+    }
+    if (this.notListeningTimer) return;
+    const waitedMs = GroupDispatcher.notListeningWarningMs;
+    this.notListeningTimer = setTimeout(() => {
+      this.notListeningTimer = null;
+      const servers = this.holdCounts.server;
+      if (servers === 0 || this.holdCounts.application > 0) return;
+      this.logger.warn(`${safeMe(this.group)}: deliveries have waited ${waitedMs / 1_000} s for ${servers === 1 ? 'a GroupServer' : `${servers} GroupServers`} built on group "${this.group.name}" to listen: `
+        + 'call app.startAllMicroservices() in a hybrid application (app.listen() in a microservice). Until then nothing is delivered here, '
+        + 'and a synchronous call this member must answer (@Multicast with replies, GroupClient.send) ends in QUORUM_NOT_MET');
+    }, waitedMs);
+    // A warning must not keep the process alive.
+    this.notListeningTimer.unref?.();
   }
+}
+
+/** Why `group`'s deliveries wait, once per reason (empty when they do not): for the errors that may come of it. */
+export function deliveryHoldsOf(group: Group): string[] {
+  return [...new Set(group.deliveryHolds)];
 }
 
 function describe(error: unknown): string {

@@ -1,6 +1,8 @@
-import { Group, InvalidArgumentError, isGroup, type Delivery, type GroupView } from '@cohort/core';
-import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
-import { finalize, lastValueFrom } from 'rxjs';
+import { CohortError, Group, InvalidArgumentError, isGroup, type Delivery, type GroupView } from '@cohort/core';
+import {
+  CustomTransportStrategy, Server, type BaseRpcContext, type MessageHandler, type ReadPacket, type WritePacket,
+} from '@nestjs/microservices';
+import { finalize, isObservable, lastValueFrom, throwError, type Observable } from 'rxjs';
 import { GROUP_TRANSPORT } from '../constants.js';
 import { GroupContext } from './group.context.js';
 import { GroupDispatcher, type DeliveryHandler } from './group-dispatcher.js';
@@ -21,10 +23,11 @@ export type GroupServerEvents = {
 /**
  * A Nest transport whose messages are the group's multicasts. `@MessagePattern(topic)`
  * handlers answer synchronous multicasts (their return value, or an observable's last value,
- * is the member's reply); `@EventPattern(topic)` handlers receive asynchronous ones. Every
- * handler runs in the group's delivery order: the next delivery waits until the handler's
- * promise or observable settles (the base Server's handleEvent does not wait; this does, as
- * Nest's Kafka server does).
+ * is the member's reply); `@EventPattern(topic)` handlers receive asynchronous ones. A
+ * delivery goes through Nest's own `getHandlerByPattern`, `handleEvent` and `handleRequest`
+ * (processing hooks included). Every handler runs in the group's delivery order: the next
+ * delivery waits until the handler's promise or observable settles, so `handleEvent` is
+ * overridden to await the stream, as Nest's Kafka server does (the base one does not wait).
  */
 export class GroupServer extends Server<GroupServerEvents, GroupStatus> implements CustomTransportStrategy {
   override readonly transportId = GROUP_TRANSPORT;
@@ -48,7 +51,7 @@ export class GroupServer extends Server<GroupServerEvents, GroupStatus> implemen
       this.group = options.group;
       this.ownsGroup = false;
       // Deliveries wait for this server's handlers from now until it listens.
-      this.releaseHold = GroupDispatcher.for(options.group).hold();
+      this.releaseHold = GroupDispatcher.for(options.group).hold('server');
     } else {
       if (typeof options.name !== 'string' || !options.wire) throw new InvalidArgumentError('GroupServer: options.name and options.wire are required to join a group');
       this.group = null;
@@ -104,8 +107,8 @@ export class GroupServer extends Server<GroupServerEvents, GroupStatus> implemen
     }
     if (this.closed) throw new Error('GroupServer was closed before it listened');
     const dispatcher = GroupDispatcher.for(group);
-    for (const [pattern, handler] of this.messageHandlers) {
-      const route: DeliveryHandler = (payload, delivery) => this.deliver(handler, payload, delivery);
+    for (const pattern of this.messageHandlers.keys()) {
+      const route: DeliveryHandler = (payload, delivery) => this.deliver(pattern, payload, delivery);
       dispatcher.route(pattern, route);
       this.routed.push([pattern, route]);
     }
@@ -123,29 +126,77 @@ export class GroupServer extends Server<GroupServerEvents, GroupStatus> implemen
   }
 
   /**
-   * One delivery: resolves once the handler (and its observable) is done, so the group's
-   * next delivery waits; a message handler's last value is the reply, its error an error reply.
+   * Nest's lookup, first by the topic itself: a topic is a normalized pattern already, and
+   * the base lookup parses it as JSON first (so a string pattern such as 'true' or '"x"'
+   * would not find its handler).
    */
-  private deliver(handler: MessageHandler, payload: unknown, delivery: Delivery): Promise<unknown> | undefined {
+  override getHandlerByPattern(pattern: string): MessageHandler | null {
+    return this.messageHandlers.get(pattern) ?? super.getHandlerByPattern(pattern);
+  }
+
+  /**
+   * Nest's event handling, awaiting the handler's stream (as ServerKafka's does) so that the
+   * group's next delivery waits for it; a failure comes back to the caller (deliver logs it).
+   */
+  override async handleEvent(pattern: string, packet: ReadPacket, context: BaseRpcContext): Promise<void> {
+    const handler = this.getHandlerByPattern(pattern);
+    if (!handler) {
+      this.logger.error(`no event handler for "${pattern}"`);
+      return;
+    }
+    await (this.runWithProcessingHooks(context, async (runEndHook) => {
+      const resultOrStream: unknown = await handler(packet.data, context);
+      if (isObservable(resultOrStream)) await lastValueFrom(resultOrStream.pipe(finalize(runEndHook)), { defaultValue: undefined });
+      else runEndHook();
+    }) as unknown);
+  }
+
+  /**
+   * One delivery: resolves once the handler (and its stream) is done, so the group's next
+   * delivery waits. An event goes through handleEvent; a request through Nest's handleRequest,
+   * whose responses end here: the stream's last value is the member's reply, its error an
+   * error reply.
+   */
+  private deliver(pattern: string, payload: unknown, delivery: Delivery): Promise<unknown> | undefined {
     if (this.closed) return undefined;
     const context = new GroupContext([delivery]);
+    const handler = this.getHandlerByPattern(pattern);
+    // Routes are made from the handlers, so this is a safeguard: a synchronous caller gets an error reply.
+    if (!handler) throw new CohortError('NO_HANDLER', `no handler for pattern "${pattern}" in this GroupServer`);
+    if (handler.isEventHandler) {
+      return this.handleEvent(pattern, { pattern, data: payload }, context).then(() => undefined, (error: unknown) => {
+        this.logger.error(`event handler for "${delivery.topic}" failed: ${error instanceof Error ? error.message : safeJson(error)}`);
+      });
+    }
     return new Promise<unknown>((resolve, reject) => {
-      const processing = this.runWithProcessingHooks(context, async (runEndHook) => {
-        try {
-          const result = await handler(payload, context);
-          const stream = this.transformToObservable(result);
-          const value = await lastValueFrom(stream.pipe(finalize(runEndHook)), { defaultValue: undefined });
-          resolve(handler.isEventHandler ? undefined : value);
-        } catch (error) {
-          if (handler.isEventHandler) {
-            this.logger.error(`event handler for "${delivery.topic}" failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`);
-            resolve(undefined);
-          } else {
-            reject(toReplyError(error));
-          }
+      let value: unknown;
+      const respond = (packet: WritePacket): void => {
+        // Nest's send() makes a packet with an `err` key for the stream's error, whatever its value.
+        if ('err' in packet) {
+          reject(toReplyError(packet.err));
+          return;
         }
-      }) as unknown;
-      if (processing instanceof Promise) processing.catch(reject);
+        if (packet.response !== undefined) value = packet.response;
+        if (packet.isDisposed) resolve(value);
+      };
+      const produce = async (): Promise<Observable<unknown>> => {
+        try {
+          return this.transformToObservable(await handler(payload, context)) as Observable<unknown>;
+        } catch (error) {
+          return throwError(() => error);
+        }
+      };
+      const handling = this.handleRequest(context, produce, respond) as unknown;
+      // A processing hook that failed: no response will come.
+      if (handling instanceof Promise) handling.catch((error: unknown) => reject(toReplyError(error)));
     });
+  }
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return String(value);
   }
 }

@@ -3,7 +3,8 @@
  * tarballs into a fresh Nest application laid out as the Nest CLI generates it, build it with
  * `tsc`, and run two instances over Cohort's TCP wire on 127.0.0.1. Twice: an ES-module app
  * (the CLI's ts-esm template) and a CommonJS one (module commonjs, which loads the packages
- * through require(esm)). The app's sources are in ./app/src.
+ * through require(esm)). The app's sources are in ./app/src. @cohort/nats is packed and
+ * installed too; the last tests load it (and its ./testing entry) in both apps.
  *
  * Needs the npm registry (or npm's cache) for the Nest packages; takes tens of seconds.
  */
@@ -100,8 +101,11 @@ class Instance {
 
 interface PackResult { filename: string; files: { path: string }[] }
 
+/** The packages packed here; @cohort/nats is installed in both apps too, and only loaded (see the last tests). */
+type Packed = 'core' | 'nestjs' | 'nats';
+
 /** `npm pack` of one workspace package into `into`; returns the tarball's path and checks what it holds. */
-async function pack(name: 'core' | 'nestjs', into: string): Promise<string> {
+async function pack(name: Packed, into: string): Promise<string> {
   const dir = join(ROOT, 'packages', name);
   const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', into], dir, 60_000);
   const [result] = JSON.parse(stdout) as PackResult[];
@@ -128,7 +132,7 @@ function versionOf(name: string): string {
 }
 
 /** The app as `nest new` lays it out: package.json, tsconfig.json, tsconfig.build.json, nest-cli.json, src/. */
-function scaffold(format: Format, tarballs: Record<'core' | 'nestjs', string>): string {
+function scaffold(format: Format, tarballs: Record<Packed, string>): string {
   const dir = join(work, format === 'module' ? 'esm-app' : 'cjs-app');
   cpSync(APP_SRC, join(dir, 'src'), { recursive: true });
   const nest = Object.fromEntries(['@nestjs/common', '@nestjs/core', '@nestjs/microservices', '@nestjs/platform-express'].map((name) => [name, versionOf(name)]));
@@ -142,6 +146,7 @@ function scaffold(format: Format, tarballs: Record<'core' | 'nestjs', string>): 
     dependencies: {
       '@cohort/core': `file:${tarballs.core}`,
       '@cohort/nestjs': `file:${tarballs.nestjs}`,
+      '@cohort/nats': `file:${tarballs.nats}`,
       ...nest,
       'reflect-metadata': versionOf('reflect-metadata'),
       rxjs: versionOf('rxjs'),
@@ -199,10 +204,10 @@ async function installAndBuild(format: Format, dir: string): Promise<void> {
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'cohort-pack-'));
-  // `npm run build` for the two packages packed here (tsc -b follows nestjs's reference to core).
-  await run(process.execPath, [TSC, '-b', 'packages/nestjs'], ROOT, 180_000);
-  const [core, nestjs] = await Promise.all([pack('core', work), pack('nestjs', work)]);
-  const tarballs = { core: core!, nestjs: nestjs! };
+  // `npm run build` for the packages packed here (tsc -b follows their references to core).
+  await run(process.execPath, [TSC, '-b', 'packages/nestjs', 'packages/nats'], ROOT, 180_000);
+  const [core, nestjs, nats] = await Promise.all([pack('core', work), pack('nestjs', work), pack('nats', work)]);
+  const tarballs = { core: core!, nestjs: nestjs!, nats: nats! };
   await Promise.all(FORMATS.map(async (format) => {
     const dir = scaffold(format, tarballs);
     await installAndBuild(format, dir);
@@ -223,8 +228,8 @@ describe.each(FORMATS)('the packed packages in a Nest application (%s)', (format
     const first = new Instance(dir, { MEMBER_NAME: 'first', COHORT_GROUP_NAME: group, COHORT_SEEDS: '' });
     let second: Instance | undefined;
     try {
-      const ready = await first.line<{ address: string; format: Format; testing: string }>('READY', 30_000);
-      expect(ready).toEqual({ address: expect.stringMatching(/^127\.0\.0\.1:\d+$/), format, testing: 'function' });
+      const ready = await first.line<{ address: string; format: Format; testing: string; internal: string }>('READY', 30_000);
+      expect(ready).toEqual({ address: expect.stringMatching(/^127\.0\.0\.1:\d+$/), format, testing: 'function', internal: 'function' });
       second = new Instance(dir, { MEMBER_NAME: 'second', COHORT_GROUP_NAME: group, COHORT_SEEDS: ready.address, CALLER: '1' });
       const result = await second.line<{ greetings: string[]; names: string[]; members: number }>('RESULT', 30_000);
       // The second instance called; the first one's handler ran and its reply came back (rank order: the former first).
@@ -244,4 +249,18 @@ describe('the packed packages', () => {
     const { stdout } = await run(process.execPath, ['-p', "require('@cohort/nestjs/package.json').version + ' ' + require('@cohort/core/package.json').version"], apps.get('commonjs')!, 10_000);
     expect(stdout.trim()).toBe(`${versionOf('@cohort/nestjs')} ${versionOf('@cohort/core')}`);
   });
+
+  // @cohort/nats and its ./testing entry: loaded by require() and by import, and their types
+  // resolved as each app's compiler options resolve them (node10 through typesVersions, nodenext through exports).
+  it.each(FORMATS)('load @cohort/nats and @cohort/nats/testing in the %s app, types included', async (format) => {
+    const dir = apps.get(format)!;
+    const load = format === 'commonjs'
+      ? ['-e', "const n = require('@cohort/nats'), t = require('@cohort/nats/testing'); console.log(typeof n.natsWire, typeof n.discoverSeeds, typeof t.NatsCluster)"]
+      : ['--input-type=module', '-e', "import { natsWire, discoverSeeds } from '@cohort/nats'; import { NatsCluster } from '@cohort/nats/testing'; console.log(typeof natsWire, typeof discoverSeeds, typeof NatsCluster)"];
+    expect((await run(process.execPath, load, dir, 10_000)).stdout.trim()).toBe('function function function');
+    writeFileSync(join(dir, 'nats-check.ts'), "import { natsWire, type NatsWireOptions } from '@cohort/nats';\nimport { NatsCluster } from '@cohort/nats/testing';\n"
+      + "export const check: [typeof natsWire, NatsWireOptions['subjectPrefix'], typeof NatsCluster.start] = [natsWire, 'p', NatsCluster.start];\n");
+    const module = format === 'commonjs' ? ['--module', 'commonjs'] : ['--module', 'nodenext', '--moduleResolution', 'nodenext'];
+    await run(process.execPath, [TSC, '--noEmit', '--strict', '--skipLibCheck', '--types', 'node', ...module, 'nats-check.ts'], dir, 60_000);
+  }, 70_000);
 });

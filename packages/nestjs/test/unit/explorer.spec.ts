@@ -5,9 +5,8 @@ import { Controller, Injectable, Scope } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { EventPattern, MessagePattern, Transport } from '@nestjs/microservices';
 import { Test, type TestingModule } from '@nestjs/testing';
-import {
-  GROUP_TRANSPORT, GroupDispatcher, GroupExplorer, GroupMember, GroupMetadataScanner, Multicast, OnView, type ViewChange,
-} from '../../src/index.js';
+import { GROUP_TRANSPORT, GroupMember, Multicast, OnView, type ViewChange } from '../../src/index.js';
+import { GroupDispatcher, GroupExplorer, GroupMetadataScanner } from '../../src/internal.js';
 import { quietLogger } from '../support/member-app.js';
 
 @Injectable()

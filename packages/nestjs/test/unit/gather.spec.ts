@@ -35,6 +35,8 @@ describe('gatherReplies', () => {
     const error = (() => { try { gatherReplies(short); return null; } catch (e) { return e as GroupReplyError; } })();
     expect(error?.code).toBe('QUORUM_NOT_MET');
     expect(error?.replies).toBe(short);
+    // A caller whose own deliveries are held says so (issue 13, finding 5).
+    expect(() => gatherReplies(short, 'values', { heldBy: ['no server listens'] })).toThrow(/no answer from b\/1, c\/1\); this member's deliveries are held: no server listens$/);
     // 'replies' never fails: the caller inspects them.
     expect(gatherReplies(short, 'replies')).toBe(short);
     expect(gatherReplies(withError, 'replies')).toBe(withError);

@@ -16,7 +16,20 @@ export interface OrderStageHost {
   announce(entries: readonly OrderEntry[]): void;
   /** Held by every member of the view (for `safe`). */
   isStable(rank: number, seq: number): boolean;
+  /**
+   * Optional (a trace records it): `message` entered and could not leave at once; it waits
+   * here for `reason`. Reported once, after the drain that followed its arrival.
+   */
+  held?(message: DataMessage, reason: HoldReason): void;
 }
+
+/**
+ * Why a message waits in the order stage: its vector timestamp names messages not delivered
+ * yet ('causal'), it has no total-order position yet ('total'), it is not stable yet ('safe'),
+ * it is a gbcast waiting for the flush ('group'), or an earlier message of its sender waits
+ * ('fifo').
+ */
+export type HoldReason = 'causal' | 'total' | 'safe' | 'group' | 'fifo';
 
 const key = (rank: number, seq: number): number => seq * 1024 + rank;
 
@@ -52,6 +65,8 @@ export class OrderStage {
   private readonly positionedRun: number[];
   private readonly isSequencer: boolean;
   private discardedCount = 0;
+  /** Messages accepted since the last drain; kept only when the host reports holds, so it costs nothing otherwise. */
+  private readonly arrivals: { rank: number; message: DataMessage }[] | null;
   private pendingGroupCount = 0;
 
   constructor(view: View, private readonly myRank: number, private readonly host: OrderStageHost) {
@@ -62,6 +77,7 @@ export class OrderStage {
     this.entered = view.members.map(() => 0);
     this.positionedRun = view.members.map(() => 0);
     this.isSequencer = myRank === 0;
+    this.arrivals = host.held ? [] : null;
   }
 
   /** How far sender j's messages have left this stage: its vector-timestamp entry here. */
@@ -86,6 +102,13 @@ export class OrderStage {
     return this.discardedCount;
   }
 
+  /** Messages that entered and have not left: waiting for their order (a gauge for stats). */
+  get heldCount(): number {
+    let held = 0;
+    for (const queue of this.queues) held += queue.length;
+    return held;
+  }
+
   /** Takes the next message of one sender (callers feed each sender in seq order). */
   accept(rank: number, message: DataMessage): void {
     this.entered[rank] = message.seq;
@@ -103,6 +126,7 @@ export class OrderStage {
     }
     if (message.order === 'group') this.pendingGroupCount++;
     this.queues[rank]!.push({ message, deps });
+    this.arrivals?.push({ rank, message });
   }
 
   /** A gbcast waits here for the flush: the coordinator must run one. */
@@ -120,6 +144,7 @@ export class OrderStage {
       }
     }
     if (this.isSequencer) this.assignPositions();
+    if (this.arrivals && this.arrivals.length > 0) this.reportHeld(this.arrivals);
     return any;
   }
 
@@ -158,6 +183,8 @@ export class OrderStage {
    */
   drainAtCut(): void {
     this.toAnnounce.length = 0;
+    // At the cut nothing waits: what cannot leave now is discarded, not held.
+    if (this.arrivals) this.arrivals.length = 0;
     for (;;) {
       let progress = false;
       for (let rank = 0; rank < this.queues.length; rank++) {
@@ -212,6 +239,22 @@ export class OrderStage {
     if (deps) for (let j = 0; j < deps.length; j++) if (deps[j]! > this.known[j]!) this.known[j] = deps[j]!;
     if (message.order === 'group') this.pendingGroupCount--;
     this.host.deliver(message);
+  }
+
+  /** Reports the arrivals that did not leave (a sender's messages leave in seq order). */
+  private reportHeld(arrivals: { rank: number; message: DataMessage }[]): void {
+    for (const { rank, message } of arrivals.splice(0)) {
+      if (message.seq > this.left[rank]!) this.host.held?.(message, this.holdReason(rank, message));
+    }
+  }
+
+  private holdReason(rank: number, message: DataMessage): HoldReason {
+    const head = this.queues[rank]!.peek();
+    if (!head || head.message !== message) return 'fifo';
+    if (message.order === 'group') return 'group';
+    if (message.safe && !this.host.isStable(rank, message.seq)) return 'safe';
+    if (!this.dependenciesMet(rank, head)) return 'causal';
+    return message.order === 'total' ? 'total' : 'fifo';
   }
 
   private dependenciesMet(rank: number, pending: Pending): boolean {

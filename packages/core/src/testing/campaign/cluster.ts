@@ -11,6 +11,7 @@ import { addressOf, majorityOf, type MemberId } from '../../protocol/types.js';
 import type { LinkOverride } from '../../wire/simulated/link-faults.js';
 import type { SimulatedWire } from '../../wire/simulated/simulated-network.js';
 import type { Address } from '../../wire/wire.js';
+import { TraceRecorder } from '../../trace/trace-recorder.js';
 import { historyObserver } from '../history-observer.js';
 import type { ViewRecord } from '../history.js';
 import { describeError, GROUP_NAME, type RunContext } from './run-context.js';
@@ -120,6 +121,8 @@ export class Cluster {
         base.unblocked?.(member);
         this.blocked.delete(member);
       },
+      // A traced run also records holds and flushes (only then: the protocol keeps no record otherwise).
+      ...(run.recorder instanceof TraceRecorder ? traceExtras(run.recorder.observer()) : {}),
     };
   }
 
@@ -468,4 +471,9 @@ export class Cluster {
   private get network(): RunContext['network'] {
     return this.run.network;
   }
+}
+
+/** What a trace records beyond the history: the rest reaches it through the run's recorder. */
+function traceExtras(observer: GroupObserver): Pick<GroupObserver, 'held' | 'flushing'> {
+  return { ...(observer.held ? { held: observer.held } : {}), ...(observer.flushing ? { flushing: observer.flushing } : {}) };
 }

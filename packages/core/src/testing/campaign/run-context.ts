@@ -46,7 +46,6 @@ export type HarnessProperty =
   | 'harness';
 
 export class RunContext {
-  readonly recorder = new HistoryRecorder();
   readonly violations: Violation[] = [];
   /** What the runner actually did, one line per step (times in virtual ms). */
   readonly log: string[] = [];
@@ -57,6 +56,8 @@ export class RunContext {
   constructor(
     readonly network: SimulatedNetwork,
     readonly scenario: Scenario,
+    /** The run's history; a TraceRecorder when the run is traced (RunScenarioOptions.trace). */
+    readonly recorder: HistoryRecorder = new HistoryRecorder(),
   ) {}
 
   violation(property: HarnessProperty, message: string): void {

@@ -15,6 +15,7 @@ import { seededRandom } from '../../env/random.js';
 import { SimulatedNetwork } from '../../wire/simulated/simulated-network.js';
 import { checkHistory, type Violation } from '../checker/history-checker.js';
 import type { HistoryEvent } from '../history.js';
+import { TraceRecorder, type TraceSink } from '../../trace/trace-recorder.js';
 import { Cluster } from './cluster.js';
 import { FrameChecks, HostileMember } from './hostile-member.js';
 import { Liveness } from './liveness.js';
@@ -46,6 +47,12 @@ export interface RunScenarioOptions {
    * reports a broken history). The result's `history` is the transformed one.
    */
   mutateHistory?: (events: HistoryEvent[]) => HistoryEvent[];
+  /**
+   * Also record the run as a trace (../../trace/): the history with virtual times, vector
+   * timestamps, holds and flushes, then every violation found, located where the checker
+   * found it. The sink is closed when the run ends.
+   */
+  trace?: TraceSink;
 }
 
 /**
@@ -53,15 +60,15 @@ export interface RunScenarioOptions {
  * member ended blocked (see ScenarioStats.blockedAsExpected), when messages may still be in
  * flight and only what holds at any moment is judged.
  */
-export function judgeHistory(events: readonly HistoryEvent[], quiescent = true): Violation[] {
-  return checkHistory(events, { quiescent });
+export function judgeHistory(events: readonly HistoryEvent[], quiescent = true, locate = false): Violation[] {
+  return checkHistory(events, { quiescent, locate });
 }
 
 /** Runs the scenario of `seed` (or a given scenario) and judges it; never throws, always closes the network. */
 export async function runScenario(seedOrScenario: number | Scenario, options: RunScenarioOptions = {}): Promise<ScenarioResult> {
   const startedReal = realClock.now();
   const scenario = typeof seedOrScenario === 'number' ? generateScenario(seedOrScenario, options.scenario) : seedOrScenario;
-  const runner = new ScenarioRunner(scenario);
+  const runner = new ScenarioRunner(scenario, options.trace);
   try {
     await runner.run();
   } catch (error) {
@@ -76,13 +83,21 @@ export async function runScenario(seedOrScenario: number | Scenario, options: Ru
   for (const error of context.network.errors) {
     violations.push({ property: 'network-error', message: `an event callback threw: ${describeError(error)}` });
   }
-  violations.push(...judgeHistory(history, runner.quiescent));
+  // A trace points at the recorded history: a mutated one's indexes would point elsewhere.
+  const locate = runner.trace !== null && !options.mutateHistory;
+  violations.push(...judgeHistory(history, runner.quiescent, locate));
+  if (runner.trace) {
+    for (const { property, message, at } of violations) runner.trace.note({ kind: 'violation', property, message, ...(at !== undefined ? { at } : {}) });
+    await runner.trace.close();
+  }
   const stats = runner.finishStats(history, realClock.now() - startedReal);
   return { seed: scenario.seed, scenario, violations, history, stats, log: context.log };
 }
 
 class ScenarioRunner {
   readonly context: RunContext;
+  /** The run's recorder when it is traced. */
+  readonly trace: TraceRecorder | null;
   /** How the history is judged: quiescent unless the settle phase ended with members blocked. */
   quiescent = true;
   private readonly cluster: Cluster;
@@ -91,7 +106,7 @@ class ScenarioRunner {
   private readonly liveness: Liveness;
   private readonly hostile: HostileMember;
 
-  constructor(private readonly scenario: Scenario) {
+  constructor(private readonly scenario: Scenario, traceSink?: TraceSink) {
     const network = new SimulatedNetwork({
       seed: scenario.seed,
       loss: scenario.network.loss,
@@ -99,7 +114,8 @@ class ScenarioRunner {
       reorder: scenario.network.reorder,
       delayMs: scenario.network.delayMs,
     });
-    this.context = new RunContext(network, scenario);
+    this.trace = traceSink ? new TraceRecorder(traceSink, { clock: network, keepHistory: true, title: `campaign seed ${scenario.seed}` }) : null;
+    this.context = new RunContext(network, scenario, this.trace ?? undefined);
     // Runtime choices (which member, which side) come from the harness stream of the seed.
     this.cluster = new Cluster(this.context, seededRandom(network.random.int(0x1_0000_0000)));
     this.workload = new Workload(this.context, this.cluster);

@@ -67,6 +67,7 @@ export function runCheckers(
   options: CheckHistoryOptions = {},
 ): Violation[] {
   const max = options.maxViolationsPerProperty ?? DEFAULT_MAX_PER_PROPERTY;
+  const locate = options.locate ?? false;
   const violations: Violation[] = [];
   const suppressed = new Map<string, number>();
   const checkers: PropertyChecker[] = [];
@@ -77,7 +78,8 @@ export function runCheckers(
     const checker = factory((message) => {
       if (reported < max) {
         reported++;
-        violations.push({ property: holder.property, message });
+        const at = locate && ctx.index < events.length ? { at: ctx.index } : {};
+        violations.push({ property: holder.property, message, ...at });
       } else {
         suppressed.set(holder.property, (suppressed.get(holder.property) ?? 0) + 1);
       }

@@ -9,6 +9,11 @@ import type { HistoryContext, MemberState } from './context.js';
 export interface Violation {
   property: string;
   message: string;
+  /**
+   * With `locate`: the index in the history of the event at which it was found (absent when
+   * found only at the end of the pass, as a missing delivery is).
+   */
+  at?: number;
 }
 
 /** The stable names of the checked properties (README.md defines each). */
@@ -48,6 +53,8 @@ export interface CheckHistoryOptions {
   properties?: readonly PropertyName[];
   /** At most this many violations are listed per property; the rest are counted in one summary line. Default 1000. */
   maxViolationsPerProperty?: number;
+  /** Each violation found during the pass carries `at`, where it was found (a trace draws it there). Default false. */
+  locate?: boolean;
 }
 
 export type SendEvent = Extract<HistoryEvent, { kind: 'send' }>;

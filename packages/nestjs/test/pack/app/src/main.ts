@@ -1,6 +1,7 @@
 import { addressOf, type Group } from '@cohort/core';
 import { SimulatedNetwork } from '@cohort/core/testing';
 import { COHORT_GROUP, GroupClient, GroupServer } from '@cohort/nestjs';
+import { GroupDispatcher } from '@cohort/nestjs/internal';
 import { NestFactory } from '@nestjs/core';
 import { lastValueFrom } from 'rxjs';
 import { AppModule } from './app.module.js';
@@ -20,6 +21,7 @@ async function bootstrap(): Promise<void> {
     address: addressOf(group.me),
     format: typeof require === 'function' ? 'commonjs' : 'module',
     testing: typeof SimulatedNetwork,                     // the '@cohort/core/testing' subpath loads too
+    internal: typeof GroupDispatcher.for,                 // and '@cohort/nestjs/internal'
   })}`);
   if (process.env.CALLER === '1') {
     const greetings = await app.get(Greeter).greet(process.env.MEMBER_NAME ?? 'member');

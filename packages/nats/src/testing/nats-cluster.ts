@@ -1,11 +1,13 @@
 /**
- * A NATS cluster for tests: n nats-server processes on 127.0.0.1, each with a client port, a
- * route port and a monitoring port picked free, routes between all of them, configs and logs in
- * a temporary directory. Every server is killed by its PID in stop() (call it in afterAll), and
- * at the latest when this process exits. Nothing here waits without a bound.
+ * A NATS cluster on this machine, for tests, benchmarks and demos: n nats-server processes on
+ * 127.0.0.1, each with a client port, a route port and a monitoring port picked free, routes
+ * between all of them (n = 1: one server), configs and logs in a temporary directory. Every
+ * server is killed by its PID in stop(), and at the latest when this process exits. Nothing
+ * here waits without a bound.
  *
- * nats-server must be installed (Debian: `apt-get install -y nats-server`; .ci/run does it).
- * Without it start() fails with a message that says so: the tests do not skip.
+ * nats-server must be installed (Debian: `apt-get install -y nats-server`), or named by
+ * $NATS_SERVER_BIN. Without it start() fails with a message that says so; findNatsServer()
+ * tells beforehand.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,12 +15,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { bare, HeaderBytes, Kind } from '../../src/packet.js';
+import { bare, HeaderBytes, Kind } from '../packet.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The nats-server binary: $NATS_SERVER_BIN, else the first on PATH (and the sbin directories). */
-export function natsServerBinary(): string {
+/** The nats-server binary ($NATS_SERVER_BIN, else the first on PATH or in the sbin directories), or null if there is none. */
+export function findNatsServer(): string | null {
   const candidates = process.env['NATS_SERVER_BIN']
     ? [process.env['NATS_SERVER_BIN']]
     : [...(process.env['PATH'] ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin', '/usr/local/bin', '/usr/bin']
@@ -32,23 +34,21 @@ export function natsServerBinary(): string {
       // next
     }
   }
+  return null;
+}
+
+/** The nats-server binary, or an error that says how to install it. */
+export function natsServerBinary(): string {
+  const binary = findNatsServer();
+  if (binary !== null) return binary;
   throw new Error(
-    'nats-server is not installed, and the NATS tests need it (they start a 3-server cluster on 127.0.0.1). '
-    + 'Install it: `apt-get install -y nats-server` (Debian), or set NATS_SERVER_BIN. .ci/run installs it.',
+    process.env['NATS_SERVER_BIN']
+      ? `nats-server is not installed: NATS_SERVER_BIN (${process.env['NATS_SERVER_BIN']}) is not an executable file`
+      : 'nats-server is not installed: `apt-get install -y nats-server` (Debian), or set NATS_SERVER_BIN',
   );
 }
 
-/** Whether nats-server is installed (for scripts that offer NATS rows only when it is). */
-export function hasNatsServer(): boolean {
-  try {
-    natsServerBinary();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -59,11 +59,21 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Every server this process started and has not seen exit: killed at exit if a test forgot. */
+/** Every server this process started and has not seen exit: killed at exit if its owner forgot. */
 const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of live) if (child.pid !== undefined) try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ }
-});
+let exitHooked = false;
+
+function track(child: ChildProcess): void {
+  // Hooked at the first spawn, not at load: importing this module does nothing.
+  if (!exitHooked) {
+    exitHooked = true;
+    process.once('exit', () => {
+      for (const alive of live) if (alive.pid !== undefined) try { process.kill(alive.pid, 'SIGKILL'); } catch { /* gone */ }
+    });
+  }
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+}
 
 export interface NatsServer {
   readonly name: string;
@@ -115,7 +125,7 @@ export class NatsCluster {
         `listen: 127.0.0.1:${server.port}`,
         `http: 127.0.0.1:${server.monitorPort}`,
         `cluster {`,
-        `  name: cohort-test`,
+        `  name: cohort-local`,
         `  listen: 127.0.0.1:${server.routePort}`,
         `  routes: [${routes.join(', ')}]`,
         `}`,
@@ -148,8 +158,7 @@ export class NatsCluster {
     const out = openSync(server.log, 'a');
     const child = spawn(this.binary, ['-c', server.config], { stdio: ['ignore', out, out] });
     closeSync(out);
-    live.add(child);
-    child.once('exit', () => live.delete(child));
+    track(child);
     child.on('error', () => undefined);
     server.child = child;
   }
@@ -272,16 +281,6 @@ async function killChild(child: ChildProcess | null): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([exited, new Promise<void>((resolve) => { timer = setTimeout(resolve, 5000); })]);
   clearTimeout(timer);
-}
-
-/** True if a process with this PID exists (signal 0). */
-export function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** nats-server's version string, for reports. */

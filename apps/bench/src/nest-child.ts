@@ -1,28 +1,32 @@
 /**
- * The Nest TCP transport baseline's processes (benchmark children). argv[2] is the role.
+ * The processes of the Nest baselines (benchmark children), on Nest's own TCP transport or its
+ * NATS transport (Transport.NATS, on @nats-io/transport-node like natsWire). argv[2] is the
+ * transport (tcp | nats), argv[3] the role, argv[4] the NATS server ("127.0.0.1:port", nats only).
  *
- * server: a Nest microservice on Transport.TCP (127.0.0.1, a free port) whose
- *   `@EventPattern('e')` handler counts events and whose `@MessagePattern('r')` handler echoes.
+ * server: a Nest microservice whose `@EventPattern('e')` handler counts events and whose
+ *   `@MessagePattern('r')` handler echoes (tcp: on 127.0.0.1, a free port, reported in 'ready').
  *   parent -> { cmd: 'prepare', run, expected } { cmd: 'start', run }
- *   child  -> { type: 'ready', port } { type: 'prepared', run } { type: 'delivered', run, count, tStart, tFirst, tLast }
- * client: a ClientProxy (ClientProxyFactory, Transport.TCP) that emits events or sends
- *   requests one after another.
- *   parent -> { cmd: 'connect', port } { cmd: 'emit', run, count, size, chunk, objectPattern, timeoutMs }
+ *   child  -> { type: 'ready', port? } { type: 'prepared', run } { type: 'delivered', run, count, tStart, tFirst, tLast }
+ * client: a ClientProxy (ClientProxyFactory) that emits events or sends requests one after another.
+ *   parent -> { cmd: 'connect', port? } { cmd: 'emit', run, count, size, chunk, objectPattern, timeoutMs }
  *             { cmd: 'latency', run, calls, warmup, size, timeoutMs }
  *   child  -> { type: 'connected' } { type: 'sent', run, sendMs } { type: 'latency', run, ... }
  */
 import 'reflect-metadata';
-import type { Server } from 'node:net';
-import { Controller, Module } from '@nestjs/common';
+import type { Server, Socket } from 'node:net';
+import { Controller, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
-  ClientProxyFactory, EventPattern, MessagePattern, Payload, Transport, type ClientProxy,
+  ClientProxyFactory, EventPattern, MessagePattern, Payload, Transport, type ClientProxy, type ClientOptions,
 } from '@nestjs/microservices';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { lastValueFrom } from 'rxjs';
 import { deadline, onCommand, report, type Command } from './lib/child-side.js';
 import { summarizeLatencies } from './lib/payload.js';
 
-const role = process.argv[2];
+const [transport, role, natsUrl] = process.argv.slice(2);
+if (transport !== 'tcp' && transport !== 'nats') throw new Error(`nest-child: unknown transport ${String(transport)} (tcp | nats)`);
+if (transport === 'nats' && !natsUrl) throw new Error('nest-child: nats needs the server ("127.0.0.1:port") as argv[4]');
 
 /** A `size`-character string (the event payload; JSON-encoded by Nest's serializer). */
 function textPayload(size: number, seq: number): string {
@@ -48,34 +52,40 @@ class BenchController {
     counter.onEvent();
   }
 
-  /**
-   * The same with an object pattern: Nest's server JSON.parse()s every incoming pattern, and
-   * a plain string like 'e' is no JSON, so each string-pattern event costs a thrown and caught
-   * SyntaxError (server.js getRouteFromPattern); an object pattern parses.
-   */
-  @EventPattern({ cmd: 'e' })
-  onObjectEvent(@Payload() _data: string): void {
-    counter.onEvent();
-  }
-
   @MessagePattern('r')
   echo(@Payload() data: string): string {
     return data;
   }
 }
 
-@Module({ controllers: [BenchController] })
+/**
+ * The same event with an object pattern (TCP only: `--object-pattern`): Nest's TCP server
+ * JSON.parse()s every incoming pattern, and a plain string like 'e' is no JSON, so each
+ * string-pattern event costs a thrown and caught SyntaxError (server.js getRouteFromPattern).
+ */
+@Controller()
+class ObjectPatternController {
+  @EventPattern({ cmd: 'e' })
+  onObjectEvent(@Payload() _data: string): void {
+    counter.onEvent();
+  }
+}
+
+const controllers: Type[] = transport === 'tcp' ? [BenchController, ObjectPatternController] : [BenchController];
+
+@Module({ controllers })
 class BenchModule {}
 
 async function server(): Promise<void> {
-  const app = await NestFactory.createMicroservice(BenchModule, {
-    transport: Transport.TCP,
-    options: { host: '127.0.0.1', port: 0 },
-    logger: false,
-  });
+  const app = await NestFactory.createMicroservice(BenchModule, transport === 'tcp'
+    ? { transport: Transport.TCP, options: { host: '127.0.0.1', port: 0 }, logger: false }
+    : { transport: Transport.NATS, options: { servers: [natsUrl!] }, logger: false });
   await app.listen();
-  const address = app.unwrap<Server>().address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  let port: number | undefined;
+  if (transport === 'tcp') {
+    const address = app.unwrap<Server>().address();
+    port = typeof address === 'object' && address ? address.port : 0;
+  }
   onCommand((command: Command) => {
     if (command.cmd === 'prepare') {
       Object.assign(counter, { run: command.run as number, expected: command.expected as number, count: 0, tStart: 0, tFirst: 0, tLast: 0 });
@@ -93,9 +103,19 @@ async function client(): Promise<void> {
   let proxy: ClientProxy | null = null;
 
   /**
-   * `count` emit() calls, not awaited one by one: every `chunk`-th event is awaited, and the
-   * socket is let drain when its buffer is full (emit() itself never waits for the socket).
+   * What the client does after every `chunk`-th event, emit() itself having no flow control:
+   * TCP lets the socket drain when its buffer is full; NATS flushes (a round trip to the server).
    */
+  const settle = async (): Promise<void> => {
+    if (transport === 'tcp') {
+      const socket = proxy!.unwrap<Socket>();
+      if (socket.writableNeedDrain) await new Promise((resolve) => socket.once('drain', resolve));
+    } else {
+      await proxy!.unwrap<NatsConnection>().flush();
+    }
+  };
+
+  /** `count` emit() calls, not awaited one by one: every `chunk`-th event is awaited, then settle(). */
   const emit = async (command: Command): Promise<void> => {
     const run = command.run as number;
     const count = command.count as number;
@@ -103,13 +123,12 @@ async function client(): Promise<void> {
     const chunk = command.chunk as number;
     const pattern = command.objectPattern ? { cmd: 'e' } : 'e';
     const limit = deadline(command.timeoutMs as number, `emitting ${count} events`);
-    const socket = proxy!.unwrap<import('node:net').Socket>();
     const t0 = performance.now();
     for (let i = 0; i < count; i++) {
       const event = proxy!.emit(pattern, textPayload(size, i));
       if ((i + 1) % chunk === 0 || i === count - 1) {
         await lastValueFrom(event, { defaultValue: undefined });
-        if (socket.writableNeedDrain) await new Promise((resolve) => socket.once('drain', resolve));
+        await settle();
         limit.check();
       }
     }
@@ -136,10 +155,14 @@ async function client(): Promise<void> {
     report({ type: 'latency', run, ...summarizeLatencies(samples, performance.now() - t0), incomplete: 0 });
   };
 
+  const clientOptions = (command: Command): ClientOptions => (transport === 'tcp'
+    ? { transport: Transport.TCP, options: { host: '127.0.0.1', port: command.port as number } }
+    : { transport: Transport.NATS, options: { servers: [natsUrl!] } });
+
   onCommand(async (command: Command) => {
     switch (command.cmd) {
       case 'connect':
-        proxy = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port: command.port as number } });
+        proxy = ClientProxyFactory.create(clientOptions(command));
         await proxy.connect();
         report({ type: 'connected' });
         return;
@@ -153,4 +176,4 @@ async function client(): Promise<void> {
 
 if (role === 'server') await server();
 else if (role === 'client') await client();
-else throw new Error(`nest-tcp-child: unknown role ${String(role)} (server | client)`);
+else throw new Error(`nest-child: unknown role ${String(role)} (server | client)`);

@@ -1,0 +1,110 @@
+/**
+ * The Cohort rows of one wire: a group of 3 processes (tcpWire, or natsWire on the given NATS
+ * servers), a warm-up, asynchronous throughput with 1 then 3 senders per order, then sequential
+ * multicast(..., { replies: 'all' }) round trips. A run that breaks the group (a member
+ * excluded, a view change) is recorded as failed and the next run gets a fresh group.
+ */
+import { fmt } from './lib/args.js';
+import {
+  CohortGroup, describeThroughput, RunFailedError, type LatencyResult, type Order, type ThroughputOptions, type ThroughputResult,
+} from './fbcast-throughput.js';
+import { describeLatency } from './replies-latency.js';
+
+export interface CohortSuiteOptions {
+  orders: readonly Order[];
+  count: number;
+  warmup: number;
+  calls: number;
+  callsWarmup: number;
+  size: number;
+  chunk: number;
+  /** The group's timing.suspectTimeoutMs (undefined: the library default, 600 ms). */
+  suspectMs: number | undefined;
+  timeoutMs: number;
+  /** natsWire on these servers (member i on server i mod n first); tcpWire when absent. */
+  nats?: readonly string[];
+}
+
+/** A Cohort throughput run that could not complete (see RunFailedError). */
+export interface FailedRun {
+  options: ThroughputOptions;
+  failure: string;
+  progress: RunFailedError['progress'];
+}
+
+export type ThroughputOutcome = ThroughputResult | FailedRun;
+
+export function isFailed(outcome: ThroughputOutcome): outcome is FailedRun {
+  return 'failure' in outcome;
+}
+
+export interface CohortSuiteResult {
+  wire: 'tcp' | 'nats';
+  throughput: ThroughputOutcome[];
+  latency: LatencyResult | null;
+  latencyFailure: string | null;
+}
+
+/** The run of `order` with `senders` senders, if there was one. */
+export function findRun(result: CohortSuiteResult, order: Order, senders: number): ThroughputOutcome | undefined {
+  return result.throughput.find((t) => t.options.order === order && t.options.senders === senders);
+}
+
+/** The slowest member's deliveries/s (until the failure, for a failed run). */
+export function slowestPerSec(outcome: ThroughputOutcome): number {
+  return isFailed(outcome) ? Math.min(...outcome.progress.map((p) => p.perSecFromStart)) : outcome.minPerSec;
+}
+
+export async function runCohortSuite(options: CohortSuiteOptions, log: (line: string) => void): Promise<CohortSuiteResult> {
+  const nats = options.nats && options.nats.length > 0 ? options.nats : undefined;
+  const result: CohortSuiteResult = { wire: nats ? 'nats' : 'tcp', throughput: [], latency: null, latencyFailure: null };
+  const throughputOptions = (order: Order, senders: 1 | 3, count: number): ThroughputOptions => ({
+    count, senders, order, size: options.size, chunk: options.chunk, yieldEvery: 0, timeoutMs: options.timeoutMs,
+  });
+  let group: CohortGroup | null = null;
+  /** A fresh group (warmed up) if there is none or the last run broke it. */
+  const ready = async (): Promise<CohortGroup> => {
+    if (group && !group.broken) return group;
+    if (group) {
+      log('  (the group broke: starting a fresh one)');
+      await group.stop();
+    }
+    group = await CohortGroup.start(3, { suspectMs: options.suspectMs, ...(nats ? { nats } : {}) });
+    if (options.warmup > 0) {
+      const warm = await group.throughput(throughputOptions('fifo', 1, options.warmup));
+      log(`warm-up: ${fmt(options.warmup)} fifo multicasts, slowest receiver ${fmt(warm.minPerSec)}/s (not reported)`);
+    }
+    return group;
+  };
+  try {
+    for (const order of options.orders) {
+      for (const senders of [1, 3] as const) {
+        const runOptions = throughputOptions(order, senders, options.count);
+        try {
+          const outcome = await (await ready()).throughput(runOptions);
+          result.throughput.push(outcome);
+          log(describeThroughput(outcome, nats ? 'natsWire' : 'TCP wire'));
+        } catch (error) {
+          if (!(error instanceof RunFailedError)) throw error;
+          result.throughput.push({ options: runOptions, failure: error.message, progress: error.progress });
+          log(`FAILED: ${error.message}`);
+          for (const p of error.progress) {
+            log(`  member ${p.member}: ${fmt(p.delivered)}/${fmt(p.expected)} delivered before the failure (${fmt(p.perSecFromStart)}/s from the start signal)`);
+          }
+        }
+      }
+    }
+    if (options.calls > 0) {
+      try {
+        result.latency = await (await ready()).latency(options.calls, options.callsWarmup, options.size, options.timeoutMs);
+        log(describeLatency(result.latency, options.callsWarmup));
+      } catch (error) {
+        result.latencyFailure = (error as Error).message;
+        log(`FAILED: replies:'all' latency: ${result.latencyFailure}`);
+      }
+    }
+  } finally {
+    await (group as CohortGroup | null)?.stop();
+  }
+  return result;
+}
