@@ -17,6 +17,12 @@ describe('campaign seeds that found bugs', () => {
     [2297, 'a multicast on top of a reply context whose messages die with the responder'],
     [4257, 'the same symptom: self-delivery after a reply context'],
     [7345, 'the same symptom: self-delivery after a reply context'],
+    // The first cure of the above made a call wait for its replies' context out of its own
+    // timeout and reject with CAUSAL_CONTEXT_UNSATISFIED (call-rejected); relayed client
+    // calls also fed the relaying member's context. Now the member's multicasts are held in
+    // order and a call settles by its timeout like any call not yet sent.
+    [35, 'a call held behind a relayed request\'s replies'],
+    [107, 'the same'],
     // An honest coordinator whose view still lists a restarted process's dead incarnation
     // sends it prepares: the joiner dropped them silently, not as FRAME_REJECTED.
     [3513, "a prepare to a joiner from a coordinator not admitting it"],
