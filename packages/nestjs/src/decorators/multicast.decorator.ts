@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { InvalidArgumentError } from '@cohort/core';
+import { InvalidArgumentError, validateTopic } from '@cohort/core';
 import { MULTICAST_METADATA } from '../constants.js';
 import { validateCallOptions, type GroupCallOptions } from '../common/call-options.js';
 
@@ -17,8 +17,14 @@ export interface MulticastOptions extends GroupCallOptions {
  */
 export function Multicast(options: MulticastOptions = {}): MethodDecorator {
   validateCallOptions(options, '@Multicast() options', { topic: true });
-  if (options.topic !== undefined && (typeof options.topic !== 'string' || options.topic.length === 0 || options.topic.length > 255)) {
-    throw new InvalidArgumentError('@Multicast() topic must be a non-empty string of at most 255 characters');
+  // The core's own rule (length, well-formed, not the reserved "cohort:" prefix), at
+  // decoration time rather than at the first call.
+  if (options.topic !== undefined) {
+    try {
+      validateTopic(options.topic);
+    } catch (error) {
+      throw new InvalidArgumentError(`@Multicast() ${(error as Error).message}`);
+    }
   }
   return (target, propertyKey, descriptor) => {
     if (typeof descriptor.value !== 'function') throw new InvalidArgumentError('@Multicast() decorates methods only');

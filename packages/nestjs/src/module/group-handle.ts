@@ -49,6 +49,13 @@ export async function joinGroup(options: GroupModuleOptions, explorer: GroupExpl
   const group = await Group.join(name, resolved ? { ...joinOptions, logger: resolved } : joinOptions);
   const dispatcher = GroupDispatcher.for(group);
   const release = dispatcher.hold('application');
-  dispatcher.expect(explorer.expectedTopics());
-  return { group, dispatcher, options, release, metrics: observeGroup(group, meter) };
+  try {
+    dispatcher.expect(explorer.expectedTopics());
+    return { group, dispatcher, options, release, metrics: observeGroup(group, meter) };
+  } catch (error) {
+    // The application will not start (a handler's topic is refused, say): the member must not
+    // stay behind in the view, holding its deliveries and answering joiners it never admits.
+    await group.leave().catch(() => undefined);
+    throw error;
+  }
 }

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { Group } from '@cohort/core';
 import { SimulatedNetwork } from '@cohort/core/testing';
-import { Injectable, Module } from '@nestjs/common';
+import { Controller, Injectable, Module } from '@nestjs/common';
+import { MessagePattern } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import { lastValueFrom } from 'rxjs';
 import { COHORT_GROUP, GroupClient, GroupModule, GroupServer, OnView, type GroupStatus, type ViewChange } from '../../src/index.js';
@@ -15,6 +16,15 @@ class Watcher {
   @OnView()
   changed(change: ViewChange): void {
     this.changes.push(`${change.kind}:${change.view?.members.length ?? 0}`);
+  }
+}
+
+/** A handler on a topic the core reserves: the application cannot start with it. */
+@Controller()
+class ReservedTopicController {
+  @MessagePattern('cohort:audit')
+  audit(): string {
+    return 'never';
   }
 }
 
@@ -99,5 +109,22 @@ describe('the member in the application: hold until ready, exclusion, shutdown',
     await b!.close();
     expect(await net.runUntil(() => a!.group.view.members.length === 1, { timeoutMs: 10_000 })).toBe(true);
     expect(a!.get(Watcher).changes).toEqual(['installed:1', 'installed:2', 'installed:1']);
+  });
+
+  it('leaves the group when the application fails to start after the join: no member stays behind', async () => {
+    const a = await startMember(tracker, net, 'a', [], { controllers: [LedgerController] });
+    const compiling = Test.createTestingModule({
+      imports: [GroupModule.forRoot({ name: 'g', wire: net.wire('b'), seeds: ['a'] })],
+      controllers: [ReservedTopicController],
+    }).setLogger(quietLogger).compile();
+    const outcome = compiling.then(() => null, (error: unknown) => error);
+    expect(await net.runUntil(() => a.group.view.members.length === 2, { timeoutMs: 10_000 })).toBe(true);
+    let refused: unknown = null;
+    void outcome.then((error) => { refused = error; });
+    expect(await net.runUntil(() => refused !== null, { timeoutMs: 15_000 })).toBe(true);
+    expect(refused).toMatchObject({ code: 'INVALID_ARGUMENT' });
+    // The member that could not start left: a is alone again, not blocked, and goes on.
+    expect(await net.runUntil(() => a.group.view.members.length === 1, { timeoutMs: 15_000 })).toBe(true);
+    expect(a.group.status.state).toBe('member');
   });
 });

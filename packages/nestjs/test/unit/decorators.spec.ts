@@ -47,6 +47,8 @@ describe('decorators write namespaced metadata only', () => {
     expect(() => Multicast({ timeoutMs: -1 })).toThrow(InvalidArgumentError);
     expect(() => Multicast({ safe: 'yes' as never })).toThrow(InvalidArgumentError);
     expect(() => Multicast({ topic: 'x'.repeat(256) })).toThrow(InvalidArgumentError);
+    expect(() => Multicast({ topic: 'cohort:audit' })).toThrow('@Multicast() topics starting with "cohort:" are Cohort\'s own');
+    expect(() => Multicast({ topic: '' })).toThrow(InvalidArgumentError);
     expect(() => OnView({ kinds: [] })).toThrow(InvalidArgumentError);
     expect(() => OnView({ kinds: ['left' as never] })).toThrow(InvalidArgumentError);
   });
