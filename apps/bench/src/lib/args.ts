@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 export class Args {
   private readonly values = new Map<string, string | true>();
 
-  constructor(argv: readonly string[], private readonly known: readonly string[]) {
+  constructor(argv: readonly string[], known: readonly string[]) {
     for (let i = 0; i < argv.length; i++) {
       const arg = argv[i]!;
       if (!arg.startsWith('--')) throw new Error(`unexpected argument "${arg}" (options: ${known.map((k) => `--${k}`).join(' ')})`);

@@ -7,7 +7,7 @@ import type { MemberId, View } from '../../../src/protocol/types.js';
 
 const view: View = { id: 4, members: ['a/1', 'b/1', 'c/1'] };
 const [A, B, C] = view.members as [MemberId, MemberId, MemberId];
-const [A_RANK, B_RANK, C_RANK] = [0, 1, 2];
+const C_RANK = 2;
 const BALLOT = { round: 1, rank: 0 };
 
 /** The message `seq` of the sender of rank `senderRank`; its payload names it, so copies compare equal. */

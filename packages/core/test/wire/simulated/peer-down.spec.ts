@@ -79,7 +79,7 @@ describe('SimulatedNetwork peer down: crash', () => {
 
   it('drops the notice if the receiver is partitioned from it, crashed or closed when it would arrive', async () => {
     const net = newNetwork({ seed: 8, delayMs: { min: 10, max: 10 } });
-    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((name) => net.wire(name)) as SimulatedWire[];
+    const [a, b, c] = ['a', 'b', 'c', 'd'].map((name) => net.wire(name)) as SimulatedWire[];
     const atA = downs(a!);
     const atB = downs(b!);
     const atC = downs(c!);
