@@ -328,7 +328,47 @@ export function mergeHistories(members: readonly RealMember[]): HistoryEvent[] {
   });
   // Histories are appended per process; the same file may hold two processes (a restart).
   lines.sort((a, b) => a.t - b.t || a.file - b.file || a.index - b.index);
-  return lines.map((line) => line.event);
+  return causallyOrdered(lines);
+}
+
+/**
+ * The lines in time order, except that a delivery never comes before the send of its message:
+ * each process stamps with its own performance.timeOrigin, and two processes' origins can
+ * disagree by more than a loopback hop (~50 µs), so a delivery stamped before its send is the
+ * clocks', not the protocol's (it made the checker report an integrity violation that was
+ * not one). Each file's own order is kept: a delivery waits, with what follows it in its
+ * file, until its send is out; a send that no file holds (a torn line) holds nothing back.
+ */
+function causallyOrdered(lines: readonly (Line & { file: number })[]): HistoryEvent[] {
+  const sendIds = new Set<string>();
+  for (const line of lines) if (line.event.kind === 'send') sendIds.add(line.event.id);
+  const sent = new Set<string>();
+  const out: HistoryEvent[] = [];
+  // Per file, the lines not yet out (in time order); the files blocked on a send.
+  const queues = new Map<number, (Line & { file: number })[]>();
+  for (const line of lines) {
+    const queue = queues.get(line.file);
+    if (queue) queue.push(line);
+    else queues.set(line.file, [line]);
+  }
+  const heads = new Map<number, number>([...queues.keys()].map((file) => [file, 0]));
+  const ready = (line: Line): boolean => line.event.kind !== 'deliver' || sent.has(line.event.id) || !sendIds.has(line.event.id);
+  for (let emitted = 0; emitted < lines.length; emitted++) {
+    let best: (Line & { file: number }) | undefined;
+    let fallback: (Line & { file: number }) | undefined;
+    for (const [file, queue] of queues) {
+      const head = queue[heads.get(file)!];
+      if (!head) continue;
+      if (!fallback || head.t < fallback.t) fallback = head;
+      if (ready(head) && (!best || head.t < best.t)) best = head;
+    }
+    // Every head waiting for a send no head can emit would be a cycle: take the earliest.
+    const next = (best ?? fallback)!;
+    heads.set(next.file, heads.get(next.file)! + 1);
+    if (next.event.kind === 'send') sent.add(next.event.id);
+    out.push(next.event);
+  }
+  return out;
 }
 
 export interface LossReport {
