@@ -21,7 +21,7 @@ describe('a group of 16 over NATS', () => {
       members = await startSpread(MEMBERS, natsCluster(), { subjectPrefix: 'g16', group: 'sixteen', recorder });
       const sent = (await Promise.all(members.map((m, i) => sendMix(m, i, PER_MEMBER)))).flat();
       expect(sent).toHaveLength(MEMBERS * PER_MEMBER);
-      await expectAllDelivered(members, sent.length, recorder, 30_000);
+      await expectAllDelivered(members, sent.length, recorder, 60_000);
       const stats = members.map((m) => m.wire.stats);
       const groupFrames = stats.reduce((n, s) => n + s.groupFrames, 0);
       const publishes = stats.reduce((n, s) => n + s.publishes, 0);
@@ -30,5 +30,5 @@ describe('a group of 16 over NATS', () => {
     } finally {
       await stopMembers(members);
     }
-  }, 60_000);
+  }, 120_000); // 16 members in one process: minutes on a loaded machine
 });
