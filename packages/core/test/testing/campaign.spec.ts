@@ -91,7 +91,8 @@ describe('the simulation campaign', () => {
   // Math.imul, Infinity) is some 50x slower, which makes the protocol about 3x slower than
   // under plain Node. The child runs the very same code, and the CLI is tested on the way.
   it('passes seeds 1..200', async () => {
-    const { code, stdout, stderr } = await runSimCli(['--seeds', '200', '--from', '1', '--json']);
+    // Two jobs: Jest runs one test file at a time on 2 cores, so the second core is free.
+    const { code, stdout, stderr } = await runSimCli(['--seeds', '200', '--from', '1', '--jobs', '2', '--json']);
     const result = JSON.parse(stdout) as CampaignResult;
     expect(result.failures.map((f) => f.line)).toEqual([]);
     expect(result.passed).toBe(200);
