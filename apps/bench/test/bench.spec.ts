@@ -5,8 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { alive, ROOT } from './support/process.js';
 
-const ROOT = join(import.meta.dirname, '..', '..', '..');
 const SCRIPT = join(ROOT, 'apps', 'bench', 'src', 'fbcast-throughput.ts');
 
 interface Output {
@@ -43,15 +43,6 @@ function runBench(args: string[], timeoutMs = 45_000): Promise<{ code: number | 
       }
     });
   });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('apps/bench fbcast-throughput (--quick, tiny counts)', () => {

@@ -4,18 +4,9 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { alive, ROOT } from './support/process.js';
 
-const ROOT = join(import.meta.dirname, '..', '..', '..');
 const SCRIPT = join(ROOT, 'apps', 'bench', 'src', 'demo-soak.ts');
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('npm run demo:soak', () => {
   it('runs the demo under load, reports each run, and stops its load process', async () => {

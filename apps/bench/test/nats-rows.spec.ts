@@ -10,18 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { natsRows, runNatsRows, type AllOptions, type AllResults } from '../src/all.js';
+import { alive, ROOT } from './support/process.js';
 
-const ROOT = join(import.meta.dirname, '..', '..', '..');
 const SCRIPT = join(ROOT, 'apps', 'bench', 'src', 'all.ts');
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Runs all.ts to its end (killed after `timeoutMs`): exit code, stdout, stderr. */
 function runBench(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {

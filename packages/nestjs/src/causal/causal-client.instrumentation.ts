@@ -1,16 +1,11 @@
-import type { ClientProxy, ReadPacket } from '@nestjs/microservices';
+import type { ClientProxy } from '@nestjs/microservices';
 import { defer, map, type Observable } from 'rxjs';
 import { CAUSAL_CONTEXT_HEADER } from '../constants.js';
 import { isCausalReplyEnvelope, unwrapCausalReply } from './causal-envelope.js';
 import { currentCausalCell, currentCausalContext } from './causal-scope.js';
+import { chainDispatchHook } from './client-dispatch-hook.js';
 
 const INSTRUMENTED = Symbol('cohort:causal-client');
-
-/** The protected hook of ClientProxy this instrumentation chains onto (Nest has no getter for it). */
-interface ClientInternals {
-  onDispatchHook?: (packet: ReadPacket) => void;
-  [INSTRUMENTED]?: true;
-}
 
 /**
  * Makes a Nest ClientProxy (TCP, Redis, NATS ... any transport that carries packet
@@ -25,15 +20,7 @@ interface ClientInternals {
  * clients you create by hand.
  */
 export function instrumentClientProxy(client: ClientProxy): ClientProxy {
-  const internals = client as unknown as ClientInternals;
-  if (internals[INSTRUMENTED]) return client;
-  Object.defineProperty(internals, INSTRUMENTED, { value: true });
-
-  const previous = internals.onDispatchHook;
-  client.setOnDispatchHook((packet) => {
-    previous?.call(client, packet);
-    packet.metadata = { ...(packet.metadata ?? {}), [CAUSAL_CONTEXT_HEADER]: currentCausalContext().encode() };
-  });
+  if (!chainDispatchHook(client, INSTRUMENTED, (metadata) => ({ ...metadata, [CAUSAL_CONTEXT_HEADER]: currentCausalContext().encode() }))) return client;
 
   const send = client.send.bind(client) as (pattern: unknown, data: unknown) => Observable<unknown>;
   const sendUnwrapping = (pattern: unknown, data: unknown): Observable<unknown> => defer(() => {

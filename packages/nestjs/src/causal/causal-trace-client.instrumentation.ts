@@ -1,13 +1,8 @@
-import type { ClientProxy, ReadPacket } from '@nestjs/microservices';
+import type { ClientProxy } from '@nestjs/microservices';
+import { chainDispatchHook } from './client-dispatch-hook.js';
 import { injectTraceContext } from './causal-trace.js';
 
 const INSTRUMENTED = Symbol('cohort:trace-client');
-
-/** The protected hook of ClientProxy this instrumentation chains onto. */
-interface ClientInternals {
-  onDispatchHook?: (packet: ReadPacket) => void;
-  [INSTRUMENTED]?: true;
-}
 
 /**
  * Makes a Nest ClientProxy carry the caller's OpenTelemetry trace context in its packets'
@@ -20,13 +15,6 @@ interface ClientInternals {
  * create by hand.
  */
 export function instrumentClientTracing(client: ClientProxy): ClientProxy {
-  const internals = client as unknown as ClientInternals;
-  if (internals[INSTRUMENTED]) return client;
-  Object.defineProperty(internals, INSTRUMENTED, { value: true });
-  const previous = internals.onDispatchHook;
-  client.setOnDispatchHook((packet) => {
-    previous?.call(client, packet);
-    packet.metadata = injectTraceContext({ ...(packet.metadata ?? {}) });
-  });
+  chainDispatchHook(client, INSTRUMENTED, injectTraceContext);
   return client;
 }
