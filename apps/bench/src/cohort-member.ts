@@ -11,13 +11,16 @@
  *                                                    start the clock; multicast `send` messages
  *   { cmd: 'latency', run, calls, warmup, size, timeoutMs }
  *                                                    sequential multicast(replies: 'all') round trips
+ *   { cmd: 'pipelined', run, calls, warmup, outstanding, size, timeoutMs }
+ *                                                    multicast(replies: 'all'), `outstanding` in flight
  *   { cmd: 'progress' }                               deliveries so far in the current run
  *   { cmd: 'stats' }                                  wire and group counters
  *   { cmd: 'exit' }                                   leave and exit
  * child -> parent
  *   { type: 'ready', address } { type: 'joined', me, viewSize } { type: 'view-ok', size }
  *   { type: 'prepared', run } { type: 'delivered', run, ... } { type: 'sent', run, ... }
- *   { type: 'latency', run, ... } { type: 'progress', ... } { type: 'stats', wire, group }
+ *   { type: 'latency', run, ... } { type: 'pipelined', run, callsPerSec, ... } { type: 'progress', ... }
+ *   { type: 'stats', wire, group } { type: 'rss', peakBytes, nowBytes } (lib/child-side.ts)
  *   { type: 'group-error', message } (excluded, slow consumer ...: the run is void)
  *   { type: 'error', message } (this process failed)
  */
@@ -27,6 +30,9 @@ import type { Wire } from '../../../packages/core/src/wire/wire.js';
 import { natsWire } from '../../../packages/nats/src/index.js';
 import { deadline, onCommand, report, type Command } from './lib/child-side.js';
 import { makePayload, passThrough, payloadRun, payloadSeq, summarizeLatencies } from './lib/payload.js';
+import { pipelined } from './lib/pipeline.js';
+import { DeliveryCounter } from './lib/delivery-counter.js';
+import { sendChunked } from './lib/chunked-send.js';
 
 type Order = 'fifo' | 'causal' | 'total';
 
@@ -42,84 +48,26 @@ let group: Group | null = null;
 /** The full view the benchmark runs in; any later view change voids the run. */
 let formedViewId: number | null = null;
 
-/** The run being measured: what this member expects to deliver and when it did. */
+/** The run being measured (also the run id the sent payloads carry). */
 let run = -1;
-let expected = 0;
-let delivered = 0;
-let tStart = 0;
-let tFirst = 0;
-let tLast = 0;
-/** Per sender index: the next sequence number expected (FIFO check). */
-let nextSeq: number[] = [];
-let fifoViolations = 0;
-let otherRun = 0;
-/** A running hash of the delivery sequence (sender, seq): equal at every member under total order. */
-let orderHash = 0x811c9dc5;
+const counter = new DeliveryCounter();
 
 function onDeliver(payload: unknown): void {
   const bytes = payload as Uint8Array;
-  if (payloadRun(bytes) !== run) {
-    otherRun++;
-    return;
-  }
-  const now = performance.now();
-  if (delivered === 0) tFirst = now;
-  delivered++;
-  const sender = bytes[0]!;
-  const seq = payloadSeq(bytes);
-  if (nextSeq[sender] !== seq) fifoViolations++;
-  nextSeq[sender] = seq + 1;
-  orderHash = Math.imul(orderHash ^ ((sender << 24) ^ seq), 0x01000193) >>> 0;
-  if (delivered === expected) {
-    tLast = now;
-    report({
-      type: 'delivered', run, count: delivered, tStart, tFirst, tLast, fifoViolations, orderHash, otherRun,
-    });
-  }
+  counter.deliver(payloadRun(bytes), bytes[0]!, payloadSeq(bytes));
 }
 
-function prepare(command: Command): void {
-  run = command.run as number;
-  expected = command.expected as number;
-  delivered = 0;
-  tStart = tFirst = tLast = 0;
-  nextSeq = [0, 0, 0, 0, 0, 0, 0, 0];
-  fifoViolations = 0;
-  otherRun = 0;
-  orderHash = 0x811c9dc5;
-  report({ type: 'prepared', run });
-}
-
-/**
- * Issues `count` multicasts without awaiting each: every `chunk`-th promise is awaited (the
- * others only get an error handler), so at most a chunk is issued ahead of what the protocol
- * accepted; flow control makes multicast() wait once 8192 are unstable.
- */
+/** Issues `count` multicasts, awaiting every `chunk`-th (lib/chunked-send.ts). */
 async function send(g: Group, command: Command): Promise<void> {
   const count = command.send as number;
   const index = command.index as number;
   const order = command.order as Order;
   const size = command.size as number;
-  const chunk = command.chunk as number;
-  const yieldEvery = command.yieldEvery as number;
   const limit = deadline(command.timeoutMs as number, `sending ${count} multicasts`);
-  let failure: unknown = null;
-  const onError = (error: unknown): void => { failure ??= error; };
-  const t0 = performance.now();
-  let chunks = 0;
-  for (let i = 0; i < count; i++) {
-    const promise = g.multicast('b', makePayload(size, index, i, run), { order });
-    if ((i + 1) % chunk === 0 || i === count - 1) {
-      await promise;
-      if (failure) throw failure;
-      limit.check();
-      if (yieldEvery > 0 && ++chunks % yieldEvery === 0) await new Promise((resolve) => setImmediate(resolve));
-    } else {
-      promise.then(undefined, onError);
-    }
-  }
-  const t1 = performance.now();
-  report({ type: 'sent', run, count, sendMs: t1 - t0 });
+  const { sendMs } = await sendChunked(count, command.chunk as number, (i) => g.multicast('b', makePayload(size, index, i, run), { order }), {
+    check: () => limit.check(), yieldEvery: command.yieldEvery as number,
+  });
+  report({ type: 'sent', run, count, sendMs });
 }
 
 async function latency(g: Group, command: Command): Promise<void> {
@@ -141,6 +89,19 @@ async function latency(g: Group, command: Command): Promise<void> {
   }
   const summary = summarizeLatencies(samples, performance.now() - t0);
   report({ type: 'latency', run, ...summary, incomplete, expectedReplies: g.view.members.length });
+}
+
+/** multicast(replies: 'all') with `outstanding` calls in flight: calls/s (issue 12). */
+async function pipelinedCalls(g: Group, command: Command): Promise<void> {
+  const calls = command.calls as number;
+  const warmup = command.warmup as number;
+  const size = command.size as number;
+  const limit = deadline(command.timeoutMs as number, `${warmup + calls} calls, ${String(command.outstanding)} outstanding`);
+  const summary = await pipelined(calls, warmup, command.outstanding as number, async (i) => {
+    const replies = await g.multicast('r', makePayload(size, 0, i, run), { replies: 'all', timeoutMs: 10_000 });
+    return replies.quorumMet && replies.replies.length === replies.expected.length;
+  }, () => limit.check());
+  report({ type: 'pipelined', run, ...summary, expectedReplies: g.view.members.length });
 }
 
 async function awaitView(g: Group, size: number, timeoutMs: number): Promise<void> {
@@ -179,10 +140,12 @@ onCommand(async (command) => {
       return;
     }
     case 'await-view': return awaitView(group!, command.size as number, command.timeoutMs as number);
-    case 'prepare': return prepare(command);
+    case 'prepare':
+      run = command.run as number;
+      return counter.prepare(run, command.expected as number);
     case 'start': {
       if (command.run !== run) throw new Error(`start of run ${String(command.run)} but prepared ${run}`);
-      tStart = performance.now();
+      counter.start();
       if ((command.send as number) > 0) await send(group!, command);
       return;
     }
@@ -190,9 +153,11 @@ onCommand(async (command) => {
       run = command.run as number;
       return latency(group!, command);
     }
-    case 'progress':
-      report({ type: 'progress', run, delivered, expected, tStart, tFirst, now: performance.now() });
-      return;
+    case 'pipelined': {
+      run = command.run as number;
+      return pipelinedCalls(group!, command);
+    }
+    case 'progress': return counter.progress();
     case 'stats':
       report({ type: 'stats', wire: wireStats(), group: group?.stats ?? null, held: group?.heldMessages ?? 0 });
       return;
@@ -213,7 +178,7 @@ if (process.env.BENCH_DEBUG) {
   const t0 = performance.now();
   setInterval(() => {
     const s = wireStats();
-    process.stderr.write(`[bench ${group?.me ?? wire.address} +${((performance.now() - t0) / 1000).toFixed(1)}s] delivered ${delivered}/${expected} ` +
+    process.stderr.write(`[bench ${group?.me ?? wire.address} +${((performance.now() - t0) / 1000).toFixed(1)}s] delivered ${counter.delivered}/${counter.expected} ` +
       `held ${group?.heldMessages ?? 0} frames out ${s.framesSent} in ${s.framesReceived} writes ${s.writes} ` +
       `loop delay max ${(delay.max / 1e6).toFixed(0)} ms p99 ${(delay.percentile(99) / 1e6).toFixed(0)} ms\n`);
     delay.reset();

@@ -1,21 +1,27 @@
 /**
  * The Cohort rows of one wire: a group of 3 processes (tcpWire, or natsWire on the given NATS
  * servers), a warm-up, asynchronous throughput with 1 then 3 senders per order, then sequential
- * multicast(..., { replies: 'all' }) round trips. A run that breaks the group (a member
- * excluded, a view change) is recorded as failed and the next run gets a fresh group.
+ * multicast(..., { replies: 'all' }) round trips, then the same calls with `outstanding` in
+ * flight (calls/s). A run that breaks the group (a member excluded, a view change) is recorded
+ * as failed and the next run gets a fresh group.
  */
 import { fmt } from './lib/args.js';
 import {
-  CohortGroup, describeThroughput, RunFailedError, type LatencyResult, type Order, type ThroughputOptions, type ThroughputResult,
+  CohortGroup, describeThroughput, RunFailedError, type LatencyResult, type Order, type PipelinedResult, type ThroughputOptions, type ThroughputResult,
 } from './fbcast-throughput.js';
-import { describeLatency } from './replies-latency.js';
+import { describeLatency, describePipelined } from './replies-latency.js';
 
 export interface CohortSuiteOptions {
   orders: readonly Order[];
+  /** Senders per order (default 1 then 3). */
+  senders?: readonly (1 | 3)[];
   count: number;
   warmup: number;
   calls: number;
   callsWarmup: number;
+  /** Calls with `outstanding` in flight (0: none). */
+  pipelinedCalls: number;
+  outstanding: number;
   size: number;
   chunk: number;
   /** The group's timing.suspectTimeoutMs (undefined: the library default, 600 ms). */
@@ -43,6 +49,8 @@ export interface CohortSuiteResult {
   throughput: ThroughputOutcome[];
   latency: LatencyResult | null;
   latencyFailure: string | null;
+  pipelined: PipelinedResult | null;
+  pipelinedFailure: string | null;
 }
 
 /** The run of `order` with `senders` senders, if there was one. */
@@ -57,7 +65,9 @@ export function slowestPerSec(outcome: ThroughputOutcome): number {
 
 export async function runCohortSuite(options: CohortSuiteOptions, log: (line: string) => void): Promise<CohortSuiteResult> {
   const nats = options.nats && options.nats.length > 0 ? options.nats : undefined;
-  const result: CohortSuiteResult = { wire: nats ? 'nats' : 'tcp', throughput: [], latency: null, latencyFailure: null };
+  const result: CohortSuiteResult = {
+    wire: nats ? 'nats' : 'tcp', throughput: [], latency: null, latencyFailure: null, pipelined: null, pipelinedFailure: null,
+  };
   const throughputOptions = (order: Order, senders: 1 | 3, count: number): ThroughputOptions => ({
     count, senders, order, size: options.size, chunk: options.chunk, yieldEvery: 0, timeoutMs: options.timeoutMs,
   });
@@ -78,7 +88,7 @@ export async function runCohortSuite(options: CohortSuiteOptions, log: (line: st
   };
   try {
     for (const order of options.orders) {
-      for (const senders of [1, 3] as const) {
+      for (const senders of options.senders ?? [1, 3] as const) {
         const runOptions = throughputOptions(order, senders, options.count);
         try {
           const outcome = await (await ready()).throughput(runOptions);
@@ -101,6 +111,15 @@ export async function runCohortSuite(options: CohortSuiteOptions, log: (line: st
       } catch (error) {
         result.latencyFailure = (error as Error).message;
         log(`FAILED: replies:'all' latency: ${result.latencyFailure}`);
+      }
+    }
+    if (options.pipelinedCalls > 0) {
+      try {
+        result.pipelined = await (await ready()).pipelined(options.pipelinedCalls, Math.ceil(options.pipelinedCalls / 10), options.outstanding, options.size, options.timeoutMs);
+        log(describePipelined(result.pipelined));
+      } catch (error) {
+        result.pipelinedFailure = (error as Error).message;
+        log(`FAILED: replies:'all' with ${options.outstanding} outstanding: ${result.pipelinedFailure}`);
       }
     }
   } finally {

@@ -14,6 +14,8 @@
 import { Args, fmt, isMain, machine } from './lib/args.js';
 import { Child, childReport, stopAll, withTimeout, type Message } from './lib/children.js';
 import type { LatencySummary } from './lib/payload.js';
+import type { PipelinedSummary } from './lib/pipeline.js';
+import { describeRss, peakRss } from './lib/rss.js';
 
 export type Order = 'fifo' | 'causal' | 'total';
 
@@ -29,6 +31,11 @@ export interface ThroughputOptions {
   /** ... and yields a turn (setImmediate) every `yieldEvery` chunks (0: never). */
   yieldEvery: number;
   timeoutMs: number;
+  /**
+   * Members that are Nest applications (nestjs-member.ts): how the sender publishes,
+   * `GroupClient.emit()` or a `@Multicast()` method. Absent: the core's `group.multicast()`.
+   */
+  via?: 'emit' | 'multicast';
 }
 
 export interface ReceiverResult {
@@ -64,6 +71,8 @@ export interface ThroughputResult {
   sameSequence: boolean;
   sendMs: number[];
   wire: WireDelta[];
+  /** Each member's peak resident set size since it started, read at the end of the run (MB). */
+  rssMb: (number | null)[];
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -73,6 +82,12 @@ export interface LatencyResult extends LatencySummary {
   incomplete: number;
   /** Per member, frames sent and socket writes per call (warm-up included). */
   perCall: { member: number; framesSent: number; writes: number }[];
+  rssMb: (number | null)[];
+}
+
+/** `calls` multicast(replies: 'all') from member 1 with `outstanding` of them in flight at once. */
+export interface PipelinedResult extends PipelinedSummary {
+  rssMb: (number | null)[];
 }
 
 /** Group options the benchmark may change (defaults: the library's). */
@@ -86,6 +101,8 @@ export interface GroupSetup {
    * connects to nats[i % nats.length] first). See nats.ts (npm run bench:nats).
    */
   nats?: readonly string[];
+  /** The members' script (default cohort-member.ts; nestjs-member.ts: Nest applications with GroupModule). */
+  script?: string;
 }
 
 /** A run that could not complete (a member was excluded, ...), with what each member had delivered. */
@@ -120,7 +137,9 @@ export class CohortGroup {
   static async start(size = 3, options: GroupSetup & { timeoutMs?: number } = {}): Promise<CohortGroup> {
     const timeoutMs = options.timeoutMs ?? 30_000;
     const nats = options.nats;
-    const members = Array.from({ length: size }, (_, i) => new Child(`cohort member ${i + 1}`, 'cohort-member.ts',
+    const script = options.script ?? 'cohort-member.ts';
+    const label = script === 'cohort-member.ts' ? 'cohort member' : script.replace(/\.ts$/, '');
+    const members = Array.from({ length: size }, (_, i) => new Child(`${label} ${i + 1}`, script,
       nats && nats.length > 0 ? ['--nats', [...nats.slice(i % nats.length), ...nats.slice(0, i % nats.length)].join(',')] : []));
     const group = new CohortGroup(members);
     try {
@@ -162,7 +181,7 @@ export class CohortGroup {
     const sent = members.filter((_, i) => shares[i]! > 0).map((m) => m.next('sent', timeoutMs, (r) => r.run === run));
     members.forEach((member, i) => member.send({
       cmd: 'start', run, send: shares[i], index: i, order: options.order, size: options.size,
-      chunk: options.chunk, yieldEvery: options.yieldEvery, timeoutMs,
+      chunk: options.chunk, yieldEvery: options.yieldEvery, timeoutMs, ...(options.via ? { via: options.via } : {}),
     }));
     let reports: Message[];
     let sends: Message[];
@@ -214,7 +233,13 @@ export class CohortGroup {
       sameSequence: receivers.every((r) => r.orderHash === receivers[0]!.orderHash),
       sendMs: sends.map((s) => s.sendMs as number),
       wire,
+      rssMb: await this.rss(),
     };
+  }
+
+  /** Each member's peak resident set size since it started (MB). */
+  rss(): Promise<(number | null)[]> {
+    return peakRss(this.members);
   }
 
   /** What each member delivered so far in the current run (best effort: members that do not answer are left out). */
@@ -250,7 +275,27 @@ export class CohortGroup {
         framesSent: ((a.framesSent ?? 0) - (before[i]!.framesSent ?? 0)) / n,
         writes: ((a.writes ?? 0) - (before[i]!.writes ?? 0)) / n,
       }));
-      return { ...result, perCall };
+      return { ...result, perCall, rssMb: await this.rss() };
+    } finally {
+      reply.catch(() => undefined);
+      this.onBroken = null;
+    }
+  }
+
+  /** `calls` multicast(..., { replies: 'all' }) from member 1, `outstanding` in flight, after `warmup` unmeasured ones. */
+  async pipelined(calls: number, warmup: number, outstanding: number, size: number, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<PipelinedResult> {
+    const run = ++this.run;
+    const caller = this.members[0]!;
+    if (this.broken) throw new Error(`the group is broken: ${this.broken}`);
+    caller.send({ cmd: 'pipelined', run, calls, warmup, outstanding, size, timeoutMs });
+    const reply = caller.next('pipelined', timeoutMs + 1000, (r) => r.run === run);
+    try {
+      const broken = new Promise<never>((_, reject) => {
+        this.onBroken = (reason) => reject(new Error(`pipelined calls: ${reason}`));
+        if (this.broken) reject(new Error(`pipelined calls: ${this.broken}`));
+      });
+      const result = (await Promise.race([reply, broken])) as unknown as PipelinedSummary;
+      return { ...result, rssMb: await this.rss() };
     } finally {
       reply.catch(() => undefined);
       this.onBroken = null;
@@ -302,7 +347,8 @@ export function describeThroughput(result: ThroughputResult, wire = 'TCP wire'):
   const { options } = result;
   const lines: string[] = [];
   lines.push(`${fmt(options.count)} asynchronous ${options.size}-byte ${options.order} multicasts, ` +
-    `${options.senders} sender${options.senders > 1 ? 's' : ''}, 3 members on 127.0.0.1 (${wire})`);
+    `${options.senders} sender${options.senders > 1 ? 's' : ''}, 3 members on 127.0.0.1 (${wire})` +
+    (options.via ? `, published with ${options.via === 'emit' ? 'GroupClient.emit()' : 'a @Multicast() method'}` : ''));
   for (const r of result.receivers) {
     const role = (r.member <= options.senders) ? 'sender+receiver' : 'receiver';
     lines.push(`  member ${r.member} (${role}): ${fmt(r.delivered)}/${fmt(r.expected)} delivered in ${fmt(r.elapsedMs, 1)} ms: ` +
@@ -317,6 +363,7 @@ export function describeThroughput(result: ThroughputResult, wire = 'TCP wire'):
       `(${fmt(w.bytesSent / 1e6, 1)} MB), ${fmt(w.framesReceived)} frames received (${fmt(w.bytesReceived / 1e6, 1)} MB)` +
       (w.framesDropped ? `, ${w.framesDropped} dropped` : ''));
   }
+  if (result.rssMb) lines.push(`  peak RSS since start, per member: ${describeRss(result.rssMb)}`);
   return lines.join('\n');
 }
 

@@ -42,10 +42,10 @@ export function sideBySide(results: AllResults): string {
     }
   }
   const emit = (e: { perSecFromStart: number } | null | undefined): string => (e ? fmt(e.perSecFromStart) : '–');
-  rows.push(['emit() events/s at the receiver', '', '', emit(nats?.nest.emit), emit(results.nest.emit)]);
+  rows.push(['emit() events/s at the receiver', '', '', emit(nats?.nest.emit), emit(results.nest?.emit)]);
   const lat = (l: LatencySummary | null | undefined): string => (l ? `${fmt(l.p50Us, 1)} / ${fmt(l.p99Us, 1)}` : '–');
   rows.push([`Cohort replies:'all' (3 members) p50 / p99 µs`, lat(nats?.cohort.latency), lat(results.latency), '', '']);
-  rows.push(['send() echo p50 / p99 µs', '', '', lat(nats?.nest.latency), lat(results.nest.latency)]);
+  rows.push(['send() echo p50 / p99 µs', '', '', lat(nats?.nest.latency), lat(results.nest?.latency)]);
   return markdown(rows, ['metric', 'Cohort on natsWire', 'Cohort on tcpWire', 'Nest Transport.NATS', 'Nest Transport.TCP']);
 }
 
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const args = new Args(process.argv.slice(2), [...COMMON_FLAGS, 'servers']);
   // --servers: the name this script's option had before it became part of npm run bench.
   const servers = args.int('servers', 0, 0, 9);
-  const options = parseOptions(args, { orders: ['fifo'], raw: false, natsServers: servers || 1 });
+  const options = parseOptions(args, { orders: ['fifo'], sections: ['async', 'replies', 'nest', 'nats'], natsServers: servers || 1 });
   if (options.natsServers === 0) throw new Error('--nats-servers must be at least 1 here (npm run bench -- --nats-servers 0 leaves NATS out)');
   if (findNatsServer() === null) {
     console.error(`bench:nats: ${NATS_MISSING}: no NATS rows measured`);

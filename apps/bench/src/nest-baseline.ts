@@ -5,8 +5,10 @@
  * - `emit('e', payload)` `count` times (64-character string payloads): events/s at the receiver;
  * - `send('r', payload)` `calls` times in sequence (an echo): round-trip p50/p99 in µs.
  *
+ * - `send('r', payload)` `pipelined` times with `outstanding` requests in flight: calls/s.
+ *
  *   npx tsx apps/bench/src/nest-baseline.ts [--transport tcp|nats] [--count 200000] [--calls 10000]
- *       [--size 64] [--chunk 1024] [--object-pattern]
+ *       [--pipelined 20000] [--outstanding 100] [--size 64] [--chunk 1024] [--object-pattern]
  *
  * With --transport nats and no --nats-url, a nats-server is started on 127.0.0.1 for the run.
  */
@@ -14,6 +16,8 @@ import { NatsCluster } from '@cohort/nats/testing';
 import { Args, fmt, isMain } from './lib/args.js';
 import { Child, stopAll, withTimeout } from './lib/children.js';
 import type { LatencySummary } from './lib/payload.js';
+import type { PipelinedSummary } from './lib/pipeline.js';
+import { describeRss, peakRss } from './lib/rss.js';
 
 export type NestTransport = 'tcp' | 'nats';
 
@@ -25,6 +29,9 @@ export interface NestOptions {
   count: number;
   /** Sequential request/reply round trips (0: skip). */
   calls: number;
+  /** Requests with `outstanding` in flight at once (0: skip): calls/s. */
+  pipelinedCalls?: number;
+  outstanding?: number;
   warmup: number;
   size: number;
   chunk: number;
@@ -37,6 +44,10 @@ export interface NestResult {
   options: NestOptions;
   emit: { count: number; perSecFromStart: number; perSecFirstToLast: number; elapsedMs: number; sendMs: number } | null;
   latency: LatencySummary | null;
+  /** send() with options.outstanding requests in flight. */
+  pipelined?: PipelinedSummary | null;
+  /** Peak resident set size of the microservice and the client (MB). */
+  rssMb?: (number | null)[];
 }
 
 const LABEL: Record<NestTransport, string> = { tcp: 'Nest TCP', nats: 'Nest NATS' };
@@ -83,7 +94,15 @@ export async function runNest(options: NestOptions): Promise<NestResult> {
       client.send({ cmd: 'latency', run: 2, calls: options.calls, warmup: options.warmup, size: options.size, timeoutMs: options.timeoutMs });
       latency = (await client.next('latency', options.timeoutMs + 1000)) as unknown as LatencySummary;
     }
-    return { options, emit, latency };
+    let pipelined: PipelinedSummary | null = null;
+    if (options.pipelinedCalls && options.pipelinedCalls > 0) {
+      client.send({
+        cmd: 'pipelined', run: 3, calls: options.pipelinedCalls, warmup: Math.ceil(options.pipelinedCalls / 10),
+        outstanding: options.outstanding ?? 100, size: options.size, timeoutMs: options.timeoutMs,
+      });
+      pipelined = (await client.next('pipelined', options.timeoutMs + 1000)) as unknown as PipelinedSummary;
+    }
+    return { options, emit, latency, pipelined, rssMb: await peakRss([server, client]) };
   } finally {
     await stopAll([server, client]);
   }
@@ -102,11 +121,17 @@ export function describeNest(result: NestResult): string {
     lines.push(`  send('r') echo x ${fmt(l.calls)} sequential: p50 ${fmt(l.p50Us, 1)} µs, p90 ${fmt(l.p90Us, 1)} µs, ` +
       `p99 ${fmt(l.p99Us, 1)} µs, max ${fmt(l.maxUs, 1)} µs, mean ${fmt(l.meanUs, 1)} µs`);
   }
+  if (result.pipelined) {
+    const p = result.pipelined;
+    lines.push(`  send('r') echo x ${fmt(p.calls)}, ${p.outstanding} outstanding: ${fmt(p.callsPerSec)} calls/s ` +
+      `(${fmt(p.totalMs)} ms; each call p50 ${fmt(p.p50Us, 1)} µs, p99 ${fmt(p.p99Us, 1)} µs)`);
+  }
+  if (result.rssMb) lines.push(`  peak RSS: microservice / client ${describeRss(result.rssMb)}`);
   return lines.join('\n');
 }
 
 async function main(): Promise<void> {
-  const args = new Args(process.argv.slice(2), ['transport', 'nats-url', 'count', 'calls', 'warmup', 'size', 'chunk', 'object-pattern', 'timeout', 'quick']);
+  const args = new Args(process.argv.slice(2), ['transport', 'nats-url', 'count', 'calls', 'pipelined', 'outstanding', 'warmup', 'size', 'chunk', 'object-pattern', 'timeout', 'quick']);
   const quick = args.flag('quick');
   const transport = args.choice('transport', ['tcp', 'nats'] as const, 'tcp');
   const objectPattern = args.flag('object-pattern');
@@ -123,6 +148,8 @@ async function main(): Promise<void> {
       ...(natsUrl ? { natsUrl } : {}),
       count: args.int('count', quick ? 20_000 : 200_000),
       calls: args.int('calls', quick ? 1_000 : 10_000),
+      pipelinedCalls: args.int('pipelined', quick ? 2_000 : 20_000),
+      outstanding: args.int('outstanding', 100, 1),
       warmup: args.int('warmup', quick ? 100 : 1_000),
       size: args.int('size', 64, 1),
       chunk: args.int('chunk', 1024, 1),

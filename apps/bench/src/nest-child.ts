@@ -10,7 +10,9 @@
  * client: a ClientProxy (ClientProxyFactory) that emits events or sends requests one after another.
  *   parent -> { cmd: 'connect', port? } { cmd: 'emit', run, count, size, chunk, objectPattern, timeoutMs }
  *             { cmd: 'latency', run, calls, warmup, size, timeoutMs }
+ *             { cmd: 'pipelined', run, calls, warmup, outstanding, size, timeoutMs }  send(), `outstanding` in flight
  *   child  -> { type: 'connected' } { type: 'sent', run, sendMs } { type: 'latency', run, ... }
+ *             { type: 'pipelined', run, callsPerSec, ... }
  */
 import 'reflect-metadata';
 import type { Server, Socket } from 'node:net';
@@ -23,6 +25,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { lastValueFrom } from 'rxjs';
 import { deadline, onCommand, report, type Command } from './lib/child-side.js';
 import { summarizeLatencies } from './lib/payload.js';
+import { pipelined } from './lib/pipeline.js';
 
 const [transport, role, natsUrl] = process.argv.slice(2);
 if (transport !== 'tcp' && transport !== 'nats') throw new Error(`nest-child: unknown transport ${String(transport)} (tcp | nats)`);
@@ -155,6 +158,17 @@ async function client(): Promise<void> {
     report({ type: 'latency', run, ...summarizeLatencies(samples, performance.now() - t0), incomplete: 0 });
   };
 
+  /** send('r') with `outstanding` requests in flight (Nest's TCP client tells the replies apart by id): calls/s. */
+  const pipelinedCalls = async (command: Command): Promise<void> => {
+    const limit = deadline(command.timeoutMs as number, `${String(command.calls)} requests, ${String(command.outstanding)} outstanding`);
+    const size = command.size as number;
+    const summary = await pipelined(command.calls as number, command.warmup as number, command.outstanding as number, async (i) => {
+      const payload = textPayload(size, i);
+      return (await lastValueFrom(proxy!.send<string, string>('r', payload))) === payload;
+    }, () => limit.check());
+    report({ type: 'pipelined', run: command.run as number, ...summary });
+  };
+
   const clientOptions = (command: Command): ClientOptions => (transport === 'tcp'
     ? { transport: Transport.TCP, options: { host: '127.0.0.1', port: command.port as number } }
     : { transport: Transport.NATS, options: { servers: [natsUrl!] } });
@@ -168,6 +182,7 @@ async function client(): Promise<void> {
         return;
       case 'emit': return emit(command);
       case 'latency': return latency(command);
+      case 'pipelined': return pipelinedCalls(command);
       default: throw new Error(`unknown command ${command.cmd}`);
     }
   }, () => proxy?.close());

@@ -11,6 +11,7 @@
 import { Args, fmt, isMain } from './lib/args.js';
 import { Child, stopAll, withTimeout } from './lib/children.js';
 import type { LatencySummary } from './lib/payload.js';
+import { describeRss, peakRss } from './lib/rss.js';
 
 export interface RawTcpOptions {
   count: number;
@@ -27,6 +28,8 @@ export interface RawTcpResult {
   meanPerSec: number;
   sendMs: number;
   writes: number;
+  /** Peak resident set size of receiver 1, receiver 2 and the sender (MB). */
+  rssMb: (number | null)[];
 }
 
 export async function runRawTcp(options: RawTcpOptions): Promise<RawTcpResult> {
@@ -64,6 +67,7 @@ export async function runRawTcp(options: RawTcpOptions): Promise<RawTcpResult> {
       options, receivers: results,
       minPerSec: Math.min(...rates), meanPerSec: rates.reduce((s, v) => s + v, 0) / rates.length,
       sendMs: sendReport.sendMs as number, writes: sendReport.writes as number,
+      rssMb: await peakRss(all),
     };
   } finally {
     await stopAll(all);
@@ -101,6 +105,7 @@ export function describeRawTcp(result: RawTcpResult): string {
       `from the start signal, ${fmt(r.perSecFirstToLast)}/s first to last`);
   }
   lines.push(`  slowest receiver ${fmt(result.minPerSec)}/s; ${fmt(result.writes)} writes per socket in ${fmt(result.sendMs, 1)} ms`);
+  lines.push(`  peak RSS: receivers / sender ${describeRss(result.rssMb)}`);
   return lines.join('\n');
 }
 

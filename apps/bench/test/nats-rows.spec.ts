@@ -44,7 +44,7 @@ describe('npm run bench: the NATS rows (tiny counts)', () => {
     const json = join(dir, 'all.json');
     const count = 300;
     const { code, stdout, stderr } = await runBench([
-      '--quick', '--orders', 'fifo', '--count', String(count), '--warmup', '0', '--calls', '20',
+      '--quick', '--only', 'async,replies,nats', '--orders', 'fifo', '--count', String(count), '--warmup', '0', '--calls', '20',
       '--raw-count', '1000', '--nest-count', '200', '--json', json,
     ], 150_000);
     expect({ code, stderr: code === 0 ? '' : `${stdout}\n${stderr}` }).toEqual({ code: 0, stderr: '' });

@@ -1,12 +1,12 @@
-import { decodeFrame, encodeFrame, type Frame } from './codec/frame.js';
+import { decodeFrame, encodeFrame, type Frame } from './protocol/frames.js';
 import { CausalContext } from './context/causal-context.js';
-import { DeliveryQueue } from './delivery-queue.js';
+import { DeliveryQueue } from './services/delivery-queue.js';
 import { realClock, type Clock, type TimerHandle } from './env/clock.js';
 import { realRandom, type Random } from './env/random.js';
 import {
   CohortError, ConnectTimeoutError, GroupClosedError, InvalidArgumentError, NotAcceptedError,
 } from './errors.js';
-import { TypedEmitter } from './events.js';
+import { TypedEmitter } from './util/events.js';
 import {
   type AsyncOptions, type CallOptions, type GroupView, type MulticastOptions, type Order,
 } from './group.js';
@@ -17,8 +17,8 @@ import { decodeReply } from './protocol/reply/reply-decoding.js';
 import { Replies } from './protocol/reply/replies.js';
 import type { ReplyBody } from './protocol/reply/reply.header.js';
 import { addressOf, type MemberId } from './protocol/types.js';
-import { jsonSerializer, type Serializer } from './serializer.js';
-import { isWellFormed, positiveInteger, validateOrder, validateTimeout, validateTopic } from './validation.js';
+import { jsonSerializer, type Serializer } from './util/serializer.js';
+import { isWellFormed, positiveInteger, validateOrder, validateTimeout, validateTopic } from './validation/index.js';
 import type { Address, Wire } from './wire/wire.js';
 
 /**

@@ -9,17 +9,14 @@ import type { Timing } from './protocol/timing.js';
 import type { QuorumPolicy } from './protocol/membership/quorum-policy.js';
 import type { BlockedReason } from './protocol/member.js';
 import type { HoldReason } from './protocol/order/order-stage.js';
-import type { Serializer } from './serializer.js';
-import type { CohortLogger } from './logger.js';
+import type { Serializer } from './util/serializer.js';
+import type { CohortLogger } from './util/logger.js';
 import type { CallRecord } from './group-stats.js';
 import type { Address, Wire } from './wire/wire.js';
+import type { Order } from './validation/orders.js';
 
-/**
- * fifo: per sender (fbcast); causal: happened-before (cbcast); total: one agreed order
- * (abcast); group: at the same point of every member's delivery sequence, like a view change
- * (gbcast; it runs a flush, so it is slow: for rare control actions).
- */
-export type Order = 'fifo' | 'causal' | 'total' | 'group';
+// The orders are defined once, with the list the API checks against (validation/orders.ts).
+export type { Order };
 
 export interface MulticastOptions {
   /** Delivery order, 'fifo' by default. */

@@ -1,5 +1,5 @@
 import type { Clock } from './env/clock.js';
-import { codeOf } from './validation.js';
+import { codeOf } from './validation/index.js';
 import type { MemberStats } from './protocol/member.js';
 import type { ReplyQuorum } from './protocol/reply/quorum.js';
 import type { Replies } from './protocol/reply/replies.js';
@@ -69,19 +69,23 @@ export class CallStats {
 
   constructor(private readonly clock: Clock, private readonly ended: (record: CallRecord) => void) {}
 
-  /** Counts `result` when it settles (its value or error passes through unchanged). */
-  async track(call: Omit<CallRecord, 'durationMs' | 'outcome' | 'code'>, result: Promise<Replies>): Promise<Replies> {
+  /**
+   * Counts `result` when it settles (its value or error passes through unchanged), once
+   * `settled` (the call's own cleanup) has run: one promise per call on the caller's path.
+   */
+  track(call: Omit<CallRecord, 'durationMs' | 'outcome' | 'code'>, result: Promise<Replies>, settled: () => void): Promise<Replies> {
     const startedMs = this.clock.now();
-    try {
-      const replies = await result;
+    return result.then((replies) => {
+      settled();
       if (replies.quorumMet) this.quorumMet++;
       else this.quorumNotMet++;
       this.ended({ ...call, durationMs: this.clock.now() - startedMs, outcome: replies.quorumMet ? 'quorum-met' : 'quorum-not-met' });
       return replies;
-    } catch (error) {
+    }, (error: unknown) => {
+      settled();
       this.failed++;
       this.ended({ ...call, durationMs: this.clock.now() - startedMs, outcome: 'failed', ...(error instanceof Error ? codeOf(error) : {}) });
       throw error;
-    }
+    });
   }
 }

@@ -8,12 +8,13 @@ export { addressOf } from './group-options.js';
 export type { GroupStats, CallRecord, CallOutcome } from './group-stats.js';
 export { groupMetrics, GROUP_METRICS } from './metrics/group-metrics.js';
 export type { GroupMetrics, GroupMetricsOptions, MetricsAttributes, MetricsMeter } from './metrics/group-metrics.js';
-export { consoleLogger } from './logger.js';
-export type { CohortLogger, CohortLogLevel } from './logger.js';
+export { consoleLogger } from './util/logger.js';
+export type { CohortLogger, CohortLogLevel } from './util/logger.js';
 export {
-  DEFAULT_CONTEXT_WAIT_MS, ORDERS, validateAddress, validateMulticastOptions, validateOrder, validateSeeds, validateTopic,
-} from './validation.js';
-export type { ValidMulticastOptions } from './validation.js';
+  DEFAULT_CONTEXT_WAIT_MS, ORDERS, REPLY_QUORUM_NAMES, TOPIC_LENGTH_MAX, isOrder, isReplyQuorum, validateAddress, validateMulticastOptions,
+  validateOrder, validateReplies, validateSeeds, validateTopic,
+} from './validation/index.js';
+export type { ValidMulticastOptions } from './validation/index.js';
 export type { MemberId, View } from './protocol/types.js';
 export { Replies } from './protocol/reply/replies.js';
 export type { Reply, ReplyError } from './protocol/reply/replies.js';
@@ -32,8 +33,8 @@ export type { Clock, TimerHandle } from './env/clock.js';
 export { realClock } from './env/clock.js';
 export type { Random } from './env/random.js';
 export { realRandom, seededRandom } from './env/random.js';
-export type { Serializer } from './serializer.js';
-export { jsonSerializer } from './serializer.js';
+export type { Serializer } from './util/serializer.js';
+export { jsonSerializer } from './util/serializer.js';
 export {
   CausalContextUnsatisfiedError, CohortError, ConnectTimeoutError, DecodeError, ExcludedError, GroupClosedError, InvalidArgumentError,
   JoinTimeoutError, NotAcceptedError, ViewTimeoutError, isCohortError,

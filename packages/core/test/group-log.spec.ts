@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import { encodeFrame } from '../src/codec/frame.js';
+import { encodeFrame } from '../src/protocol/frames.js';
 import type { Group, GroupObserver } from '../src/group.js';
-import { consoleLogger, type CohortLogger } from '../src/logger.js';
+import { consoleLogger, type CohortLogger } from '../src/util/logger.js';
 import { authenticate } from '../src/wire/authenticated-wire.js';
 import { closeAll, harness, type SimGroupHarness } from './support/sim-group.js';
 

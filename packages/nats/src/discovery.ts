@@ -102,9 +102,8 @@ export async function discoverSeeds(options: DiscoverSeedsOptions): Promise<stri
   const retryMs = options.retryMs ?? 500;
   if (!Number.isInteger(minSeeds) || minSeeds < 0) throw new InvalidArgumentError('discoverSeeds: minSeeds must be an integer >= 0');
   const deadline = performance.now() + timeoutMs;
-  let reports: SourceReport[] = [];
   for (let round = 0; ; round++) {
-    reports = await Promise.all([
+    const reports = await Promise.all([
       ...(options.static ? [Promise.resolve<SourceReport>({ source: 'static', found: [...options.static] })] : []),
       ...dns.map((source) => fromDns(source)),
       ...(options.nats ? [fromNats(options.nats, options.natsWaitMs ?? 300, options.includeSelf ?? true)] : []),

@@ -1,6 +1,8 @@
 /**
  * Child side of the benchmark's processes: report to the parent over IPC, obey `{ cmd: 'exit' }`,
- * die with the parent, and report any uncaught error before exiting with code 1.
+ * die with the parent, and report any uncaught error before exiting with code 1. Every child
+ * also samples its resident set size every 100 ms and answers `{ cmd: 'rss' }` with its peak
+ * (`{ type: 'rss', peakBytes, nowBytes }`): the memory figure of issue 12, measured where it is spent.
  */
 export type Command = { cmd: string; [key: string]: unknown };
 
@@ -24,9 +26,26 @@ process.on('unhandledRejection', (error) => { try { die(error); } catch { /* rep
 // The parent going away (finished, crashed or killed) ends this process too.
 process.on('disconnect', () => process.exit(0));
 
-/** Runs `handler` for every command from the parent; `exit` is handled here (after `onExit`). */
+/** How often the resident set size is sampled: a peak shorter than this may be missed. */
+export const RSS_SAMPLE_MS = 100;
+let rssPeakBytes = process.memoryUsage.rss();
+
+/** The highest resident set size seen so far in this process (sampled, and read now). */
+export function rssPeak(): { peakBytes: number; nowBytes: number } {
+  const nowBytes = process.memoryUsage.rss();
+  if (nowBytes > rssPeakBytes) rssPeakBytes = nowBytes;
+  return { peakBytes: rssPeakBytes, nowBytes };
+}
+
+setInterval(rssPeak, RSS_SAMPLE_MS).unref();
+
+/** Runs `handler` for every command from the parent; `exit` and `rss` are handled here (exit after `onExit`). */
 export function onCommand(handler: (command: Command) => void | Promise<void>, onExit?: () => Promise<void> | void): void {
   process.on('message', (command: Command) => {
+    if (command.cmd === 'rss') {
+      report({ type: 'rss', ...rssPeak() });
+      return;
+    }
     if (command.cmd === 'exit') {
       const hardStop = setTimeout(() => process.exit(0), 1500);
       hardStop.unref();

@@ -1,7 +1,7 @@
 /**
  * Benchmark payloads and helpers shared by the parent and the children.
  */
-import type { Serializer } from '../../../../packages/core/src/serializer.js';
+import type { Serializer } from '../../../../packages/core/src/util/serializer.js';
 
 const EMPTY = new Uint8Array(0);
 

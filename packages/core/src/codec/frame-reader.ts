@@ -1,4 +1,5 @@
 import { DecodeError } from '../errors.js';
+import { utf8Interner } from './interned-strings.js';
 
 const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -7,9 +8,15 @@ const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * frame ends in a DecodeError, never in a wrong value or an exception of another kind.
  */
 export class FrameReader {
+  private buffer: Uint8Array;
   private offset = 0;
 
-  constructor(private readonly buffer: Uint8Array) {}
+  constructor(buffer: Uint8Array) {
+    // A Node Buffer's slice() is a view, not a copy: read a plain Uint8Array over its bytes, so
+    // that a copy made with slice() below, or by a caller of bytes(), is a copy.
+    this.buffer =
+      Object.getPrototypeOf(buffer) === Uint8Array.prototype ? buffer : new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  }
 
   get remaining(): number {
     return this.buffer.length - this.offset;
@@ -21,6 +28,19 @@ export class FrameReader {
   }
 
   uint(): number {
+    // Most of our numbers (ranks, flags, lengths, small sequence numbers) fit one byte.
+    const offset = this.offset;
+    if (offset < this.buffer.length) {
+      const byte = this.buffer[offset]!;
+      if (byte < 0x80) {
+        this.offset = offset + 1;
+        return byte;
+      }
+    }
+    return this.longUint();
+  }
+
+  private longUint(): number {
     let value = 0;
     let scale = 1;
     for (let i = 0; i < 8; i++) {
@@ -41,12 +61,13 @@ export class FrameReader {
     return value === 1;
   }
 
+  /**
+   * A view into the frame, not a copy: it shares the frame's memory (and keeps all of it alive).
+   * Copy it (`.slice()`) to keep it apart from the frame.
+   */
   bytes(): Uint8Array {
-    const length = this.uint();
-    if (length > this.remaining) throw new DecodeError('frame truncated');
-    const value = this.buffer.subarray(this.offset, this.offset + length);
-    this.offset += length;
-    return value;
+    const start = this.skipLength();
+    return this.buffer.subarray(start, this.offset);
   }
 
   string(): string {
@@ -54,6 +75,20 @@ export class FrameReader {
       return textDecoder.decode(this.bytes());
     } catch (error) {
       if (error instanceof DecodeError) throw error;
+      throw new DecodeError('invalid utf-8 string');
+    }
+  }
+
+  /**
+   * The same field as string(), for strings that recur from frame to frame (topics, group
+   * names, member ids): decoded through the interning cache (interned-strings.ts), so a
+   * string seen before costs no decoder call and no new string.
+   */
+  internedString(): string {
+    const start = this.skipLength();
+    try {
+      return utf8Interner.decode(this.buffer, start, this.offset);
+    } catch {
       throw new DecodeError('invalid utf-8 string');
     }
   }
@@ -81,5 +116,14 @@ export class FrameReader {
 
   end(): void {
     if (this.remaining !== 0) throw new DecodeError('trailing bytes in frame');
+  }
+
+  /** Reads a length and steps over that many bytes; returns where they start. */
+  private skipLength(): number {
+    const length = this.uint();
+    if (length > this.remaining) throw new DecodeError('frame truncated');
+    const start = this.offset;
+    this.offset = start + length;
+    return start;
   }
 }

@@ -1,16 +1,14 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { FrameReader } from '../codec/frame-reader.js';
 import { FrameWriter } from '../codec/frame-writer.js';
 import { DecodeError, InvalidArgumentError } from '../errors.js';
-import { describe, isWellFormed, NAME_LENGTH_MAX } from '../validation.js';
+import { describe, isWellFormed, NAME_LENGTH_MAX } from '../validation/index.js';
+import { ambient, type Ambient } from './ambient.js';
 
 /** What a causal thread has seen of one group: a view id and a vector timestamp over its ranks. */
 export interface GroupCausality {
   readonly viewId: number;
   readonly deps: readonly number[];
 }
-
-const storage = new AsyncLocalStorage<CausalContext>();
 
 /**
  * Bounds of a causal context, checked by `decode` (DecodeError) and `of` (INVALID_ARGUMENT): a
@@ -74,7 +72,9 @@ export class CausalContext {
 
   /** @internal Cohort's own (a member's causal vector, per delivery): no checks on the hot path. */
   static ofMember(group: string, causality: { viewId: number; deps: number[] }): CausalContext {
-    return new CausalContext(new Map([[group, causality]]));
+    const groups = new Map<string, GroupCausality>();
+    groups.set(group, causality);
+    return new CausalContext(groups);
   }
 
   /** A context that names one group; throws InvalidArgumentError for anything out of bounds. */
@@ -86,14 +86,15 @@ export class CausalContext {
 
   /** The context of the current asynchronous thread, if one was set. */
   static current(): CausalContext | undefined {
-    return storage.getStore();
+    return ambient.getStore()?.causalContext();
   }
 
   /** Runs `fn` (and everything it starts) inside `context`. */
   static run<T>(context: CausalContext, fn: () => T): T {
     if (!(context instanceof CausalContext)) throw new InvalidArgumentError(`CausalContext.run() takes a CausalContext (CausalContext.decode(text) for an encoded one), not ${describe(context)}`);
     if (typeof fn !== 'function') throw new InvalidArgumentError(`CausalContext.run() takes a function to run, not ${describe(fn)}`);
-    return storage.run(context, fn);
+    // A delivery task it runs in stays the one a call in `fn` releases.
+    return ambient.run(new ContextRun(context, ambient.getStore()), fn);
   }
 
   get(group: string): GroupCausality | undefined {
@@ -113,7 +114,8 @@ export class CausalContext {
     if (other !== undefined && !(other instanceof CausalContext)) {
       throw new InvalidArgumentError(`CausalContext.merge() takes a CausalContext or undefined, not ${describe(other)}`);
     }
-    if (!other || other.groups.size === 0) return this;
+    // The same context twice (a call's replies from responders that delivered the same): itself.
+    if (!other || other === this || other.groups.size === 0) return this;
     if (this.groups.size === 0) return other;
     const merged = new Map(this.groups);
     for (const [group, theirs] of other.groups) merged.set(group, mergeCausality(merged.get(group), theirs)!);
@@ -155,5 +157,18 @@ export class CausalContext {
     }
     r.end();
     return new CausalContext(groups);
+  }
+}
+
+/** The store of `CausalContext.run`: its context, and the delivery task of the thread it was entered from. */
+class ContextRun implements Ambient {
+  constructor(private readonly context: CausalContext, private readonly outer: Ambient | undefined) {}
+
+  causalContext(): CausalContext {
+    return this.context;
+  }
+
+  releaseTask(): void {
+    this.outer?.releaseTask();
   }
 }

@@ -1,4 +1,5 @@
 /** Names every layer of the stack shares. */
+import type { MessageOrder } from '../validation/orders.js';
 
 /** A member incarnation: "address/incarnation". A process that rejoins gets a new one. */
 export type MemberId = string;
@@ -11,7 +12,7 @@ export interface View {
 }
 
 /** How a message is ordered: the application's orders, and the sequencer's announcements. */
-export type MessageOrder = 'fifo' | 'causal' | 'total' | 'group' | 'announce';
+export type { MessageOrder };
 
 /** A vector timestamp as sent: only the entries (rank, seq) changed since the sender's last one. */
 export type DepsDelta = readonly (readonly [rank: number, seq: number])[];

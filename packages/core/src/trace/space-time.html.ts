@@ -5,6 +5,7 @@
  * class a test can count: `.lane`, `.arrow`, `.view-band`, `.held`, `.flush`, `.violation`.
  */
 import type { Arrow, Band, Hold, Mark, Place, SpaceTime, ViolationMark } from './space-time.layout.js';
+import { isOrder, type Order } from '../validation/orders.js';
 
 const LANE_GAP = 64;
 const TOP = 56;
@@ -104,7 +105,7 @@ function drawBand(band: Band, index: number, g: Geometry): string {
 }
 
 function drawArrow(arrow: Arrow, g: Geometry): string {
-  const order = ORDER_CLASSES.has(arrow.order) ? arrow.order : 'fifo';
+  const order = isOrder(arrow.order) ? arrow.order : 'fifo';
   return `<line class="arrow order-${order}${arrow.held ? ' to-held' : ''}" data-msg="${esc(arrow.msg)}" x1="${g.x(arrow.from.col)}" y1="${g.y(arrow.from.lane)}" x2="${g.x(arrow.to.col)}" y2="${g.y(arrow.to.lane)}" marker-end="url(#head-${order})"><title>${esc(arrow.title)}</title></line>`;
 }
 
@@ -147,8 +148,8 @@ function drawViolation(v: ViolationMark, index: number, columns: number, height:
     + `<text x="${cx + 4}" y="${TOP - LANE_GAP / 2 + 12}">${esc(v.property)}</text></g>`;
 }
 
-const ORDER_CLASSES = new Set(['fifo', 'causal', 'total', 'group']);
-const ORDER_COLORS: Record<string, string> = { fifo: '#3d6fb6', causal: '#1d8a7a', total: '#8048a8', group: '#b5651d' };
+/** One arrow colour per order: a new order fails the type check until it has one. */
+const ORDER_COLORS: Record<Order, string> = { fifo: '#3d6fb6', causal: '#1d8a7a', total: '#8048a8', group: '#b5651d' };
 
 const DEFS = `<defs>
 ${Object.entries(ORDER_COLORS).map(([order, color]) => `<marker id="head-${order}" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" fill="${color}"/></marker>`).join('\n')}

@@ -3,7 +3,7 @@ import {
 } from 'node:crypto';
 import { realClock, type Clock } from '../env/clock.js';
 import { DecodeError, InvalidArgumentError } from '../errors.js';
-import type { CohortLogger } from '../logger.js';
+import type { CohortLogger } from '../util/logger.js';
 import type { Address, Wire } from './wire.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Clock } from '../env/clock.js';
 import type { Random } from '../env/random.js';
-import type { CohortLogger } from '../logger.js';
+import type { CohortLogger } from '../util/logger.js';
 
 /** A transport address: "host:port" for TCP, any string on the simulated network. */
 export type Address = string;

@@ -101,6 +101,7 @@ function typeIs<T extends true>(): T | undefined {
   return undefined;
 }
 
+/* eslint-disable @typescript-eslint/no-unused-vars -- type tests: each value is read only by its type */
 export function multicastTypes(g: Group): void {
   const call: CallOptions = { replies: 'all', timeoutMs: 1_000 };
   const fire: AsyncOptions = { order: 'causal' };
@@ -130,3 +131,4 @@ export function multicastTypes(g: Group): void {
   const r9 = g.multicast('t', 1, either);
   typeIs<Equals<typeof r9, Promise<void | Replies>>>();
 }
+/* eslint-enable @typescript-eslint/no-unused-vars */

@@ -1,4 +1,4 @@
-import { DeliveryQueue } from '../../src/delivery-queue.js';
+import { DeliveryQueue } from '../../src/services/delivery-queue.js';
 import { realClock } from '../../src/env/clock.js';
 import { Group } from '../../src/index.js';
 import { closeAll, harness } from '../support/sim-group.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { decodeFrame, encodeFrame, type FrameBody } from '../../src/codec/frame.js';
+import { decodeFrame, encodeFrame, type FrameBody } from '../../src/protocol/frames.js';
 
 const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);
 const roundTrip = (body: FrameBody): FrameBody => decodeFrame(encodeFrame({ group: 'g', from: 'a/1', viewId: 3, body })).body;

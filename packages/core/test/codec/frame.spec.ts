@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { decodeFrame, encodeFrame, WIRE_VERSION, type Frame, type FrameBody } from '../../src/codec/frame.js';
+import { decodeFrame, encodeFrame, WIRE_VERSION, type Frame, type FrameBody } from '../../src/protocol/frames.js';
 import { FrameWriter } from '../../src/codec/frame-writer.js';
 import { seededRandom, type Random } from '../../src/env/random.js';
 import { DecodeError } from '../../src/errors.js';

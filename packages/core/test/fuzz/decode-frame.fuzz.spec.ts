@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import assert from 'node:assert/strict';
-import { decodeFrame, encodeFrame, WIRE_VERSION, type Frame } from '../../src/codec/frame.js';
+import { decodeFrame, encodeFrame, WIRE_VERSION, type Frame } from '../../src/protocol/frames.js';
 import { FrameWriter } from '../../src/codec/frame-writer.js';
 import { DecodeError } from '../../src/errors.js';
 import { FRAME_KINDS, frame, uint } from './frame-arbitraries.js';

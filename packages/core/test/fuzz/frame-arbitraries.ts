@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { Frame, FrameBody } from '../../src/codec/frame.js';
+import type { Frame, FrameBody } from '../../src/protocol/frames.js';
 import type { Ballot, FlushValue, HeldMessage, MembershipBody } from '../../src/protocol/membership/membership.header.js';
 import type { DataBody, HeartbeatBody, NakBody, PackBody } from '../../src/protocol/reliable/reliable.header.js';
 import type { MessageMeta } from '../../src/protocol/types.js';

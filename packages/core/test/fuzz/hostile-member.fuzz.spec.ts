@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { encodeFrame, type FrameBody } from '../../src/codec/frame.js';
+import { encodeFrame, type FrameBody } from '../../src/protocol/frames.js';
 import { authenticate } from '../../src/wire/authenticated-wire.js';
 import { SimulatedNetwork } from '../../src/wire/simulated/simulated-network.js';
 import { frameBody } from './frame-arbitraries.js';

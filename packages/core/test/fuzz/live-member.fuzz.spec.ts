@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { decodeFrame } from '../../src/codec/frame.js';
+import { decodeFrame } from '../../src/protocol/frames.js';
 import { DecodeError } from '../../src/errors.js';
 import { authenticate, type AuthenticatedWire } from '../../src/wire/authenticated-wire.js';
 import { SimulatedNetwork } from '../../src/wire/simulated/simulated-network.js';

@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { connect, type Socket } from 'node:net';
-import { encodeFrame } from '../../src/codec/frame.js';
+import { encodeFrame } from '../../src/protocol/frames.js';
 import { Group } from '../../src/group.js';
 import { authenticate } from '../../src/wire/authenticated-wire.js';
 import { encodeHello } from '../../src/wire/tcp/handshake.js';

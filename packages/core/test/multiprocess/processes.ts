@@ -68,7 +68,7 @@ interface Line { t: number; event: HistoryEvent }
 export function mergeHistories(paths: readonly string[], extra: Line[] = []): HistoryEvent[] {
   const lines: (Line & { file: number; index: number })[] = [];
   paths.forEach((path, file) => {
-    let text = '';
+    let text: string;
     try {
       text = readFileSync(path, 'utf8');
     } catch {

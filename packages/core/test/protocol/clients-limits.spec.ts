@@ -1,4 +1,4 @@
-import { decodeFrame, encodeFrame, type Frame } from '../../src/codec/frame.js';
+import { decodeFrame, encodeFrame, type Frame } from '../../src/protocol/frames.js';
 import type { Group } from '../../src/group.js';
 import { GroupConnection, type GroupConnectionOptions } from '../../src/group-connection.js';
 import { quorumCode } from '../../src/protocol/reply/quorum.js';

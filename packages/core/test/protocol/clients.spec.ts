@@ -1,4 +1,4 @@
-import { decodeFrame, encodeFrame } from '../../src/codec/frame.js';
+import { decodeFrame, encodeFrame } from '../../src/protocol/frames.js';
 import { GroupConnection } from '../../src/group-connection.js';
 import { quorumCode } from '../../src/protocol/reply/quorum.js';
 import { checkHistory } from '../../src/testing/checker/history-checker.js';

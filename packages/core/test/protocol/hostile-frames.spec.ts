@@ -1,4 +1,4 @@
-import { decodeFrame, encodeFrame } from '../../src/codec/frame.js';
+import { decodeFrame, encodeFrame } from '../../src/protocol/frames.js';
 import type { Group } from '../../src/group.js';
 import { checkHistory } from '../../src/testing/checker/history-checker.js';
 import type { PeerDownListener, Wire } from '../../src/wire/wire.js';

@@ -1,4 +1,4 @@
-import { decodeFrame } from '../../src/codec/frame.js';
+import { decodeFrame } from '../../src/protocol/frames.js';
 import type { PeerDownListener, Wire } from '../../src/wire/wire.js';
 import { closeAll, harness } from '../support/sim-group.js';
 

@@ -1,6 +1,6 @@
 import type { Group } from '../../src/group.js';
 import { addressOf } from '../../src/protocol/types.js';
-import type { Snapshot } from '../../src/snapshot.js';
+import type { Snapshot } from '../../src/services/snapshot.js';
 import { checkHistory } from '../../src/testing/checker/history-checker.js';
 import { closeAll, harness } from '../support/sim-group.js';
 

@@ -73,7 +73,7 @@ try {
   await wire.close().catch(() => undefined);
   // Stay up until the parent ends us: it reads the files and decides.
   await new Promise(() => undefined);
-  throw new Error('unreachable');
+  throw new Error('unreachable', { cause: error });
 }
 
 const incarnations = new Set<string>([group.me]);

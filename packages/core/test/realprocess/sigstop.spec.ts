@@ -44,7 +44,7 @@ describe('real processes: SIGSTOP for 3.5 s under traffic, then SIGCONT (issue 1
     const stoppedAt = now();
     c.kill('SIGSTOP');
     const calls: Promise<{ ms: number; outcome: string; detail: unknown }>[] = [];
-    let continuedAt = 0;
+    let continuedAt: number;
     try {
       for (let i = 0; i < 5; i++) {
         calls.push(a.call(CALL_TIMEOUT_MS, CALL_TIMEOUT_MS + 5_000).then(
@@ -75,7 +75,7 @@ describe('real processes: SIGSTOP for 3.5 s under traffic, then SIGCONT (issue 1
       (await progressOf(members)).map(brief));
 
     const callResults = await Promise.all(calls);
-    let final: Progress[] = [];
+    let final: Progress[];
     try {
       final = await quiesce(members, 3, 8_000);
     } catch (error) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { encodeFrame, type Frame } from '../../src/codec/frame.js';
+import { encodeFrame, type Frame } from '../../src/protocol/frames.js';
 import type { Group } from '../../src/group.js';
 import type { Cluster, Process } from '../../src/testing/campaign/cluster.js';
 import { FrameChecks, HOSTILE_ADDRESS, HOSTILE_ID } from '../../src/testing/campaign/hostile-member.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { encodeFrame, type Frame } from '../../src/codec/frame.js';
+import { encodeFrame, type Frame } from '../../src/protocol/frames.js';
 import { Group } from '../../src/group.js';
-import { jsonSerializer } from '../../src/serializer.js';
+import { jsonSerializer } from '../../src/util/serializer.js';
 import { checkHistory } from '../../src/testing/checker/history-checker.js';
 import { HistoryRecorder } from '../../src/testing/history.js';
 import { historyObserver } from '../../src/testing/history-observer.js';

@@ -1,4 +1,4 @@
-import { encodeFrame } from '../../src/codec/frame.js';
+import { encodeFrame } from '../../src/protocol/frames.js';
 import type { Group } from '../../src/group.js';
 import { checkHistory } from '../../src/testing/checker/history-checker.js';
 import { authenticate, type AuthenticatedWire } from '../../src/wire/authenticated-wire.js';

@@ -1,18 +1,13 @@
-import { InvalidArgumentError, validateMulticastOptions, type Order, type ReplyQuorum } from '@cohort/core';
+import { InvalidArgumentError, validateMulticastOptions, type MulticastOptions } from '@cohort/core';
 import type { Gather } from './gather.js';
 
 const GATHERS = ['values', 'concat', 'first', 'replies'] as const;
 
-/** How one multicast travels and what its caller waits for. */
-export interface GroupCallOptions {
-  /** Delivery order: 'fifo' (default), 'causal', 'total' or 'group'. */
-  order?: Order;
-  /** Delivered only once every member of the view holds it. */
-  safe?: boolean;
-  /** 'none' (asynchronous), a number k, 'first', 'majority' or 'all'. */
-  replies?: ReplyQuorum;
-  /** A synchronous call ends after this long with whoever answered (core default 10,000 ms). */
-  timeoutMs?: number;
+/**
+ * How one multicast travels and what its caller waits for: the core's own options (order,
+ * safe, replies, timeoutMs, checked by the core's validateMulticastOptions), plus `gather`.
+ */
+export interface GroupCallOptions extends MulticastOptions {
   /** How a synchronous caller's result is made of the replies (see gatherReplies). */
   gather?: Gather;
 }

@@ -3,6 +3,7 @@ import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { PATTERN_METADATA, TRANSPORT_METADATA } from '@nestjs/microservices/constants.js';
 import { transformPatternToRoute } from '@nestjs/microservices/utils/index.js';
+import { TOPIC_LENGTH_MAX } from '@cohort/core';
 import { GROUP_TRANSPORT } from '../constants.js';
 import { getGroupMemberIndex } from '../decorators/group-member.decorator.js';
 import { getMulticastMetadata, type MulticastOptions } from '../decorators/multicast.decorator.js';
@@ -87,7 +88,8 @@ export class GroupMetadataScanner {
         if (!patterns || (transport !== undefined && transport !== GROUP_TRANSPORT)) continue;
         for (const pattern of patterns) {
           const topic = transformPatternToRoute(pattern as never);
-          if (typeof topic === 'string' && topic.length > 0 && topic.length <= 255) topics.add(topic);
+          // Only the length: a reserved or ill-formed topic is kept, for group.handle() to refuse at start.
+          if (typeof topic === 'string' && topic.length > 0 && topic.length <= TOPIC_LENGTH_MAX) topics.add(topic);
         }
       }
     }
@@ -114,11 +116,17 @@ export function multicastTopic(type: { name: string }, method: string, options: 
   return options.topic ?? `${type.name}.${method}`;
 }
 
-function classOf(wrapper: InstanceWrapper): (Function & { prototype: unknown }) | null {
+/** What the scan reads of a provider's or controller's class. */
+interface ClassLike {
+  readonly name: string;
+  readonly prototype: unknown;
+}
+
+function classOf(wrapper: InstanceWrapper): ClassLike | null {
   if (wrapper.metatype && !wrapper.inject && typeof wrapper.metatype === 'function' && wrapper.metatype.prototype) {
-    return wrapper.metatype as Function & { prototype: unknown };
+    return wrapper.metatype;
   }
   const instance: unknown = wrapper.instance;
-  if (instance && typeof instance === 'object') return instance.constructor as Function & { prototype: unknown };
+  if (instance && typeof instance === 'object') return instance.constructor;
   return null;
 }

@@ -1,3 +1,4 @@
+import { frameKind, type FrameKind } from '../../codec/frame-kinds.js';
 import type { FrameReader } from '../../codec/frame-reader.js';
 import type { FrameWriter } from '../../codec/frame-writer.js';
 import { DecodeError } from '../../errors.js';
@@ -119,7 +120,7 @@ function readBallot(r: FrameReader): Ballot {
 function writeHeld(w: FrameWriter, messages: readonly HeldMessage[]): void {
   w.uint(messages.length);
   for (const m of messages) {
-    w.uint(m.senderRank).uint(m.seq).string(m.topic).bytes(m.payload);
+    w.uint(m.senderRank).uint(m.seq).internedString(m.topic).bytes(m.payload);
     writeMeta(w, m);
   }
 }
@@ -131,7 +132,7 @@ function readHeld(r: FrameReader): HeldMessage[] {
     const senderRank = r.uint();
     const seq = r.uint();
     if (seq < 1) throw new DecodeError('held seq must be >= 1');
-    const topic = r.string();
+    const topic = r.internedString();
     const payload = r.bytes().slice();
     messages.push({ senderRank, seq, topic, payload, ...readMeta(r) });
   }
@@ -229,3 +230,13 @@ export function readMembership(type: MembershipBody['type'], r: FrameReader): Me
       return { type, viewId: r.uint(), members: r.strings() };
   }
 }
+
+const MEMBERSHIP_CODES: readonly (readonly [code: number, type: MembershipBody['type']])[] = [
+  [3, 'join-request'], [4, 'join-pending'], [5, 'leave-request'], [6, 'prepare'], [7, 'promise'], [8, 'reject'],
+  [9, 'accept'], [10, 'accepted'], [11, 'install'], [12, 'welcome'], [13, 'view-notice'],
+];
+
+/** The membership layer's frame kinds; their codes are the wire format's (see protocol/frames.ts). */
+export const membershipFrameKinds: readonly FrameKind<MembershipBody>[] = MEMBERSHIP_CODES.map(([code, type]) => frameKind<MembershipBody>({
+  code, type, write: writeMembership, read: (r) => readMembership(type, r),
+}));

@@ -1,37 +1,17 @@
-import { FrameReader } from '../../codec/frame-reader.js';
-import { FrameWriter } from '../../codec/frame-writer.js';
 import type { DataMessage, View } from '../types.js';
-import { Queue } from '../../queue.js';
+import { Queue } from '../../util/queue.js';
+import { decodeAnnouncement, type OrderRun } from './announcement.js';
+import type { HoldReason, OrderStageHost } from './order-stage.host.js';
 
-/** A total-order position the sequencer gave: the message (sender rank, seq) comes next. */
-export interface OrderEntry {
+export { decodeAnnouncement, encodeAnnouncement, type OrderRun } from './announcement.js';
+export type { HoldReason, OrderStageHost } from './order-stage.host.js';
+
+/** A run the sequencer is still growing (a burst of one sender positioned in one pass). */
+interface OpenRun {
   readonly rank: number;
-  readonly seq: number;
+  readonly firstSeq: number;
+  count: number;
 }
-
-export interface OrderStageHost {
-  /** Hands one message to the application, in the agreed order. */
-  deliver(message: DataMessage): void;
-  /** Sequencer only: multicast these positions (in the sequencer's own FIFO stream). */
-  announce(entries: readonly OrderEntry[]): void;
-  /** Held by every member of the view (for `safe`). */
-  isStable(rank: number, seq: number): boolean;
-  /**
-   * Optional (a trace records it): `message` entered and could not leave at once; it waits
-   * here for `reason`. Reported once, after the drain that followed its arrival.
-   */
-  held?(message: DataMessage, reason: HoldReason): void;
-}
-
-/**
- * Why a message waits in the order stage: its vector timestamp names messages not delivered
- * yet ('causal'), it has no total-order position yet ('total'), it is not stable yet ('safe'),
- * it is a gbcast waiting for the flush ('group'), or an earlier message of its sender waits
- * ('fifo').
- */
-export type HoldReason = 'causal' | 'total' | 'safe' | 'group' | 'fifo';
-
-const key = (rank: number, seq: number): number => seq * 1024 + rank;
 
 /**
  * Ordering above reliable FIFO, for one view. Messages enter per sender in seq order
@@ -50,21 +30,32 @@ export class OrderStage {
   private readonly queues: Queue<Pending>[];
   /** Per sender, the vector timestamp of its latest message: the base its next delta applies to. */
   private readonly lastDeps: number[][];
+  /**
+   * Per sender, a frozen copy of `lastDeps` shared by its messages until a delta changes it: a
+   * message whose delta is empty (a sender streaming without receiving) costs no copy.
+   */
+  private readonly lastDepsCopy: (readonly number[] | null)[];
   /** Entry-wise maximum of the vector timestamps of the messages that left. */
   private readonly known: number[];
   /** Per sender, the seq of the last application message that left. */
   private readonly left: number[];
   /** Highest seq of each sender that entered the stage (announcements included). */
   private readonly entered: number[];
-  private readonly announced: OrderEntry[] = [];
-  private announcedHead = 0;
-  /** Sequencer: positions given but not yet announced, and every message given one. */
-  private readonly toAnnounce: OrderEntry[] = [];
-  private readonly positioned = new Set<number>();
-  /** Sequencer: per sender, how many messages at the head of its queue have a position. */
+  /** The announced positions not yet used, in order, as runs; the head run's first `announcedUsed` are used. */
+  private readonly announced = new Queue<OrderRun>();
+  private announcedUsed = 0;
+  /** Sequencer: positions given but not yet announced, as runs (a sender's burst is one run). */
+  private toAnnounce: OpenRun[] = [];
+  /**
+   * Sequencer: per sender, how many messages at the head of its queue have a position. A
+   * sender's positions are given in seq order from its head, so they are always a prefix.
+   */
   private readonly positionedRun: number[];
   private readonly isSequencer: boolean;
   private discardedCount = 0;
+  private malformedCount = 0;
+  /** Set when the member stops: a drain under way delivers nothing more. */
+  private halted = false;
   /** Messages accepted since the last drain; kept only when the host reports holds, so it costs nothing otherwise. */
   private readonly arrivals: { rank: number; message: DataMessage }[] | null;
   private pendingGroupCount = 0;
@@ -72,6 +63,7 @@ export class OrderStage {
   constructor(view: View, private readonly myRank: number, private readonly host: OrderStageHost) {
     this.queues = view.members.map(() => new Queue<Pending>());
     this.lastDeps = view.members.map(() => view.members.map(() => 0));
+    this.lastDepsCopy = view.members.map(() => null);
     this.known = view.members.map(() => 0);
     this.left = view.members.map(() => 0);
     this.entered = view.members.map(() => 0);
@@ -93,13 +85,28 @@ export class OrderStage {
    * so causality passes through any chain of deliveries and sends.
    */
   vector(): number[] {
+    const n = this.queues.length;
+    const vector = new Array<number>(n);
+    for (let rank = 0; rank < n; rank++) vector[rank] = this.pastAt(rank);
+    return vector;
+  }
+
+  /** One entry of `vector()`, without building it. */
+  pastAt(rank: number): number {
     // Application messages only: an announcement is no message of the application's history,
     // and naming one would make a message wait for something a flush may drop (campaign 7970).
-    return this.queues.map((_, rank) => Math.max(this.left[rank]!, this.known[rank]!));
+    const left = this.left[rank]!;
+    const known = this.known[rank]!;
+    return left > known ? left : known;
   }
 
   get discarded(): number {
     return this.discardedCount;
+  }
+
+  /** Announcements that did not decode (ignored): only a broken or hostile sequencer sends one. */
+  get malformedAnnouncements(): number {
+    return this.malformedCount;
   }
 
   /** Messages that entered and have not left: waiting for their order (a gauge for stats). */
@@ -109,20 +116,34 @@ export class OrderStage {
     return held;
   }
 
+  /** Nothing leaves any more (the member stopped, possibly inside a delivery of this drain). */
+  halt(): void {
+    this.halted = true;
+  }
+
   /** Takes the next message of one sender (callers feed each sender in seq order). */
   accept(rank: number, message: DataMessage): void {
     this.entered[rank] = message.seq;
     if (message.order === 'announce') {
       // The sequencer's own announcements were applied when it gave the positions. One that
       // does not decode is ignored: it can only come from a broken or hostile sender.
-      if (rank !== this.myRank) for (const entry of decodeAnnouncement(message.payload) ?? []) this.announced.push(entry);
+      if (rank !== this.myRank) this.takeAnnouncement(message.payload);
       return;
     }
     let deps: readonly number[] | null = null;
-    if (message.depsDelta) {
+    const delta = message.depsDelta;
+    if (delta) {
       const base = this.lastDeps[rank]!;
-      for (const [j, value] of message.depsDelta) if (j < base.length) base[j] = value;
-      deps = base.slice();
+      let copy: readonly number[] | null = this.lastDepsCopy[rank] ?? null;
+      for (let i = 0; i < delta.length; i++) {
+        const [j, value] = delta[i]!;
+        if (j < base.length && base[j] !== value) {
+          base[j] = value;
+          copy = null;
+        }
+      }
+      if (copy === null) this.lastDepsCopy[rank] = copy = base.slice();
+      deps = copy;
     }
     if (message.order === 'group') this.pendingGroupCount++;
     this.queues[rank]!.push({ message, deps });
@@ -156,21 +177,20 @@ export class OrderStage {
   /** Sequencer: hands the positions given since the last call to the host to announce. */
   flushAnnouncements(): void {
     if (this.toAnnounce.length === 0) return;
-    const entries = this.toAnnounce.splice(0);
-    this.host.announce(entries);
+    // The runs are closed now: none grows once handed over.
+    const runs = this.toAnnounce;
+    this.toAnnounce = [];
+    this.host.announce(runs);
     // Announced in our own stream: now the positions may be used here too.
-    for (const entry of entries) this.announced.push(entry);
+    for (let i = 0; i < runs.length; i++) this.announced.push(runs[i]!);
     this.drain();
   }
 
   /** Sequencer, blocked by a view change: positions not yet announced are given up. */
   forgetUnannounced(): void {
-    for (const entry of this.toAnnounce.splice(0)) this.positioned.delete(key(entry.rank, entry.seq));
-    this.queues.forEach((queue, rank) => {
-      let run = 0;
-      while (run < queue.length && this.positioned.has(key(rank, queue.at(run)!.message.seq))) run++;
-      this.positionedRun[rank] = run;
-    });
+    // Unannounced positions cannot have been used, so they are the tail of each sender's positioned prefix.
+    for (const run of this.toAnnounce) this.positionedRun[run.rank]! -= run.count;
+    this.toAnnounce = [];
   }
 
   /**
@@ -182,22 +202,22 @@ export class OrderStage {
    * an orphan, discarded by every member.
    */
   drainAtCut(): void {
-    this.toAnnounce.length = 0;
+    this.toAnnounce = [];
     // At the cut nothing waits: what cannot leave now is discarded, not held.
     if (this.arrivals) this.arrivals.length = 0;
-    for (;;) {
+    while (!this.halted) {
       let progress = false;
       for (let rank = 0; rank < this.queues.length; rank++) {
         while (this.tryLeave(rank, true)) progress = true;
       }
       if (progress) continue;
-      if (this.announcedHead < this.announced.length) {
-        this.announcedHead++;
+      if (this.announced.length > 0) {
+        this.skipAnnounced();
         continue;
       }
       const next = this.lowestReadyTotal();
       if (next !== null) {
-        this.announced.push({ rank: next, seq: this.queues[next]!.peek()!.message.seq });
+        this.announced.push({ rank: next, firstSeq: this.queues[next]!.peek()!.message.seq, count: 1 });
         continue;
       }
       // Only now a gbcast: every member delivered the same messages before it.
@@ -214,28 +234,65 @@ export class OrderStage {
 
   private tryLeave(rank: number, atCut: boolean): boolean {
     const head = this.queues[rank]!.peek();
-    if (!head) return false;
+    if (!head || this.halted) return false;
     const message = head.message;
     if (message.order === 'group') return false;
+    // The position first: the cheapest test, and the one a waiting total message fails.
+    const total = message.order === 'total';
+    if (total && !this.isNextPosition(rank, message.seq)) return false;
     if (message.safe && !atCut && !this.host.isStable(rank, message.seq)) return false;
     if (!this.dependenciesMet(rank, head)) return false;
-    if (message.order === 'total') {
-      const next = this.announced[this.announcedHead];
-      if (!next || next.rank !== rank || next.seq !== message.seq) return false;
-      this.announcedHead++;
-      this.compactAnnounced();
-    }
+    if (total) this.useAnnounced();
     this.leave(rank);
     return true;
+  }
+
+  /** Is (rank, seq) the next announced position? */
+  private isNextPosition(rank: number, seq: number): boolean {
+    const run = this.announced.peek();
+    return run !== undefined && run.rank === rank && run.firstSeq + this.announcedUsed === seq;
+  }
+
+  /** The next announced position was used. */
+  private useAnnounced(): void {
+    if (++this.announcedUsed === this.announced.peek()!.count) {
+      this.announced.shift();
+      this.announcedUsed = 0;
+    }
+  }
+
+  /**
+   * At the cut, nothing can leave and the next announced position is not usable: skip it. Until
+   * something leaves, only the head of the run's sender could match a later position of the
+   * run, so this skips straight to that head's position, or past the run (as skipping one
+   * position at a time would, but in O(1) whatever the run's length).
+   */
+  private skipAnnounced(): void {
+    const run = this.announced.peek()!;
+    const at = run.firstSeq + this.announcedUsed;
+    const headSeq = this.queues[run.rank]?.peek()?.message.seq;
+    if (headSeq !== undefined && headSeq > at && headSeq < run.firstSeq + run.count) {
+      this.announcedUsed = headSeq - run.firstSeq;
+      return;
+    }
+    this.announced.shift();
+    this.announcedUsed = 0;
+  }
+
+  /** A received announcement: its runs join the announced positions; one that does not decode is ignored. */
+  private takeAnnouncement(payload: Uint8Array): void {
+    const runs = decodeAnnouncement(payload, this.queues.length);
+    if (runs === null) {
+      this.malformedCount++;
+      return;
+    }
+    for (let i = 0; i < runs.length; i++) this.announced.push(runs[i]!);
   }
 
   private leave(rank: number): void {
     const { message, deps } = this.queues[rank]!.shift()!;
     this.left[rank] = message.seq;
-    if (this.isSequencer && this.positionedRun[rank]! > 0) {
-      this.positionedRun[rank]!--;
-      this.positioned.delete(key(rank, message.seq));
-    }
+    if (this.isSequencer && this.positionedRun[rank]! > 0) this.positionedRun[rank]!--;
     if (deps) for (let j = 0; j < deps.length; j++) if (deps[j]! > this.known[j]!) this.known[j] = deps[j]!;
     if (message.order === 'group') this.pendingGroupCount--;
     this.host.deliver(message);
@@ -282,19 +339,17 @@ export class OrderStage {
       for (let i = this.positionedRun[rank]!; i < queue.length; i++) {
         const pending = queue.at(i)!;
         if (pending.message.order !== 'total' || !this.dependenciesMet(rank, pending)) break;
-        this.positioned.add(key(rank, pending.message.seq));
         this.positionedRun[rank]!++;
-        this.toAnnounce.push({ rank, seq: pending.message.seq });
+        this.givePosition(rank, pending.message.seq);
       }
     }
   }
 
-  /** Drops the used prefix of the announced positions once it is large. */
-  private compactAnnounced(): void {
-    if (this.announcedHead >= 1024 && this.announcedHead * 2 >= this.announced.length) {
-      this.announced.splice(0, this.announcedHead);
-      this.announcedHead = 0;
-    }
+  /** Sequencer: the next position goes to (rank, seq); it extends the last run if it follows it. */
+  private givePosition(rank: number, seq: number): void {
+    const last = this.toAnnounce[this.toAnnounce.length - 1];
+    if (last !== undefined && last.rank === rank && last.firstSeq + last.count === seq) last.count++;
+    else this.toAnnounce.push({ rank, firstSeq: seq, count: 1 });
   }
 
   private lowestGroupHead(): number | null {
@@ -317,25 +372,4 @@ interface Pending {
   readonly message: DataMessage;
   /** The full vector timestamp (causal and total messages), rebuilt from the wire's delta. */
   readonly deps: readonly number[] | null;
-}
-
-export function encodeAnnouncement(entries: readonly OrderEntry[]): Uint8Array {
-  const w = new FrameWriter(2 + entries.length * 4);
-  w.uint(entries.length);
-  for (const entry of entries) w.uint(entry.rank).uint(entry.seq);
-  return w.finish();
-}
-
-/** Null for a payload that is not a well-formed announcement. */
-export function decodeAnnouncement(payload: Uint8Array): OrderEntry[] | null {
-  try {
-    const r = new FrameReader(payload);
-    const count = r.count();
-    const entries: OrderEntry[] = [];
-    for (let i = 0; i < count; i++) entries.push({ rank: r.uint(), seq: r.uint() });
-    r.end();
-    return entries;
-  } catch {
-    return null;
-  }
 }

@@ -54,6 +54,18 @@ export class ReliableChannel {
     return ready;
   }
 
+  /**
+   * As `takeDeliverable`, each message handed to `take` with its sender's rank, sender by sender:
+   * no array and no rank lookup per message (the path of every delivery).
+   */
+  takeDeliverableEach(take: (rank: number, message: DataMessage) => void): void {
+    const streams = this.streams;
+    for (let rank = 0; rank < streams.length; rank++) {
+      const stream = streams[rank]!;
+      while (stream.delivered < stream.contiguous) take(rank, stream.store.get(++stream.delivered)!);
+    }
+  }
+
   onHeartbeat(senderRank: number, sentHigh: number, acks: readonly number[]): void {
     this.streams[senderRank]!.advertise(sentHigh);
     if (acks.length === this.streams.length) this.acks[senderRank] = acks.slice();

@@ -1,6 +1,8 @@
+import { frameKind, type FrameKind } from '../../codec/frame-kinds.js';
 import type { FrameReader } from '../../codec/frame-reader.js';
 import type { FrameWriter } from '../../codec/frame-writer.js';
 import { DecodeError } from '../../errors.js';
+import { MESSAGE_ORDERS } from '../../validation/orders.js';
 import type { DepsDelta, MessageMeta, MessageOrder } from '../types.js';
 
 /** Headers of the reliable layer: data, negative acknowledgement, heartbeat with acks. */
@@ -46,7 +48,8 @@ export interface HeartbeatBody {
 
 export const NAK_SEQS_MAX = 512;
 
-const ORDERS: readonly MessageOrder[] = ['fifo', 'causal', 'total', 'group', 'announce'];
+/** Each order's wire code is its index in the one list of orders. */
+const ORDERS = MESSAGE_ORDERS;
 const ORDER_BITS = 0x07;
 const SAFE_BIT = 0x08;
 const DEPS_BIT = 0x10;
@@ -72,7 +75,11 @@ export function writeMeta(w: FrameWriter, meta: MessageMeta): void {
 }
 
 export function readMeta(r: FrameReader): MessageMeta {
-  const flags = r.u8();
+  return readMetaAfter(r.u8(), r);
+}
+
+/** The rest of the header once its flags byte is read. */
+function readMetaAfter(flags: number, r: FrameReader): MessageMeta {
   if (flags & ~KNOWN_BITS) throw new DecodeError('unknown message flags');
   const order = ORDERS[flags & ORDER_BITS];
   if (order === undefined) throw new DecodeError('unknown message order');
@@ -100,21 +107,40 @@ export function readMeta(r: FrameReader): MessageMeta {
 }
 
 export function writeData(w: FrameWriter, body: DataBody): void {
-  w.uint(body.seq).string(body.topic).bytes(body.payload);
+  w.uint(body.seq).internedString(body.topic).bytes(body.payload);
   writeMeta(w, body);
 }
 
+/**
+ * The payload is a copy, not a view into the frame: a payload the application keeps must not
+ * keep the whole frame (up to a pack of messages) alive with it (docs/decisions.md, "Payloads
+ * are copies").
+ */
 export function readData(r: FrameReader): DataBody {
   const seq = r.uint();
   if (seq < 1) throw new DecodeError('data seq must be >= 1');
-  const topic = r.string();
+  const topic = r.internedString();
   const payload = r.bytes().slice();
-  return { type: 'data', seq, topic, payload, ...readMeta(r) };
+  const flags = r.u8();
+  // Most messages are plain fifo ones: no header object to build and spread.
+  if (flags === 0) return { type: 'data', seq, topic, payload };
+  return { type: 'data', seq, topic, payload, ...readMetaAfter(flags, r) };
+}
+
+/** A guess of a message's bytes: seq, topic and payload with their lengths, flags, a few deps. */
+function dataBytes(body: DataBody): number {
+  return 12 + body.topic.length + body.payload.length + (body.depsDelta ? 4 * body.depsDelta.length : 0);
 }
 
 export function writePack(w: FrameWriter, body: PackBody): void {
   w.uint(body.messages.length);
   for (const message of body.messages) writeData(w, message);
+}
+
+/** A guess from the first message alone (the writer grows past it): no walk over them all. */
+function packBytes(body: PackBody): number {
+  const first = body.messages[0];
+  return first === undefined ? 4 : 4 + body.messages.length * dataBytes(first);
 }
 
 export function readPack(r: FrameReader): PackBody {
@@ -141,3 +167,11 @@ export function writeHeartbeat(w: FrameWriter, body: HeartbeatBody): void {
 export function readHeartbeat(r: FrameReader): HeartbeatBody {
   return { type: 'heartbeat', sentHigh: r.uint(), acks: r.uints(), flushing: r.bool(), slow: r.bool() };
 }
+
+/** The reliable layer's frame kinds; their codes are the wire format's (see protocol/frames.ts). */
+export const reliableFrameKinds: readonly FrameKind<DataBody | PackBody | NakBody | HeartbeatBody>[] = [
+  frameKind<DataBody>({ code: 0, type: 'data', write: writeData, read: readData, sizeHint: dataBytes }),
+  frameKind<NakBody>({ code: 1, type: 'nak', write: writeNak, read: readNak }),
+  frameKind<HeartbeatBody>({ code: 2, type: 'heartbeat', write: writeHeartbeat, read: readHeartbeat }),
+  frameKind<PackBody>({ code: 14, type: 'pack', write: writePack, read: readPack, sizeHint: packBytes }),
+];

@@ -1,4 +1,5 @@
 import type { DataMessage } from '../types.js';
+import { SeqStore } from './seq-store.js';
 
 /**
  * What one member holds of one sender's messages in the current view. Sequence numbers
@@ -13,14 +14,20 @@ export class SenderStream {
   knownHigh = 0;
   /** Everything at or below this was dropped from memory: stable and delivered. */
   collected = 0;
-  readonly store = new Map<number, DataMessage>();
+  /** What is held, by seq: above `collected`, received (or sent) and not yet stable and delivered. */
+  readonly store = new SeqStore<DataMessage>();
 
   /** Returns false for a duplicate or an already collected message. */
   add(message: DataMessage): boolean {
-    if (message.seq <= this.collected || this.store.has(message.seq)) return false;
-    this.store.set(message.seq, message);
-    if (message.seq > this.knownHigh) this.knownHigh = message.seq;
-    while (this.store.has(this.contiguous + 1)) this.contiguous++;
+    const seq = message.seq;
+    const store = this.store;
+    if (seq <= this.collected || store.has(seq)) return false;
+    store.set(seq, message);
+    if (seq > this.knownHigh) this.knownHigh = seq;
+    // In order (the usual case), the one seq just added; after a gap filled, the run behind it.
+    if (seq === this.contiguous + 1) this.contiguous = seq;
+    else if (seq > this.contiguous + 1) return true;
+    while (store.has(this.contiguous + 1)) this.contiguous++;
     return true;
   }
 
@@ -40,7 +47,8 @@ export class SenderStream {
   /** Drops what every member holds and this member has delivered. */
   collect(stable: number): void {
     const upTo = Math.min(stable, this.delivered);
-    for (let seq = this.collected + 1; seq <= upTo; seq++) this.store.delete(seq);
-    if (upTo > this.collected) this.collected = upTo;
+    if (upTo <= this.collected) return;
+    this.store.dropThrough(upTo);
+    this.collected = upTo;
   }
 }

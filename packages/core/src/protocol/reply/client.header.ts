@@ -1,6 +1,9 @@
+import { frameKind, type FrameKind } from '../../codec/frame-kinds.js';
 import type { FrameReader } from '../../codec/frame-reader.js';
 import type { FrameWriter } from '../../codec/frame-writer.js';
 import { DecodeError } from '../../errors.js';
+import { ORDERS } from '../../validation/orders.js';
+import { CALL_TIMEOUT_MS_MAX as TIMEOUT_MS_MAX } from '../../validation/durations.js';
 import type { MemberId, MessageOrder } from '../types.js';
 
 /**
@@ -69,15 +72,13 @@ export interface ViewQueryBody {
 
 export type ClientLayerBody = ClientRequestBody | ClientRejectBody | ClientResultBody | ViewQueryBody;
 
-const ORDERS = ['fifo', 'causal', 'total', 'group'] as const;
-const TIMEOUT_MS_MAX = 24 * 3600 * 1000;
 const CODE_LENGTH_MAX = 64;
 const MESSAGE_LENGTH_MAX = 1_000;
 
 export function writeClient(w: FrameWriter, body: ClientLayerBody): void {
   switch (body.type) {
     case 'client-request':
-      w.string(body.key).uint(body.call).uint(body.viewLabel).string(body.topic).u8(ORDERS.indexOf(body.order))
+      w.string(body.key).uint(body.call).uint(body.viewLabel).internedString(body.topic).u8(ORDERS.indexOf(body.order))
         .bool(body.safe).uint(body.quorum).uint(body.timeoutMs).bytes(body.payload);
       return;
     case 'client-reject':
@@ -101,7 +102,7 @@ export function readClient(type: ClientLayerBody['type'], r: FrameReader): Clien
       if (key.length === 0) throw new DecodeError('empty request key');
       const call = positive(r.uint());
       const viewLabel = r.uint();
-      const topic = r.string();
+      const topic = r.internedString();
       const order = ORDERS[r.u8()];
       if (order === undefined) throw new DecodeError('unknown order');
       const safe = r.bool();
@@ -143,4 +144,22 @@ export function readClient(type: ClientLayerBody['type'], r: FrameReader): Clien
 function positive(call: number): number {
   if (call < 1) throw new DecodeError('call id must be >= 1');
   return call;
+}
+
+const CLIENT_CODES: readonly (readonly [code: number, type: ClientLayerBody['type']])[] = [
+  [17, 'client-request'], [18, 'client-reject'], [19, 'client-result'], [20, 'view-query'],
+];
+
+/** The frame kinds of clients outside the group; their codes are the wire format's (see protocol/frames.ts). */
+export const clientFrameKinds: readonly FrameKind<ClientLayerBody>[] = CLIENT_CODES.map(([code, type]) => frameKind<ClientLayerBody>({
+  code, type, write: writeClient, read: (r) => readClient(type, r), sizeHint: clientBytes,
+}));
+
+/** A guess of a body's bytes: its payloads and a little more. */
+function clientBytes(body: ClientLayerBody): number {
+  switch (body.type) {
+    case 'client-request': return 48 + body.key.length + body.topic.length + body.payload.length;
+    case 'client-result': return body.replies.reduce((bytes, reply) => bytes + 24 + reply.member.length + reply.payload.length, 112);
+    default: return 112;
+  }
 }

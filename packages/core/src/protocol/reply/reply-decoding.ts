@@ -1,4 +1,4 @@
-import type { Serializer } from '../../serializer.js';
+import type { Serializer } from '../../util/serializer.js';
 import type { MemberId } from '../types.js';
 import type { Reply, ReplyError } from './replies.js';
 

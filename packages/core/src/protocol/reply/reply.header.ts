@@ -1,3 +1,4 @@
+import { frameKind, type FrameKind } from '../../codec/frame-kinds.js';
 import type { FrameReader } from '../../codec/frame-reader.js';
 import type { FrameWriter } from '../../codec/frame-writer.js';
 import { DecodeError } from '../../errors.js';
@@ -65,3 +66,9 @@ export function readReplyAck(r: FrameReader): ReplyAckBody {
   if (call < 1) throw new DecodeError('call id must be >= 1');
   return { type: 'reply-ack', call };
 }
+
+/** The reply layer's frame kinds; their codes are the wire format's (see protocol/frames.ts). */
+export const replyFrameKinds: readonly FrameKind<ReplyLayerBody>[] = [
+  frameKind<ReplyBody>({ code: 15, type: 'reply', write: writeReply, read: readReply, sizeHint: (body) => 32 + body.to.length + body.payload.length + body.context.length }),
+  frameKind<ReplyAckBody>({ code: 16, type: 'reply-ack', write: writeReplyAck, read: readReplyAck }),
+];

@@ -36,7 +36,7 @@
  *   traffic. (A hostile frame of the next view is rejected only when that view is installed,
  *   while the member handles some member's frame: those are allowed for, one for one.)
  */
-import { decodeFrame, encodeFrame, type Frame, type FrameBody } from '../../codec/frame.js';
+import { decodeFrame, encodeFrame, type Frame, type FrameBody } from '../../protocol/frames.js';
 import { FrameReader } from '../../codec/frame-reader.js';
 import { seededRandom, type Random } from '../../env/random.js';
 import type { Group } from '../../group.js';

@@ -1,13 +1,16 @@
 /**
  * What the parts of a run share (cluster.ts, workload.ts, targeted-crashes.ts, liveness.ts):
- * the network, the history being recorded, the counters, the log and the violations the
- * runner itself finds.
+ * the network, the history being recorded, the calls' outcomes (judged after the run by
+ * ../checker/call-checker.ts), the counters, the log and the violations the runner itself finds.
  */
 import type { SimulatedNetwork } from '../../wire/simulated/simulated-network.js';
+import type { RecordedCall } from '../checker/call-checker.js';
 import type { Violation } from '../checker/history-checker.js';
 import { HistoryRecorder } from '../history.js';
 import type { Scenario } from './scenario.js';
 import { newRunCounts, type RunCounts } from './stats.js';
+
+export { describeError } from '../checker/types.js';
 
 export const GROUP_NAME = 'campaign';
 export const TOPIC = 't';
@@ -30,10 +33,6 @@ export type HarnessProperty =
    * and the group was not blocked for a documented reason (liveness.ts).
    */
   | 'liveness'
-  /** A synchronous call or client request rejected with an error it may not end in. */
-  | 'call-rejected'
-  /** A call's result contradicts itself (a reply from outside the view, a quorum miscounted ...). */
-  | 'call-result'
   /**
    * A frame of the hostile member (hostile-member.ts) acted on a member in a view: as itself or
    * in a member's name with numbers out of reach, it changed the member's view or made it
@@ -47,6 +46,8 @@ export type HarnessProperty =
 
 export class RunContext {
   readonly violations: Violation[] = [];
+  /** How each synchronous call and client request ended, in the order they settled. */
+  readonly calls: RecordedCall[] = [];
   /** What the runner actually did, one line per step (times in virtual ms). */
   readonly log: string[] = [];
   readonly counts: RunCounts = newRunCounts();
@@ -64,12 +65,11 @@ export class RunContext {
     this.violations.push({ property, message });
   }
 
+  recordCall(call: RecordedCall): void {
+    this.calls.push(call);
+  }
+
   note(text: string): void {
     this.log.push(`t=${String(Math.round(this.network.now())).padStart(6)} ${text}`);
   }
-}
-
-export function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
 }

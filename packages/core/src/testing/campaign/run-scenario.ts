@@ -1,9 +1,9 @@
 /**
  * Runs one scenario (see scenario.ts) against the real protocol stack on a SimulatedNetwork in
- * virtual time, records the history, and judges it: the history checker (quiescent), plus
- * what the history cannot show — exceptions thrown inside protocol code, 'error' events,
- * multicasts rejected with anything but GroupClosedError, and a group that did not converge
- * once the faults stopped (liveness.ts).
+ * virtual time, records the history, and judges it: the history checker (quiescent), the call
+ * checker (how each call ended), plus what neither can show — exceptions thrown inside
+ * protocol code, 'error' events, multicasts rejected with anything but GroupClosedError, and
+ * a group that did not converge once the faults stopped (liveness.ts).
  *
  * The parts: cluster.ts (processes and faults), workload.ts (multicasts, calls, clients),
  * targeted-crashes.ts (crashes at chosen protocol moments), hostile-member.ts (a key holder's
@@ -13,11 +13,12 @@
 import { realClock } from '../../env/clock.js';
 import { seededRandom } from '../../env/random.js';
 import { SimulatedNetwork } from '../../wire/simulated/simulated-network.js';
+import { checkCalls } from '../checker/call-checker.js';
 import { checkHistory, type Violation } from '../checker/history-checker.js';
 import type { HistoryEvent } from '../history.js';
 import { TraceRecorder, type TraceSink } from '../../trace/trace-recorder.js';
 import { Cluster } from './cluster.js';
-import { FrameChecks, HostileMember } from './hostile-member.js';
+import { FrameChecks, HOSTILE_ADDRESS, HostileMember } from './hostile-member.js';
 import { Liveness } from './liveness.js';
 import { describeError, RunContext } from './run-context.js';
 import { generateScenario, type Scenario, type ScenarioAction, type ScenarioOptions } from './scenario.js';
@@ -80,6 +81,8 @@ export async function runScenario(seedOrScenario: number | Scenario, options: Ru
   let history = context.recorder.events;
   if (options.mutateHistory) history = options.mutateHistory([...history]);
   const violations = [...context.violations];
+  // How the calls ended, each as its caller saw it; a reply of the hostile member (in no view) must never count.
+  violations.push(...checkCalls(context.calls, { hostile: [HOSTILE_ADDRESS] }));
   for (const error of context.network.errors) {
     violations.push({ property: 'network-error', message: `an event callback threw: ${describeError(error)}` });
   }

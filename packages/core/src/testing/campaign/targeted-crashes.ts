@@ -15,7 +15,7 @@
  * target whose crash could cost the majority is spared (the arm stays for a later accept;
  * a safe arm ends).
  */
-import { decodeFrame } from '../../codec/frame.js';
+import { decodeFrame } from '../../protocol/frames.js';
 import { addressOf, type MemberId } from '../../protocol/types.js';
 import type { Address } from '../../wire/wire.js';
 import { messageId } from '../history-observer.js';

@@ -1,25 +1,24 @@
 /**
  * What the application does during a run: bursts of multicasts (every order, now and then
  * safe, now and then in another member's causal context, now and then followed by a flush()),
- * synchronous calls (nested ones too) and requests from clients outside the group. Each
- * outcome is checked as far as the runner can judge it alone (the history checker judges the
- * rest).
+ * synchronous calls (nested ones too) and requests from clients outside the group. It records
+ * how each call ended; the call checker (../checker/call-checker.ts) judges those after the
+ * run, the history checker the history.
  */
 import { CausalContext } from '../../context/causal-context.js';
-import { ExcludedError, GroupClosedError, NotAcceptedError } from '../../errors.js';
+import { GroupClosedError } from '../../errors.js';
 import type { Group } from '../../group.js';
 import { GroupConnection } from '../../group-connection.js';
-import type { Replies } from '../../protocol/reply/replies.js';
 import { shareOf } from '../../protocol/reply/scatter.js';
-import { addressOf, type MemberId } from '../../protocol/types.js';
+import type { Order } from '../../validation/orders.js';
+import { scatterComplete, type CallOutcome, type RecordedCall } from '../checker/call-checker.js';
 import { connectionObserver } from '../history-observer.js';
 import type { Cluster, Process } from './cluster.js';
-import { HOSTILE_ADDRESS } from './hostile-member.js';
 import { CALL_TOPIC, describeError, GROUP_NAME, NESTED_TOPIC, SCATTER_TOPIC, TOPIC, type RunContext } from './run-context.js';
 import type { ScenarioAction } from './scenario.js';
 import { SCATTER_ITEMS } from './scatter-schedule.js';
 
-export type MulticastOrder = 'fifo' | 'causal' | 'total' | 'group';
+export type MulticastOrder = Order;
 
 export class Workload {
   /** Client processes, by number, once opened (or while opening). */
@@ -48,10 +47,10 @@ export class Workload {
     group.handle(NESTED_TOPIC, async () => {
       try {
         const inner = await group.multicast(CALL_TOPIC, 'inner', { replies: 'majority', timeoutMs: 2_000 });
-        this.checkReplies(inner, `nested call at ${group.me}`);
+        this.record(`nested call at ${group.me}`, { replies: inner });
         return inner.replies.length;
       } catch (error) {
-        this.callRejected(error, `nested call at ${group.me}`);
+        this.record(`nested call at ${group.me}`, { error });
         return -1;
       }
     });
@@ -152,10 +151,10 @@ export class Workload {
     this.run.note(what);
     group.multicast(action.nested ? NESTED_TOPIC : CALL_TOPIC, what, { order: action.order, replies: action.quorum, timeoutMs: action.timeoutMs }).then(
       (replies) => {
-        this.checkReplies(replies, what);
+        this.record(what, { replies });
         if (replies.quorumMet) this.run.counts.callsQuorumMet++;
       },
-      (error: unknown) => this.callRejected(error, what),
+      (error: unknown) => this.record(what, { error }),
     );
   }
 
@@ -193,13 +192,10 @@ export class Workload {
             this.run.counts.clientRequestsAnswered++;
             return;
           }
-          this.checkReplies(replies, what);
+          this.record(what, { replies }, { refusalAllowed: true });
           if (replies.quorumMet) this.run.counts.clientRequestsAnswered++;
         },
-        (error: unknown) => {
-          if (error instanceof NotAcceptedError) return;
-          this.callRejected(error, what);
-        },
+        (error: unknown) => this.record(what, { error }, { refusalAllowed: true }),
       );
     });
   }
@@ -216,81 +212,16 @@ export class Workload {
       this.run.note(what);
       client.multicast(SCATTER_TOPIC, SCATTER_ITEMS, { replies: action.quorum, timeoutMs: action.timeoutMs }).then(
         (replies) => {
-          this.checkReplies(replies, what);
-          if (this.checkScatter(replies, what, action.quorum)) this.run.counts.scattersComplete++;
+          this.record(what, { replies }, { scatter: { items: SCATTER_ITEMS, quorum: action.quorum } });
+          if (scatterComplete(replies)) this.run.counts.scattersComplete++;
         },
-        (error: unknown) => this.callRejected(error, what),
+        (error: unknown) => this.record(what, { error }, { scatter: { items: SCATTER_ITEMS, quorum: action.quorum } }),
       );
     });
   }
 
-  /**
-   * What a scatter-gather answer must be (docs/replies.md): `gather()` merges parts of one
-   * division of the items — the one of the view the answer is judged in, each part the share of
-   * its rank — with no overlap, and the gaps are exactly `missingRanks`. Complete (true) only
-   * if nothing is missing; 'all' with `quorumMet` must be complete; `quorumMet` means every
-   * reply ran in that view.
-   */
-  private checkScatter(replies: Replies, what: string, quorum: Extract<ScenarioAction, { kind: 'scatter' }>['quorum']): boolean {
-    const size = replies.expected.length;
-    // A 'first' (or k) call may end before its caller recorded the view: nothing to judge against.
-    if (size === 0) return false;
-    const missing = replies.missingRanks;
-    const ranges = replies.gather<number[][]>((parts) => parts as unknown as number[][]);
-    const covered = new Set<number>();
-    const parts = replies.replies.filter((reply) => !reply.error && (reply.viewId === undefined || reply.viewId === replies.viewId));
-    for (const reply of parts) {
-      const share = shareOf({ rank: reply.rank, viewSize: size }, SCATTER_ITEMS);
-      const value = reply.value as number[];
-      if (!Array.isArray(value) || value[0] !== share.start || value[1] !== share.end) {
-        this.run.violation('call-result', `${what}: ${reply.member} answered for [${String(value)}] as rank ${reply.rank} of view ${replies.viewId} (${size} members), whose share is [${share.start},${share.end}]`);
-      }
-      covered.add(reply.rank);
-    }
-    // The merged parts tile the items but for the missing ranks' shares, in order.
-    let at = 0;
-    for (let rank = 0; rank < size; rank++) {
-      const share = shareOf({ rank, viewSize: size }, SCATTER_ITEMS);
-      if (covered.has(rank) === missing.includes(rank)) {
-        this.run.violation('call-result', `${what}: rank ${rank} of view ${replies.viewId} is ${covered.has(rank) ? 'answered and listed missing' : 'neither answered nor listed missing'}`);
-      }
-      if (!covered.has(rank)) continue;
-      const range = ranges[at++];
-      if (!range || range[0] !== share.start || range[1] !== share.end) {
-        this.run.violation('call-result', `${what}: gather() gave [${String(range)}] where rank ${rank}'s share [${share.start},${share.end}] belongs`);
-      }
-    }
-    if (at !== ranges.length) this.run.violation('call-result', `${what}: gather() merged ${ranges.length} parts for ${at} ranks answered`);
-    const complete = missing.length === 0;
-    // 'all' met, every reply a part run in the call's view: nothing can be missing.
-    const oneView = replies.replies.every((reply) => !reply.error && (reply.viewId === undefined || reply.viewId === replies.viewId));
-    if (replies.quorumMet && quorum === 'all' && oneView && !complete) {
-      this.run.violation('call-result', `${what}: 'all' met in view ${replies.viewId}, but ranks ${missing.join(', ')} are missing`);
-    }
-    return complete;
-  }
-
-  /** What a call's result must satisfy whatever the faults: it is consistent in itself. */
-  private checkReplies(replies: Replies, what: string): void {
-    const expected = new Set(replies.expected);
-    const answered = new Set<MemberId>();
-    for (const reply of replies.replies) {
-      if (answered.has(reply.member)) this.run.violation('call-result', `${what}: two replies from ${reply.member}`);
-      answered.add(reply.member);
-      // A direct request's member may have run it in another view than the one the answer is judged in.
-      const inView = reply.viewId === undefined || reply.viewId === replies.viewId;
-      if (inView && replies.expected.length > 0 && !expected.has(reply.member)) this.run.violation('call-result', `${what}: a reply from ${reply.member}, not in the view it waited on`);
-      // The hostile member (hostile-member.ts) sends replies as itself: it is in no view.
-      if (addressOf(reply.member) === HOSTILE_ADDRESS) this.run.violation('call-result', `${what}: a reply from the hostile member ${reply.member}, in no view, was counted`);
-      if (reply.error && reply.error.code !== 'DUPLICATE_REQUEST') this.run.violation('call-result', `${what}: ${reply.member} answered with an error: ${reply.error.message}`);
-    }
-    for (const member of [...replies.failed, ...replies.slow]) {
-      if (answered.has(member)) this.run.violation('call-result', `${what}: ${member} answered and is also listed as failed or slow`);
-    }
-  }
-
-  private callRejected(error: unknown, what: string): void {
-    if (error instanceof GroupClosedError || error instanceof ExcludedError) return;
-    this.run.violation('call-rejected', `${what} rejected: ${describeError(error)}`);
+  /** How a call ended, for the call checker (../checker/call-checker.ts) to judge after the run. */
+  private record(what: string, outcome: CallOutcome, more: { refusalAllowed?: boolean; scatter?: RecordedCall['scatter'] } = {}): void {
+    this.run.recordCall({ what, refusalAllowed: more.refusalAllowed ?? false, ...(more.scatter ? { scatter: more.scatter } : {}), outcome });
   }
 }

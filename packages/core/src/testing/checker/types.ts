@@ -108,6 +108,12 @@ export function listSome(items: Iterable<string>, limit = 5): string {
   return `[${shown.join(', ')}]`;
 }
 
+/** An error for a report: "Name: message", or the value as a string. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
 export function formatView(id: number, members: readonly MemberId[]): string {
   return `view ${id} [${members.join(', ')}]`;
 }

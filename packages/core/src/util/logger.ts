@@ -1,5 +1,5 @@
-import { InvalidArgumentError } from './errors.js';
-import { describe } from './validation.js';
+import { InvalidArgumentError } from '../errors.js';
+import { describe } from '../validation/index.js';
 
 /**
  * Where a member writes its log lines (`Group.join(name, { logger })`). The shape is Nest's

@@ -1,6 +1,6 @@
-import type { BlockedReason, ExclusionReport, GroupView } from './group-options.js';
-import type { CohortLogger } from './logger.js';
-import type { MemberId } from './protocol/types.js';
+import type { BlockedReason, ExclusionReport, GroupView } from '../group-options.js';
+import type { CohortLogger } from '../util/logger.js';
+import type { MemberId } from '../protocol/types.js';
 
 /** A view's members are listed up to this many in a line; the rest are counted. */
 export const LOG_MEMBERS_MAX = 8;

@@ -1,6 +1,7 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Clock } from './env/clock.js';
-import { Queue } from './queue.js';
+import { ambient, type Ambient } from '../context/ambient.js';
+import type { CausalContext } from '../context/causal-context.js';
+import type { Clock } from '../env/clock.js';
+import { Queue } from '../util/queue.js';
 
 /** Handlers run back to back for at most this long before the loop gets a turn (heartbeats, acks, I/O). */
 export const DELIVERY_TURN_MS = 10;
@@ -13,7 +14,59 @@ export interface DeliveryQueueOptions {
   onProgress?(length: number): void;
 }
 
-const runningTask = new AsyncLocalStorage<{ release(): void }>();
+/**
+ * A task of the queue, and the ambient store (see context/ambient.ts) its code runs in: the
+ * causal context it has (`causalContext`) and the release of the queue's wait for it
+ * (`releaseTask`). One object per task, entered once.
+ */
+export interface QueueTask extends Ambient {
+  run(): unknown;
+  /** Calls `then` once the task is released, at once if it was (asked only of an async task). */
+  whenReleased(then: () => void): void;
+}
+
+/** The release of a task: `releaseTask` marks it (true), or calls what waits for it. */
+export type TaskRelease = (() => void) | boolean;
+
+/** `releaseTask` of a task that keeps its release in `task.release`. */
+export function releaseTask(task: { release: TaskRelease }): void {
+  const waiting = task.release;
+  task.release = true;
+  if (typeof waiting === 'function') waiting();
+}
+
+/** `whenReleased` of a task that keeps its release in `task.release`. */
+export function whenReleased(task: { release: TaskRelease }, then: () => void): void {
+  if (task.release === true) then();
+  else task.release = then;
+}
+
+/** A function queued (a view event, state capture): it keeps the causal context the queue runs in. */
+class FunctionTask implements QueueTask {
+  release: TaskRelease = false;
+
+  constructor(private readonly fn: () => unknown, private readonly outer: Ambient | undefined) {}
+
+  run(): unknown {
+    return this.fn();
+  }
+
+  causalContext(): CausalContext | undefined {
+    return this.outer?.causalContext();
+  }
+
+  releaseTask(): void {
+    releaseTask(this);
+  }
+
+  whenReleased(then: () => void): void {
+    whenReleased(this, then);
+  }
+}
+
+function runTask(task: QueueTask): unknown {
+  return task.run();
+}
 
 /**
  * The application side of delivery: tasks (handler calls, view callbacks, state capture)
@@ -30,24 +83,26 @@ const runningTask = new AsyncLocalStorage<{ release(): void }>();
  * (deliveries, view events, state capture) in the one order (docs/delivery.md).
  */
 export class DeliveryQueue {
-  private readonly tasks = new Queue<() => unknown>();
+  private readonly tasks = new Queue<QueueTask | (() => unknown)>();
   private running = false;
   private idleWaiters: (() => void)[] = [];
   /** The holds in force, each with why it was taken, oldest first. */
   private readonly holdReasons = new Map<object, string>();
   /** When handlers began running in the current turn of the event loop (null: not yet this turn). */
   private turnStartMs: number | null = null;
+  private readonly resume = (): void => this.run();
 
   constructor(private readonly options: DeliveryQueueOptions) {}
 
   /** Called from inside a task: the queue stops waiting for it and runs the next one. */
   static releaseCurrent(): void {
-    runningTask.getStore()?.release();
+    ambient.getStore()?.releaseTask();
   }
 
-  push(task: () => unknown): void {
+  /** Queues a task: a function, or a QueueTask (which brings its own causal context). */
+  push(task: QueueTask | (() => unknown)): void {
     this.tasks.push(task);
-    if (!this.running && this.holdReasons.size === 0) void this.run();
+    if (!this.running && this.holdReasons.size === 0) this.run();
   }
 
   /**
@@ -60,7 +115,7 @@ export class DeliveryQueue {
     this.holdReasons.set(token, reason);
     return () => {
       if (!this.holdReasons.delete(token)) return;
-      if (this.holdReasons.size === 0 && !this.running && this.tasks.length > 0) void this.run();
+      if (this.holdReasons.size === 0 && !this.running && this.tasks.length > 0) this.run();
     };
   }
 
@@ -79,28 +134,36 @@ export class DeliveryQueue {
     return this.tasks.length;
   }
 
-  private async run(): Promise<void> {
+  /**
+   * Runs tasks back to back, each entered as its own ambient store, until the queue is empty
+   * or held, the turn's budget is spent (it goes on next turn), or a task returns a promise
+   * (it goes on once that settles or the task is released). Synchronous throughout: no
+   * promise per run, and none per task unless the task makes one.
+   */
+  private run(): void {
     this.running = true;
     const { onError, onProgress } = this.options;
+    const outer = ambient.getStore();
     while (this.tasks.length > 0 && this.holdReasons.size === 0) {
       // Handlers run synchronously inside the protocol's delivery when the queue is idle, so
       // the budget spans every run of this turn; past it the rest waits for the next turn,
       // and a member busy with synchronous handlers still heartbeats and acks between turns.
       if (this.overBudget()) {
-        await this.nextTurn();
-        // A hold may have been taken meanwhile.
-        continue;
+        // Still running: a push meanwhile only queues. A hold taken meanwhile stops it then.
+        this.options.clock.defer(this.resume);
+        return;
       }
-      const task = this.tasks.shift()!;
-      const token = new ReleaseToken();
+      const next = this.tasks.shift()!;
+      const task = typeof next === 'function' ? new FunctionTask(next, outer) : next;
+      let result: unknown;
       try {
-        const result = runningTask.run(token, task);
-        if (result instanceof Promise) {
-          const settled = result.catch((error: unknown) => onError(error));
-          await Promise.race([settled, token.released()]);
-        }
+        result = ambient.run(task, runTask, task);
       } catch (error) {
         onError(error);
+      }
+      if (result instanceof Promise) {
+        this.awaitTask(task, result);
+        return;
       }
       onProgress?.(this.tasks.length);
     }
@@ -112,6 +175,26 @@ export class DeliveryQueue {
     for (const resolve of waiters) resolve();
   }
 
+  /**
+   * An async task: the queue goes on once its promise settles (a rejection is reported) or the
+   * task is released, a microtask later in either case and in the queue's own context (never
+   * inside the releasing call, nor in the task's context).
+   */
+  private awaitTask(task: QueueTask, result: Promise<unknown>): void {
+    let done = false;
+    const next = (): void => {
+      if (done) return;
+      done = true;
+      this.options.onProgress?.(this.tasks.length);
+      this.run();
+    };
+    result.then(next, (error: unknown) => {
+      this.options.onError(error);
+      next();
+    });
+    new Promise<void>((resolve) => task.whenReleased(resolve)).then(next);
+  }
+
   private overBudget(): boolean {
     const { clock } = this.options;
     if (this.turnStartMs === null) {
@@ -121,25 +204,5 @@ export class DeliveryQueue {
       return false;
     }
     return clock.now() - this.turnStartMs >= DELIVERY_TURN_MS;
-  }
-
-  private nextTurn(): Promise<void> {
-    return new Promise((resolve) => this.options.clock.defer(resolve));
-  }
-}
-
-/** Lets a running task end the queue's wait for it; the promise exists only for async tasks. */
-class ReleaseToken {
-  private done = false;
-  private resolve: (() => void) | null = null;
-
-  release(): void {
-    this.done = true;
-    this.resolve?.();
-  }
-
-  released(): Promise<void> {
-    if (this.done) return Promise.resolve();
-    return new Promise((resolve) => { this.resolve = resolve; });
   }
 }

@@ -1,5 +1,5 @@
-import { CohortError } from './errors.js';
-import type { MemberId } from './protocol/types.js';
+import { CohortError } from '../errors.js';
+import type { MemberId } from '../protocol/types.js';
 
 /** Topics the snapshot protocol multicasts on; applications cannot use the "cohort:" prefix. */
 export const SNAPSHOT_START = 'cohort:snapshot-start';

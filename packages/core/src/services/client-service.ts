@@ -1,11 +1,11 @@
-import type { Clock } from './env/clock.js';
-import type { ClientRequestBody, ClientResultBody } from './protocol/reply/client.header.js';
-import type { Frame } from './codec/frame.js';
-import { quorumOfCode, type ReplyQuorum } from './protocol/reply/quorum.js';
-import type { Replies } from './protocol/reply/replies.js';
-import { addressOf, type MemberId, type View } from './protocol/types.js';
-import { isWellFormed, RESERVED_TOPIC_PREFIX, TOPIC_LENGTH_MAX } from './validation.js';
-import type { Address } from './wire/wire.js';
+import type { Clock } from '../env/clock.js';
+import type { ClientRequestBody, ClientResultBody } from '../protocol/reply/client.header.js';
+import type { Frame } from '../protocol/frames.js';
+import { quorumOfCode, type ReplyQuorum } from '../protocol/reply/quorum.js';
+import type { Replies } from '../protocol/reply/replies.js';
+import { addressOf, type MemberId, type View } from '../protocol/types.js';
+import { isWellFormed, RESERVED_TOPIC_PREFIX, TOPIC_LENGTH_MAX } from '../validation/index.js';
+import type { Address } from '../wire/wire.js';
 
 /** How long a client stays subscribed to view pushes after its last view query. */
 export const CLIENT_LEASE_MS = 5_000;
