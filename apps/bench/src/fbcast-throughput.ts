@@ -12,7 +12,7 @@
  * signal to its last delivery. A warm-up run (not reported) lets the JIT settle first.
  */
 import { Args, fmt, isMain, machine } from './lib/args.js';
-import { Child, childReport, stopAll, withTimeout, type Message } from './lib/children.js';
+import { Child, childNodeFlags, childReport, stopAll, withTimeout, type Message } from './lib/children.js';
 import type { LatencySummary } from './lib/payload.js';
 import type { PipelinedSummary } from './lib/pipeline.js';
 import { describeRss, peakRss } from './lib/rss.js';
@@ -363,7 +363,7 @@ export function describeThroughput(result: ThroughputResult, wire = 'TCP wire'):
       `(${fmt(w.bytesSent / 1e6, 1)} MB), ${fmt(w.framesReceived)} frames received (${fmt(w.bytesReceived / 1e6, 1)} MB)` +
       (w.framesDropped ? `, ${w.framesDropped} dropped` : ''));
   }
-  if (result.rssMb) lines.push(`  peak RSS since start, per member: ${describeRss(result.rssMb)}`);
+  if (result.rssMb) lines.push(`  peak RSS since start, per member: ${describeRss(result.rssMb)} (node ${childNodeFlags().join(' ')})`);
   return lines.join('\n');
 }
 

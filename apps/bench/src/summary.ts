@@ -5,6 +5,7 @@
  * go to the `--json` file (`summary`), with the numbers unformatted.
  */
 import { fmt } from './lib/args.js';
+import { childNodeFlags } from './lib/children.js';
 import { describeRss, maxRss, RSS_TARGET_MB } from './lib/rss.js';
 import type { ThroughputResult } from './fbcast-throughput.js';
 import { findRun, isFailed, slowestPerSec, type ThroughputOutcome } from './cohort-suite.js';
@@ -233,7 +234,8 @@ function rssRows(results: AllResults): Row[] {
   for (const [metric, rssMb] of groups) {
     if (!rssMb) continue;
     const peak = maxRss(rssMb);
-    rows.push(row(metric, peak, fmt(peak, 1), RSS_TARGET_MB, `target < ${RSS_TARGET_MB} MB (not measured)`, { target, rssMb }));
+    rows.push(row(metric, peak, fmt(peak, 1), RSS_TARGET_MB,
+      `target < ${RSS_TARGET_MB} MB (not measured; members run with node ${childNodeFlags().join(' ')})`, { target, rssMb }));
   }
   return rows;
 }

@@ -1,4 +1,4 @@
-import { decodeFrame, encodeFrame, type Frame } from './protocol/frames.js';
+import type { Frame } from './protocol/frames.js';
 import { CausalContext } from './context/causal-context.js';
 import { DeliveryQueue } from './services/delivery-queue.js';
 import { realClock, type Clock, type TimerHandle } from './env/clock.js';
@@ -16,6 +16,7 @@ import { quorumCode, validateQuorum, type ReplyQuorum } from './protocol/reply/q
 import { decodeReply } from './protocol/reply/reply-decoding.js';
 import { Replies } from './protocol/reply/replies.js';
 import type { ReplyBody } from './protocol/reply/reply.header.js';
+import { Endpoint, type EndpointCounters } from './protocol/transport/endpoint.js';
 import { addressOf, type MemberId } from './protocol/types.js';
 import { jsonSerializer, type Serializer } from './util/serializer.js';
 import { isWellFormed, positiveInteger, validateOrder, validateTimeout, validateTopic } from './validation/index.js';
@@ -69,6 +70,9 @@ interface OpenCall {
 
 type ConnectionEvents = { view: [GroupView]; error: [unknown] };
 
+/** The kinds a member sends a client: the rest is dropped at the endpoint (counted). */
+const CONNECTION_FRAME_KINDS = ['view-notice', 'client-result', 'client-reject', 'reply'] as const;
+
 /**
  * A process that is not a member, talking to the group (the lecture notes' "communication
  * from a client to a group"). It learns views without joining (members push new ones to
@@ -95,6 +99,9 @@ export class GroupConnection extends TypedEmitter<ConnectionEvents> {
   private readonly connectTimeoutMs: number;
   private readonly payloadBytesMax: number;
   private readonly pendingRequestsMax: number;
+  /** What the endpoint dropped: malformed, of another group, claiming to be from this client, of a kind for members. */
+  private readonly counters: EndpointCounters = { framesMalformed: 0, framesDropped: 0, framesOtherEpoch: 0 };
+  private readonly endpoint: Endpoint;
 
   private constructor(readonly groupName: string, private readonly options: GroupConnectionOptions) {
     super();
@@ -118,6 +125,16 @@ export class GroupConnection extends TypedEmitter<ConnectionEvents> {
     this.pendingRequestsMax = positiveInteger(options.pendingRequestsMax, CONNECTION_PENDING_REQUESTS_MAX, 'pendingRequestsMax');
     // "c" marks a client incarnation: it never names a member of a view.
     this.id = `${options.wire.address}/c${1 + random.int(1_000_000)}`;
+    this.endpoint = new Endpoint(options.wire, groupName, this.clock, this.counters);
+    this.endpoint.attach({
+      me: this.id,
+      // A client's frames carry no epoch: it learns the group's from a view-notice (onFrame),
+      // and takes frames of any epoch (it checks the view-notices' own).
+      epoch: 0,
+      arrived: () => !this.closed,
+      acceptsAnyEpoch: () => true,
+    });
+    this.endpoint.route(CONNECTION_FRAME_KINDS, { onFrame: (frame) => this.onFrame(frame) });
   }
 
   /** Resolves once a member told the current view. */
@@ -135,7 +152,7 @@ export class GroupConnection extends TypedEmitter<ConnectionEvents> {
     }
     const timeoutMs = connection.connectTimeoutMs;
     return new Promise((resolve, reject) => {
-      options.wire.onFrame((_from, bytes) => connection.onBytes(bytes));
+      connection.endpoint.open();
       const started = connection.clock.now();
       const ask = (): void => {
         if (connection.currentView) return resolve(connection);
@@ -245,15 +262,8 @@ export class GroupConnection extends TypedEmitter<ConnectionEvents> {
 
   // --- frames --------------------------------------------------------------------------
 
-  private onBytes(bytes: Uint8Array): void {
-    if (this.closed) return;
-    let frame: Frame;
-    try {
-      frame = decodeFrame(bytes);
-    } catch {
-      return;
-    }
-    if (frame.group !== this.groupName) return;
+  /** A frame of this group of one of CONNECTION_FRAME_KINDS (the endpoint decoded and filtered it). */
+  private onFrame(frame: Frame): void {
     const body = frame.body;
     switch (body.type) {
       case 'view-notice':
@@ -334,7 +344,7 @@ export class GroupConnection extends TypedEmitter<ConnectionEvents> {
 
   private send(to: Address, body: Frame['body']): void {
     if (this.closed) return;
-    this.options.wire.send(to, encodeFrame({ group: this.groupName, from: this.id, viewId: this.currentView?.id ?? 0, body }));
+    this.endpoint.send(to, this.endpoint.frame(this.id, this.currentView?.id ?? 0, body));
   }
 }
 

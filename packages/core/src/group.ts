@@ -10,6 +10,9 @@ import { CallStats, type GroupStats } from './group-stats.js';
 import { validateQuorumPolicy } from './protocol/membership/quorum-policy.js';
 import { Caller } from './protocol/reply/caller.js';
 import { ReplyAcks } from './protocol/reply/reply-acks.js';
+import { clientFrameKinds } from './protocol/reply/client.header.js';
+import { replyFrameKinds } from './protocol/reply/reply.header.js';
+import { Endpoint } from './protocol/transport/endpoint.js';
 import { ExecutedRequests } from './protocol/reply/executed-requests.js';
 import type { Replies } from './protocol/reply/replies.js';
 import { resolveTiming, type Timing } from './protocol/timing.js';
@@ -115,10 +118,11 @@ export class Group extends TypedEmitter<GroupEvents> {
     const executed = new ExecutedRequests();
     // Acks wait at most a quarter of the responder's first resend interval.
     const replyAcks = new ReplyAcks(options.wire, clock, Math.floor(timing.retransmitIntervalMs / 4));
+    // The one endpoint on the wire: each incarnation's stack, the responder and the client service take their frames from it.
+    const endpoint = new Endpoint(options.wire, name, clock, this.memberStats, replyAcks);
     const responder = new Responder({
-      group: name, options, clock, timing, serializer, caller, member, acks: replyAcks,
+      group: name, options, clock, timing, serializer, caller, member, acks: replyAcks, endpoint,
       lastViewMembers: () => state.lastViewMembers,
-      onClientFrame: (frame) => this.clients.onFrame(frame),
     });
     this.clients = new ClientService(new ClientRequests({
       options, clock, serializer, queue, executed, responder,
@@ -127,6 +131,8 @@ export class Group extends TypedEmitter<GroupEvents> {
       call: (topic, bytes, send, quorum, timeoutMs, key) => this.outbox.call(topic, bytes, send, quorum, timeoutMs, key),
       answer: (bytes, delivery, done) => this.dispatcher.answer(bytes, delivery, done),
     }));
+    endpoint.route(replyFrameKinds.map((kind) => kind.type), responder);
+    endpoint.route(clientFrameKinds.map((kind) => kind.type), this.clients);
     const causal = this.causal = new CausalWaits({
       group: name, clock, contextWaitMs, closed, member, rejoining: () => state.rejoining, waiting: () => this.outbox.waiting,
     });
@@ -142,7 +148,7 @@ export class Group extends TypedEmitter<GroupEvents> {
     const stateTransfer = new StateTransfer({ options, serializer, queue, executed, state, emit });
     this.incarnations = new Incarnations({
       group: name, options, clock, random, timing, serializer, firstIncarnation, limits, quorum,
-      memberStats: this.memberStats, state, queue, log, outbox, dispatcher, backpressure, stateTransfer, caller, replyAcks, responder,
+      memberStats: this.memberStats, state, queue, log, outbox, dispatcher, backpressure, stateTransfer, caller, replyAcks, endpoint, responder,
       clients: this.clients, causal, viewWaiters, snapshotInitiator: this.snapshotInitiator, rejectedFrames, emit,
       emitInOrder: (event, ...args) => this.emitInOrder(event, ...args),
     });

@@ -19,6 +19,26 @@ export const SRC = join(import.meta.dirname, '..');
  */
 export const ROOT = join(SRC, '..', '..', '..');
 
+/**
+ * Node flags every child runs with (issue 12, memory): the heap capped at 512 MB, as a user
+ * would set it for a member process, and as Node sets it by itself in a container with 2 GB
+ * of memory (a quarter of it). Left to size itself from this machine's 24 GB, V8 allows 4 GB
+ * and lets the old generation grow to about 4 times its live size before a full collection:
+ * messages held until stable survive two scavenges, are promoted, die there, and pile up to
+ * 55–70 MB (live: 15–30 MB), which put the sender at 175–195 MB RSS; capped, it peaks at
+ * 20–33 MB and every member at 126–152 MB. docs/decisions.md, "The benchmark's members run
+ * with --max-old-space-size=512". BENCH_NODE_FLAGS comes after, so it can override it.
+ */
+export const CHILD_NODE_FLAGS: readonly string[] = ['--max-old-space-size=512'];
+
+/**
+ * The flags the children get: CHILD_NODE_FLAGS, then BENCH_NODE_FLAGS="--trace-gc ..." (split
+ * on spaces; a later flag wins), to look at the garbage collector or try a heap setting.
+ */
+export function childNodeFlags(): string[] {
+  return [...CHILD_NODE_FLAGS, ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '')];
+}
+
 const registry = new Set<Child>();
 let hooked = false;
 
@@ -60,10 +80,10 @@ export class Child {
     // BENCH_CPU_PROF=<dir>: every child writes a V8 CPU profile there when it exits.
     const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
     this.process = fork(join(SRC, script), [...args], {
-      execArgv: ['--import', 'tsx', ...profile],
+      execArgv: ['--import', 'tsx', ...profile, ...childNodeFlags()],
       cwd: ROOT,
-      // stdout is dropped (Nest logs); stderr is kept for errors.
-      stdio: ['ignore', options.quiet === false ? 'inherit' : 'ignore', 'inherit', 'ipc'],
+      // stdout is dropped (Nest logs) unless BENCH_CHILD_STDOUT=1 (--trace-gc writes there); stderr is kept for errors.
+      stdio: ['ignore', options.quiet === false || process.env.BENCH_CHILD_STDOUT ? 'inherit' : 'ignore', 'inherit', 'ipc'],
     });
     registry.add(this);
     this.process.on('message', (message: Message) => {

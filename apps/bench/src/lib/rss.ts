@@ -14,6 +14,10 @@ const MB = 1024 * 1024;
 export async function peakRss(children: readonly Child[], timeoutMs = 5_000): Promise<(number | null)[]> {
   for (const child of children) child.send({ cmd: 'rss' });
   const replies = await Promise.all(children.map((c) => c.next('rss', timeoutMs).catch(() => null)));
+  // BENCH_MEM=1: each child also sent how its peak splits (lib/child-side.ts).
+  replies.forEach((r, i) => {
+    if (r?.peakSplit) process.stderr.write(`[mem] ${children[i]!.name} at its RSS peak (MB): ${JSON.stringify(r.peakSplit)}\n`);
+  });
   return replies.map((r) => (r ? Math.round(((r.peakBytes as number) / MB) * 10) / 10 : null));
 }
 

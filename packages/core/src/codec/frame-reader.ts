@@ -70,6 +70,12 @@ export class FrameReader {
     return this.buffer.subarray(start, this.offset);
   }
 
+  /** A copy of the next length-prefixed bytes, made in one step (no throwaway view first). */
+  bytesCopy(): Uint8Array {
+    const start = this.skipLength();
+    return this.buffer.slice(start, this.offset);
+  }
+
   string(): string {
     try {
       return textDecoder.decode(this.bytes());

@@ -1,12 +1,12 @@
 import type { Clock } from '../env/clock.js';
 import type { Order } from '../validation/orders.js';
 import type { Random } from '../env/random.js';
-import type { Frame } from './frames.js';
 import type { Address, Wire } from '../wire/wire.js';
 import type { FlushValue } from './membership/membership.header.js';
 import type { QuorumPolicy } from './membership/quorum-policy.js';
 import type { HoldReason } from './order/order-stage.js';
 import type { Timing } from './timing.js';
+import type { Endpoint } from './transport/endpoint.js';
 import type { DataMessage, MemberId, View } from './types.js';
 
 /*
@@ -52,11 +52,6 @@ export interface MemberEvents {
   left(unconfirmed: DataMessage[]): void;
   /** The join did not complete in time; `waiting`: what was issued meanwhile, never sent. */
   joinFailed(waiting: OutboxEntry[]): void;
-  /**
-   * A frame outside the views' streams (replies, client requests, view queries), whatever
-   * the view of its sender: the layers above handle it.
-   */
-  direct(frame: Frame): void;
 }
 
 /** Why a member cannot go on: too few members of its view are reachable for its quorum policy. */
@@ -77,6 +72,8 @@ export interface MemberOptions {
   group: string;
   me: MemberId;
   wire: Wire;
+  /** The process's endpoint on `wire`, shared with replies and clients (the Group's); none: the stack makes its own. */
+  endpoint?: Endpoint;
   clock: Clock;
   random: Random;
   timing: Timing;

@@ -3,7 +3,7 @@ import type { LayerContext } from './incarnation.js';
 import { MembershipLayer } from './membership/membership-layer.js';
 import { OrderLayer } from './order/order-layer.js';
 import { ReliableLayer } from './reliable/reliable-layer.js';
-import { Endpoint } from './transport/endpoint.js';
+import { TransportLayer } from './transport/transport-layer.js';
 
 /**
  * The protocol stack of one member incarnation, top to bottom (as JGroups' tcp.xml lists
@@ -34,13 +34,13 @@ export class Stack {
   readonly order: OrderLayer;
   readonly reliable: ReliableLayer;
   readonly membership: MembershipLayer;
-  readonly transport: Endpoint;
+  readonly transport: TransportLayer;
 
   constructor(private readonly ctx: LayerContext) {
     // Each layer is handed the one below through its interface (events down) and the one above
     // through another (events up); the calls up are bound lazily, so the order of building
     // matters only for the layer below: the transport first.
-    this.transport = new Endpoint(ctx, {
+    this.transport = new TransportLayer(ctx, {
       onFrame: (frame) => this.membership.gate.onFrame(frame),
       acceptsAnyEpoch: (frame) => this.membership.gate.acceptsAnyEpoch(frame),
       noteSeed: (address, outcome) => this.membership.joiner.noteSeed(address, outcome),

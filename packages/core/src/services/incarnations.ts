@@ -8,6 +8,7 @@ import type { HoldReason } from '../protocol/order/order-stage.js';
 import type { Caller } from '../protocol/reply/caller.js';
 import type { ReplyAcks } from '../protocol/reply/reply-acks.js';
 import type { Timing } from '../protocol/timing.js';
+import type { Endpoint } from '../protocol/transport/endpoint.js';
 import { addressOf, type DataMessage, type MemberId, type View } from '../protocol/types.js';
 import type { Serializer } from '../util/serializer.js';
 import { RESERVED_TOPIC_PREFIX } from '../validation/index.js';
@@ -50,6 +51,8 @@ export interface IncarnationsHost {
   readonly stateTransfer: StateTransfer;
   readonly caller: Caller;
   readonly replyAcks: ReplyAcks;
+  /** The process's endpoint on the wire: each incarnation's stack attaches to it in turn. */
+  readonly endpoint: Endpoint;
   readonly responder: Responder;
   readonly clients: ClientService;
   readonly causal: CausalWaits;
@@ -195,11 +198,10 @@ export class Incarnations {
       },
       joinFailed: (waiting) => outcome.failed(waiting),
       rejected: (from, kind, reason) => rejectedFrames.rejected(from, kind, reason),
-      direct: (frame) => responder.onDirectFrame(me, frame),
     };
     const previousMember = state.member as Member | undefined;
     state.member = new Member({
-      group: this.host.group, me, wire: this.host.replyAcks.wire, clock, random: this.host.random,
+      group: this.host.group, me, wire: options.wire, endpoint: this.host.endpoint, clock, random: this.host.random,
       timing: this.host.timing, seeds, mayFormGroup, previousInstall, events, windowMessagesMax: this.host.limits.windowMessagesMax, membersMax: this.host.limits.membersMax,
       quorum: this.host.quorum, stats: this.host.memberStats,
       // A rejoin keeps the group's epoch: its frames (the excluding install it relays) are the group's.

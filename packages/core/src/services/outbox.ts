@@ -146,7 +146,7 @@ export class Outbox {
   enqueue(entry: OutboxEntry): void {
     const state = this.state;
     if ((state.member.isGone && state.rejoining && !state.closed) || this.causal.holding) this.waiting.push(entry);
-    else state.member.enqueue(entry);
+    else state.member.enqueueOne(entry);
   }
 
   /** Multicasts a request and collects replies (the synchronous half of multicast). */

@@ -1,4 +1,4 @@
-import { encodeFrame, type Frame } from '../protocol/frames.js';
+import type { Frame } from '../protocol/frames.js';
 import { CausalContext } from '../context/causal-context.js';
 import type { Clock } from '../env/clock.js';
 import { CohortError } from '../errors.js';
@@ -13,6 +13,7 @@ import type { ReplyBody } from '../protocol/reply/reply.header.js';
 import { ReplySender } from '../protocol/reply/reply-sender.js';
 import { addressOf, type MemberId } from '../protocol/types.js';
 import type { Timing } from '../protocol/timing.js';
+import type { Endpoint, FrameReceiver } from '../protocol/transport/endpoint.js';
 import type { Serializer } from '../util/serializer.js';
 import { CALL_TIMEOUT_MS_MAX, codeOf } from '../validation/index.js';
 import type { Address } from '../wire/wire.js';
@@ -26,22 +27,23 @@ export interface ResponderHost {
   readonly serializer: Serializer;
   /** This member's calls: the replies it takes off the wire go to them. */
   readonly caller: Caller;
-  /** The acks of those replies, each sent with the next frame to its responder (and the wire they ride). */
+  /** The acks of those replies, each sent with the next frame to its responder. */
   readonly acks: ReplyAcks;
+  /** The process's endpoint: replies and acks leave through it (the acks are its riders). */
+  readonly endpoint: Endpoint;
   /** The current incarnation of the member. */
   member(): Member;
   /** The members of the view this member installed last, kept across a rejoin: their replies count. */
   lastViewMembers(): readonly MemberId[];
-  /** A frame of the client protocol (view queries, client requests). */
-  onClientFrame(frame: Frame): void;
 }
 
 /**
  * Both ends of a reply, outside the views' streams: encodes a handler's outcome, sends it to
  * the caller and resends it until acknowledged (ReplySender); at the caller, acknowledges a
- * reply and hands it to its call (Caller).
+ * reply and hands it to its call (Caller). The endpoint routes it the `reply` and `reply-ack`
+ * frames, whatever their view.
  */
-export class Responder {
+export class Responder implements FrameReceiver {
   private readonly replySender: ReplySender;
   /** The context text decoded last: the replies to one call mostly carry the same (their responders delivered the same). */
   private lastContext: { readonly text: string; readonly context: CausalContext | undefined } | null = null;
@@ -94,21 +96,18 @@ export class Responder {
     this.replySender.send(me, body);
   }
 
-  /** Replies, acks and client frames: outside the views' streams, whatever their view. */
-  onDirectFrame(me: MemberId, frame: Frame): void {
+  /** A reply to a call of the current incarnation's, or an ack of one of its replies (the endpoint routes only these). */
+  onFrame(frame: Frame): void {
     const body = frame.body;
-    switch (body.type) {
-      case 'reply':
-        if (body.to !== me) return;
-        this.host.acks.add(addressOf(frame.from), this.encodeDirect(me, { type: 'reply-ack', call: body.call }));
-        this.onReply(me, frame.from, body);
-        return;
-      case 'reply-ack':
-        this.replySender.acknowledged(frame.from, body.call);
-        return;
-      default:
-        this.host.onClientFrame(frame);
+    if (body.type === 'reply-ack') {
+      this.replySender.acknowledged(frame.from, body.call);
+      return;
     }
+    if (body.type !== 'reply') return;
+    const me = this.host.member().me;
+    if (body.to !== me) return;
+    this.host.acks.add(addressOf(frame.from), this.encodeDirect(me, { type: 'reply-ack', call: body.call }));
+    this.onReply(me, frame.from, body);
   }
 
   /** A reply's context, or undefined (none, or one that does not decode: the reply still counts). */
@@ -125,12 +124,14 @@ export class Responder {
     return context;
   }
 
+  /** A frame outside the views' streams (view 0) from `from`: this member as it was when it took the request. */
   sendDirect(from: MemberId, address: Address, body: Frame['body']): void {
-    this.host.acks.wire.send(address, this.encodeDirect(from, body));
+    this.host.endpoint.sendBytes(address, this.encodeDirect(from, body));
   }
 
   private encodeDirect(from: MemberId, body: Frame['body']): Uint8Array {
-    return encodeFrame({ epoch: this.host.member().epoch, group: this.host.group, from, viewId: 0, body });
+    const endpoint = this.host.endpoint;
+    return endpoint.encode(endpoint.frame(from, 0, body, this.host.member().epoch));
   }
 
   /** A view was installed: replies to callers it removed are given up (`previous`: the view before). */

@@ -49,13 +49,38 @@ export function runInCausalCell<T>(context: CausalContext, fn: (cell: CausalCell
 }
 
 /**
+ * Runs a delivery's handler as a new unit of work: a fresh cell that starts from the context
+ * the core runs the delivery in. The core's ambient context is that one already (the delivery
+ * is its store), so only the cell is entered: runInCausalCell(CausalContext.current(), fn)
+ * without a second store per delivery.
+ */
+export function runInDeliveryCell<T>(fn: () => T): T {
+  const context = CausalContext.current();
+  if (!context) return runInCausalCell(CausalContext.empty, fn);
+  return cells.run(new CausalCell(context), fn);
+}
+
+/**
  * Sends something (a multicast) inside the work's current context and absorbs what it taught:
  * `learned` reads the context after sending (the member's own context, or the replies' one).
  */
-export async function sendInCausalContext<R>(send: () => Promise<R>, learned: (result: R) => CausalContext | undefined): Promise<R> {
+export function sendInCausalContext<R>(send: () => Promise<R>, learned: (result: R) => CausalContext | undefined): Promise<R> {
   const cell = cells.getStore();
+  // Outside a unit of work the context to send in is the ambient one already, and nothing is
+  // absorbed: send as we are (no store entered, no continuation: the hot path of a publisher).
+  if (!cell) {
+    try {
+      return send();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+  return sendInCell(cell, send, learned);
+}
+
+async function sendInCell<R>(cell: CausalCell, send: () => Promise<R>, learned: (result: R) => CausalContext | undefined): Promise<R> {
   const context = currentCausalContext();
   const result = await CausalContext.run(context, send);
-  if (cell) cell.absorb(CausalContext.run(cell.context.merge(context), () => learned(result)));
+  cell.absorb(CausalContext.run(cell.context.merge(context), () => learned(result)));
   return result;
 }

@@ -1,6 +1,6 @@
-import { CausalContext, CohortError, InvalidArgumentError, type Delivery, type Group } from '@cohort/core';
+import { CohortError, InvalidArgumentError, type Delivery, type Group } from '@cohort/core';
 import { Logger } from '@nestjs/common';
-import { runInCausalCell } from '../causal/causal-scope.js';
+import { runInDeliveryCell } from '../causal/causal-scope.js';
 import type { ViewChange } from './view-change.js';
 
 export type DeliveryHandler = (payload: unknown, delivery: Delivery) => unknown;
@@ -128,7 +128,7 @@ export class GroupDispatcher {
     if (!handler) throw new CohortError('NO_HANDLER', `no handler for topic "${topic}" in this application`);
     // A delivery is a unit of work of its own: a fresh causal cell that starts from the
     // context the core runs it in (what this member had delivered, this message included).
-    return runInCausalCell(CausalContext.current() ?? CausalContext.empty, () => handler(payload, delivery));
+    return runInDeliveryCell(() => handler(payload, delivery));
   }
 
   /** Calls the view listeners; the core waits for the promise returned before the next delivery. */

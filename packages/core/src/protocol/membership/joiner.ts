@@ -113,8 +113,6 @@ export class Joiner {
         if (answer) this.layer.send(frame.from, answer);
         return;
       }
-      case 'reply': case 'reply-ack': case 'client-request': case 'client-reject': case 'client-result': case 'view-query':
-        return ctx.events.direct(frame);
       default:
         this.layer.gate.relayPreviousInstall(frame);
     }

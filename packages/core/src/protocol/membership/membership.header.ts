@@ -133,7 +133,7 @@ function readHeld(r: FrameReader): HeldMessage[] {
     const seq = r.uint();
     if (seq < 1) throw new DecodeError('held seq must be >= 1');
     const topic = r.internedString();
-    const payload = r.bytes().slice();
+    const payload = r.bytesCopy();
     messages.push({ senderRank, seq, topic, payload, ...readMeta(r) });
   }
   return messages;
@@ -223,7 +223,7 @@ export function readMembership(type: MembershipBody['type'], r: FrameReader): Me
     case 'welcome': {
       const viewId = r.uint();
       const members = r.strings();
-      const state = r.bool() ? r.bytes().slice() : null;
+      const state = r.bool() ? r.bytesCopy() : null;
       return { type, viewId, members, state, value: readValue(r) };
     }
     case 'view-notice':

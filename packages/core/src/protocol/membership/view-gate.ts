@@ -6,9 +6,10 @@ import type { MembershipLayer } from './membership-layer.js';
 const FUTURE_FRAMES_MAX = 10_000;
 
 /**
- * The view gate: every frame that passed the endpoint comes here first. Frames outside the
- * views' streams go to their handler whatever the sender's view (joins, installs, replies);
- * the rest must be of this member's view, from a member of it, within reach: a frame of a
+ * The view gate: every frame of the stack's kinds that passed the endpoint comes here first
+ * (the endpoint routes replies and client frames to the responder and the client service).
+ * Frames outside the views' streams go to their handler whatever the sender's view (joins,
+ * installs); the rest must be of this member's view, from a member of it, within reach: a frame of a
  * later view waits for the install (and its sender is told where this member is), one of an
  * earlier view gets help to catch up, and only then does the frame count as a sign of life
  * and go up (data, naks, heartbeats) or to the view change.
@@ -52,8 +53,6 @@ export class ViewGate {
         if (!body.members.includes(frame.from)) return this.layer.reject(frame, 'a view-notice from outside the view it announces');
         return acceptor.onViewNotice(body);
       case 'install': return acceptor.onInstall(frame, body.value);
-      case 'reply': case 'reply-ack': case 'client-request': case 'client-reject': case 'client-result': case 'view-query':
-        return ctx.events.direct(frame);
       case 'promise': case 'accepted':
         // A restarted member's stand-in votes before it has a view (its frames say view 0).
         if (admission.joins.has(frame.from)) {

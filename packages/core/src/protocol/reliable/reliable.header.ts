@@ -120,7 +120,7 @@ export function readData(r: FrameReader): DataBody {
   const seq = r.uint();
   if (seq < 1) throw new DecodeError('data seq must be >= 1');
   const topic = r.internedString();
-  const payload = r.bytes().slice();
+  const payload = r.bytesCopy();
   const flags = r.u8();
   // Most messages are plain fifo ones: no header object to build and spread.
   if (flags === 0) return { type: 'data', seq, topic, payload };

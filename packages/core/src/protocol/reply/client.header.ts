@@ -109,7 +109,7 @@ export function readClient(type: ClientLayerBody['type'], r: FrameReader): Clien
       const quorum = r.uint();
       const timeoutMs = r.uint();
       if (timeoutMs < 1 || timeoutMs > TIMEOUT_MS_MAX) throw new DecodeError('timeout out of range');
-      return { type, key, call, viewLabel, topic, order, safe, quorum, timeoutMs, payload: r.bytes().slice() };
+      return { type, key, call, viewLabel, topic, order, safe, quorum, timeoutMs, payload: r.bytesCopy() };
     }
     case 'client-reject': {
       const call = positive(r.uint());
@@ -131,7 +131,7 @@ export function readClient(type: ClientLayerBody['type'], r: FrameReader): Clien
         const rank = r.uint();
         const ranIn = r.uint();
         const failed = r.bool();
-        const payload = r.bytes().slice();
+        const payload = r.bytesCopy();
         replies.push(ranIn === 0 || ranIn === viewId ? { member, rank, failed, payload } : { member, rank, viewId: ranIn, failed, payload });
       }
       return { type, call, viewId, expected, replies, failed: r.strings(), slow: r.strings(), quorumMet: r.bool() };

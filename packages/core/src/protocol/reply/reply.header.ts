@@ -50,7 +50,7 @@ export function readReply(r: FrameReader): ReplyBody {
   const call = r.uint();
   if (call < 1) throw new DecodeError('call id must be >= 1');
   const body: ReplyBody = {
-    type: 'reply', to, call, viewId: r.uint(), rank: r.uint(), failed: r.bool(), payload: r.bytes().slice(), context: r.string(),
+    type: 'reply', to, call, viewId: r.uint(), rank: r.uint(), failed: r.bool(), payload: r.bytesCopy(), context: r.string(),
   };
   const ranView = r.uint();
   const ranRank = r.uint();

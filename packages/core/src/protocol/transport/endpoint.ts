@@ -1,97 +1,160 @@
 import { DecodeError } from '../../errors.js';
+import type { Clock } from '../../env/clock.js';
+import type { Address, PeerDownReason, Wire } from '../../wire/wire.js';
 import { decodeFrame, encodeFrame, type Frame, type FrameBody } from '../frames.js';
-import type { Address, PeerDownReason } from '../../wire/wire.js';
-import type { LayerContext } from '../incarnation.js';
-import type { DataBody } from '../reliable/reliable.header.js';
-import { addressOf, type MemberId, type View } from '../types.js';
-import { Bundler } from './bundler.js';
+import type { MemberStats } from '../member-api.js';
+import type { MemberId } from '../types.js';
 
-/** What the endpoint passes up (to membership/, the view gate). */
-export interface EndpointUp {
-  /** A frame of this group and epoch from another member, or one of this member's own, a turn later. */
-  onFrame(frame: Frame): void;
-  /** May a frame of another epoch pass? (From senders that cannot know the epoch yet.) */
-  acceptsAnyEpoch(frame: Frame): boolean;
-  /** Joining: what was learned of the seed at `address` (answered, refused ...). */
-  noteSeed(address: Address, outcome: string): void;
-  /** The wire saw a peer's connection close, or a dial to it refused. */
-  onPeerDown(address: Address, reason: PeerDownReason): void;
+/** The counters the endpoint keeps (names as in `group.stats`). */
+export type EndpointCounters = Pick<MemberStats, 'framesMalformed' | 'framesDropped' | 'framesOtherEpoch'>;
+
+export type FrameKindName = FrameBody['type'];
+
+/** Takes the frames of the kinds it was routed (or every kind routed to no one else). */
+export interface FrameReceiver {
+  onFrame(frame: Frame, from: Address): void;
 }
 
 /**
- * The bottom of the stack: frames in and out of the wire. Down: stamps the group, the epoch
- * and this member on each frame, encodes it, packs data per turn (bundler.ts). Up: decodes,
- * and drops what is malformed, of another group, of another epoch, or claims to be from this
- * member; this member's own control frames take the same way up one turn later.
+ * Whom the endpoint speaks for: the member's current incarnation (the stack's transport
+ * layer) or a client (GroupConnection). Its id and epoch stamp frames; it says what passes.
+ */
+export interface EndpointOwner {
+  readonly me: MemberId;
+  /** The group's epoch as the owner knows it (0: none yet). */
+  readonly epoch: number;
+  /** Bytes came from `address`, before decoding; false drops them (the owner is gone or closed). */
+  arrived(address: Address): boolean;
+  /** May a frame of another epoch pass? (From senders that cannot know the epoch yet.) */
+  acceptsAnyEpoch(frame: Frame): boolean;
+  /** The wire saw a peer's connection close, or a dial to it refused. */
+  peerDown?(address: Address, reason: PeerDownReason): void;
+  /** The wire dropped a frame from `address` that failed its own check (another key). */
+  rejected?(address: Address, reason: string): void;
+}
+
+/** Frames that wait to ride along with the next frame to their peer (reply acks: ReplyAcks). */
+export interface Riders {
+  /** Sends now what waits for `to` (the frame that follows leaves in the same turn). */
+  sendWaiting(to: Address): void;
+}
+
+/**
+ * The one endpoint of a process on its wire, shared by the stack of the member's incarnation
+ * after incarnation, the responder and the client service (a Group), or by a GroupConnection.
+ * It owns the wire's subscription; decodes each frame once; counts what does not decode
+ * (`framesMalformed`), what is of another group or claims to be from its owner
+ * (`framesDropped`), what is of another epoch (`framesOtherEpoch`); and hands the rest to the
+ * receiver routed its kind. Down, it stamps the group, encodes, lets waiting riders go first,
+ * and loops frames for its owner back up one turn later, never over the wire.
  */
 export class Endpoint {
-  /** This incarnation of the group (frame.ts): drawn when the group is formed, learned from the welcome. */
-  epoch: number;
-  private readonly bundler: Bundler;
+  private owner: EndpointOwner | null = null;
+  /** Takes the kinds routed to no one else (the stack); none: they are dropped. */
+  private fallback: FrameReceiver | null = null;
+  private readonly routes = new Map<string, FrameReceiver>();
+  private opened = false;
 
-  constructor(private readonly ctx: LayerContext, private readonly up: EndpointUp) {
-    this.epoch = ctx.options.epoch ?? 0;
-    this.bundler = new Bundler(ctx.options.clock, (view, body) => this.sendToView(view, body), () => !ctx.life.isGone);
+  constructor(
+    private readonly wire: Wire,
+    readonly group: string,
+    private readonly clock: Clock,
+    private readonly counters: EndpointCounters,
+    private readonly riders: Riders | null = null,
+  ) {}
+
+  get address(): Address {
+    return this.wire.address;
   }
 
-  start(): void {
-    const wire = this.ctx.options.wire;
-    wire.onFrame((from, bytes) => this.onBytes(from, bytes));
-    wire.onPeerDown?.((address, reason) => this.up.onPeerDown(address, reason));
-    wire.onRejected?.((address, reason) => this.up.noteSeed(address, reason));
+  /** The owner's epoch (0 before it has one). */
+  get epoch(): number {
+    return this.owner?.epoch ?? 0;
   }
 
-  /** One frame to one member (`toAddress`: to whoever listens at that address), labelled with view `viewId`. */
-  send(to: MemberId | Address, viewId: number, body: FrameBody, toAddress = false): void {
-    // Data first: a control frame never overtakes the data this member multicast before it.
-    this.flushPack();
-    const frame: Frame = { epoch: this.epoch, group: this.ctx.options.group, from: this.ctx.me, viewId, body };
-    const address = toAddress ? to : addressOf(to);
-    if (!toAddress && to === this.ctx.me) {
-      // Our own control frames take the same path as everyone's, one turn later.
-      this.ctx.options.clock.defer(() => this.up.onFrame(frame));
-      return;
-    }
-    this.ctx.options.wire.send(address, encodeFrame(frame));
+  /**
+   * `owner` speaks through the endpoint from now on (a new incarnation replaces the last);
+   * `receiver` takes every kind not routed elsewhere.
+   */
+  attach(owner: EndpointOwner, receiver: FrameReceiver | null = null): void {
+    this.owner = owner;
+    this.fallback = receiver;
   }
 
-  /** One data message to every other member of `view`, packed with the rest of this turn's. */
-  multicast(view: View, body: DataBody): void {
-    this.bundler.add(view, body);
+  /** `receiver` takes the frames of `kinds` (a later route of a kind replaces it). */
+  route(kinds: readonly FrameKindName[], receiver: FrameReceiver): void {
+    for (const kind of kinds) this.routes.set(kind, receiver);
   }
 
-  /** Sends this turn's pack now (a view is installed: its data must leave labelled with the old view). */
-  flushPack(): void {
-    this.bundler.flush();
+  /** Listens on the wire (once: later calls do nothing). */
+  open(): void {
+    if (this.opened) return;
+    this.opened = true;
+    this.wire.onFrame((from, bytes) => this.onBytes(from, bytes));
+    this.wire.onPeerDown?.((address, reason) => this.owner?.peerDown?.(address, reason));
+    this.wire.onRejected?.((address, reason) => this.owner?.rejected?.(address, reason));
   }
 
-  private sendToView(view: View, body: FrameBody): void {
-    const frame = encodeFrame({ epoch: this.epoch, group: this.ctx.options.group, from: this.ctx.me, viewId: view.id, body });
-    for (const member of view.members) if (member !== this.ctx.me) this.ctx.options.wire.send(addressOf(member), frame);
+  /** A frame of this group from `from`, labelled with view `viewId`, under `epoch` (by default the owner's). */
+  frame(from: MemberId, viewId: number, body: FrameBody, epoch = this.epoch): Frame {
+    return { epoch, group: this.group, from, viewId, body };
+  }
+
+  encode(frame: Frame): Uint8Array {
+    return encodeFrame(frame);
+  }
+
+  /** One frame to whoever listens at `to`. */
+  send(to: Address, frame: Frame): void {
+    this.sendBytes(to, encodeFrame(frame));
+  }
+
+  /** Bytes encoded once (an ack, a pack) to `to`: the riders waiting for `to` leave first. */
+  sendBytes(to: Address, bytes: Uint8Array): void {
+    this.riders?.sendWaiting(to);
+    this.wire.send(to, bytes);
+  }
+
+  /** One frame of the owner's to the owner: up to its receiver one turn later, never over the wire. */
+  loopback(frame: Frame): void {
+    // The receiver of now: a frame of an incarnation that is replaced meanwhile goes to its own stack (which is gone).
+    const receiver = this.receiverOf(frame.body.type);
+    if (!receiver) return;
+    const address = this.wire.address;
+    this.clock.defer(() => receiver.onFrame(frame, address));
+  }
+
+  private receiverOf(kind: string): FrameReceiver | null {
+    return this.routes.get(kind) ?? this.fallback;
   }
 
   private onBytes(address: Address, bytes: Uint8Array): void {
-    const { life, stats } = this.ctx;
-    if (life.phase === 'gone') return;
-    if (life.phase === 'joining') this.up.noteSeed(address, 'answered');
+    const owner = this.owner;
+    if (!owner || !owner.arrived(address)) return;
+    const counters = this.counters;
     let frame: Frame;
     try {
       frame = decodeFrame(bytes);
     } catch (error) {
       if (!(error instanceof DecodeError)) throw error;
-      stats.framesMalformed++;
+      counters.framesMalformed++;
       return;
     }
-    // Our own frames never come back over the wire (they take clock.defer): one that claims to
-    // is forged or replayed.
-    if (frame.group !== this.ctx.options.group || frame.from === this.ctx.me) {
-      stats.framesDropped++;
+    // The owner's own frames never come back over the wire (they take loopback): one that
+    // claims to is forged or replayed.
+    if (frame.group !== this.group || frame.from === owner.me) {
+      counters.framesDropped++;
       return;
     }
-    if ((frame.epoch ?? 0) !== this.epoch && !this.up.acceptsAnyEpoch(frame)) {
-      stats.framesOtherEpoch++;
+    if ((frame.epoch ?? 0) !== owner.epoch && !owner.acceptsAnyEpoch(frame)) {
+      counters.framesOtherEpoch++;
       return;
     }
-    this.up.onFrame(frame);
+    const receiver = this.receiverOf(frame.body.type);
+    if (!receiver) {
+      counters.framesDropped++;
+      return;
+    }
+    receiver.onFrame(frame, address);
   }
 }

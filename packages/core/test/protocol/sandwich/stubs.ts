@@ -75,7 +75,6 @@ export function layerContext(me: MemberId, clock: ManualClock, overrides: Partia
     rejected: (_from, kind, reason) => void log.rejected.push(`${kind}: ${reason}`),
     left: () => void log.other.push('left'),
     joinFailed: () => void log.other.push('joinFailed'),
-    direct: (frame) => void log.other.push(`direct ${frame.body.type}`),
   };
   const options = {
     group: 'g', me, clock, random: seededRandom(1), timing: DEFAULT_TIMING, seeds: [], mayFormGroup: true,

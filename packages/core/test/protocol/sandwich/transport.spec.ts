@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { decodeFrame, encodeFrame, type Frame } from '../../../src/protocol/frames.js';
-import { Endpoint } from '../../../src/protocol/transport/endpoint.js';
+import { TransportLayer } from '../../../src/protocol/transport/transport-layer.js';
 import type { View } from '../../../src/protocol/types.js';
 import { layerContext, ManualClock } from './stubs.js';
 
 /**
- * Sandwich: transport/'s endpoint between a stub wire below (it records the bytes sent and
+ * Sandwich: transport/'s layer (and the endpoint it makes) between a stub wire below (it records the bytes sent and
  * lets the test deliver bytes) and a recorder of what it passes up to membership/.
  */
 const view: View = { id: 5, members: ['a/1', 'b/1', 'c/1'] };
@@ -20,7 +20,7 @@ function sandwich() {
   };
   const { ctx } = layerContext('a/1', clock, { wire, epoch: 7 } as never);
   const up: Frame[] = [];
-  const endpoint = new Endpoint(ctx, {
+  const endpoint = new TransportLayer(ctx, {
     onFrame: (frame) => void up.push(frame),
     acceptsAnyEpoch: (frame) => frame.body.type === 'join-request',
     noteSeed: () => undefined,
