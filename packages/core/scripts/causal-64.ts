@@ -18,12 +18,21 @@ try {
   const names = Array.from({ length: 64 }, (_, i) => `m${String(i).padStart(2, '0')}`);
   const groups: Group[] = [];
   for (const name of names) {
-    groups.push(await Group.join('g64', { wire: net.wire(name), seeds: groups.length ? [names[0]!] : [], observer: historyObserver(recorder), timing: { joinTimeoutMs: 30_000 } }));
+    groups.push(
+      await Group.join('g64', {
+        wire: net.wire(name),
+        seeds: groups.length ? [names[0]!] : [],
+        observer: historyObserver(recorder),
+        timing: { joinTimeoutMs: 30_000 },
+      }),
+    );
   }
   await net.runUntil(() => groups.every((g) => g.view.members.length === 64), { timeoutMs: 30_000 });
-  groups.forEach((g, i) => g.handle('e', async (x) => {
-    if ((x as number) % 16 === i % 16 && (x as number) < 300) await g.cbcast('e', (x as number) + 1000);
-  }));
+  groups.forEach((g, i) =>
+    g.handle('e', async (x) => {
+      if ((x as number) % 16 === i % 16 && (x as number) < 300) await g.cbcast('e', (x as number) + 1000);
+    }),
+  );
   for (let i = 0; i < 300; i++) {
     void groups[i % 64]!.cbcast('e', i);
     if (i % 16 === 0) await net.sleep(1);
@@ -31,7 +40,9 @@ try {
   await net.sleep(3_000);
   const violations = checkHistory(recorder.events, { quiescent: true });
   for (const violation of violations.slice(0, 10)) console.log(`${violation.property}: ${violation.message}`);
-  console.log(`64 members, seed ${seed}: ${recorder.events.length} history events, ${violations.length} violations, ${(performance.now() - started).toFixed(0)} ms`);
+  console.log(
+    `64 members, seed ${seed}: ${recorder.events.length} history events, ${violations.length} violations, ${(performance.now() - started).toFixed(0)} ms`,
+  );
   process.exitCode = violations.length === 0 ? 0 : 1;
 } finally {
   await net.close();

@@ -50,24 +50,43 @@ function parseArgs(argv: readonly string[]): Args {
     const value = (): number => {
       const text = inline ?? argv[++i];
       const n = Number(text);
-      if (text === undefined || text === '' || !Number.isSafeInteger(n)) throw new UsageError(`${name} needs an integer, got ${String(text)}`);
+      if (text === undefined || text === '' || !Number.isSafeInteger(n))
+        throw new UsageError(`${name} needs an integer, got ${String(text)}`);
       return n;
     };
     switch (name) {
-      case '--seeds': args.seeds = value(); break;
-      case '--from': args.from = value(); break;
-      case '--history': args.history = value(); break;
-      case '--jobs': args.jobs = value(); break;
-      case '--verbose': case '-v': args.verbose = true; break;
-      case '--json': args.json = true; break;
+      case '--seeds':
+        args.seeds = value();
+        break;
+      case '--from':
+        args.from = value();
+        break;
+      case '--history':
+        args.history = value();
+        break;
+      case '--jobs':
+        args.jobs = value();
+        break;
+      case '--verbose':
+      case '-v':
+        args.verbose = true;
+        break;
+      case '--json':
+        args.json = true;
+        break;
       case '--trace': {
         const path = inline ?? argv[++i];
         if (path === undefined || path === '') throw new UsageError('--trace needs a file name');
         args.trace = path;
         break;
       }
-      case '--help': case '-h': console.log(USAGE); process.exit(0); break;
-      default: throw new UsageError(`unknown argument ${arg}`);
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        process.exit(0);
+        break;
+      default:
+        throw new UsageError(`unknown argument ${arg}`);
     }
   }
   if (args.seeds < 0) throw new UsageError('--seeds must be >= 0');
@@ -80,12 +99,18 @@ function parseArgs(argv: readonly string[]): Args {
 function formatEvent(index: number, event: HistoryEvent): string {
   const at = `#${index}`.padStart(7);
   switch (event.kind) {
-    case 'send': return `${at} send    ${event.member} ${event.id} view ${event.viewId} "${event.payload}"`;
-    case 'deliver': return `${at} deliver ${event.member} ${event.id} view ${event.viewId} "${event.payload}"`;
-    case 'view': return `${at} view    ${event.member} view ${event.view.id} [${event.view.members.join(', ')}]`;
-    case 'unconfirmed': return `${at} unconfirmed ${event.member} [${event.ids.join(', ')}]`;
-    case 'blocked': return `${at} blocked ${event.member} ${event.code}`;
-    default: return `${at} ${event.kind.padEnd(7)} ${event.member}`;
+    case 'send':
+      return `${at} send    ${event.member} ${event.id} view ${event.viewId} "${event.payload}"`;
+    case 'deliver':
+      return `${at} deliver ${event.member} ${event.id} view ${event.viewId} "${event.payload}"`;
+    case 'view':
+      return `${at} view    ${event.member} view ${event.view.id} [${event.view.members.join(', ')}]`;
+    case 'unconfirmed':
+      return `${at} unconfirmed ${event.member} [${event.ids.join(', ')}]`;
+    case 'blocked':
+      return `${at} blocked ${event.member} ${event.code}`;
+    default:
+      return `${at} ${event.kind.padEnd(7)} ${event.member}`;
   }
 }
 
@@ -164,17 +189,18 @@ async function main(): Promise<number> {
   }
   // With --json, stdout carries only the JSON document.
   const out = args.json ? (line: string): void => void process.stderr.write(`${line}\n`) : (line: string): void => console.log(line);
-  const result = args.jobs > 1
-    ? await runParallel(args, out)
-    : await runCampaign({
-      from: args.from,
-      count: args.seeds,
-      ...(args.trace !== null ? { run: { trace: traceFile(args.trace) } } : {}),
-      onResult: (r) => {
-        if (args.verbose) printVerbose(r, args.history, out);
-        if (r.violations.length > 0) out(failureLine(r.seed, r.violations));
-      },
-    });
+  const result =
+    args.jobs > 1
+      ? await runParallel(args, out)
+      : await runCampaign({
+          from: args.from,
+          count: args.seeds,
+          ...(args.trace !== null ? { run: { trace: traceFile(args.trace) } } : {}),
+          onResult: (r) => {
+            if (args.verbose) printVerbose(r, args.history, out);
+            if (r.violations.length > 0) out(failureLine(r.seed, r.violations));
+          },
+        });
   if (args.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   if (args.trace !== null) {
     const html = args.trace.replace(/(\.jsonl)?$/, '.html');
@@ -208,8 +234,10 @@ async function main(): Promise<number> {
   );
   const blocked = t.blockedAsExpectedSeeds;
   if (blocked.length > 0) {
-    out(`${blocked.length} blocked-as-expected (passed; the harness took away the last view's quorum and the live members reported 'blocked'): ` +
-      `${blocked.slice(0, 30).join(' ')}${blocked.length > 30 ? ' …' : ''}`);
+    out(
+      `${blocked.length} blocked-as-expected (passed; the harness took away the last view's quorum and the live members reported 'blocked'): ` +
+        `${blocked.slice(0, 30).join(' ')}${blocked.length > 30 ? ' …' : ''}`,
+    );
   }
   out(`${result.passed} passed, ${result.failed} failed`);
   return result.failed > 0 ? 1 : 0;

@@ -7,14 +7,19 @@ const COHORT_ERROR_BRAND: unique symbol = Symbol.for('cohort.error');
  * application and a library resolve different versions).
  */
 export function isCohortError(value: unknown): value is CohortError {
-  return value instanceof Object && (value as { [COHORT_ERROR_BRAND]?: unknown })[COHORT_ERROR_BRAND] === true
-    && typeof (value as { code?: unknown }).code === 'string';
+  return (
+    value instanceof Object &&
+    (value as { [COHORT_ERROR_BRAND]?: unknown })[COHORT_ERROR_BRAND] === true &&
+    typeof (value as { code?: unknown }).code === 'string'
+  );
 }
 
 /** The one base of every error @cohort/core throws: a stable `code` to switch on. */
 export class CohortError extends Error {
   /** The brand `isCohortError()` checks. */
-  get [COHORT_ERROR_BRAND](): true { return true; }
+  get [COHORT_ERROR_BRAND](): true {
+    return true;
+  }
 
   constructor(
     readonly code: string,
@@ -38,7 +43,10 @@ export class JoinTimeoutError extends CohortError {
 
   constructor(groupName: string, timeoutMs: number, seeds: readonly { address: string; outcome: string }[] = []) {
     const tried = seeds.length === 0 ? '' : `; seeds: ${seeds.map((s) => `${s.address} (${s.outcome})`).join(', ')}`;
-    super('JOIN_TIMEOUT', `could not join group "${groupName}" within ${timeoutMs} ms: no member admitted it and no majority of its seeds formed the group${tried}`);
+    super(
+      'JOIN_TIMEOUT',
+      `could not join group "${groupName}" within ${timeoutMs} ms: no member admitted it and no majority of its seeds formed the group${tried}`,
+    );
     this.seeds = seeds;
   }
 }
@@ -82,13 +90,19 @@ export class DecodeError extends CohortError {
  */
 export class CausalContextUnsatisfiedError extends CohortError {
   constructor(groupName: string, detail: string) {
-    super('CAUSAL_CONTEXT_UNSATISFIED', `the causal context of this multicast to group "${groupName}" names messages this member has not delivered: ${detail}; the multicast was not sent`);
+    super(
+      'CAUSAL_CONTEXT_UNSATISFIED',
+      `the causal context of this multicast to group "${groupName}" names messages this member has not delivered: ${detail}; the multicast was not sent`,
+    );
   }
 }
 
 /** `group.awaitView()` saw no matching view within its timeout. */
 export class ViewTimeoutError extends CohortError {
   constructor(groupName: string, timeoutMs: number, last: { id: number; members: readonly string[] } | null) {
-    super('VIEW_TIMEOUT', `no view of group "${groupName}" matched within ${timeoutMs} ms (last view: ${last ? `${last.id} [${last.members.join(', ')}]` : 'none'})`);
+    super(
+      'VIEW_TIMEOUT',
+      `no view of group "${groupName}" matched within ${timeoutMs} ms (last view: ${last ? `${last.id} [${last.members.join(', ')}]` : 'none'})`,
+    );
   }
 }

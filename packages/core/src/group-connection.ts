@@ -3,13 +3,9 @@ import { CausalContext } from './context/causal-context.js';
 import { DeliveryQueue } from './services/delivery-queue.js';
 import { realClock, type Clock, type TimerHandle } from './env/clock.js';
 import { realRandom, type Random } from './env/random.js';
-import {
-  CohortError, ConnectTimeoutError, GroupClosedError, InvalidArgumentError, NotAcceptedError,
-} from './errors.js';
+import { CohortError, ConnectTimeoutError, GroupClosedError, InvalidArgumentError, NotAcceptedError } from './errors.js';
 import { TypedEmitter } from './util/events.js';
-import {
-  type AsyncOptions, type CallOptions, type GroupView, type MulticastOptions, type Order,
-} from './group.js';
+import { type AsyncOptions, type CallOptions, type GroupView, type MulticastOptions, type Order } from './group.js';
 import type { ClientRejectBody, ClientRequestBody, ClientResultBody } from './protocol/reply/client.header.js';
 import { DirectCall, type DirectOutcome } from './protocol/reply/direct-call.js';
 import { quorumCode, validateQuorum, type ReplyQuorum } from './protocol/reply/quorum.js';
@@ -103,17 +99,22 @@ export class GroupConnection extends TypedEmitter<ConnectionEvents> {
   private readonly counters: EndpointCounters = { framesMalformed: 0, framesDropped: 0, framesOtherEpoch: 0 };
   private readonly endpoint: Endpoint;
 
-  private constructor(readonly groupName: string, private readonly options: GroupConnectionOptions) {
+  private constructor(
+    readonly groupName: string,
+    private readonly options: GroupConnectionOptions,
+  ) {
     super();
     this.mode = options.mode ?? 'relay';
-    if (this.mode !== 'relay' && this.mode !== 'direct') throw new InvalidArgumentError(`mode must be 'relay' or 'direct', not ${String(options.mode)}`);
+    if (this.mode !== 'relay' && this.mode !== 'direct')
+      throw new InvalidArgumentError(`mode must be 'relay' or 'direct', not ${String(options.mode)}`);
     for (const seed of options.seeds) {
       if (typeof seed !== 'string' || seed.length === 0 || seed.length > 255 || !isWellFormed(seed)) {
         throw new InvalidArgumentError(`each seed must be a member's address (a non-empty string), not ${JSON.stringify(seed)}`);
       }
     }
     for (const name of ['observer', 'serializer', 'clock', 'random'] as const) {
-      if (options[name] !== undefined && (options[name] === null || typeof options[name] !== 'object')) throw new InvalidArgumentError(`${name} must be an object`);
+      if (options[name] !== undefined && (options[name] === null || typeof options[name] !== 'object'))
+        throw new InvalidArgumentError(`${name} must be an object`);
     }
     this.clock = options.clock ?? options.wire.clock ?? realClock;
     const random = options.random ?? options.wire.random ?? realRandom;
@@ -143,7 +144,8 @@ export class GroupConnection extends TypedEmitter<ConnectionEvents> {
       return Promise.reject(new InvalidArgumentError('group name must be a non-empty string of at most 255 characters'));
     }
     if (!options?.wire) return Promise.reject(new InvalidArgumentError('options.wire is required'));
-    if (!Array.isArray(options.seeds) || options.seeds.length === 0) return Promise.reject(new InvalidArgumentError('seeds must list at least one member address'));
+    if (!Array.isArray(options.seeds) || options.seeds.length === 0)
+      return Promise.reject(new InvalidArgumentError('seeds must list at least one member address'));
     let connection: GroupConnection;
     try {
       connection = new GroupConnection(groupName, options);
@@ -184,22 +186,39 @@ export class GroupConnection extends TypedEmitter<ConnectionEvents> {
     validateTopic(topic);
     // The one list of orders (validation.ts ORDERS), as Group.multicast checks it.
     const order: Order = validateOrder(options.order);
-    if (this.mode === 'direct' && order !== 'fifo') throw new InvalidArgumentError(`a direct connection sends fifo requests only; use mode 'relay' for ${order} order`);
+    if (this.mode === 'direct' && order !== 'fifo')
+      throw new InvalidArgumentError(`a direct connection sends fifo requests only; use mode 'relay' for ${order} order`);
     if (options.safe !== undefined && typeof options.safe !== 'boolean') throw new InvalidArgumentError('safe must be a boolean');
-    if (this.mode === 'direct' && options.safe) throw new InvalidArgumentError("safe delivery needs the group's own multicast: use mode 'relay'");
+    if (this.mode === 'direct' && options.safe)
+      throw new InvalidArgumentError("safe delivery needs the group's own multicast: use mode 'relay'");
     const quorum = options.replies === undefined ? 'none' : validateQuorum(options.replies);
     const timeoutMs = validateTimeout(options.timeoutMs);
     if (this.closed) throw new GroupClosedError('the connection is closed');
     const bytes = this.serializer.encode(payload);
-    if (bytes.length > this.payloadBytesMax) throw new CohortError('PAYLOAD_TOO_LARGE', `the payload is ${bytes.length} bytes, more than payloadBytesMax (${this.payloadBytesMax})`);
+    if (bytes.length > this.payloadBytesMax)
+      throw new CohortError(
+        'PAYLOAD_TOO_LARGE',
+        `the payload is ${bytes.length} bytes, more than payloadBytesMax (${this.payloadBytesMax})`,
+      );
     if (this.calls.size >= this.pendingRequestsMax) {
-      throw new CohortError('BACKPRESSURE', `${this.calls.size} requests are open (pendingRequestsMax ${this.pendingRequestsMax}): wait for some to settle`);
+      throw new CohortError(
+        'BACKPRESSURE',
+        `${this.calls.size} requests are open (pendingRequestsMax ${this.pendingRequestsMax}): wait for some to settle`,
+      );
     }
     if (quorum !== 'none') DeliveryQueue.releaseCurrent();
     const call = this.nextCall++;
     const request: ClientRequestBody = {
-      type: 'client-request', key: `${this.id}#${call}`, call, viewLabel: 0, topic, order, safe: options.safe ?? false,
-      quorum: quorumCode(quorum), timeoutMs, payload: bytes,
+      type: 'client-request',
+      key: `${this.id}#${call}`,
+      call,
+      viewLabel: 0,
+      topic,
+      order,
+      safe: options.safe ?? false,
+      quorum: quorumCode(quorum),
+      timeoutMs,
+      payload: bytes,
     };
     const outcome = await new Promise<Replies | ClientResultBody | Error>((settle) => {
       const open: OpenCall = { request, timers: [], contact: 0, pending: null, settle };
@@ -225,9 +244,14 @@ export class GroupConnection extends TypedEmitter<ConnectionEvents> {
   private startRelay(open: OpenCall, timeoutMs: number): void {
     const quorum = open.request.quorum;
     // The member's own call ends at timeoutMs; its result needs a moment more to come back.
-    open.timers.push(this.clock.setTimer(timeoutMs + 2 * this.retryIntervalMs, () => {
-      this.finish(open, quorum === 0 ? new NotAcceptedError(timeoutMs) : new Replies(0, [], [], [], this.view.members, false, CausalContext.empty));
-    }));
+    open.timers.push(
+      this.clock.setTimer(timeoutMs + 2 * this.retryIntervalMs, () => {
+        this.finish(
+          open,
+          quorum === 0 ? new NotAcceptedError(timeoutMs) : new Replies(0, [], [], [], this.view.members, false, CausalContext.empty),
+        );
+      }),
+    );
     const tryNext = (): void => {
       if (!this.calls.has(open.request.call)) return;
       const members = this.view.members;
@@ -238,7 +262,9 @@ export class GroupConnection extends TypedEmitter<ConnectionEvents> {
   }
 
   private repliesOf(result: ClientResultBody): Replies {
-    const replies = result.replies.map((entry) => decodeReply(this.serializer, entry.member, entry.rank, entry.failed, entry.payload, entry.viewId ?? result.viewId));
+    const replies = result.replies.map((entry) =>
+      decodeReply(this.serializer, entry.member, entry.rank, entry.failed, entry.payload, entry.viewId ?? result.viewId),
+    );
     return new Replies(result.viewId, result.expected, replies, result.failed, result.slow, result.quorumMet, CausalContext.empty);
   }
 
@@ -295,7 +321,8 @@ export class GroupConnection extends TypedEmitter<ConnectionEvents> {
     const open = this.calls.get(body.call);
     if (!open?.pending) return;
     const reply = decodeReply(this.serializer, responder, body.rank, body.failed, body.payload, body.viewId);
-    if (open.pending.reply(responder, body.viewId, reply)) this.options.observer?.replied?.(this.id, responder, open.request.key, body.viewId);
+    if (open.pending.reply(responder, body.viewId, reply))
+      this.options.observer?.replied?.(this.id, responder, open.request.key, body.viewId);
   }
 
   /** A member's view is not the label (learn it), or it refuses the request (`code`). */
@@ -340,7 +367,6 @@ export class GroupConnection extends TypedEmitter<ConnectionEvents> {
     for (const timer of open.timers) timer.cancel();
     open.settle(outcome);
   }
-
 
   private send(to: Address, body: Frame['body']): void {
     if (this.closed) return;

@@ -43,11 +43,13 @@ export type AsyncOptions = MulticastOptions & { replies?: 'none' };
  * surely absent or 'none' (`AsyncOptions`, `{}`), and `void | Replies` when the type cannot
  * tell (`MulticastOptions` with `replies?: ReplyQuorum`).
  */
-export type MulticastResult<O extends MulticastOptions | undefined> =
-  O extends undefined ? void
-    : [Exclude<RepliesOf<O>, undefined | 'none'>] extends [never] ? void
-      : [Extract<RepliesOf<O>, undefined | 'none'>] extends [never] ? Replies
-        : void | Replies;
+export type MulticastResult<O extends MulticastOptions | undefined> = O extends undefined
+  ? void
+  : [Exclude<RepliesOf<O>, undefined | 'none'>] extends [never]
+    ? void
+    : [Extract<RepliesOf<O>, undefined | 'none'>] extends [never]
+      ? Replies
+      : void | Replies;
 /** The type of `replies` in an options type (undefined when it has none). */
 type RepliesOf<O> = 'replies' extends keyof O ? O[keyof O & 'replies'] : undefined;
 
@@ -238,6 +240,7 @@ export type GroupEvents = {
  * address, the one `seeds` and the wire use (`'10.0.0.2:7000'`, or the simulated name).
  */
 export function addressOf(member: MemberId): Address {
-  if (typeof member !== 'string' || member.length === 0) throw new InvalidArgumentError('addressOf() takes a member id (a non-empty string)');
+  if (typeof member !== 'string' || member.length === 0)
+    throw new InvalidArgumentError('addressOf() takes a member id (a non-empty string)');
   return addressOfId(member);
 }

@@ -67,7 +67,10 @@ export class CallStats {
   quorumNotMet = 0;
   failed = 0;
 
-  constructor(private readonly clock: Clock, private readonly ended: (record: CallRecord) => void) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly ended: (record: CallRecord) => void,
+  ) {}
 
   /**
    * Counts `result` when it settles (its value or error passes through unchanged), once
@@ -75,17 +78,25 @@ export class CallStats {
    */
   track(call: Omit<CallRecord, 'durationMs' | 'outcome' | 'code'>, result: Promise<Replies>, settled: () => void): Promise<Replies> {
     const startedMs = this.clock.now();
-    return result.then((replies) => {
-      settled();
-      if (replies.quorumMet) this.quorumMet++;
-      else this.quorumNotMet++;
-      this.ended({ ...call, durationMs: this.clock.now() - startedMs, outcome: replies.quorumMet ? 'quorum-met' : 'quorum-not-met' });
-      return replies;
-    }, (error: unknown) => {
-      settled();
-      this.failed++;
-      this.ended({ ...call, durationMs: this.clock.now() - startedMs, outcome: 'failed', ...(error instanceof Error ? codeOf(error) : {}) });
-      throw error;
-    });
+    return result.then(
+      (replies) => {
+        settled();
+        if (replies.quorumMet) this.quorumMet++;
+        else this.quorumNotMet++;
+        this.ended({ ...call, durationMs: this.clock.now() - startedMs, outcome: replies.quorumMet ? 'quorum-met' : 'quorum-not-met' });
+        return replies;
+      },
+      (error: unknown) => {
+        settled();
+        this.failed++;
+        this.ended({
+          ...call,
+          durationMs: this.clock.now() - startedMs,
+          outcome: 'failed',
+          ...(error instanceof Error ? codeOf(error) : {}),
+        });
+        throw error;
+      },
+    );
   }
 }

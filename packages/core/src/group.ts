@@ -3,7 +3,12 @@ import { realClock } from './env/clock.js';
 import { realRandom } from './env/random.js';
 import { InvalidArgumentError, JoinTimeoutError } from './errors.js';
 import {
-  describe as describeValue, validateGroupName, validateJoinOptions, validateMulticastOptions, validateTopic, type ValidMulticastOptions,
+  describe as describeValue,
+  validateGroupName,
+  validateJoinOptions,
+  validateMulticastOptions,
+  validateTopic,
+  type ValidMulticastOptions,
 } from './validation/index.js';
 import { emptyMemberStats } from './protocol/member.js';
 import { CallStats, type GroupStats } from './group-stats.js';
@@ -40,16 +45,48 @@ import type { CohortLogger } from './util/logger.js';
 import { jsonSerializer } from './util/serializer.js';
 
 export type {
-  Order, MulticastOptions, CallOptions, AsyncOptions, Delivery, Handler, GroupView, GroupObserver, GroupOptions, GroupEvents,
-  BlockedReason, ExclusionReport, GroupStatus, QuorumPolicy, UnconfirmedMessage, MulticastResult, ViewMatch,
+  Order,
+  MulticastOptions,
+  CallOptions,
+  AsyncOptions,
+  Delivery,
+  Handler,
+  GroupView,
+  GroupObserver,
+  GroupOptions,
+  GroupEvents,
+  BlockedReason,
+  ExclusionReport,
+  GroupStatus,
+  QuorumPolicy,
+  UnconfirmedMessage,
+  MulticastResult,
+  ViewMatch,
 } from './group-options.js';
 import type {
-  Order, MulticastOptions, CallOptions, AsyncOptions, Handler, GroupView, GroupOptions, GroupEvents, GroupStatus, MulticastResult, ViewMatch,
+  Order,
+  MulticastOptions,
+  CallOptions,
+  AsyncOptions,
+  Handler,
+  GroupView,
+  GroupOptions,
+  GroupEvents,
+  GroupStatus,
+  MulticastResult,
+  ViewMatch,
 } from './group-options.js';
 
 /** Every event a Group emits: `on()` refuses any other name (a typo would never fire). */
 const GROUP_EVENTS = {
-  view: true, excluded: true, blocked: true, unblocked: true, rejoined: true, unhandled: true, call: true, error: true,
+  view: true,
+  excluded: true,
+  blocked: true,
+  unblocked: true,
+  rejoined: true,
+  unhandled: true,
+  call: true,
+  error: true,
 } as const satisfies Record<keyof GroupEvents, true>;
 
 export { DEFAULT_CALL_TIMEOUT_MS } from './validation/index.js';
@@ -72,7 +109,9 @@ export function isGroup(value: unknown): value is Group {
  */
 export class Group extends TypedEmitter<GroupEvents> {
   /** The brand `isGroup()` checks. */
-  get [GROUP_BRAND](): true { return true; }
+  get [GROUP_BRAND](): true {
+    return true;
+  }
   /** Where this member stands: its incarnation, open or closed, the views (read by every service). */
   private readonly state = new GroupState();
   private readonly timing: Timing;
@@ -91,27 +130,39 @@ export class Group extends TypedEmitter<GroupEvents> {
   private readonly dispatcher: Dispatcher;
   private readonly incarnations: Incarnations;
 
-  private constructor(readonly name: string, private readonly options: GroupOptions) {
+  private constructor(
+    readonly name: string,
+    private readonly options: GroupOptions,
+  ) {
     super();
     const clock = options.clock ?? options.wire.clock ?? realClock;
     const random = options.random ?? options.wire.random ?? realRandom;
-    const timing = this.timing = resolveTiming(options.timing);
+    const timing = (this.timing = resolveTiming(options.timing));
     const serializer = options.serializer ?? jsonSerializer;
     const firstIncarnation = 1 + random.int(1_000_000);
     const limits = resolveLimits(options);
     const { payloadBytesMax, pendingMessagesMax, contextWaitMs, ackHoldMark } = limits;
-    const log = this.log = new GroupLog(options.logger, name, options.wire.address);
+    const log = (this.log = new GroupLog(options.logger, name, options.wire.address));
     // The wire's own reports (authentication failures) go to the same place.
     if (options.logger) options.wire.useLogger?.(options.logger);
     const quorum = validateQuorumPolicy(options.quorum);
-    if (options.resendUnconfirmed !== undefined && typeof options.resendUnconfirmed !== 'boolean') throw new InvalidArgumentError('resendUnconfirmed must be a boolean');
+    if (options.resendUnconfirmed !== undefined && typeof options.resendUnconfirmed !== 'boolean')
+      throw new InvalidArgumentError('resendUnconfirmed must be a boolean');
     const state = this.state;
     const emit: GroupEmit = (event, ...args) => this.emit(event, ...args);
     const backpressure = new Backpressure({
-      clock, timing, state, ackHoldMark, stalled: (me, view) => this.incarnations.leaveAsSlowConsumer(me, view),
+      clock,
+      timing,
+      state,
+      ackHoldMark,
+      stalled: (me, view) => this.incarnations.leaveAsSlowConsumer(me, view),
     });
-    const queue = this.queue = new DeliveryQueue({ onError: (error) => this.emit('error', error), clock, onProgress: backpressure.progressed });
-    const caller = this.caller = new Caller(clock);
+    const queue = (this.queue = new DeliveryQueue({
+      onError: (error) => this.emit('error', error),
+      clock,
+      onProgress: backpressure.progressed,
+    }));
+    const caller = (this.caller = new Caller(clock));
     this.callStats = new CallStats(clock, (record) => this.emit('call', record));
     const member = (): typeof state.member => state.member;
     const closed = (): boolean => state.closed;
@@ -121,35 +172,102 @@ export class Group extends TypedEmitter<GroupEvents> {
     // The one endpoint on the wire: each incarnation's stack, the responder and the client service take their frames from it.
     const endpoint = new Endpoint(options.wire, name, clock, this.memberStats, replyAcks);
     const responder = new Responder({
-      group: name, options, clock, timing, serializer, caller, member, acks: replyAcks, endpoint,
+      group: name,
+      options,
+      clock,
+      timing,
+      serializer,
+      caller,
+      member,
+      acks: replyAcks,
+      endpoint,
       lastViewMembers: () => state.lastViewMembers,
     });
-    this.clients = new ClientService(new ClientRequests({
-      options, clock, serializer, queue, executed, responder,
-      limits: { payloadBytesMax, pendingMessagesMax, deliveryQueueMark: ackHoldMark },
-      member, currentView: () => state.currentView!, pendingMessages: () => this.pendingMessages,
-      call: (topic, bytes, send, quorum, timeoutMs, key) => this.outbox.call(topic, bytes, send, quorum, timeoutMs, key),
-      answer: (bytes, delivery, done) => this.dispatcher.answer(bytes, delivery, done),
+    this.clients = new ClientService(
+      new ClientRequests({
+        options,
+        clock,
+        serializer,
+        queue,
+        executed,
+        responder,
+        limits: { payloadBytesMax, pendingMessagesMax, deliveryQueueMark: ackHoldMark },
+        member,
+        currentView: () => state.currentView!,
+        pendingMessages: () => this.pendingMessages,
+        call: (topic, bytes, send, quorum, timeoutMs, key) => this.outbox.call(topic, bytes, send, quorum, timeoutMs, key),
+        answer: (bytes, delivery, done) => this.dispatcher.answer(bytes, delivery, done),
+      }),
+    );
+    endpoint.route(
+      replyFrameKinds.map((kind) => kind.type),
+      responder,
+    );
+    endpoint.route(
+      clientFrameKinds.map((kind) => kind.type),
+      this.clients,
+    );
+    const causal = (this.causal = new CausalWaits({
+      group: name,
+      clock,
+      contextWaitMs,
+      closed,
+      member,
+      rejoining: () => state.rejoining,
+      waiting: () => this.outbox.waiting,
     }));
-    endpoint.route(replyFrameKinds.map((kind) => kind.type), responder);
-    endpoint.route(clientFrameKinds.map((kind) => kind.type), this.clients);
-    const causal = this.causal = new CausalWaits({
-      group: name, clock, contextWaitMs, closed, member, rejoining: () => state.rejoining, waiting: () => this.outbox.waiting,
-    });
     const rejectedFrames = new RejectedFrameReports(clock, (error) => this.emit('error', error));
-    const viewWaiters = this.viewWaiters = new ViewWaiters({ group: name, clock, closed, installed: () => state.installedView });
+    const viewWaiters = (this.viewWaiters = new ViewWaiters({ group: name, clock, closed, installed: () => state.installedView }));
     const snapshots = new SnapshotRecorder();
     this.snapshotInitiator = new SnapshotInitiator({
-      clock, recorder: snapshots, closed, me: () => state.member.me, viewId: () => state.member.view?.id ?? 0,
+      clock,
+      recorder: snapshots,
+      closed,
+      me: () => state.member.me,
+      viewId: () => state.member.view?.id ?? 0,
       send: (topic, payload, send) => this.outbox.send(topic, payload, send),
     });
-    const outbox = this.outbox = new Outbox({ group: name, clock, serializer, limits, state, causal, caller, callStats: this.callStats });
-    const dispatcher = this.dispatcher = new Dispatcher({ group: name, options, serializer, state, executed, responder, snapshots, outbox, emit });
+    const outbox = (this.outbox = new Outbox({ group: name, clock, serializer, limits, state, causal, caller, callStats: this.callStats }));
+    const dispatcher = (this.dispatcher = new Dispatcher({
+      group: name,
+      options,
+      serializer,
+      state,
+      executed,
+      responder,
+      snapshots,
+      outbox,
+      emit,
+    }));
     const stateTransfer = new StateTransfer({ options, serializer, queue, executed, state, emit });
     this.incarnations = new Incarnations({
-      group: name, options, clock, random, timing, serializer, firstIncarnation, limits, quorum,
-      memberStats: this.memberStats, state, queue, log, outbox, dispatcher, backpressure, stateTransfer, caller, replyAcks, endpoint, responder,
-      clients: this.clients, causal, viewWaiters, snapshotInitiator: this.snapshotInitiator, rejectedFrames, emit,
+      group: name,
+      options,
+      clock,
+      random,
+      timing,
+      serializer,
+      firstIncarnation,
+      limits,
+      quorum,
+      memberStats: this.memberStats,
+      state,
+      queue,
+      log,
+      outbox,
+      dispatcher,
+      backpressure,
+      stateTransfer,
+      caller,
+      replyAcks,
+      endpoint,
+      responder,
+      clients: this.clients,
+      causal,
+      viewWaiters,
+      snapshotInitiator: this.snapshotInitiator,
+      rejectedFrames,
+      emit,
       emitInOrder: (event, ...args) => this.emitInOrder(event, ...args),
     });
   }
@@ -170,9 +288,14 @@ export class Group extends TypedEmitter<GroupEvents> {
       return Group.failedJoin(options, error);
     }
     return new Promise((resolve, reject) => {
-      group.incarnations.join(() => resolve(group), () => {
-        Group.failedJoin(options, new JoinTimeoutError(groupName, group.timing.joinTimeoutMs, group.state.member.seedReport())).catch(reject);
-      });
+      group.incarnations.join(
+        () => resolve(group),
+        () => {
+          Group.failedJoin(options, new JoinTimeoutError(groupName, group.timing.joinTimeoutMs, group.state.member.seedReport())).catch(
+            reject,
+          );
+        },
+      );
     });
   }
 
@@ -244,11 +367,21 @@ export class Group extends TypedEmitter<GroupEvents> {
     const member = this.state.member;
     const window = member.window;
     return {
-      ...this.memberStats, clientRequestsRefused: this.clients.refused, repliedContextsTrimmed: this.causal.trimmed,
-      callsQuorumMet: this.callStats.quorumMet, callsQuorumNotMet: this.callStats.quorumNotMet, callsFailed: this.callStats.failed,
-      callsInFlight: this.caller.size, unstableMessages: member.heldMessages, orderQueueMessages: member.orderQueueMessages,
-      deliveryQueueMessages: this.queue.length, pendingMessages: this.pendingMessages, windowMessages: window.messages,
-      windowMessagesMax: window.messagesMax, slowMembers: window.slowMembers, viewMembers: member.isMember ? member.view?.members.length ?? 0 : 0,
+      ...this.memberStats,
+      clientRequestsRefused: this.clients.refused,
+      repliedContextsTrimmed: this.causal.trimmed,
+      callsQuorumMet: this.callStats.quorumMet,
+      callsQuorumNotMet: this.callStats.quorumNotMet,
+      callsFailed: this.callStats.failed,
+      callsInFlight: this.caller.size,
+      unstableMessages: member.heldMessages,
+      orderQueueMessages: member.orderQueueMessages,
+      deliveryQueueMessages: this.queue.length,
+      pendingMessages: this.pendingMessages,
+      windowMessages: window.messages,
+      windowMessagesMax: window.messagesMax,
+      slowMembers: window.slowMembers,
+      viewMembers: member.isMember ? (member.view?.members.length ?? 0) : 0,
     };
   }
 
@@ -262,7 +395,8 @@ export class Group extends TypedEmitter<GroupEvents> {
    * Group.join resolves in takes that turn's wait over: the view joined in waits for its release.
    */
   holdDeliveries(reason: string): () => void {
-    if (typeof reason !== 'string' || reason.length === 0) throw new InvalidArgumentError(`the reason of a hold must be a non-empty string, not ${describeValue(reason)}`);
+    if (typeof reason !== 'string' || reason.length === 0)
+      throw new InvalidArgumentError(`the reason of a hold must be a non-empty string, not ${describeValue(reason)}`);
     const release = this.queue.hold(reason);
     this.incarnations.endJoinTurn();
     return release;
@@ -289,7 +423,8 @@ export class Group extends TypedEmitter<GroupEvents> {
     if (typeof event !== 'string' || !Object.prototype.hasOwnProperty.call(GROUP_EVENTS, event)) {
       throw new InvalidArgumentError(`a Group has no event ${describeValue(event)} (events: ${Object.keys(GROUP_EVENTS).join(', ')})`);
     }
-    if (typeof listener !== 'function') throw new InvalidArgumentError(`the listener of '${event}' must be a function, not ${describeValue(listener)}`);
+    if (typeof listener !== 'function')
+      throw new InvalidArgumentError(`the listener of '${event}' must be a function, not ${describeValue(listener)}`);
     return super.on(event, listener);
   }
 
@@ -378,7 +513,9 @@ export class Group extends TypedEmitter<GroupEvents> {
     }
     const given = (options as MulticastOptions).order;
     if (given !== undefined && given !== order) {
-      return Promise.reject(new InvalidArgumentError(`${name}() sends in ${order} order, not ${describeValue(given)}: use multicast() to choose the order`));
+      return Promise.reject(
+        new InvalidArgumentError(`${name}() sends in ${order} order, not ${describeValue(given)}: use multicast() to choose the order`),
+      );
     }
     return this.multicast(topic, payload, { ...(options as MulticastOptions), order });
   }
@@ -415,7 +552,10 @@ export class Group extends TypedEmitter<GroupEvents> {
    * gbcasts; resolves once every member of the view has retired the old key (services/key-rotation.ts).
    */
   rotateKey(newKey: Uint8Array | string): Promise<void> {
-    return rotateKey({ wire: this.options.wire, closed: () => this.state.closed, send: (topic, payload, send) => this.outbox.send(topic, payload, send) }, newKey);
+    return rotateKey(
+      { wire: this.options.wire, closed: () => this.state.closed, send: (topic, payload, send) => this.outbox.send(topic, payload, send) },
+      newKey,
+    );
   }
 
   /** Resolves once every delivery handed to this member so far has been handled. */

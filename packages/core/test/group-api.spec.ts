@@ -15,7 +15,9 @@ describe('Group API', () => {
     await expect(a!.fbcast('t', { big: 1n })).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(a!.multicast('t', 1, { order: 'sideways' as 'fifo' })).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(Group.join('', { wire: h.net.wire('b') })).rejects.toBeInstanceOf(InvalidArgumentError);
-    await expect(Group.join('g', { wire: h.net.wire('c'), timing: { heartbeatIntervalMs: -1 } })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(Group.join('g', { wire: h.net.wire('c'), timing: { heartbeatIntervalMs: -1 } })).rejects.toBeInstanceOf(
+      InvalidArgumentError,
+    );
   });
 
   it('runs async handlers one at a time, in delivery order', async () => {
@@ -36,7 +38,9 @@ describe('Group API', () => {
     const h = harness({ seed: 3 });
     const [a, b, c] = await h.form(['a', 'b', 'c']);
     const echoes: unknown[] = [];
-    a!.handle('echo', (payload) => { echoes.push(payload); });
+    a!.handle('echo', (payload) => {
+      echoes.push(payload);
+    });
     b!.handle('ping', async (payload) => {
       await b!.fbcast('echo', `pong ${payload}`);
     });
@@ -78,7 +82,11 @@ describe('Group API', () => {
     const h = harness({ seed: 6 });
     const groups = await h.form(['a', 'b', 'c']);
     const ranks: string[] = [];
-    groups.forEach((g) => g.handle('t', (_p, d) => { ranks.push(`${d.rank}/${d.viewSize}`); }));
+    groups.forEach((g) =>
+      g.handle('t', (_p, d) => {
+        ranks.push(`${d.rank}/${d.viewSize}`);
+      }),
+    );
     await groups[0]!.fbcast('t', null);
     await h.net.sleep(50);
     expect(ranks.sort()).toEqual(['0/3', '1/3', '2/3']);

@@ -10,14 +10,24 @@ afterEach(closeAll);
 /** Every line any member wrote, as `level line`, in the order written. */
 class RecordingLogger implements CohortLogger {
   readonly lines: string[] = [];
-  log(message: string): void { this.lines.push(`log ${message}`); }
-  warn(message: string): void { this.lines.push(`warn ${message}`); }
-  error(message: string, stack?: string): void { this.lines.push(`error ${message}${stack ? ' [stack]' : ''}`); }
-  debug(message: string): void { this.lines.push(`debug ${message}`); }
+  log(message: string): void {
+    this.lines.push(`log ${message}`);
+  }
+  warn(message: string): void {
+    this.lines.push(`warn ${message}`);
+  }
+  error(message: string, stack?: string): void {
+    this.lines.push(`error ${message}${stack ? ' [stack]' : ''}`);
+  }
+  debug(message: string): void {
+    this.lines.push(`debug ${message}`);
+  }
 
   /** The lines of the member at `address` (any incarnation), without the group and member prefix. */
   of(address: string): string[] {
-    return this.lines.filter((line) => line.split(' ')[2]!.startsWith(`${address}/`)).map((line) => line.replace(/^(\w+) g [^ ]+: /, '$1 '));
+    return this.lines
+      .filter((line) => line.split(' ')[2]!.startsWith(`${address}/`))
+      .map((line) => line.replace(/^(\w+) g [^ ]+: /, '$1 '));
   }
 }
 
@@ -59,7 +69,11 @@ describe('the logger: one line per membership event', () => {
     void groups[3]!.fbcast('t', 'from the minority').catch(() => undefined);
     await h.net.sleep(5_000);
     h.net.heal();
-    expect(await h.net.runUntil(() => groups.every((g) => g.view.members.length === 5 && g.view.id === groups[0]!.view.id), { timeoutMs: 20_000 })).toBe(true);
+    expect(
+      await h.net.runUntil(() => groups.every((g) => g.view.members.length === 5 && g.view.id === groups[0]!.view.id), {
+        timeoutMs: 20_000,
+      }),
+    ).toBe(true);
     const eBefore = groups[4]!.me;
     await groups[4]!.leave();
     expect(await h.net.runUntil(() => groups.slice(0, 4).every((g) => g.view.members.length === 4), { timeoutMs: 10_000 })).toBe(true);
@@ -72,7 +86,9 @@ describe('the logger: one line per membership event', () => {
       expect(lines.filter((line) => line.startsWith('error'))).toEqual([]);
     }
     expect(logger.of('a')[0]).toMatch(/^log joined view 1 \(1 member: a\/\d+\), forming the group$/);
-    expect(logger.of('a')[1]).toBe(`log view ${installs.get('a')![1]} (2 members: ${groups[0]!.me}, ${groups[1]!.me}); joined: ${groups[1]!.me}`);
+    expect(logger.of('a')[1]).toBe(
+      `log view ${installs.get('a')![1]} (2 members: ${groups[0]!.me}, ${groups[1]!.me}); joined: ${groups[1]!.me}`,
+    );
     // The majority's view without d and e names them as gone.
     expect(logger.of('a').some((line) => /^log view \d+ \(3 members: [^)]*\); left: d\/\d+, e\/\d+$/.test(line))).toBe(true);
     for (const name of ['d', 'e']) {
@@ -82,7 +98,9 @@ describe('the logger: one line per membership event', () => {
       expect(warnings[1]).toMatch(/^warn excluded from view \d+ \(suspected\); \d+ multicasts? unconfirmed(, not re-sent)?; rejoining$/);
       expect(logger.of(name).filter((line) => line.startsWith('log rejoined as a new incarnation'))).toHaveLength(1);
     }
-    expect(logger.of('d').find((line) => line.startsWith('warn excluded'))).toMatch(/; [1-9]\d* multicasts? unconfirmed, not re-sent; rejoining$/);
+    expect(logger.of('d').find((line) => line.startsWith('warn excluded'))).toMatch(
+      /; [1-9]\d* multicasts? unconfirmed, not re-sent; rejoining$/,
+    );
     expect(logger.lines.filter((line) => line.endsWith(': left the group'))).toEqual([`log g ${eBefore}: left the group`]);
     expect(logger.of('a').at(-1)).toMatch(new RegExp(`^log view \\d+ \\(4 members: [^)]*\\); left: ${eBefore.replace('/', '\\/')}$`));
   }, 60_000);
@@ -98,7 +116,13 @@ describe('the logger: one line per membership event', () => {
     await h.net.sleep(1_000);
     for (const name of ['a', 'b', 'c', 'd']) {
       const blocking = logger.of(name).filter((line) => /^(warn blocked|log unblocked)/.test(line));
-      expect({ name, blocking }).toEqual({ name, blocking: [expect.stringMatching(/^warn blocked \(NO_QUORUM\): 2 of the 4 members/), expect.stringMatching(/^log unblocked in view \d+$/)] });
+      expect({ name, blocking }).toEqual({
+        name,
+        blocking: [
+          expect.stringMatching(/^warn blocked \(NO_QUORUM\): 2 of the 4 members/),
+          expect.stringMatching(/^log unblocked in view \d+$/),
+        ],
+      });
     }
   }, 30_000);
 });
@@ -111,7 +135,10 @@ describe('the logger: rejected frames and authentication failures, rate-limited'
     const view = b!.view;
     // An install from "a" whose cut names a message nobody holds: b drops it (FRAME_REJECTED).
     const forged = encodeFrame({
-      epoch: b!.epoch, group: 'g', from: a!.me, viewId: view.id,
+      epoch: b!.epoch,
+      group: 'g',
+      from: a!.me,
+      viewId: view.id,
       body: { type: 'install', value: { viewId: view.id + 1, members: [a!.me, b!.me], targets: [5, 0, 0], messages: [] } },
     });
     const insider = h.net.wire('insider');
@@ -144,12 +171,16 @@ describe('the logger: rejected frames and authentication failures, rate-limited'
       const drops = (): string[] => logger.lines.filter((line) => line.includes('unauthenticated'));
       for (let i = 0; i < 30; i++) stranger.send('a', frame);
       await h.net.sleep(500);
-      expect(drops()).toEqual(['warn cohort: a dropped 1 unauthenticated frame(s) (wrong key: 1, bad tag: 0, too short: 0); last from eve']);
+      expect(drops()).toEqual([
+        'warn cohort: a dropped 1 unauthenticated frame(s) (wrong key: 1, bad tag: 0, too short: 0); last from eve',
+      ]);
       await h.net.sleep(2_000);
       stranger.send('a', frame);
       await h.net.sleep(100);
       expect(drops()).toHaveLength(2);
-      expect(drops()[1]).toBe('warn cohort: a dropped 30 unauthenticated frame(s) (wrong key: 30, bad tag: 0, too short: 0); last from eve');
+      expect(drops()[1]).toBe(
+        'warn cohort: a dropped 30 unauthenticated frame(s) (wrong key: 30, bad tag: 0, too short: 0); last from eve',
+      );
       expect(emitWarning).not.toHaveBeenCalled();
     } finally {
       emitWarning.mockRestore();
@@ -160,9 +191,14 @@ describe('the logger: rejected frames and authentication failures, rate-limited'
     const h = harness({ seed: 135 });
     const logger = new RecordingLogger();
     const own: string[] = [];
-    await h.join('a', [], { wire: authenticate(h.net.wire('a'), { key: 'the key the group members share', log: (line) => own.push(line) }), logger });
-    authenticate(h.net.wire('eve'), { key: 'a key somebody guessed, long enough', log: () => undefined })
-      .send('a', encodeFrame({ epoch: 1, group: 'g', from: 'eve/1', viewId: 0, body: { type: 'reply-ack', call: 1 } }));
+    await h.join('a', [], {
+      wire: authenticate(h.net.wire('a'), { key: 'the key the group members share', log: (line) => own.push(line) }),
+      logger,
+    });
+    authenticate(h.net.wire('eve'), { key: 'a key somebody guessed, long enough', log: () => undefined }).send(
+      'a',
+      encodeFrame({ epoch: 1, group: 'g', from: 'eve/1', viewId: 0, body: { type: 'reply-ack', call: 1 } }),
+    );
     await h.net.sleep(100);
     expect(own).toHaveLength(1);
     expect(logger.lines.filter((line) => line.includes('unauthenticated'))).toEqual([]);
@@ -174,14 +210,18 @@ describe('the logger: errors, defaults, bad loggers', () => {
     const h = harness({ seed: 136 });
     const logger = new RecordingLogger();
     const [a] = await h.form(['a'], { logger });
-    a!.handle('t', () => { throw new Error('the handler failed'); });
+    a!.handle('t', () => {
+      throw new Error('the handler failed');
+    });
     await a!.fbcast('t', 1);
     await a!.drained();
     expect(logger.of('a').filter((line) => line.startsWith('error'))).toEqual(['error the handler failed [stack]']);
   });
 
   it('writes nothing anywhere when no logger is given (the default)', async () => {
-    const spies = (['log', 'warn', 'error', 'debug', 'info'] as const).map((method) => jest.spyOn(console, method).mockImplementation(() => undefined));
+    const spies = (['log', 'warn', 'error', 'debug', 'info'] as const).map((method) =>
+      jest.spyOn(console, method).mockImplementation(() => undefined),
+    );
     const emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     try {
       const h = harness({ seed: 137 });
@@ -200,12 +240,25 @@ describe('the logger: errors, defaults, bad loggers', () => {
   it('refuses a logger without log, warn and error (INVALID_ARGUMENT), and survives one that throws', async () => {
     const h = harness({ seed: 138 });
     await expect(h.join('x', [], { logger: { log: () => undefined } as unknown as CohortLogger })).rejects.toMatchObject({
-      code: 'INVALID_ARGUMENT', message: 'options.logger.warn must be a function',
+      code: 'INVALID_ARGUMENT',
+      message: 'options.logger.warn must be a function',
     });
-    const throwing: CohortLogger = { log: () => { throw new Error('disk full'); }, warn: () => { throw new Error('disk full'); }, error: () => { throw new Error('disk full'); } };
+    const throwing: CohortLogger = {
+      log: () => {
+        throw new Error('disk full');
+      },
+      warn: () => {
+        throw new Error('disk full');
+      },
+      error: () => {
+        throw new Error('disk full');
+      },
+    };
     const groups = await h.form(['a', 'b'], { logger: throwing });
     const got: unknown[] = [];
-    groups[1]!.handle('t', (payload) => { got.push(payload); });
+    groups[1]!.handle('t', (payload) => {
+      got.push(payload);
+    });
     await groups[0]!.fbcast('t', 'still delivered');
     expect(await h.net.runUntil(() => got.length === 1, { timeoutMs: 5_000 })).toBe(true);
     expect(groups[0]!.logger).toBe(throwing);

@@ -17,7 +17,13 @@ describe('group.stats: counters where the event happens, gauges of what is held 
     expect(c!.stats.viewsInstalled).toBe(1);
     await h.net.sleep(500);
     // Acknowledged by every member: nothing of a's left unstable, the window is free.
-    expect(a!.stats).toMatchObject({ windowMessages: 0, unstableMessages: 0, pendingMessages: 0, orderQueueMessages: 0, deliveryQueueMessages: 0 });
+    expect(a!.stats).toMatchObject({
+      windowMessages: 0,
+      unstableMessages: 0,
+      pendingMessages: 0,
+      orderQueueMessages: 0,
+      deliveryQueueMessages: 0,
+    });
   });
 
   it('counts retransmissions on a lossy link, and each wait for a full window once', async () => {
@@ -43,8 +49,12 @@ describe('group.stats: counters where the event happens, gauges of what is held 
     const [a, b, c] = await h.form(['a', 'b', 'c']);
     const atC: string[] = [];
     a!.handle('m', () => undefined);
-    b!.handle('m', async (x) => { if (x === 'm1') await b!.cbcast('m', 'm2'); });
-    c!.handle('m', (x) => { atC.push(x as string); });
+    b!.handle('m', async (x) => {
+      if (x === 'm1') await b!.cbcast('m', 'm2');
+    });
+    c!.handle('m', (x) => {
+      atC.push(x as string);
+    });
     h.net.setLink('a', 'c', { loss: 1 });
     await a!.cbcast('m', 'm1');
     // b delivers m1 and sends m2, which names m1: c has m2, not m1, and holds m2 back.
@@ -100,7 +110,12 @@ describe('status.stateTransferred', () => {
     const [a] = await h.form(['a'], { getState: () => 'ledger' });
     expect(a!.status.stateTransferred).toBe(true);
     let applied: () => void = () => undefined;
-    const b = await h.join('b', ['a'], { setState: () => new Promise<void>((resolve) => { applied = resolve; }) });
+    const b = await h.join('b', ['a'], {
+      setState: () =>
+        new Promise<void>((resolve) => {
+          applied = resolve;
+        }),
+    });
     await h.net.sleep(10);
     expect(b.status).toMatchObject({ state: 'member', stateTransferred: false });
     applied();
@@ -112,7 +127,12 @@ describe('status.stateTransferred', () => {
     const h = harness({ seed: 67 });
     await h.form(['a'], { getState: () => 'ledger' });
     let calls = 0;
-    const b = await h.join('b', ['a'], { setState: () => { calls++; throw new Error('disk full'); } });
+    const b = await h.join('b', ['a'], {
+      setState: () => {
+        calls++;
+        throw new Error('disk full');
+      },
+    });
     await h.net.sleep(10);
     expect(calls).toBe(1);
     expect(b.status).toMatchObject({ state: 'member', stateTransferred: false });

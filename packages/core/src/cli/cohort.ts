@@ -36,10 +36,18 @@ function parseTraceArgs(argv: readonly string[]): TraceArgs {
       return text;
     };
     switch (arg) {
-      case '--html': args.html = value(); break;
-      case '--title': args.title = value(); break;
-      case '--check': args.check = true; break;
-      case '--quiescent': args.quiescent = true; break;
+      case '--html':
+        args.html = value();
+        break;
+      case '--title':
+        args.title = value();
+        break;
+      case '--check':
+        args.check = true;
+        break;
+      case '--quiescent':
+        args.quiescent = true;
+        break;
       default:
         if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg}`);
         args.files.push(arg);
@@ -51,7 +59,11 @@ function parseTraceArgs(argv: readonly string[]): TraceArgs {
 }
 
 /** Runs the command; returns the exit code. */
-export function main(argv: readonly string[], out: (line: string) => void = console.log, err: (line: string) => void = console.error): number {
+export function main(
+  argv: readonly string[],
+  out: (line: string) => void = console.log,
+  err: (line: string) => void = console.error,
+): number {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     out(USAGE);
@@ -71,10 +83,14 @@ export function main(argv: readonly string[], out: (line: string) => void = cons
   }
   try {
     const { model } = writeTraceHtml(args.files, args.html, {
-      check: args.check, quiescent: args.quiescent, ...(args.title !== undefined ? { title: args.title } : {}),
+      check: args.check,
+      quiescent: args.quiescent,
+      ...(args.title !== undefined ? { title: args.title } : {}),
     });
-    out(`wrote ${args.html}: ${model.lanes.length} processes, ${model.arrows.length} arrows, ${model.bands.length} views, `
-      + `${model.holds.length} held, ${model.violations.length} violations`);
+    out(
+      `wrote ${args.html}: ${model.lanes.length} processes, ${model.arrows.length} arrows, ${model.bands.length} views, ` +
+        `${model.holds.length} held, ${model.violations.length} violations`,
+    );
     return 0;
   } catch (error) {
     err(`cohort trace: ${(error as Error).message}`);

@@ -91,7 +91,10 @@ export class CausalContext {
 
   /** Runs `fn` (and everything it starts) inside `context`. */
   static run<T>(context: CausalContext, fn: () => T): T {
-    if (!(context instanceof CausalContext)) throw new InvalidArgumentError(`CausalContext.run() takes a CausalContext (CausalContext.decode(text) for an encoded one), not ${describe(context)}`);
+    if (!(context instanceof CausalContext))
+      throw new InvalidArgumentError(
+        `CausalContext.run() takes a CausalContext (CausalContext.decode(text) for an encoded one), not ${describe(context)}`,
+      );
     if (typeof fn !== 'function') throw new InvalidArgumentError(`CausalContext.run() takes a function to run, not ${describe(fn)}`);
     // A delivery task it runs in stays the one a call in `fn` releases.
     return ambient.run(new ContextRun(context, ambient.getStore()), fn);
@@ -162,7 +165,10 @@ export class CausalContext {
 
 /** The store of `CausalContext.run`: its context, and the delivery task of the thread it was entered from. */
 class ContextRun implements Ambient {
-  constructor(private readonly context: CausalContext, private readonly outer: Ambient | undefined) {}
+  constructor(
+    private readonly context: CausalContext,
+    private readonly outer: Ambient | undefined,
+  ) {}
 
   causalContext(): CausalContext {
     return this.context;

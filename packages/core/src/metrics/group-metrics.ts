@@ -68,47 +68,109 @@ const STATES: readonly GroupStatus['state'][] = ['joining', 'member', 'blocked',
  * of the Group, across rejoins.
  */
 export const GROUP_METRICS: readonly MetricSpec[] = [
-  { name: 'cohort.messages.sent', kind: 'counter', unit: '{message}', description: 'Multicasts this member sent', read: (s) => s.messagesSent },
-  { name: 'cohort.messages.delivered', kind: 'counter', unit: '{message}', description: 'Messages delivered to this member', read: (s) => s.messagesDelivered },
   {
-    name: 'cohort.messages.retransmitted', kind: 'counter', unit: '{message}', description: 'Messages this member sent again on a member\'s nak',
+    name: 'cohort.messages.sent',
+    kind: 'counter',
+    unit: '{message}',
+    description: 'Multicasts this member sent',
+    read: (s) => s.messagesSent,
+  },
+  {
+    name: 'cohort.messages.delivered',
+    kind: 'counter',
+    unit: '{message}',
+    description: 'Messages delivered to this member',
+    read: (s) => s.messagesDelivered,
+  },
+  {
+    name: 'cohort.messages.retransmitted',
+    kind: 'counter',
+    unit: '{message}',
+    description: "Messages this member sent again on a member's nak",
     read: (s) => s.messagesRetransmitted,
   },
   {
-    name: 'cohort.messages.orphaned', kind: 'counter', unit: '{message}', description: 'Messages discarded at a flush: a causal predecessor was lost in a crash',
+    name: 'cohort.messages.orphaned',
+    kind: 'counter',
+    unit: '{message}',
+    description: 'Messages discarded at a flush: a causal predecessor was lost in a crash',
     read: (s) => s.orphansDiscarded,
   },
-  { name: 'cohort.window.waits', kind: 'counter', unit: '{wait}', description: 'Times a multicast waited for the send window', read: (s) => s.windowWaits },
-  { name: 'cohort.view.changes', kind: 'counter', unit: '{view}', description: 'Views this member installed', read: (s) => s.viewsInstalled },
   {
-    name: 'cohort.frames.rejected', kind: 'counter', unit: '{frame}', description: 'Frames refused: malformed, breaking an invariant, or of another epoch',
+    name: 'cohort.window.waits',
+    kind: 'counter',
+    unit: '{wait}',
+    description: 'Times a multicast waited for the send window',
+    read: (s) => s.windowWaits,
+  },
+  {
+    name: 'cohort.view.changes',
+    kind: 'counter',
+    unit: '{view}',
+    description: 'Views this member installed',
+    read: (s) => s.viewsInstalled,
+  },
+  {
+    name: 'cohort.frames.rejected',
+    kind: 'counter',
+    unit: '{frame}',
+    description: 'Frames refused: malformed, breaking an invariant, or of another epoch',
     read: (s) => [
       [s.framesMalformed, { 'cohort.frame.reason': 'malformed' }],
       [s.framesRejected, { 'cohort.frame.reason': 'invalid' }],
       [s.framesOtherEpoch, { 'cohort.frame.reason': 'other_epoch' }],
     ],
   },
-  { name: 'cohort.frames.dropped', kind: 'counter', unit: '{frame}', description: 'Stale or unexpected frames dropped (a past view, a non-member)', read: (s) => s.framesDropped },
-  { name: 'cohort.joins.refused', kind: 'counter', unit: '{join}', description: 'Joins this coordinator refused: the view was full', read: (s) => s.joinsRefused },
   {
-    name: 'cohort.client_requests.refused', kind: 'counter', unit: '{request}', description: 'Client requests this member refused',
+    name: 'cohort.frames.dropped',
+    kind: 'counter',
+    unit: '{frame}',
+    description: 'Stale or unexpected frames dropped (a past view, a non-member)',
+    read: (s) => s.framesDropped,
+  },
+  {
+    name: 'cohort.joins.refused',
+    kind: 'counter',
+    unit: '{join}',
+    description: 'Joins this coordinator refused: the view was full',
+    read: (s) => s.joinsRefused,
+  },
+  {
+    name: 'cohort.client_requests.refused',
+    kind: 'counter',
+    unit: '{request}',
+    description: 'Client requests this member refused',
     read: (s) => s.clientRequestsRefused,
   },
   {
-    name: 'cohort.calls', kind: 'counter', unit: '{call}', description: 'Synchronous multicasts of this member, by outcome',
+    name: 'cohort.calls',
+    kind: 'counter',
+    unit: '{call}',
+    description: 'Synchronous multicasts of this member, by outcome',
     read: (s) => [
       [s.callsQuorumMet, { 'cohort.call.outcome': 'quorum-met' }],
       [s.callsQuorumNotMet, { 'cohort.call.outcome': 'quorum-not-met' }],
       [s.callsFailed, { 'cohort.call.outcome': 'failed' }],
     ],
   },
-  { name: 'cohort.calls.in_flight', kind: 'updown', unit: '{call}', description: 'Synchronous multicasts waiting for replies', read: (s) => s.callsInFlight },
   {
-    name: 'cohort.messages.unstable', kind: 'updown', unit: '{message}', description: 'Messages held until every member has them',
+    name: 'cohort.calls.in_flight',
+    kind: 'updown',
+    unit: '{call}',
+    description: 'Synchronous multicasts waiting for replies',
+    read: (s) => s.callsInFlight,
+  },
+  {
+    name: 'cohort.messages.unstable',
+    kind: 'updown',
+    unit: '{message}',
+    description: 'Messages held until every member has them',
     read: (s) => s.unstableMessages,
   },
   {
-    name: 'cohort.queue.messages', kind: 'updown', unit: '{message}',
+    name: 'cohort.queue.messages',
+    kind: 'updown',
+    unit: '{message}',
     description: 'Messages waiting: for their order (causal, total, safe, group), for the handlers, or to be sent',
     read: (s) => [
       [s.orderQueueMessages, { 'cohort.queue': 'order' }],
@@ -116,17 +178,53 @@ export const GROUP_METRICS: readonly MetricSpec[] = [
       [s.pendingMessages, { 'cohort.queue': 'pending' }],
     ],
   },
-  { name: 'cohort.window.messages', kind: 'updown', unit: '{message}', description: 'This member\'s multicasts not yet stable', read: (s) => s.windowMessages },
-  { name: 'cohort.window.limit', kind: 'updown', unit: '{message}', description: 'The send window (windowMessagesMax)', read: (s) => s.windowMessagesMax },
-  { name: 'cohort.members.slow', kind: 'gauge', unit: '{member}', description: 'Members of the view whose application lags', read: (s) => s.slowMembers },
-  { name: 'cohort.view.members', kind: 'gauge', unit: '{member}', description: 'Members of the installed view', read: (s) => s.viewMembers },
-  { name: 'cohort.view.id', kind: 'gauge', unit: '1', description: 'The id of the installed view', read: (_s, status) => status.view?.id ?? 0 },
   {
-    name: 'cohort.member.state', kind: 'gauge', unit: '1', description: '1 for the state this member is in (joining, member, blocked, rejoining, closed), 0 for the others',
+    name: 'cohort.window.messages',
+    kind: 'updown',
+    unit: '{message}',
+    description: "This member's multicasts not yet stable",
+    read: (s) => s.windowMessages,
+  },
+  {
+    name: 'cohort.window.limit',
+    kind: 'updown',
+    unit: '{message}',
+    description: 'The send window (windowMessagesMax)',
+    read: (s) => s.windowMessagesMax,
+  },
+  {
+    name: 'cohort.members.slow',
+    kind: 'gauge',
+    unit: '{member}',
+    description: 'Members of the view whose application lags',
+    read: (s) => s.slowMembers,
+  },
+  {
+    name: 'cohort.view.members',
+    kind: 'gauge',
+    unit: '{member}',
+    description: 'Members of the installed view',
+    read: (s) => s.viewMembers,
+  },
+  {
+    name: 'cohort.view.id',
+    kind: 'gauge',
+    unit: '1',
+    description: 'The id of the installed view',
+    read: (_s, status) => status.view?.id ?? 0,
+  },
+  {
+    name: 'cohort.member.state',
+    kind: 'gauge',
+    unit: '1',
+    description: '1 for the state this member is in (joining, member, blocked, rejoining, closed), 0 for the others',
     read: (_s, status) => STATES.map((state) => [state === status.state ? 1 : 0, { 'cohort.member.state': state }] as const),
   },
   {
-    name: 'cohort.state.transferred', kind: 'gauge', unit: '1', description: '1 once the member has the group\'s state (formed it, or applied what it joined with)',
+    name: 'cohort.state.transferred',
+    kind: 'gauge',
+    unit: '1',
+    description: "1 once the member has the group's state (formed it, or applied what it joined with)",
     read: (_s, status) => (status.stateTransferred ? 1 : 0),
   },
 ];
@@ -149,7 +247,12 @@ export function groupMetrics(group: Group, options: GroupMetricsOptions): GroupM
   const base: MetricsAttributes = { 'cohort.group': group.name, 'cohort.member': addressOf(group.me), ...options.attributes };
   const instruments = GROUP_METRICS.map((spec) => {
     const instrumentOptions = { description: spec.description, unit: spec.unit };
-    const create = spec.kind === 'counter' ? meter.createObservableCounter : spec.kind === 'updown' ? meter.createObservableUpDownCounter : meter.createObservableGauge;
+    const create =
+      spec.kind === 'counter'
+        ? meter.createObservableCounter
+        : spec.kind === 'updown'
+          ? meter.createObservableUpDownCounter
+          : meter.createObservableGauge;
     return { spec, observable: create.call(meter, spec.name, instrumentOptions) };
   });
   const observe = (result: MetricsBatchResult): void => {

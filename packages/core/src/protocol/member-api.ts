@@ -125,7 +125,16 @@ export interface MemberStats {
 /** Counters at zero: a Group keeps one object across its member's incarnations. */
 export function emptyMemberStats(): MemberStats {
   return {
-    framesDropped: 0, framesMalformed: 0, framesOtherEpoch: 0, framesRejected: 0, orphansDiscarded: 0, joinsRefused: 0,
-    messagesSent: 0, messagesDelivered: 0, messagesRetransmitted: 0, windowWaits: 0, viewsInstalled: 0,
+    framesDropped: 0,
+    framesMalformed: 0,
+    framesOtherEpoch: 0,
+    framesRejected: 0,
+    orphansDiscarded: 0,
+    joinsRefused: 0,
+    messagesSent: 0,
+    messagesDelivered: 0,
+    messagesRetransmitted: 0,
+    windowWaits: 0,
+    viewsInstalled: 0,
   };
 }

@@ -1,12 +1,25 @@
 import type { Address } from '../wire/wire.js';
 import type { FlushValue } from './membership/membership.header.js';
 import { Incarnation, type LayerContext } from './incarnation.js';
-import { emptyMemberStats, type BlockedReason, type MemberOptions, type MemberStats, type OutboxEntry, type SendOptions } from './member-api.js';
+import {
+  emptyMemberStats,
+  type BlockedReason,
+  type MemberOptions,
+  type MemberStats,
+  type OutboxEntry,
+  type SendOptions,
+} from './member-api.js';
 import { Stack } from './stack.js';
 import type { DataMessage, MemberId, View } from './types.js';
 
 export {
-  emptyMemberStats, type BlockedReason, type MemberEvents, type MemberOptions, type MemberStats, type OutboxEntry, type SendOptions,
+  emptyMemberStats,
+  type BlockedReason,
+  type MemberEvents,
+  type MemberOptions,
+  type MemberStats,
+  type OutboxEntry,
+  type SendOptions,
 } from './member-api.js';
 
 /**

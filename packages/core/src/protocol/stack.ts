@@ -57,24 +57,32 @@ export class Stack {
       deliverReady: () => this.order.deliverReady(),
     });
 
-    this.order = new OrderLayer(ctx, {
-      channel,
-      isOpen,
-      send: (topic, payload, meta) => this.reliable.send(topic, payload, meta),
-    }, {
-      stabilityMoved: () => this.flow.drainOutbox(),
-    });
+    this.order = new OrderLayer(
+      ctx,
+      {
+        channel,
+        isOpen,
+        send: (topic, payload, meta) => this.reliable.send(topic, payload, meta),
+      },
+      {
+        stabilityMoved: () => this.flow.drainOutbox(),
+      },
+    );
 
-    this.reliable = new ReliableLayer(ctx, {
-      send: (to, body) => this.membership.send(to, body),
-      multicast: (view, body) => this.transport.multicast(view, body),
-    }, {
-      received: () => this.order.deliverReady(),
-      stabilityMoved: () => this.order.onStable(),
-      peerLoad: (member, slow) => this.flow.peerLoad(member, slow),
-      peerFlushing: (member, flushing) => this.membership.peerFlushing(member, flushing),
-      flushing: () => this.membership.blocked || this.order.hasPendingGroup,
-    });
+    this.reliable = new ReliableLayer(
+      ctx,
+      {
+        send: (to, body) => this.membership.send(to, body),
+        multicast: (view, body) => this.transport.multicast(view, body),
+      },
+      {
+        received: () => this.order.deliverReady(),
+        stabilityMoved: () => this.order.onStable(),
+        peerLoad: (member, slow) => this.flow.peerLoad(member, slow),
+        peerFlushing: (member, flushing) => this.membership.peerFlushing(member, flushing),
+        flushing: () => this.membership.blocked || this.order.hasPendingGroup,
+      },
+    );
 
     this.membership = new MembershipLayer(ctx, this.transport, {
       channel,
@@ -104,7 +112,6 @@ export class Stack {
       handOver: () => this.flow.handOver(),
       stop: () => this.stop(),
     });
-
   }
 
   /** Listens on the wire, then joins (or forms) the group. */

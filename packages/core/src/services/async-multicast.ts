@@ -25,7 +25,11 @@ export class AsyncMulticast {
   private readonly resolve: () => void;
   private readonly reject: (error: unknown) => void;
 
-  constructor(readonly topic: string, readonly payload: Uint8Array, public options: SendOptions) {
+  constructor(
+    readonly topic: string,
+    readonly payload: Uint8Array,
+    public options: SendOptions,
+  ) {
     this.promise = new Promise<void>(capture);
     this.resolve = capturedResolve;
     this.reject = capturedReject;

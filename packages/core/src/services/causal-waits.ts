@@ -74,15 +74,20 @@ export class CausalWaits {
     const mine = this.host.member().causalVector();
     if (!mine) return { final: false, detail: `it names view ${context.viewId}; this member is not in a view` };
     if (context.viewId < mine.viewId) return null;
-    if (context.viewId > mine.viewId) return { final: false, detail: `it names view ${context.viewId}; this member is in view ${mine.viewId}` };
+    if (context.viewId > mine.viewId)
+      return { final: false, detail: `it names view ${context.viewId}; this member is in view ${mine.viewId}` };
     for (let rank = 0; rank < context.deps.length; rank++) {
       const named = context.deps[rank]!;
       if (rank >= mine.deps.length) {
-        if (named > 0) return { final: true, detail: `it names rank ${rank} of view ${mine.viewId}, which has ${mine.deps.length} members` };
+        if (named > 0)
+          return { final: true, detail: `it names rank ${rank} of view ${mine.viewId}, which has ${mine.deps.length} members` };
         continue;
       }
       if (named > mine.deps[rank]!) {
-        return { final: false, detail: `it names message ${named} of rank ${rank} in view ${mine.viewId}; this member has delivered ${mine.deps[rank]}` };
+        return {
+          final: false,
+          detail: `it names message ${named} of rank ${rank} in view ${mine.viewId}; this member has delivered ${mine.deps[rank]}`,
+        };
       }
     }
     return null;
@@ -121,7 +126,9 @@ export class CausalWaits {
     let waitMs: number;
     try {
       if (context !== undefined && !(context instanceof CausalContext)) {
-        throw new InvalidArgumentError(`awaitContext() takes a CausalContext (or nothing, for the ambient one), not ${describeValue(context)}`);
+        throw new InvalidArgumentError(
+          `awaitContext() takes a CausalContext (or nothing, for the ambient one), not ${describeValue(context)}`,
+        );
       }
       const bag = validateOptionsObject(options, 'awaitContext() options', { timeoutMs: true });
       waitMs = validateDuration(bag['timeoutMs'], 'awaitContext() options.timeoutMs', 0, CALL_TIMEOUT_MS_MAX) ?? this.host.contextWaitMs;
@@ -193,7 +200,9 @@ export class CausalWaits {
         return { viewId: context.viewId, deps: context.deps.map((named, rank) => Math.min(named, mine.deps[rank] ?? 0)) };
       };
       const replied = trim(this.repliedContext.get(this.host.group));
-      this.repliedContext = replied ? CausalContext.ofMember(this.host.group, { viewId: replied.viewId, deps: [...replied.deps] }) : CausalContext.empty;
+      this.repliedContext = replied
+        ? CausalContext.ofMember(this.host.group, { viewId: replied.viewId, deps: [...replied.deps] })
+        : CausalContext.empty;
       for (const entry of waiting) if ('options' in entry) entry.options = { ...entry.options, context: trim(entry.options.context) };
       this.trimmedCount++;
     }

@@ -39,8 +39,12 @@ export interface ClientRequestsHost {
   pendingMessages(): number;
   /** Multicasts a request and gathers its replies (the group's synchronous multicast). */
   call(
-    topic: string, bytes: Uint8Array, send: { order: Order; safe: boolean; context: undefined },
-    quorum: Exclude<ReplyQuorum, 'none'>, timeoutMs: number, requestKey: string,
+    topic: string,
+    bytes: Uint8Array,
+    send: { order: Order; safe: boolean; context: undefined },
+    quorum: Exclude<ReplyQuorum, 'none'>,
+    timeoutMs: number,
+    requestKey: string,
   ): Promise<Replies>;
   /** Runs the handler of a request and hands its outcome to `done`. */
   answer(bytes: Uint8Array, delivery: Delivery, done: (reply: RememberedReply) => void): unknown;
@@ -70,9 +74,12 @@ export class ClientRequests implements ClientServiceHost {
   relay(request: ClientRequestBody, quorum: ReplyQuorum): Promise<Replies | void> {
     const send = { order: request.order, safe: request.safe, context: undefined };
     if (quorum !== 'none') return this.host.call(request.topic, request.payload, send, quorum, request.timeoutMs, request.key);
-    return this.host.member()!.multicast(request.topic, request.payload, { ...send, requestKey: request.key }).then((message) => {
-      if (!message) throw new GroupClosedError('the member left or was stopped before the request was sent');
-    });
+    return this.host
+      .member()!
+      .multicast(request.topic, request.payload, { ...send, requestKey: request.key })
+      .then((message) => {
+        if (!message) throw new GroupClosedError('the member left or was stopped before the request was sent');
+      });
   }
 
   /** A client's direct request, its view label checked: run it here, once per key, and reply. */
@@ -101,7 +108,13 @@ export class ClientRequests implements ClientServiceHost {
         return undefined;
       }
       executed.remember(key, 'running');
-      const delivery: Delivery = { topic: request.topic, sender: client, view: this.host.currentView(), rank, viewSize: view.members.length };
+      const delivery: Delivery = {
+        topic: request.topic,
+        sender: client,
+        view: this.host.currentView(),
+        rank,
+        viewSize: view.members.length,
+      };
       return this.host.answer(request.payload, delivery, (reply) => {
         const remembered = { ...reply, viewId: view.id, rank };
         executed.remember(key, remembered);
@@ -123,17 +136,28 @@ export class ClientRequests implements ClientServiceHost {
       // door instead of failing at every member that delivers it.
       this.host.serializer.decode(request.payload);
     } catch (error) {
-      return { code: 'INVALID_ARGUMENT', message: `the payload does not decode: ${error instanceof Error ? error.message : String(error)}` };
+      return {
+        code: 'INVALID_ARGUMENT',
+        message: `the payload does not decode: ${error instanceof Error ? error.message : String(error)}`,
+      };
     }
     const { payloadBytesMax, pendingMessagesMax, deliveryQueueMark } = this.host.limits;
     if (request.payload.length > payloadBytesMax) {
-      return { code: 'PAYLOAD_TOO_LARGE', message: `the payload is ${request.payload.length} bytes, more than payloadBytesMax (${payloadBytesMax})` };
+      return {
+        code: 'PAYLOAD_TOO_LARGE',
+        message: `the payload is ${request.payload.length} bytes, more than payloadBytesMax (${payloadBytesMax})`,
+      };
     }
     const queued = this.host.queue.length;
     const pending = direct ? 0 : this.host.pendingMessages();
     // Direct requests wait in the delivery queue, relayed ones among the multicasts to send.
     if (direct ? queued >= deliveryQueueMark : pending >= pendingMessagesMax) {
-      return { code: 'BACKPRESSURE', message: direct ? `${queued} deliveries wait for the handlers` : `${pending} multicasts wait to be sent (pendingMessagesMax ${pendingMessagesMax})` };
+      return {
+        code: 'BACKPRESSURE',
+        message: direct
+          ? `${queued} deliveries wait for the handlers`
+          : `${pending} multicasts wait to be sent (pendingMessagesMax ${pendingMessagesMax})`,
+      };
     }
     return null;
   }

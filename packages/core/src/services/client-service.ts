@@ -120,9 +120,21 @@ export class ClientService {
       this.host.send(now?.me ?? me, addressOf(client), result);
     };
     this.host.relay(request, quorumOfCode(request.quorum)).then(
-      (replies) => done(replies ? this.resultOf(request.call, replies) : {
-        type: 'client-result', call: request.call, viewId: 0, expected: [], replies: [], failed: [], slow: [], quorumMet: true,
-      }),
+      (replies) =>
+        done(
+          replies
+            ? this.resultOf(request.call, replies)
+            : {
+                type: 'client-result',
+                call: request.call,
+                viewId: 0,
+                expected: [],
+                replies: [],
+                failed: [],
+                slow: [],
+                quorumMet: true,
+              },
+        ),
       // The member left or was excluded before the request went out: the client retries elsewhere.
       () => this.relayed.delete(relayKey),
     );
@@ -134,9 +146,10 @@ export class ClientService {
     if (topic.length === 0 || topic.length > TOPIC_LENGTH_MAX || !isWellFormed(topic)) {
       return { code: 'INVALID_ARGUMENT', message: 'the topic must be a well-formed string of 1 to 255 characters' };
     }
-    if (topic.startsWith(RESERVED_TOPIC_PREFIX)) return { code: 'INVALID_ARGUMENT', message: `topics starting with "${RESERVED_TOPIC_PREFIX}" are Cohort's own` };
+    if (topic.startsWith(RESERVED_TOPIC_PREFIX))
+      return { code: 'INVALID_ARGUMENT', message: `topics starting with "${RESERVED_TOPIC_PREFIX}" are Cohort's own` };
     if (direct && (request.order !== 'fifo' || request.safe)) {
-      return { code: 'INVALID_ARGUMENT', message: "a direct request is fifo and not safe; relay it for another order" };
+      return { code: 'INVALID_ARGUMENT', message: 'a direct request is fifo and not safe; relay it for another order' };
     }
     return null;
   }
@@ -145,7 +158,12 @@ export class ClientService {
   private refuse(me: MemberId, client: MemberId, request: ClientRequestBody, view: View, refusal: ClientRefusal): void {
     this.refusedCount++;
     this.host.send(me, addressOf(client), {
-      type: 'client-reject', call: request.call, viewId: view.id, members: view.members, code: refusal.code, message: refusal.message,
+      type: 'client-reject',
+      call: request.call,
+      viewId: view.id,
+      members: view.members,
+      code: refusal.code,
+      message: refusal.message,
     });
   }
 
@@ -156,7 +174,9 @@ export class ClientService {
       viewId: replies.viewId,
       expected: replies.expected,
       replies: replies.replies.map((reply) => ({
-        member: reply.member, rank: reply.rank, ...(reply.viewId !== undefined && reply.viewId !== replies.viewId ? { viewId: reply.viewId } : {}),
+        member: reply.member,
+        rank: reply.rank,
+        ...(reply.viewId !== undefined && reply.viewId !== replies.viewId ? { viewId: reply.viewId } : {}),
         ...this.host.encodeReply(reply),
       })),
       failed: replies.failed,

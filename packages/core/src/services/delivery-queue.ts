@@ -45,7 +45,10 @@ export function whenReleased(task: { release: TaskRelease }, then: () => void): 
 class FunctionTask implements QueueTask {
   release: TaskRelease = false;
 
-  constructor(private readonly fn: () => unknown, private readonly outer: Ambient | undefined) {}
+  constructor(
+    private readonly fn: () => unknown,
+    private readonly outer: Ambient | undefined,
+  ) {}
 
   run(): unknown {
     return this.fn();
@@ -200,7 +203,9 @@ export class DeliveryQueue {
     if (this.turnStartMs === null) {
       this.turnStartMs = clock.now();
       // The end of this turn: the next one starts with a fresh budget.
-      clock.defer(() => { this.turnStartMs = null; });
+      clock.defer(() => {
+        this.turnStartMs = null;
+      });
       return false;
     }
     return clock.now() - this.turnStartMs >= DELIVERY_TURN_MS;

@@ -88,7 +88,15 @@ export class Dispatcher {
     if (key && this.executed.has(key)) {
       // A retried client request: it ran here before, so this delivery only answers.
       const known = this.executed.outcomeOf(key);
-      if (call) this.responder.sendReply(me, message.sender, call, view.id, rank, typeof known === 'object' ? known : this.responder.duplicate(key));
+      if (call)
+        this.responder.sendReply(
+          me,
+          message.sender,
+          call,
+          view.id,
+          rank,
+          typeof known === 'object' ? known : this.responder.duplicate(key),
+        );
       return undefined;
     }
     if (key) {
@@ -151,7 +159,9 @@ export class Dispatcher {
         return undefined;
       case SNAPSHOT_DONE: {
         const part = this.snapshots.finish(id);
-        const reply = part ? this.responder.encodeValue(part) : this.responder.encodeError(new SnapshotInterruptedError(id, `${me} did not take part`));
+        const reply = part
+          ? this.responder.encodeValue(part)
+          : this.responder.encodeError(new SnapshotInterruptedError(id, `${me} did not take part`));
         if (message.call) this.responder.sendReply(me, message.sender, message.call, view.id, rank, reply);
         return undefined;
       }
@@ -175,13 +185,18 @@ export class Dispatcher {
     const handler = this.handlers.get(delivery.topic);
     if (!handler) {
       this.emit('unhandled', payload, delivery);
-      done(this.responder.encodeError(new CohortError('NO_HANDLER', `no handler for topic "${delivery.topic}" at ${this.state.member.me}`)));
+      done(
+        this.responder.encodeError(new CohortError('NO_HANDLER', `no handler for topic "${delivery.topic}" at ${this.state.member.me}`)),
+      );
       return undefined;
     }
     try {
       const value = handler(payload, delivery);
       if (!(value instanceof Promise)) return done(this.responder.encodeValue(value));
-      return value.then((resolved) => done(this.responder.encodeValue(resolved)), (error: unknown) => done(this.responder.encodeError(error)));
+      return value.then(
+        (resolved) => done(this.responder.encodeValue(resolved)),
+        (error: unknown) => done(this.responder.encodeError(error)),
+      );
     } catch (error) {
       return done(this.responder.encodeError(error));
     }

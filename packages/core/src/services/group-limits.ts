@@ -24,9 +24,11 @@ export interface GroupLimits {
 /** The group's limits from its options; throws InvalidArgumentError for one out of range. */
 export function resolveLimits(options: GroupOptions): GroupLimits {
   const windowMessagesMax = options.windowMessagesMax ?? DEFAULT_WINDOW_MESSAGES;
-  if (!Number.isInteger(windowMessagesMax) || windowMessagesMax < 1) throw new InvalidArgumentError('windowMessagesMax must be a positive integer');
+  if (!Number.isInteger(windowMessagesMax) || windowMessagesMax < 1)
+    throw new InvalidArgumentError('windowMessagesMax must be a positive integer');
   const deliveryQueueMax = options.deliveryQueueMax ?? DEFAULT_DELIVERY_QUEUE_MAX;
-  if (!Number.isInteger(deliveryQueueMax) || deliveryQueueMax < 1) throw new InvalidArgumentError('deliveryQueueMax must be a positive integer');
+  if (!Number.isInteger(deliveryQueueMax) || deliveryQueueMax < 1)
+    throw new InvalidArgumentError('deliveryQueueMax must be a positive integer');
   return {
     windowMessagesMax,
     deliveryQueueMax,

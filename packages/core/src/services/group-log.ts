@@ -24,7 +24,11 @@ export class GroupLog {
   private me: MemberId | null = null;
   private members: readonly MemberId[] = [];
 
-  constructor(private readonly logger: CohortLogger | undefined, private readonly group: string, private readonly address: string) {}
+  constructor(
+    private readonly logger: CohortLogger | undefined,
+    private readonly group: string,
+    private readonly address: string,
+  ) {}
 
   get enabled(): boolean {
     return this.logger !== undefined;
@@ -87,8 +91,7 @@ export class GroupLog {
       if (level === 'error') {
         if (stack === undefined) this.logger!.error(line);
         else this.logger!.error(line, stack);
-      }
-      else if (level === 'debug') this.logger!.debug?.(line);
+      } else if (level === 'debug') this.logger!.debug?.(line);
       else this.logger![level](line);
     } catch {
       // A failing logger must not fail the member.

@@ -108,12 +108,28 @@ export class Incarnations {
   }
 
   private start(
-    seeds: readonly Address[], mayFormGroup: boolean, previousInstall: FlushValue | null,
+    seeds: readonly Address[],
+    mayFormGroup: boolean,
+    previousInstall: FlushValue | null,
     outcome: { joined: () => void; failed: (waiting: OutboxEntry[]) => void },
   ): void {
     const {
-      options, clock, state, queue, log, dispatcher, backpressure, stateTransfer, caller, responder, clients, causal, snapshotInitiator,
-      rejectedFrames, emit, limits: { deliveryQueueMax },
+      options,
+      clock,
+      state,
+      queue,
+      log,
+      dispatcher,
+      backpressure,
+      stateTransfer,
+      caller,
+      responder,
+      clients,
+      causal,
+      snapshotInitiator,
+      rejectedFrames,
+      emit,
+      limits: { deliveryQueueMax },
     } = this.host;
     const observer = options.observer;
     let first = true;
@@ -181,7 +197,12 @@ export class Incarnations {
         if (unconfirmed.length > 0) {
           observer?.unconfirmed?.(me, unconfirmed);
           const described = unconfirmed.map((message) => describeUnconfirmed(this.host.serializer, message, true));
-          emit('error', new CohortError('LEAVE_INCOMPLETE', `${me} left; the others did not deliver ${unconfirmed.length} of its multicasts`, { cause: described }));
+          emit(
+            'error',
+            new CohortError('LEAVE_INCOMPLETE', `${me} left; the others did not deliver ${unconfirmed.length} of its multicasts`, {
+              cause: described,
+            }),
+          );
         }
         observer?.left?.(me);
         this.leaveDone?.();
@@ -201,9 +222,21 @@ export class Incarnations {
     };
     const previousMember = state.member as Member | undefined;
     state.member = new Member({
-      group: this.host.group, me, wire: options.wire, endpoint: this.host.endpoint, clock, random: this.host.random,
-      timing: this.host.timing, seeds, mayFormGroup, previousInstall, events, windowMessagesMax: this.host.limits.windowMessagesMax, membersMax: this.host.limits.membersMax,
-      quorum: this.host.quorum, stats: this.host.memberStats,
+      group: this.host.group,
+      me,
+      wire: options.wire,
+      endpoint: this.host.endpoint,
+      clock,
+      random: this.host.random,
+      timing: this.host.timing,
+      seeds,
+      mayFormGroup,
+      previousInstall,
+      events,
+      windowMessagesMax: this.host.limits.windowMessagesMax,
+      membersMax: this.host.limits.membersMax,
+      quorum: this.host.quorum,
+      stats: this.host.memberStats,
       // A rejoin keeps the group's epoch: its frames (the excluding install it relays) are the group's.
       epoch: previousMember ? previousMember.epoch : 0,
     });
@@ -220,15 +253,24 @@ export class Incarnations {
    * unconfirmed ones) wait for the next incarnation.
    */
   private exclude(
-    me: MemberId, last: GroupView | null, reason: ExclusionReport['reason'], unconfirmed: DataMessage[], lost: boolean,
-    waiting: OutboxEntry[], rejoin: () => void,
+    me: MemberId,
+    last: GroupView | null,
+    reason: ExclusionReport['reason'],
+    unconfirmed: DataMessage[],
+    lost: boolean,
+    waiting: OutboxEntry[],
+    rejoin: () => void,
   ): void {
     const { options, state, outbox } = this.host;
     const observer = options.observer;
     this.host.caller.failAll(new ExcludedError());
     const stayOut = options.rejoin === false || state.closed;
     const resent = !stayOut && options.resendUnconfirmed === true;
-    const report: ExclusionReport = { reason, unconfirmed: unconfirmed.map((message) => describeUnconfirmed(this.host.serializer, message, lost)), resent };
+    const report: ExclusionReport = {
+      reason,
+      unconfirmed: unconfirmed.map((message) => describeUnconfirmed(this.host.serializer, message, lost)),
+      resent,
+    };
     observer?.unconfirmed?.(me, unconfirmed);
     observer?.excluded?.(me);
     this.host.log.excluded(me, last, report, stayOut);
@@ -243,10 +285,17 @@ export class Incarnations {
     }
     state.rejoining = true;
     const again: OutboxEntry[] = resent
-      ? unconfirmed.filter((message) => !message.call && !message.topic.startsWith(RESERVED_TOPIC_PREFIX)).map((message) => ({
-        topic: message.topic, payload: message.payload, sent: () => undefined,
-        options: { order: message.order === 'causal' || message.order === 'total' || message.order === 'group' ? message.order : 'fifo', safe: message.safe === true },
-      }))
+      ? unconfirmed
+          .filter((message) => !message.call && !message.topic.startsWith(RESERVED_TOPIC_PREFIX))
+          .map((message) => ({
+            topic: message.topic,
+            payload: message.payload,
+            sent: () => undefined,
+            options: {
+              order: message.order === 'causal' || message.order === 'total' || message.order === 'group' ? message.order : 'fifo',
+              safe: message.safe === true,
+            },
+          }))
       : [];
     outbox.waiting.unshift(...again, ...waiting);
     rejoin();
@@ -265,7 +314,13 @@ export class Incarnations {
     // The next incarnation joins once the handlers are through what this one delivered.
     this.exclude(me, groupView, 'slow-consumer', unconfirmed, false, waiting, () => void queue.idle().then(() => this.rejoin(view)));
     // Told once the rejoin is under way: what its listeners multicast waits for the next incarnation.
-    this.host.emit('error', new CohortError('SLOW_CONSUMER', `${queued} deliveries wait for the handlers (deliveryQueueMax ${this.host.limits.deliveryQueueMax}): ${me} left the group and rejoins once they are handled`));
+    this.host.emit(
+      'error',
+      new CohortError(
+        'SLOW_CONSUMER',
+        `${queued} deliveries wait for the handlers (deliveryQueueMax ${this.host.limits.deliveryQueueMax}): ${me} left the group and rejoins once they are handled`,
+      ),
+    );
   }
 
   private rejoin(lastView: View | null, exitInstall: FlushValue | null = null): void {
@@ -313,7 +368,12 @@ export class Incarnations {
           // did not complete in time.
           options.observer?.unconfirmed?.(me, unconfirmed);
           const described = unconfirmed.map((message) => describeUnconfirmed(this.host.serializer, message, false));
-          this.host.emit('error', new CohortError('LEAVE_TIMEOUT', `${me} left without the others confirming ${unconfirmed.length} of its multicasts`, { cause: described }));
+          this.host.emit(
+            'error',
+            new CohortError('LEAVE_TIMEOUT', `${me} left without the others confirming ${unconfirmed.length} of its multicasts`, {
+              cause: described,
+            }),
+          );
         }
         if (wasMember) options.observer?.left?.(me);
         resolve();

@@ -30,16 +30,23 @@ export async function rotateKey(host: KeyRotationHost, newKey: Uint8Array | stri
     throw new InvalidArgumentError('rotateKey needs an authenticated wire: authenticate(wire, { key })');
   }
   const bytes = typeof newKey === 'string' ? new TextEncoder().encode(newKey) : newKey;
-  if (!(bytes instanceof Uint8Array) || bytes.length < KEY_BYTES_MIN) throw new InvalidArgumentError(`the new key must be at least ${KEY_BYTES_MIN} bytes`);
+  if (!(bytes instanceof Uint8Array) || bytes.length < KEY_BYTES_MIN)
+    throw new InvalidArgumentError(`the new key must be at least ${KEY_BYTES_MIN} bytes`);
   if (host.closed()) throw new GroupClosedError('the member left the group');
   const sealed = Buffer.from(wire.seal(bytes)).toString('base64');
   // Each step waits for every member's answer before the next goes out, so no two steps
   // ever share a flush: a member behind by one step still shares a key with the others.
-  for (const [topic, payload] of [[KEY_STAGE, sealed], [KEY_SIGN, ''], [KEY_RETIRE, '']] as const) {
+  for (const [topic, payload] of [
+    [KEY_STAGE, sealed],
+    [KEY_SIGN, ''],
+    [KEY_RETIRE, ''],
+  ] as const) {
     const replies = (await host.send(topic, payload, { order: 'group', quorum: 'all' })) as Replies;
     if (replies.errors.length > 0) {
-      throw new CohortError('KEY_ROTATION', `key rotation failed at ${replies.errors.map((r) => `${r.member}: ${r.error!.message}`).join('; ')}`);
+      throw new CohortError(
+        'KEY_ROTATION',
+        `key rotation failed at ${replies.errors.map((r) => `${r.member}: ${r.error!.message}`).join('; ')}`,
+      );
     }
   }
 }
-

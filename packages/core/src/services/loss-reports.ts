@@ -30,7 +30,10 @@ export class RejectedFrameReports {
   private sinceReport = 0;
   private lastReportMs = -Infinity;
 
-  constructor(private readonly clock: Clock, private readonly report: (error: CohortError) => void) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly report: (error: CohortError) => void,
+  ) {}
 
   rejected(from: MemberId, kind: string, reason: string): void {
     this.sinceReport++;
@@ -39,6 +42,11 @@ export class RejectedFrameReports {
     const count = this.sinceReport;
     this.sinceReport = 0;
     this.lastReportMs = now;
-    this.report(new CohortError('FRAME_REJECTED', `dropped a ${kind} frame from ${from}: ${reason}${count > 1 ? ` (${count} frames rejected since the last report)` : ''}`));
+    this.report(
+      new CohortError(
+        'FRAME_REJECTED',
+        `dropped a ${kind} frame from ${from}: ${reason}${count > 1 ? ` (${count} frames rejected since the last report)` : ''}`,
+      ),
+    );
   }
 }

@@ -83,9 +83,16 @@ export class Outbox {
     try {
       if (this.state.closed) throw new GroupClosedError('the member left the group');
       bytes = this.serializer.encode(payload);
-      if (bytes.length > this.payloadBytesMax) throw new CohortError('PAYLOAD_TOO_LARGE', `the payload is ${bytes.length} bytes, more than payloadBytesMax (${this.payloadBytesMax})`);
+      if (bytes.length > this.payloadBytesMax)
+        throw new CohortError(
+          'PAYLOAD_TOO_LARGE',
+          `the payload is ${bytes.length} bytes, more than payloadBytesMax (${this.payloadBytesMax})`,
+        );
       if (this.pendingMessages >= this.pendingMessagesMax) {
-        throw new CohortError('BACKPRESSURE', `${this.pendingMessages} multicasts already wait to be sent (pendingMessagesMax ${this.pendingMessagesMax}): wait for some to resolve`);
+        throw new CohortError(
+          'BACKPRESSURE',
+          `${this.pendingMessages} multicasts already wait to be sent (pendingMessagesMax ${this.pendingMessagesMax}): wait for some to resolve`,
+        );
       }
       // The ambient context may have come from outside the group (an HTTP header, a service's
       // request): it is trusted only as far as this member has delivered what it names.
@@ -96,7 +103,8 @@ export class Outbox {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (ambient && this.causal.gap(ambient)) return this.sendOnceDelivered(topic, bytes, { order, safe, context }, quorum, timeoutMs, ambient);
+    if (ambient && this.causal.gap(ambient))
+      return this.sendOnceDelivered(topic, bytes, { order, safe, context }, quorum, timeoutMs, ambient);
     if (quorum === 'none') return this.sendAsync(topic, bytes, { order, safe, context });
     return this.call(topic, bytes, { order, safe, context }, quorum, timeoutMs, undefined);
   }
@@ -113,8 +121,12 @@ export class Outbox {
 
   /** `send` of a multicast whose ambient context names messages this member has not delivered yet: it waits for them (bounded). */
   private async sendOnceDelivered(
-    topic: string, bytes: Uint8Array, options: { order: Order; safe: boolean; context: GroupCausality | undefined },
-    quorum: ReplyQuorum, timeoutMs: number, ambient: GroupCausality,
+    topic: string,
+    bytes: Uint8Array,
+    options: { order: Order; safe: boolean; context: GroupCausality | undefined },
+    quorum: ReplyQuorum,
+    timeoutMs: number,
+    ambient: GroupCausality,
   ): Promise<void | Replies> {
     const started = this.clock.now();
     await this.causal.delivered(ambient, quorum === 'none' ? this.contextWaitMs : Math.min(this.contextWaitMs, timeoutMs));
@@ -130,7 +142,9 @@ export class Outbox {
    */
   private submit(topic: string, payload: Uint8Array, options: SendOptions): { sent: Promise<DataMessage | null>; withdraw: () => void } {
     let resolve!: (message: DataMessage | null) => void;
-    const sent = new Promise<DataMessage | null>((r) => { resolve = r; });
+    const sent = new Promise<DataMessage | null>((r) => {
+      resolve = r;
+    });
     const entry: OutboxEntry = { topic, payload, options, sent: resolve };
     this.enqueue(entry);
     return {
@@ -151,8 +165,12 @@ export class Outbox {
 
   /** Multicasts a request and collects replies (the synchronous half of multicast). */
   async call(
-    topic: string, bytes: Uint8Array, send: { order: Order; safe: boolean; context: GroupCausality | undefined },
-    quorum: Exclude<ReplyQuorum, 'none'>, timeoutMs: number, requestKey: string | undefined,
+    topic: string,
+    bytes: Uint8Array,
+    send: { order: Order; safe: boolean; context: GroupCausality | undefined },
+    quorum: Exclude<ReplyQuorum, 'none'>,
+    timeoutMs: number,
+    requestKey: string | undefined,
   ): Promise<Replies> {
     // The handler this runs in (if any) stops holding back the deliveries behind it.
     DeliveryQueue.releaseCurrent();
@@ -192,5 +210,7 @@ export class Outbox {
 
 /** Tells the issuers of `entries` that they never go out: multicasts and calls fail, flush() calls reject. */
 export function neverSent(entries: readonly OutboxEntry[]): void {
-  for (const entry of entries) if ('flushed' in entry) entry.flushed(false); else entry.sent(null);
+  for (const entry of entries)
+    if ('flushed' in entry) entry.flushed(false);
+    else entry.sent(null);
 }

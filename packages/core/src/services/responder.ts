@@ -67,15 +67,16 @@ export class Responder implements FrameReceiver {
   }
 
   encodeError(error: unknown): RememberedReply {
-    const described: ReplyError = error instanceof Error
-      ? { name: error.name, message: error.message, ...codeOf(error) }
-      : { name: 'Error', message: String(error) };
+    const described: ReplyError =
+      error instanceof Error ? { name: error.name, message: error.message, ...codeOf(error) } : { name: 'Error', message: String(error) };
     return { failed: true, payload: this.host.serializer.encode(described) };
   }
 
   /** The answer to a retry of a request that ran before this member joined. */
   duplicate(key: string): RememberedReply {
-    return this.encodeError(new CohortError('DUPLICATE_REQUEST', `request ${key} ran before this member joined; its effect is in the state this member received`));
+    return this.encodeError(
+      new CohortError('DUPLICATE_REQUEST', `request ${key} ran before this member joined; its effect is in the state this member received`),
+    );
   }
 
   sendReply(me: MemberId, to: MemberId, call: number, viewId: number, rank: number, reply: RememberedReply): void {
@@ -84,7 +85,14 @@ export class Responder implements FrameReceiver {
     // The member's own vector: nothing to check (CausalContext.of would check and copy it).
     const context = causality ? CausalContext.ofMember(this.host.group, causality) : undefined;
     const body: ReplyBody = {
-      type: 'reply', to, call, viewId, rank, failed: reply.failed, payload: reply.payload, context: context && to !== me ? context.encode() : '',
+      type: 'reply',
+      to,
+      call,
+      viewId,
+      rank,
+      failed: reply.failed,
+      payload: reply.payload,
+      context: context && to !== me ? context.encode() : '',
       // A retry answered from memory of another view: the value is that view's.
       ...(reply.viewId !== undefined && reply.viewId !== viewId ? { ranIn: { viewId: reply.viewId, rank: reply.rank ?? rank } } : {}),
     };
@@ -155,7 +163,15 @@ export class Responder implements FrameReceiver {
     const context = ownContext ?? this.decodeContext(body.context);
     const caller = this.host.caller;
     const request = caller.messageOf(body.call);
-    const reply = decodeReply(this.host.serializer, responder, body.ranIn?.rank ?? body.rank, body.failed, body.payload, body.ranIn?.viewId);
-    if (caller.reply(body.call, responder, body.viewId, reply, context) && request) this.host.options.observer?.replied?.(me, responder, request, body.viewId);
+    const reply = decodeReply(
+      this.host.serializer,
+      responder,
+      body.ranIn?.rank ?? body.rank,
+      body.failed,
+      body.payload,
+      body.ranIn?.viewId,
+    );
+    if (caller.reply(body.call, responder, body.viewId, reply, context) && request)
+      this.host.options.observer?.replied?.(me, responder, request, body.viewId);
   }
 }

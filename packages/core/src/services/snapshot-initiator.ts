@@ -5,7 +5,12 @@ import type { Replies } from '../protocol/reply/replies.js';
 import type { MemberId } from '../protocol/types.js';
 import { validateOptionsObject, validateTimeout, type ValidMulticastOptions } from '../validation/index.js';
 import {
-  SNAPSHOT_DONE, SNAPSHOT_START, SnapshotInterruptedError, type InTransitMessage, type Snapshot, type SnapshotRecorder,
+  SNAPSHOT_DONE,
+  SNAPSHOT_START,
+  SnapshotInterruptedError,
+  type InTransitMessage,
+  type Snapshot,
+  type SnapshotRecorder,
 } from './snapshot.js';
 
 /** What the initiator of a snapshot needs from its group. */
@@ -34,24 +39,38 @@ export class SnapshotInitiator {
 
   async take(options: { timeoutMs?: number }): Promise<Snapshot> {
     const { clock, recorder } = this.host;
-    const timeoutMs = validateTimeout(validateOptionsObject(options, 'snapshot() options', { timeoutMs: true })['timeoutMs'], 'snapshot() options.timeoutMs');
+    const timeoutMs = validateTimeout(
+      validateOptionsObject(options, 'snapshot() options', { timeoutMs: true })['timeoutMs'],
+      'snapshot() options.timeoutMs',
+    );
     if (this.host.closed()) throw new GroupClosedError('the member left the group');
     DeliveryQueue.releaseCurrent();
     const id = `${this.host.me()}#${++this.count}`;
     const viewId = this.host.viewId();
     let interrupt!: (error: Error) => void;
-    const interrupted = new Promise<never>((_resolve, reject) => { interrupt = reject; });
+    const interrupted = new Promise<never>((_resolve, reject) => {
+      interrupt = reject;
+    });
     this.running.add(interrupt);
-    const timer = clock.setTimer(timeoutMs, () => interrupt(new SnapshotInterruptedError(id, `no answer from every member within ${timeoutMs} ms`)));
+    const timer = clock.setTimer(timeoutMs, () =>
+      interrupt(new SnapshotInterruptedError(id, `no answer from every member within ${timeoutMs} ms`)),
+    );
     try {
       const allOk = recorder.whenAllOk(id);
       await this.host.send(SNAPSHOT_START, id, { order: 'causal' });
       await Promise.race([allOk, interrupted]);
-      const replies = await Promise.race([this.host.send(SNAPSHOT_DONE, id, { order: 'causal', quorum: 'all', timeoutMs }) as Promise<Replies>, interrupted]);
+      const replies = await Promise.race([
+        this.host.send(SNAPSHOT_DONE, id, { order: 'causal', quorum: 'all', timeoutMs }) as Promise<Replies>,
+        interrupted,
+      ]);
       if (!replies.quorumMet || replies.viewId !== viewId || replies.errors.length > 0) {
-        throw new SnapshotInterruptedError(id, `${replies.replies.length - replies.errors.length} of ${replies.expected.length} members answered in view ${viewId}`);
+        throw new SnapshotInterruptedError(
+          id,
+          `${replies.replies.length - replies.errors.length} of ${replies.expected.length} members answered in view ${viewId}`,
+        );
       }
-      const members = [...replies.replies].sort((a, b) => a.rank - b.rank)
+      const members = [...replies.replies]
+        .sort((a, b) => a.rank - b.rank)
         .map((reply) => ({ member: reply.member, ...(reply.value as { checkpoint: unknown; inTransit: InTransitMessage[] }) }));
       return { id, viewId, members };
     } finally {

@@ -68,7 +68,13 @@ export class SnapshotRecorder {
   start(id: string, viewId: number, members: readonly MemberId[], checkpoint: unknown): void {
     const waiting = this.recordings.get(id);
     this.recordings.set(id, {
-      started: true, viewId, members, checkpoint, okFrom: waiting?.okFrom ?? new Set(), inTransit: [], ...(waiting?.allOk ? { allOk: waiting.allOk } : {}),
+      started: true,
+      viewId,
+      members,
+      checkpoint,
+      okFrom: waiting?.okFrom ?? new Set(),
+      inTransit: [],
+      ...(waiting?.allOk ? { allOk: waiting.allOk } : {}),
     });
   }
 
@@ -92,7 +98,16 @@ export class SnapshotRecorder {
       const recording = this.recordings.get(id);
       if (recording?.started && recording.members.every((member) => recording.okFrom.has(member))) return resolve();
       if (recording) recording.allOk = resolve;
-      else this.recordings.set(id, { started: false, viewId: 0, members: [], checkpoint: undefined, okFrom: new Set(), inTransit: [], allOk: resolve });
+      else
+        this.recordings.set(id, {
+          started: false,
+          viewId: 0,
+          members: [],
+          checkpoint: undefined,
+          okFrom: new Set(),
+          inTransit: [],
+          allOk: resolve,
+        });
     });
   }
 

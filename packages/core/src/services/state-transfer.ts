@@ -59,7 +59,10 @@ export class StateTransfer {
     try {
       envelope = decodeStateEnvelope(bytes);
     } catch (error) {
-      this.host.emit('error', new CohortError('STATE_TRANSFER', 'the state a member sent could not be decoded; this member starts without it', { cause: error }));
+      this.host.emit(
+        'error',
+        new CohortError('STATE_TRANSFER', 'the state a member sent could not be decoded; this member starts without it', { cause: error }),
+      );
       return;
     }
     executed.adopt(envelope.executedKeys);

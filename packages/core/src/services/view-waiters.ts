@@ -34,11 +34,16 @@ export class ViewWaiters {
       } else {
         const size = validateOptionsObject(match, 'awaitView() match', { size: true })['size'];
         if (typeof size !== 'number' || !Number.isInteger(size) || size < 1) {
-          throw new InvalidArgumentError(`awaitView() takes a predicate or { size: n } with n a positive integer, not size ${describeValue(size)}`);
+          throw new InvalidArgumentError(
+            `awaitView() takes a predicate or { size: n } with n a positive integer, not size ${describeValue(size)}`,
+          );
         }
         matches = (view) => view.members.length === size;
       }
-      timeoutMs = validateTimeout(validateOptionsObject(options, 'awaitView() options', { timeoutMs: true })['timeoutMs'], 'awaitView() options.timeoutMs');
+      timeoutMs = validateTimeout(
+        validateOptionsObject(options, 'awaitView() options', { timeoutMs: true })['timeoutMs'],
+        'awaitView() options.timeoutMs',
+      );
     } catch (error) {
       return Promise.reject(error);
     }

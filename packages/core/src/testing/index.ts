@@ -1,6 +1,12 @@
 /** @cohort/core/testing — test your own services on the simulated network and check their histories. */
 export { SimulatedNetwork, SimulatedWire, SimClock } from '../wire/simulated/simulated-network.js';
-export type { SimulatedNetworkOptions, NetworkStats, RunUntilOptions, FrameTraceEvent, DropReason } from '../wire/simulated/simulated-network.js';
+export type {
+  SimulatedNetworkOptions,
+  NetworkStats,
+  RunUntilOptions,
+  FrameTraceEvent,
+  DropReason,
+} from '../wire/simulated/simulated-network.js';
 export type { DelayRange, LinkFaults, LinkOverride } from '../wire/simulated/simulated-network.js';
 export { SimulationClosedError, SimulationUnhealthyError, AddressInUseError } from '../wire/simulated/simulated-network.js';
 export { HistoryRecorder } from './history.js';

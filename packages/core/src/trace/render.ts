@@ -25,7 +25,10 @@ export interface RenderedTrace {
 
 /** Reads trace files (one per process, or one for a whole simulation) into one trace. */
 export function readTraceFiles(paths: readonly string[], title?: string): Trace {
-  return mergeTraces(paths.map((path) => parseTrace(readFileSync(path, 'utf8'), basename(path))), title);
+  return mergeTraces(
+    paths.map((path) => parseTrace(readFileSync(path, 'utf8'), basename(path))),
+    title,
+  );
 }
 
 /** Lays out and draws a trace; with `check`, the history checker's violations are drawn too. */

@@ -27,15 +27,20 @@ export function renderSpaceTimeHtml(model: SpaceTime): string {
   const height = TOP + Math.max(1, model.lanes.length) * LANE_GAP;
   const geometry = { x, y, colW };
 
-  const summary = `${model.lanes.length} process${model.lanes.length === 1 ? '' : 'es'}, ${model.arrows.length} message arrow${model.arrows.length === 1 ? '' : 's'}, `
-    + `${model.bands.length} view${model.bands.length === 1 ? '' : 's'}, ${model.holds.length} held, ${model.violations.length} violation${model.violations.length === 1 ? '' : 's'}`;
+  const summary =
+    `${model.lanes.length} process${model.lanes.length === 1 ? '' : 'es'}, ${model.arrows.length} message arrow${model.arrows.length === 1 ? '' : 's'}, ` +
+    `${model.bands.length} view${model.bands.length === 1 ? '' : 's'}, ${model.holds.length} held, ${model.violations.length} violation${model.violations.length === 1 ? '' : 's'}`;
 
-  const labels = model.lanes.map((lane) => {
-    const all = lane.members.map((m) => m.slice(m.lastIndexOf('/') + 1));
-    const incarnations = all.length > 2 ? `${all.slice(0, 2).join(', ')} +${all.length - 2}` : all.join(', ');
-    return `<g class="lane-label"><text x="8" y="${y(lane.index) + 4}">${esc(lane.address)}</text>`
-      + `<text class="incarnations" x="8" y="${y(lane.index) + 18}">incarnation${lane.members.length === 1 ? '' : 's'} ${esc(incarnations)}</text></g>`;
-  }).join('');
+  const labels = model.lanes
+    .map((lane) => {
+      const all = lane.members.map((m) => m.slice(m.lastIndexOf('/') + 1));
+      const incarnations = all.length > 2 ? `${all.slice(0, 2).join(', ')} +${all.length - 2}` : all.join(', ');
+      return (
+        `<g class="lane-label"><text x="8" y="${y(lane.index) + 4}">${esc(lane.address)}</text>` +
+        `<text class="incarnations" x="8" y="${y(lane.index) + 18}">incarnation${lane.members.length === 1 ? '' : 's'} ${esc(incarnations)}</text></g>`
+      );
+    })
+    .join('');
 
   const body = [
     `<g class="bands">${model.bands.map((band, i) => drawBand(band, i, geometry)).join('')}</g>`,
@@ -47,9 +52,10 @@ export function renderSpaceTimeHtml(model: SpaceTime): string {
     `<g class="violations">${model.violations.map((v, i) => drawViolation(v, i, model.columns, height, geometry)).join('')}</g>`,
   ].join('\n');
 
-  const violationList = model.violations.length === 0
-    ? '<p class="clean">No violation recorded.</p>'
-    : `<ol class="violation-list">${model.violations.map((v, i) => `<li data-target="violation-${i}"><b>${esc(v.property)}</b> ${esc(v.message)}${v.place ? '' : ' <i>(not tied to an event: drawn at the end)</i>'}</li>`).join('')}</ol>`;
+  const violationList =
+    model.violations.length === 0
+      ? '<p class="clean">No violation recorded.</p>'
+      : `<ol class="violation-list">${model.violations.map((v, i) => `<li data-target="violation-${i}"><b>${esc(v.property)}</b> ${esc(v.message)}${v.place ? '' : ' <i>(not tied to an event: drawn at the end)</i>'}</li>`).join('')}</ol>`;
 
   return `<!doctype html>
 <html lang="en">
@@ -88,19 +94,26 @@ interface Geometry {
 
 function drawBand(band: Band, index: number, g: Geometry): string {
   const parity = index % 2 === 0 ? 'even' : 'odd';
-  const segments = band.segments.map((s) => {
-    const left = g.x(s.fromCol) - g.colW / 2;
-    const right = g.x(s.toCol) - g.colW / 2;
-    const top = g.y(s.lane) - LANE_GAP / 2 + 6;
-    const rect = `<rect class="band-segment" x="${left}" y="${top}" width="${Math.max(1, right - left)}" height="${LANE_GAP - 12}" rx="3"><title>view ${band.viewId} at ${esc(s.member)}</title></rect>`;
-    if (s.flushCol === null) return rect;
-    const flushLeft = g.x(s.flushCol) - g.colW / 2;
-    return `${rect}<rect class="flush" x="${flushLeft}" y="${top}" width="${Math.max(2, right - flushLeft)}" height="${LANE_GAP - 12}"><title>${esc(s.member)} flushing: view ${band.viewId} is ending</title></rect>`;
-  }).join('');
-  const first = band.segments.reduce((a, b) => (b.lane < a.lane || (b.lane === a.lane && b.fromCol < a.fromCol) ? b : a), band.segments[0]!);
+  const segments = band.segments
+    .map((s) => {
+      const left = g.x(s.fromCol) - g.colW / 2;
+      const right = g.x(s.toCol) - g.colW / 2;
+      const top = g.y(s.lane) - LANE_GAP / 2 + 6;
+      const rect = `<rect class="band-segment" x="${left}" y="${top}" width="${Math.max(1, right - left)}" height="${LANE_GAP - 12}" rx="3"><title>view ${band.viewId} at ${esc(s.member)}</title></rect>`;
+      if (s.flushCol === null) return rect;
+      const flushLeft = g.x(s.flushCol) - g.colW / 2;
+      return `${rect}<rect class="flush" x="${flushLeft}" y="${top}" width="${Math.max(2, right - flushLeft)}" height="${LANE_GAP - 12}"><title>${esc(s.member)} flushing: view ${band.viewId} is ending</title></rect>`;
+    })
+    .join('');
+  const first = band.segments.reduce(
+    (a, b) => (b.lane < a.lane || (b.lane === a.lane && b.fromCol < a.fromCol) ? b : a),
+    band.segments[0]!,
+  );
   // A label only where it fits: short views sit side by side.
   const fits = (first.toCol - first.fromCol) * g.colW >= 48;
-  const label = fits ? `<text class="band-label" x="${g.x(first.fromCol) - g.colW / 2 + 3}" y="${g.y(first.lane) - LANE_GAP / 2 + 16}">view ${band.viewId}</text>` : '';
+  const label = fits
+    ? `<text class="band-label" x="${g.x(first.fromCol) - g.colW / 2 + 3}" y="${g.y(first.lane) - LANE_GAP / 2 + 16}">view ${band.viewId}</text>`
+    : '';
   return `<g class="view-band band-${parity}" data-view="${band.viewId}"><title>view ${band.viewId}: [${esc(band.members.join(', '))}]</title>${segments}${label}</g>`;
 }
 
@@ -113,11 +126,13 @@ function drawHold(hold: Hold, columns: number, g: Geometry): string {
   const end = hold.toCol ?? columns;
   const open = hold.toCol === null || !hold.delivered ? ' never-delivered' : '';
   const y = g.y(hold.lane);
-  return `<g class="held${open}" data-msg="${esc(hold.msg)}"><title>${esc(hold.title)}</title>`
-    + `<line x1="${g.x(hold.fromCol)}" y1="${y}" x2="${Math.max(g.x(end), g.x(hold.fromCol) + 4)}" y2="${y}"/>`
+  return (
+    `<g class="held${open}" data-msg="${esc(hold.msg)}"><title>${esc(hold.title)}</title>` +
+    `<line x1="${g.x(hold.fromCol)}" y1="${y}" x2="${Math.max(g.x(end), g.x(hold.fromCol) + 4)}" y2="${y}"/>` +
     // Short waits keep the reason in their title only: labels of neighbours would overlap.
-    + (end - hold.fromCol >= 3 ? `<text x="${g.x(hold.fromCol) + 3}" y="${y - 8}">${esc(hold.reason)}</text>` : '')
-    + '</g>';
+    (end - hold.fromCol >= 3 ? `<text x="${g.x(hold.fromCol) + 3}" y="${y - 8}">${esc(hold.reason)}</text>` : '') +
+    '</g>'
+  );
 }
 
 function drawMark(mark: Mark, g: Geometry): string {
@@ -126,16 +141,27 @@ function drawMark(mark: Mark, g: Geometry): string {
   const msg = mark.msg ? ` data-msg="${esc(mark.msg)}"` : '';
   const title = `<title>${esc(mark.title)}</title>`;
   switch (mark.kind) {
-    case 'send': return `<circle class="mark send"${msg} cx="${cx}" cy="${cy}" r="4">${title}</circle>`;
-    case 'deliver': return `<circle class="mark deliver"${msg} cx="${cx}" cy="${cy}" r="2.5">${title}</circle>`;
-    case 'self': return `<circle class="mark self"${msg} cx="${cx}" cy="${cy}" r="3">${title}</circle>`;
-    case 'view': return `<rect class="mark install" x="${cx - 2}" y="${cy - 12}" width="4" height="24">${title}</rect>`;
-    case 'flush': return `<path class="mark flush-start" d="M${cx - 5} ${cy - 12} L${cx + 5} ${cy - 12} L${cx} ${cy - 5} Z">${title}</path>`;
-    case 'crash': return `<path class="mark crash" d="M${cx - 7} ${cy - 7} L${cx + 7} ${cy + 7} M${cx + 7} ${cy - 7} L${cx - 7} ${cy + 7}">${title}</path>`;
-    case 'excluded': return `<path class="mark excluded" d="M${cx} ${cy - 9} L${cx} ${cy + 9} M${cx - 6} ${cy - 9} L${cx + 6} ${cy - 9}">${title}</path>`;
-    case 'left': return `<path class="mark left" d="M${cx - 6} ${cy} L${cx + 4} ${cy} M${cx + 1} ${cy - 4} L${cx + 5} ${cy} L${cx + 1} ${cy + 4}">${title}</path>`;
-    case 'blocked': case 'unblocked': return `<rect class="mark ${mark.kind}" x="${cx - 4}" y="${cy - 4}" width="8" height="8">${title}</rect>`;
-    default: return `<circle class="mark minor ${mark.kind}" cx="${cx}" cy="${cy}" r="2">${title}</circle>`;
+    case 'send':
+      return `<circle class="mark send"${msg} cx="${cx}" cy="${cy}" r="4">${title}</circle>`;
+    case 'deliver':
+      return `<circle class="mark deliver"${msg} cx="${cx}" cy="${cy}" r="2.5">${title}</circle>`;
+    case 'self':
+      return `<circle class="mark self"${msg} cx="${cx}" cy="${cy}" r="3">${title}</circle>`;
+    case 'view':
+      return `<rect class="mark install" x="${cx - 2}" y="${cy - 12}" width="4" height="24">${title}</rect>`;
+    case 'flush':
+      return `<path class="mark flush-start" d="M${cx - 5} ${cy - 12} L${cx + 5} ${cy - 12} L${cx} ${cy - 5} Z">${title}</path>`;
+    case 'crash':
+      return `<path class="mark crash" d="M${cx - 7} ${cy - 7} L${cx + 7} ${cy + 7} M${cx + 7} ${cy - 7} L${cx - 7} ${cy + 7}">${title}</path>`;
+    case 'excluded':
+      return `<path class="mark excluded" d="M${cx} ${cy - 9} L${cx} ${cy + 9} M${cx - 6} ${cy - 9} L${cx + 6} ${cy - 9}">${title}</path>`;
+    case 'left':
+      return `<path class="mark left" d="M${cx - 6} ${cy} L${cx + 4} ${cy} M${cx + 1} ${cy - 4} L${cx + 5} ${cy} L${cx + 1} ${cy + 4}">${title}</path>`;
+    case 'blocked':
+    case 'unblocked':
+      return `<rect class="mark ${mark.kind}" x="${cx - 4}" y="${cy - 4}" width="8" height="8">${title}</rect>`;
+    default:
+      return `<circle class="mark minor ${mark.kind}" cx="${cx}" cy="${cy}" r="2">${title}</circle>`;
   }
 }
 
@@ -144,15 +170,22 @@ function drawViolation(v: ViolationMark, index: number, columns: number, height:
   const cx = place ? g.x(place.col) : g.x(columns) - g.colW / 2;
   const title = `<title>${esc(`[${v.property}] ${v.message}`)}</title>`;
   const marker = place ? `<circle cx="${cx}" cy="${g.y(place.lane)}" r="9"/>` : '';
-  return `<g class="violation" id="violation-${index}">${title}<line x1="${cx}" y1="${TOP - LANE_GAP / 2}" x2="${cx}" y2="${height}"/>${marker}`
-    + `<text x="${cx + 4}" y="${TOP - LANE_GAP / 2 + 12}">${esc(v.property)}</text></g>`;
+  return (
+    `<g class="violation" id="violation-${index}">${title}<line x1="${cx}" y1="${TOP - LANE_GAP / 2}" x2="${cx}" y2="${height}"/>${marker}` +
+    `<text x="${cx + 4}" y="${TOP - LANE_GAP / 2 + 12}">${esc(v.property)}</text></g>`
+  );
 }
 
 /** One arrow colour per order: a new order fails the type check until it has one. */
 const ORDER_COLORS: Record<Order, string> = { fifo: '#3d6fb6', causal: '#1d8a7a', total: '#8048a8', group: '#b5651d' };
 
 const DEFS = `<defs>
-${Object.entries(ORDER_COLORS).map(([order, color]) => `<marker id="head-${order}" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" fill="${color}"/></marker>`).join('\n')}
+${Object.entries(ORDER_COLORS)
+  .map(
+    ([order, color]) =>
+      `<marker id="head-${order}" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" fill="${color}"/></marker>`,
+  )
+  .join('\n')}
 <pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#7a7a7a" stroke-width="2" stroke-opacity="0.45"/></pattern>
 </defs>`;
 
@@ -175,7 +208,9 @@ h2 { font-size: 14px; margin: 8px 0; }
 .band-label { font-size: 10px; fill: #555; }
 .flush { fill: url(#hatch); stroke: none; }
 .arrow { stroke-width: 1.3; opacity: 0.8; }
-${Object.entries(ORDER_COLORS).map(([order, color]) => `.order-${order} { stroke: ${color}; }`).join('\n')}
+${Object.entries(ORDER_COLORS)
+  .map(([order, color]) => `.order-${order} { stroke: ${color}; }`)
+  .join('\n')}
 .arrow.lit, .held.lit line { stroke-width: 3; opacity: 1; }
 .held line { stroke: #e8890c; stroke-width: 6; stroke-linecap: round; opacity: 0.75; }
 .held text { font-size: 9px; fill: #a85d00; }

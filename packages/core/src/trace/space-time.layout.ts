@@ -26,8 +26,21 @@ export interface Place {
 }
 
 export type MarkKind =
-  | 'send' | 'deliver' | 'self' | 'view' | 'flush' | 'crash' | 'excluded' | 'left' | 'blocked' | 'unblocked'
-  | 'context-out' | 'context-in' | 'reply' | 'serve' | 'unconfirmed';
+  | 'send'
+  | 'deliver'
+  | 'self'
+  | 'view'
+  | 'flush'
+  | 'crash'
+  | 'excluded'
+  | 'left'
+  | 'blocked'
+  | 'unblocked'
+  | 'context-out'
+  | 'context-in'
+  | 'reply'
+  | 'serve'
+  | 'unconfirmed';
 
 export interface Mark extends Place {
   kind: MarkKind;
@@ -225,7 +238,15 @@ class Layout {
       }
       case 'held': {
         const key = `${event.member} ${event.id}`;
-        const hold: Hold = { msg: event.id, lane: place.lane, fromCol: place.col, toCol: null, delivered: true, reason: event.reason, title: `${event.member} holds ${event.id} (${event.reason}) from ${at}` };
+        const hold: Hold = {
+          msg: event.id,
+          lane: place.lane,
+          fromCol: place.col,
+          toCol: null,
+          delivered: true,
+          reason: event.reason,
+          title: `${event.member} holds ${event.id} (${event.reason}) from ${at}`,
+        };
         this.openHolds.set(key, Object.assign(hold, { member: event.member, viewId: event.viewId }));
         this.holds.push(hold);
         this.arrive(event.id, event.member, place, true);
@@ -242,7 +263,12 @@ class Layout {
         const self = event.member === event.sender;
         if (!self) this.arrive(event.id, event.member, place, false);
         const position = event.position !== undefined ? `, position ${event.position}` : '';
-        this.marks.push({ ...place, kind: self ? 'self' : 'deliver', msg: event.id, title: `${event.member} delivers ${event.id} in view ${event.viewId}, ${at}${position}${vtText(event.vt)}` });
+        this.marks.push({
+          ...place,
+          kind: self ? 'self' : 'deliver',
+          msg: event.id,
+          title: `${event.member} delivers ${event.id} in view ${event.viewId}, ${at}${position}${vtText(event.vt)}`,
+        });
         return;
       }
       case 'view': {
@@ -254,7 +280,11 @@ class Layout {
         const segment: BandSegment = { member: event.member, lane: place.lane, fromCol: place.col, toCol: place.col + 1, flushCol: null };
         band.segments.push(segment);
         this.openSegments.set(event.member, segment);
-        this.marks.push({ ...place, kind: 'view', title: `${event.member} installs view ${event.view.id} [${event.view.members.join(', ')}], ${at}` });
+        this.marks.push({
+          ...place,
+          kind: 'view',
+          title: `${event.member} installs view ${event.view.id} [${event.view.members.join(', ')}], ${at}`,
+        });
         return;
       }
       case 'flush': {
@@ -268,7 +298,11 @@ class Layout {
       case 'left': {
         this.endSegment(event.member, place.col + 1);
         this.endHolds(event.member, place.col, event.kind, () => true);
-        this.marks.push({ ...place, kind: event.kind, title: `${event.member} ${event.kind === 'left' ? 'left' : event.kind === 'crash' ? 'crashed' : 'was excluded'}, ${at}` });
+        this.marks.push({
+          ...place,
+          kind: event.kind,
+          title: `${event.member} ${event.kind === 'left' ? 'left' : event.kind === 'crash' ? 'crashed' : 'was excluded'}, ${at}`,
+        });
         return;
       }
       case 'context-out':
@@ -282,13 +316,21 @@ class Layout {
         return;
       }
       case 'reply':
-        this.marks.push({ ...place, kind: 'reply', title: `${event.member} gets ${event.from}'s reply to ${event.id} (view ${event.viewId}), ${at}` });
+        this.marks.push({
+          ...place,
+          kind: 'reply',
+          title: `${event.member} gets ${event.from}'s reply to ${event.id} (view ${event.viewId}), ${at}`,
+        });
         return;
       case 'serve':
         this.marks.push({ ...place, kind: 'serve', title: `${event.member} serves request ${event.id} in view ${event.viewId}, ${at}` });
         return;
       case 'unconfirmed':
-        this.marks.push({ ...place, kind: 'unconfirmed', title: `${event.member} reports ${event.ids.length} unconfirmed: ${event.ids.join(', ')}, ${at}` });
+        this.marks.push({
+          ...place,
+          kind: 'unconfirmed',
+          title: `${event.member} reports ${event.ids.length} unconfirmed: ${event.ids.join(', ')}, ${at}`,
+        });
         return;
       case 'blocked':
         this.marks.push({ ...place, kind: 'blocked', title: `${event.member} is blocked (${event.code}), ${at}` });
@@ -306,7 +348,14 @@ class Layout {
     this.reached.add(key);
     const send = this.sends.get(id);
     if (!send || send.sender === member) return;
-    this.arrows.push({ msg: id, order: send.order, from: send.place, to: place, held, title: `${send.title}\n→ ${member}${held ? ' (held on arrival)' : ''}` });
+    this.arrows.push({
+      msg: id,
+      order: send.order,
+      from: send.place,
+      to: place,
+      held,
+      title: `${send.title}\n→ ${member}${held ? ' (held on arrival)' : ''}`,
+    });
   }
 
   /** Ends the member's waits that will see no delivery (the bar is drawn dashed). */
@@ -344,7 +393,7 @@ class Layout {
       if (send) return send.place;
     }
     const member = members[0];
-    return member ? this.lastOfMember.get(member) ?? null : null;
+    return member ? (this.lastOfMember.get(member) ?? null) : null;
   }
 
   private placeOfMessageAt(id: string, member: string): Place | null {
@@ -363,7 +412,9 @@ function formatMs(t: number): string {
 
 function vtText(vt: Record<string, number> | undefined): string {
   if (!vt) return '';
-  return `, vt {${Object.entries(vt).map(([m, n]) => `${m}: ${n}`).join(', ')}}`;
+  return `, vt {${Object.entries(vt)
+    .map(([m, n]) => `${m}: ${n}`)
+    .join(', ')}}`;
 }
 
 /** The history events of a trace, in its order: what the history checker reads (its `at` indexes them). */

@@ -30,7 +30,20 @@ export interface Trace {
 }
 
 const HISTORY_KINDS = new Set([
-  'send', 'deliver', 'handled', 'view', 'excluded', 'left', 'crash', 'context-out', 'context-in', 'reply', 'serve', 'unconfirmed', 'blocked', 'unblocked',
+  'send',
+  'deliver',
+  'handled',
+  'view',
+  'excluded',
+  'left',
+  'crash',
+  'context-out',
+  'context-in',
+  'reply',
+  'serve',
+  'unconfirmed',
+  'blocked',
+  'unblocked',
 ]);
 const KINDS = new Set([...HISTORY_KINDS, 'held', 'flush', 'violation']);
 
@@ -112,10 +125,11 @@ function provides(event: TraceEvent): string | null {
 
 function interleave(lists: readonly TraceEvent[][]): TraceEvent[] {
   const pending = new Set<string>();
-  for (const list of lists) for (const event of list) {
-    const key = provides(event);
-    if (key) pending.add(key);
-  }
+  for (const list of lists)
+    for (const event of list) {
+      const key = provides(event);
+      if (key) pending.add(key);
+    }
   const heads = lists.map(() => 0);
   const merged: TraceEvent[] = [];
   const total = lists.reduce((n, list) => n + list.length, 0);

@@ -56,12 +56,17 @@ export class TraceRecorder extends HistoryRecorder {
   private deliveryOrder: DeliveryOrder | undefined;
   private closed = false;
 
-  constructor(private readonly sink: TraceSink, options: TraceRecorderOptions = {}) {
+  constructor(
+    private readonly sink: TraceSink,
+    options: TraceRecorderOptions = {},
+  ) {
     super();
     this.clock = options.clock ?? wallClock;
     this.keepHistory = options.keepHistory ?? false;
     const header: TraceHeader = {
-      kind: 'trace', version: TRACE_VERSION, clock: options.clockKind ?? (options.clock ? 'virtual' : 'wall'),
+      kind: 'trace',
+      version: TRACE_VERSION,
+      clock: options.clockKind ?? (options.clock ? 'virtual' : 'wall'),
       ...(options.title !== undefined ? { title: options.title } : {}),
     };
     sink.write(JSON.stringify(header));
@@ -71,7 +76,14 @@ export class TraceRecorder extends HistoryRecorder {
     if (this.keepHistory) super.record(event);
     if (this.closed) return;
     const stamps = this.stamp(event);
-    this.sink.write(JSON.stringify({ t: stamps.t, ...event, ...(stamps.vt ? { vt: stamps.vt } : {}), ...(stamps.position !== undefined ? { position: stamps.position } : {}) }));
+    this.sink.write(
+      JSON.stringify({
+        t: stamps.t,
+        ...event,
+        ...(stamps.vt ? { vt: stamps.vt } : {}),
+        ...(stamps.position !== undefined ? { position: stamps.position } : {}),
+      }),
+    );
   }
 
   /** Records what a history has no place for: a hold, a flush, a violation. */
@@ -86,14 +98,15 @@ export class TraceRecorder extends HistoryRecorder {
     return {
       ...base,
       delivered: (member, message) => {
-        this.deliveryOrder = message.order === 'announce' ? undefined : message.order ?? 'fifo';
+        this.deliveryOrder = message.order === 'announce' ? undefined : (message.order ?? 'fifo');
         try {
           base.delivered?.(member, message);
         } finally {
           this.deliveryOrder = undefined;
         }
       },
-      held: (member, message, reason) => this.note({ kind: 'held', member, id: messageId(message), sender: message.sender, viewId: message.viewId, reason }),
+      held: (member, message, reason) =>
+        this.note({ kind: 'held', member, id: messageId(message), sender: message.sender, viewId: message.viewId, reason }),
       flushing: (member, viewId) => this.note({ kind: 'flush', member, viewId }),
     };
   }
@@ -148,7 +161,7 @@ export class TraceRecorder extends HistoryRecorder {
   /** The member's vector timestamp; `sender`'s own entry counts its sends. */
   private vector(count: MemberCount, sender: MemberId | null): VectorTimestamp {
     const vt: VectorTimestamp = {};
-    for (const member of count.members) vt[member] = member === sender ? count.sent : count.delivered.get(member) ?? 0;
+    for (const member of count.members) vt[member] = member === sender ? count.sent : (count.delivered.get(member) ?? 0);
     return vt;
   }
 }

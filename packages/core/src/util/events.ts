@@ -26,9 +26,11 @@ export class TypedEmitter<Events extends Record<string, unknown[]>> {
     const pending: Promise<unknown>[] = [];
     this.callListeners(event, args, pending);
     if (pending.length === 0) return undefined;
-    const reported = pending.map((promise) => promise.catch((error: unknown) => {
-      this.emit('error' as K, ...([error] as unknown as Events[K]));
-    }));
+    const reported = pending.map((promise) =>
+      promise.catch((error: unknown) => {
+        this.emit('error' as K, ...([error] as unknown as Events[K]));
+      }),
+    );
     return Promise.all(reported).then(() => undefined);
   }
 

@@ -35,9 +35,17 @@ export function consoleLogger(level: CohortLogLevel = 'log'): CohortLogger {
   if (from < 0) throw new InvalidArgumentError(`consoleLogger: level must be one of ${LEVELS.join(', ')}, not ${describe(level)}`);
   const on = (at: CohortLogLevel): boolean => LEVELS.indexOf(at) >= from;
   return {
-    debug: (message) => { if (on('debug')) console.debug(message); },
-    log: (message) => { if (on('log')) console.log(message); },
-    warn: (message) => { if (on('warn')) console.warn(message); },
-    error: (message, stack) => { if (on('error')) console.error(stack ? `${message}\n${stack}` : message); },
+    debug: (message) => {
+      if (on('debug')) console.debug(message);
+    },
+    log: (message) => {
+      if (on('log')) console.log(message);
+    },
+    warn: (message) => {
+      if (on('warn')) console.warn(message);
+    },
+    error: (message, stack) => {
+      if (on('error')) console.error(stack ? `${message}\n${stack}` : message);
+    },
   };
 }

@@ -11,7 +11,8 @@ export const DEFAULT_CONTEXT_WAIT_MS = 5_000;
 
 export function positiveInteger(value: number | undefined, fallback: number, name: string): number {
   const resolved = value ?? fallback;
-  if (typeof resolved !== 'number' || !Number.isSafeInteger(resolved) || resolved < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+  if (typeof resolved !== 'number' || !Number.isSafeInteger(resolved) || resolved < 1)
+    throw new InvalidArgumentError(`${name} must be a positive integer`);
   return resolved;
 }
 

@@ -10,7 +10,13 @@ export { REPLY_QUORUM_NAMES, isReplyQuorum, validateReplies } from './replies.js
 export { TOPIC_LENGTH_MAX, RESERVED_TOPIC_PREFIX, validateTopic } from './topic.js';
 export { NAME_LENGTH_MAX, isWellFormed, validateGroupName, validateAddress, validateSeeds } from './names.js';
 export {
-  CALL_TIMEOUT_MS_MAX, DEFAULT_CALL_TIMEOUT_MS, TIMER_MS_MAX, DEFAULT_CONTEXT_WAIT_MS, positiveInteger, validateTimeout, validateDuration,
+  CALL_TIMEOUT_MS_MAX,
+  DEFAULT_CALL_TIMEOUT_MS,
+  TIMER_MS_MAX,
+  DEFAULT_CONTEXT_WAIT_MS,
+  positiveInteger,
+  validateTimeout,
+  validateDuration,
 } from './durations.js';
 export { describe, codeOf, validateBoolean, validateFunction, validateOptionsObject, validateMethods } from './values.js';
 export { validateMulticastOptions, type ValidMulticastOptions } from './multicast-options.js';

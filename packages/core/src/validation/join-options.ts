@@ -13,7 +13,9 @@ function validateTiming(timing: unknown): void {
   for (const [key, value] of Object.entries(bag)) {
     if (value === undefined) continue;
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > TIMER_MS_MAX) {
-      throw new InvalidArgumentError(`timing.${key} must be a positive number of milliseconds up to ${TIMER_MS_MAX}, not ${describe(value)}`);
+      throw new InvalidArgumentError(
+        `timing.${key} must be a positive number of milliseconds up to ${TIMER_MS_MAX}, not ${describe(value)}`,
+      );
     }
   }
 }
@@ -23,9 +25,26 @@ function validateTiming(timing: unknown): void {
  * the type check (`satisfies`), so the list of known keys cannot fall behind.
  */
 const JOIN_OPTION_KEYS = {
-  wire: true, seeds: true, clock: true, random: true, timing: true, serializer: true, getState: true, setState: true,
-  checkpoint: true, rejoin: true, windowMessagesMax: true, deliveryQueueMax: true, pendingMessagesMax: true,
-  payloadBytesMax: true, membersMax: true, quorum: true, resendUnconfirmed: true, observer: true, contextWaitMs: true, logger: true,
+  wire: true,
+  seeds: true,
+  clock: true,
+  random: true,
+  timing: true,
+  serializer: true,
+  getState: true,
+  setState: true,
+  checkpoint: true,
+  rejoin: true,
+  windowMessagesMax: true,
+  deliveryQueueMax: true,
+  pendingMessagesMax: true,
+  payloadBytesMax: true,
+  membersMax: true,
+  quorum: true,
+  resendUnconfirmed: true,
+  observer: true,
+  contextWaitMs: true,
+  logger: true,
 } as const satisfies Record<keyof GroupOptions, true>;
 
 /** Group.join's options, all of them; throws InvalidArgumentError naming the first bad one. */
@@ -53,7 +72,8 @@ export function validateJoinOptions(options: unknown): GroupOptions {
   validateMethods(bag['logger'], 'options.logger', ['log', 'warn', 'error'], ['debug']);
   const observer = bag['observer'];
   if (observer !== undefined) {
-    if (observer === null || typeof observer !== 'object') throw new InvalidArgumentError(`options.observer must be an object of callbacks, not ${describe(observer)}`);
+    if (observer === null || typeof observer !== 'object')
+      throw new InvalidArgumentError(`options.observer must be an object of callbacks, not ${describe(observer)}`);
     for (const [key, value] of Object.entries(observer)) validateFunction(value, `options.observer.${key}`);
   }
   return options as GroupOptions;

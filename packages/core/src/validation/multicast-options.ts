@@ -5,7 +5,10 @@ import { validateOrder, type Order } from './orders.js';
 import { validateReplies } from './replies.js';
 import { validateBoolean, validateOptionsObject } from './values.js';
 
-const MULTICAST_OPTION_KEYS = { order: true, safe: true, replies: true, timeoutMs: true } as const satisfies Record<keyof MulticastOptions, true>;
+const MULTICAST_OPTION_KEYS = { order: true, safe: true, replies: true, timeoutMs: true } as const satisfies Record<
+  keyof MulticastOptions,
+  true
+>;
 
 /** Checked multicast options, defaults applied. */
 export interface ValidMulticastOptions {
@@ -15,14 +18,23 @@ export interface ValidMulticastOptions {
   readonly timeoutMs: number;
 }
 
-const ASYNC_DEFAULTS: ValidMulticastOptions = Object.freeze({ order: 'fifo', safe: false, quorum: 'none', timeoutMs: DEFAULT_CALL_TIMEOUT_MS });
+const ASYNC_DEFAULTS: ValidMulticastOptions = Object.freeze({
+  order: 'fifo',
+  safe: false,
+  quorum: 'none',
+  timeoutMs: DEFAULT_CALL_TIMEOUT_MS,
+});
 
 /**
  * `{ order, safe, replies, timeoutMs }` of multicast() and its shorthands: undefined or an
  * object with those keys only, each valid. `extraKeys` admits more keys a caller checks itself
  * (the Nest package's `gather`).
  */
-export function validateMulticastOptions(options: unknown, name = 'options', extraKeys?: Readonly<Record<string, true>>): ValidMulticastOptions {
+export function validateMulticastOptions(
+  options: unknown,
+  name = 'options',
+  extraKeys?: Readonly<Record<string, true>>,
+): ValidMulticastOptions {
   if (options === undefined) return ASYNC_DEFAULTS;
   const bag = validateOptionsObject(options, name, extraKeys ? { ...MULTICAST_OPTION_KEYS, ...extraKeys } : MULTICAST_OPTION_KEYS);
   return {

@@ -36,7 +36,8 @@ export function validateAddress(address: unknown, name = 'address'): asserts add
 /** `seeds`: an array of addresses (`'host:port'` on TCP). */
 export function validateSeeds(seeds: unknown): readonly string[] {
   if (seeds === undefined) return [];
-  if (!Array.isArray(seeds)) throw new InvalidArgumentError(`seeds must be an array of addresses (e.g. ['10.0.0.1:7000']), not ${describe(seeds)}`);
+  if (!Array.isArray(seeds))
+    throw new InvalidArgumentError(`seeds must be an array of addresses (e.g. ['10.0.0.1:7000']), not ${describe(seeds)}`);
   seeds.forEach((seed: unknown, index) => validateAddress(seed, `seeds[${index}]`));
   return seeds as string[];
 }

@@ -13,7 +13,9 @@ export function isReplyQuorum(value: unknown): value is ReplyQuorum {
 /** `replies` of a multicast: 'none', 'first', 'majority', 'all' or a positive integer. */
 export function validateReplies(replies: unknown, name = 'replies'): ReplyQuorum {
   if (!isReplyQuorum(replies)) {
-    throw new InvalidArgumentError(`${name} must be ${REPLY_QUORUM_NAMES.map((word) => `'${word}'`).join(', ')} or a positive integer, not ${describe(replies)}`);
+    throw new InvalidArgumentError(
+      `${name} must be ${REPLY_QUORUM_NAMES.map((word) => `'${word}'`).join(', ')} or a positive integer, not ${describe(replies)}`,
+    );
   }
   return replies;
 }

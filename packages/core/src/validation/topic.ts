@@ -11,5 +11,6 @@ export function validateTopic(topic: unknown): asserts topic is string {
     throw new InvalidArgumentError(`topic must be a non-empty string of at most ${TOPIC_LENGTH_MAX} characters`);
   }
   if (!isWellFormed(topic)) throw new InvalidArgumentError('topic must be well-formed Unicode (no lone surrogates)');
-  if (topic.startsWith(RESERVED_TOPIC_PREFIX)) throw new InvalidArgumentError(`topics starting with "${RESERVED_TOPIC_PREFIX}" are Cohort's own`);
+  if (topic.startsWith(RESERVED_TOPIC_PREFIX))
+    throw new InvalidArgumentError(`topics starting with "${RESERVED_TOPIC_PREFIX}" are Cohort's own`);
 }

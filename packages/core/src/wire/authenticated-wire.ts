@@ -1,5 +1,12 @@
 import {
-  createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, randomBytes, timingSafeEqual, type KeyObject,
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createSecretKey,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+  type KeyObject,
 } from 'node:crypto';
 import { realClock, type Clock } from '../env/clock.js';
 import { DecodeError, InvalidArgumentError } from '../errors.js';
@@ -120,7 +127,8 @@ function sealingKey(key: GroupKey): Buffer {
 function groupKey(key: unknown): GroupKey {
   let bytes: Buffer;
   if (typeof key === 'string') bytes = Buffer.from(key, 'utf8');
-  else if (key instanceof Uint8Array) bytes = Buffer.from(key); // a copy: later changes to the caller's array do not leak in
+  else if (key instanceof Uint8Array)
+    bytes = Buffer.from(key); // a copy: later changes to the caller's array do not leak in
   else throw new InvalidArgumentError('the authentication key must be a Uint8Array or a string');
   if (bytes.length < KEY_BYTES_MIN) {
     throw new InvalidArgumentError(`the authentication key must be at least ${KEY_BYTES_MIN} bytes, got ${bytes.length}`);
@@ -169,7 +177,10 @@ class HmacWire implements AuthenticatedWire {
     rejectedBadTag: 0,
   };
 
-  constructor(private readonly inner: Wire, options: AuthenticateOptions) {
+  constructor(
+    private readonly inner: Wire,
+    options: AuthenticateOptions,
+  ) {
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('authenticate: options with a key are required');
     this.key = groupKey(options.key);
     this.accepted = acceptedKeys(this.key, options.alsoAccept);
@@ -216,7 +227,8 @@ class HmacWire implements AuthenticatedWire {
   }
 
   open(sealed: Uint8Array): Uint8Array {
-    if (!(sealed instanceof Uint8Array) || sealed.length < 1 + SEAL_IV_BYTES + SEAL_TAG_BYTES) throw new DecodeError('sealed bytes too short');
+    if (!(sealed instanceof Uint8Array) || sealed.length < 1 + SEAL_IV_BYTES + SEAL_TAG_BYTES)
+      throw new DecodeError('sealed bytes too short');
     const iv = sealed.subarray(1, 1 + SEAL_IV_BYTES);
     const tag = sealed.subarray(1 + SEAL_IV_BYTES, 1 + SEAL_IV_BYTES + SEAL_TAG_BYTES);
     const body = sealed.subarray(1 + SEAL_IV_BYTES + SEAL_TAG_BYTES);
@@ -302,7 +314,10 @@ class HmacWire implements AuthenticatedWire {
     this.unreported.lastFrom = from;
     this.maybeReport();
     try {
-      this.rejectedListener?.(from, reason === 'too-short' ? 'a frame too short to carry a tag' : 'authentication failed (a different key?)');
+      this.rejectedListener?.(
+        from,
+        reason === 'too-short' ? 'a frame too short to carry a tag' : 'authentication failed (a different key?)',
+      );
     } catch {
       // The listener's failure must not escape the receive callback.
     }
@@ -332,7 +347,8 @@ class HmacWire implements AuthenticatedWire {
     const total = tooShort + wrongKey + badTag;
     this.lastLogMs = now;
     this.unreported = { 'too-short': 0, 'wrong-key': 0, 'bad-tag': 0, lastFrom: '' };
-    const line = `cohort: ${this.address} dropped ${total} unauthenticated frame(s) ` +
+    const line =
+      `cohort: ${this.address} dropped ${total} unauthenticated frame(s) ` +
       `(wrong key: ${wrongKey}, bad tag: ${badTag}, too short: ${tooShort}); last from ${lastFrom}`;
     try {
       this.log(line);

@@ -13,7 +13,9 @@ describe('the view a member joins in is a view event (9a)', () => {
     a.on('view', (view) => log.push(`a view ${view.id}`));
     const b = await Group.join('g', { wire: h.net.wire('b'), seeds: ['a'] });
     b.on('view', (view) => log.push(`b view ${view.id}`));
-    b.handle('t', (payload) => { log.push(`b got ${String(payload)}`); });
+    b.handle('t', (payload) => {
+      log.push(`b got ${String(payload)}`);
+    });
     await a.fbcast('t', 'hello');
     expect(await h.net.runUntil(() => log.includes('b got hello'), { timeoutMs: 2_000 })).toBe(true);
     expect(log.filter((line) => line.startsWith('a '))).toEqual(['a view 1', 'a view 2']);
@@ -28,7 +30,9 @@ describe('a failed join closes the wire it was given (9b)', () => {
     await expect(Group.join('g', { wire, seeds: ['nobody'], timing: { joinTimeoutMs: 500 } })).rejects.toBeInstanceOf(JoinTimeoutError);
     expect(wire.state).toBe('closed');
     const again = h.net.wire('x');
-    await expect(Group.join('g', { wire: again, seeds: 'nobody' as unknown as string[] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(Group.join('g', { wire: again, seeds: 'nobody' as unknown as string[] })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
     expect(again.state).toBe('closed');
     // A new wire at the same address joins.
     const formed = await Group.join('g', { wire: h.net.wire('x'), seeds: [] });
@@ -37,7 +41,7 @@ describe('a failed join closes the wire it was given (9b)', () => {
 });
 
 describe('addressOf(memberId) maps the ids of views and replies to addresses (9c)', () => {
-  it("names who failed a call by address", async () => {
+  it('names who failed a call by address', async () => {
     const h = harness({ seed: 23 });
     const [a, , c] = await h.form(['a', 'b', 'c']);
     expect(addressOf(a!.me)).toBe('a');
@@ -81,7 +85,9 @@ describe('awaitView (9e)', () => {
     h.net.setLink('a', 'b', { loss: 1 });
     await a!.fbcast('t', 1);
     let caughtUp = false;
-    const waiting = b!.awaitContext(a!.context(), { timeoutMs: 10_000 }).then(() => { caughtUp = true; });
+    const waiting = b!.awaitContext(a!.context(), { timeoutMs: 10_000 }).then(() => {
+      caughtUp = true;
+    });
     await h.net.sleep(200);
     expect(caughtUp).toBe(false);
     h.net.clearLink('a', 'b');
@@ -96,7 +102,7 @@ describe('awaitView (9e)', () => {
  * 9d is about types: `npm test` type-checks this file (tsc --noEmit). Each line below states the
  * type a multicast resolves with; a wrong one fails the type check.
  */
-type Equals<X, Y> = (<T>() => T extends X ? 1 : 2) extends (<T>() => T extends Y ? 1 : 2) ? true : false;
+type Equals<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;
 function typeIs<T extends true>(): T | undefined {
   return undefined;
 }

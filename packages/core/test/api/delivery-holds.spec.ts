@@ -14,14 +14,23 @@ describe('DeliveryQueue holds', () => {
     const errors: unknown[] = [];
     const queue = new DeliveryQueue({ clock: realClock, onError: (error) => errors.push(error) });
     const log: string[] = [];
-    queue.push(() => { log.push('before'); });
+    queue.push(() => {
+      log.push('before');
+    });
     const releaseApp = queue.hold('app');
     const releaseServer = queue.hold('server');
-    queue.push(() => { log.push('one'); });
-    queue.push(async () => { await Promise.resolve(); log.push('two'); });
+    queue.push(() => {
+      log.push('one');
+    });
+    queue.push(async () => {
+      await Promise.resolve();
+      log.push('two');
+    });
     expect(queue.holds).toEqual(['app', 'server']);
     let idle = false;
-    void queue.idle().then(() => { idle = true; });
+    void queue.idle().then(() => {
+      idle = true;
+    });
     releaseApp();
     releaseApp(); // idempotent: the other hold still counts
     await new Promise((resolve) => realClock.defer(() => resolve(undefined)));
@@ -46,8 +55,12 @@ describe('Group.holdDeliveries', () => {
     // The view b joined in reaches the application one turn after the join: let it pass first.
     await b!.drained();
     const log: string[] = [];
-    b!.on('view', (view) => { log.push(`view ${view.members.length}`); });
-    b!.handle('t', (payload) => { log.push(`t ${String(payload)}`); });
+    b!.on('view', (view) => {
+      log.push(`view ${view.members.length}`);
+    });
+    b!.handle('t', (payload) => {
+      log.push(`t ${String(payload)}`);
+    });
     const release = b!.holdDeliveries('waiting for the server');
     expect(b!.deliveryHolds).toEqual(['waiting for the server']);
     for (let i = 0; i < 3; i++) await a!.fbcast('t', i);
@@ -82,7 +95,9 @@ describe('Group.holdDeliveries', () => {
     const views: number[] = [];
     await h.net.sleep(100);
     // Added a while after the join: the hold kept the first view for it.
-    group.on('view', (view) => { views.push(view.id); });
+    group.on('view', (view) => {
+      views.push(view.id);
+    });
     expect(views).toEqual([]);
     release();
     expect(views).toEqual([1]);
@@ -107,7 +122,9 @@ describe("in-order events: 'view', 'excluded' and 'rejoined' listeners", () => {
       await h.net.sleep(200);
       log.push(`view ${view.members.length}`);
     });
-    b!.handle('t', (payload) => { log.push(`t ${String(payload)}`); });
+    b!.handle('t', (payload) => {
+      log.push(`t ${String(payload)}`);
+    });
     await h.join('c', ['a']);
     expect(await h.settle(['a', 'b', 'c'])).toBe(true);
     await a!.fbcast('t', 'after');
@@ -122,8 +139,12 @@ describe("in-order events: 'view', 'excluded' and 'rejoined' listeners", () => {
     const errors: string[] = [];
     const log: string[] = [];
     b!.on('error', (error) => errors.push((error as Error).message));
-    b!.on('view', async () => { throw new Error('listener failed'); });
-    b!.handle('t', (payload) => { log.push(`t ${String(payload)}`); });
+    b!.on('view', async () => {
+      throw new Error('listener failed');
+    });
+    b!.handle('t', (payload) => {
+      log.push(`t ${String(payload)}`);
+    });
     await h.join('c', ['a']);
     await a!.fbcast('t', 1);
     expect(await h.net.runUntil(() => log.length === 1, { timeoutMs: 5_000 })).toBe(true);

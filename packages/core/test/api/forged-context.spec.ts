@@ -37,7 +37,10 @@ async function ledger(seed: number, contextWaitMs = WAIT_MS): Promise<Ledger> {
   const a = await join('a', []);
   const b = await join('b', ['a']);
   await h.settle(['a', 'b']);
-  const seen = new Map<Group, unknown[]>([[a, []], [b, []]]);
+  const seen = new Map<Group, unknown[]>([
+    [a, []],
+    [b, []],
+  ]);
   for (const g of [a, b]) {
     g.handle('entry', (payload) => {
       seen.get(g)!.push(payload);
@@ -63,7 +66,11 @@ async function trafficFlows({ h, a, b, seen }: Ledger, tag: string, withinMs = 5
   expect(total.replies).toHaveLength(2);
   const causal = await a.cbcast('entry', `${tag}-causal-a`, { replies: 'all', timeoutMs: 10_000 });
   expect(causal.quorumMet).toBe(true);
-  expect(await h.net.runUntil(() => [a, b].every((g) => seen.get(g)!.includes(`${tag}-fifo-a`) && seen.get(g)!.includes(`${tag}-fifo-b`)), { timeoutMs: withinMs })).toBe(true);
+  expect(
+    await h.net.runUntil(() => [a, b].every((g) => seen.get(g)!.includes(`${tag}-fifo-a`) && seen.get(g)!.includes(`${tag}-fifo-b`)), {
+      timeoutMs: withinMs,
+    }),
+  ).toBe(true);
   expect(h.net.clock.now() - started).toBeLessThan(withinMs);
 }
 
@@ -97,17 +104,24 @@ describe('an untrusted causal context delays only its own request (issue 11, fin
     const l = await join(3);
     const { a, b } = l;
     // At a (rank 0) it names a's own 100th message: never sent, so it is not waited for forever.
-    await expect(CausalContext.run(CausalContext.decode(FORGED), () => a.fbcast('entry', 'x'))).rejects.toMatchObject({ code: 'CAUSAL_CONTEXT_UNSATISFIED' });
+    await expect(CausalContext.run(CausalContext.decode(FORGED), () => a.fbcast('entry', 'x'))).rejects.toMatchObject({
+      code: 'CAUSAL_CONTEXT_UNSATISFIED',
+    });
     // A rank the view does not have: fails at once, without waiting.
     const t0 = l.h.net.clock.now();
-    await expect(CausalContext.run(CausalContext.of('ledger', { viewId: 2, deps: [0, 0, 7] }), () => b.fbcast('entry', 'x')))
-      .rejects.toMatchObject({ code: 'CAUSAL_CONTEXT_UNSATISFIED' });
+    await expect(
+      CausalContext.run(CausalContext.of('ledger', { viewId: 2, deps: [0, 0, 7] }), () => b.fbcast('entry', 'x')),
+    ).rejects.toMatchObject({ code: 'CAUSAL_CONTEXT_UNSATISFIED' });
     expect(l.h.net.clock.now() - t0).toBe(0);
     // A view this member never installs.
-    await expect(CausalContext.run(CausalContext.of('ledger', { viewId: 4_000_000_000, deps: [] }), () => b.abcast('entry', 'x', { replies: 'all' })))
-      .rejects.toMatchObject({ code: 'CAUSAL_CONTEXT_UNSATISFIED' });
+    await expect(
+      CausalContext.run(CausalContext.of('ledger', { viewId: 4_000_000_000, deps: [] }), () => b.abcast('entry', 'x', { replies: 'all' })),
+    ).rejects.toMatchObject({ code: 'CAUSAL_CONTEXT_UNSATISFIED' });
     // An older view is satisfied by the flush that ended it; another group's entry is not this group's business.
-    await CausalContext.run(CausalContext.of('ledger', { viewId: 1, deps: [999] }).merge(CausalContext.of('other', { viewId: 9, deps: [9] })), () => b.fbcast('entry', 'old'));
+    await CausalContext.run(
+      CausalContext.of('ledger', { viewId: 1, deps: [999] }).merge(CausalContext.of('other', { viewId: 9, deps: [9] })),
+      () => b.fbcast('entry', 'old'),
+    );
     await trafficFlows(l, 'after');
     expect(checkHistory(l.h.recorder.events)).toEqual([]);
   });
@@ -120,7 +134,9 @@ describe('an untrusted causal context delays only its own request (issue 11, fin
     await a.cbcast('entry', 'first');
     const context = a.context();
     let sent = false;
-    const second = CausalContext.run(context, () => b.cbcast('entry', 'second')).then(() => { sent = true; });
+    const second = CausalContext.run(context, () => b.cbcast('entry', 'second')).then(() => {
+      sent = true;
+    });
     const waiting = b.awaitContext(context, { timeoutMs: 5_000 });
     await h.net.sleep(300);
     expect(sent).toBe(false);
@@ -144,7 +160,9 @@ describe('an untrusted causal context delays only its own request (issue 11, fin
 
   it('contextWaitMs: 0 fails at once; a member that leaves ends the wait with GROUP_CLOSED', async () => {
     const l = await ledger(6, 0);
-    await expect(CausalContext.run(CausalContext.decode(FORGED), () => l.b.fbcast('entry', 'x'))).rejects.toMatchObject({ code: 'CAUSAL_CONTEXT_UNSATISFIED' });
+    await expect(CausalContext.run(CausalContext.decode(FORGED), () => l.b.fbcast('entry', 'x'))).rejects.toMatchObject({
+      code: 'CAUSAL_CONTEXT_UNSATISFIED',
+    });
     const m = await ledger(7, 60_000);
     const waiting = CausalContext.run(CausalContext.decode(FORGED), () => m.b.fbcast('entry', 'x')).catch((error: unknown) => error);
     await m.h.net.sleep(100);
@@ -162,25 +180,35 @@ describe('an untrusted causal context delays only its own request (issue 11, fin
       deps: fc.array(fc.oneof(fc.constantFrom(0, 1, 2), fc.integer({ min: 0, max: CONTEXT_SEQ_MAX })), { maxLength: 5 }),
     });
     let sent = 0;
-    await fc.assert(fc.asyncProperty(
-      fc.dictionary(fc.constantFrom('ledger', 'other', 'ledger2'), causality, { maxKeys: 2 }),
-      fc.integer({ min: 0, max: 1 }), fc.constantFrom(...orders), fc.boolean(),
-      async (entries, who, order, call) => {
-        let context = CausalContext.empty;
-        for (const [name, c] of Object.entries(entries)) context = context.merge(CausalContext.of(name, c));
-        // Also through the text form, as a header carries it.
-        context = CausalContext.decode(context.encode());
-        const group = groups[who]!;
-        const payload = `fuzz-${++sent}`;
-        const outcome = await CausalContext.run(context, () => (call
-          ? group.multicast('entry', payload, { order, replies: 'all', timeoutMs: 2_000 })
-          : group.multicast('entry', payload, { order }))).then(() => 'ok', (error: unknown) => error);
-        if (outcome !== 'ok') expect(outcome).toMatchObject({ code: 'CAUSAL_CONTEXT_UNSATISFIED' });
-        // The group still delivers everything promptly.
-        const check = await groups[1 - who]!.abcast('entry', `${payload}-check`, { replies: 'all', timeoutMs: 2_000 });
-        expect(check.quorumMet).toBe(true);
-      },
-    ), { seed: 11, numRuns: 60 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.dictionary(fc.constantFrom('ledger', 'other', 'ledger2'), causality, { maxKeys: 2 }),
+        fc.integer({ min: 0, max: 1 }),
+        fc.constantFrom(...orders),
+        fc.boolean(),
+        async (entries, who, order, call) => {
+          let context = CausalContext.empty;
+          for (const [name, c] of Object.entries(entries)) context = context.merge(CausalContext.of(name, c));
+          // Also through the text form, as a header carries it.
+          context = CausalContext.decode(context.encode());
+          const group = groups[who]!;
+          const payload = `fuzz-${++sent}`;
+          const outcome = await CausalContext.run(context, () =>
+            call
+              ? group.multicast('entry', payload, { order, replies: 'all', timeoutMs: 2_000 })
+              : group.multicast('entry', payload, { order }),
+          ).then(
+            () => 'ok',
+            (error: unknown) => error,
+          );
+          if (outcome !== 'ok') expect(outcome).toMatchObject({ code: 'CAUSAL_CONTEXT_UNSATISFIED' });
+          // The group still delivers everything promptly.
+          const check = await groups[1 - who]!.abcast('entry', `${payload}-check`, { replies: 'all', timeoutMs: 2_000 });
+          expect(check.quorumMet).toBe(true);
+        },
+      ),
+      { seed: 11, numRuns: 60 },
+    );
     await trafficFlows(l, 'after');
     expect(checkHistory(h.recorder.events)).toEqual([]);
   });
@@ -195,7 +223,14 @@ describe('CausalContext.decode bounds what a context may contain', () => {
   }
 
   it('rejects absurd contexts with DecodeError', () => {
-    expect(() => CausalContext.decode(encode([['g', 1, [1]], ['g', 2, [2]]]))).toThrow(/twice/);
+    expect(() =>
+      CausalContext.decode(
+        encode([
+          ['g', 1, [1]],
+          ['g', 2, [2]],
+        ]),
+      ),
+    ).toThrow(/twice/);
     expect(() => CausalContext.decode(encode([['', 1, [1]]]))).toThrow(DecodeError);
     expect(() => CausalContext.decode(encode([['g', 2 ** 40, [1]]]))).toThrow(/viewId/);
     expect(() => CausalContext.decode(encode([['g', 1, [2 ** 50]]]))).toThrow(/deps/);
@@ -218,7 +253,15 @@ describe('CausalContext.decode bounds what a context may contain', () => {
       expect(context.groupNames.length).toBeLessThanOrEqual(CONTEXT_GROUPS_MAX);
     };
     fc.assert(fc.property(fc.string({ maxLength: 200 }), check), { seed: 12, numRuns: 2_000 });
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 120 }), (bytes) => check(Buffer.from(bytes).toString('base64url'))), { seed: 13, numRuns: 5_000 });
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 60 }), (tail) => check(Buffer.concat([Buffer.from([1, 1]), Buffer.from(tail)]).toString('base64url'))), { seed: 14, numRuns: 5_000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 120 }), (bytes) => check(Buffer.from(bytes).toString('base64url'))),
+      { seed: 13, numRuns: 5_000 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 60 }), (tail) =>
+        check(Buffer.concat([Buffer.from([1, 1]), Buffer.from(tail)]).toString('base64url')),
+      ),
+      { seed: 14, numRuns: 5_000 },
+    );
   });
 });

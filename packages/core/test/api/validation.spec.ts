@@ -66,7 +66,12 @@ describe('Group.join validates every option (issue 11, finding 8)', () => {
     await expectInvalid(Group.join('g', 'wire' as unknown as GroupOptions));
     await expectInvalid(Group.join('g', {} as unknown as GroupOptions), /wire is required/);
     await expectInvalid(Group.join('g', { wire: {} } as unknown as GroupOptions), /wire\.send/);
-    await expectInvalid(Group.join('g', { wire: { ...h.net.wire('w'), address: 'a b', send() {}, onFrame() {}, close: async () => {} } } as unknown as GroupOptions), /address/);
+    await expectInvalid(
+      Group.join('g', {
+        wire: { ...h.net.wire('w'), address: 'a b', send() {}, onFrame() {}, close: async () => {} },
+      } as unknown as GroupOptions),
+      /address/,
+    );
     await expectInvalid(Group.join(5 as unknown as string, { wire: h.net.wire('y') }), /group name/);
     await expectInvalid(Group.join('\uD800', { wire: h.net.wire('z') }), /group name/);
   });

@@ -6,7 +6,12 @@ import { DecodeError } from '../../src/errors.js';
 describe('FrameWriter and FrameReader', () => {
   it('writes unsigned integers as LEB128 varints', () => {
     const cases: [number, number[]][] = [
-      [0, [0x00]], [1, [0x01]], [127, [0x7f]], [128, [0x80, 0x01]], [300, [0xac, 0x02]], [16_384, [0x80, 0x80, 0x01]],
+      [0, [0x00]],
+      [1, [0x01]],
+      [127, [0x7f]],
+      [128, [0x80, 0x01]],
+      [300, [0xac, 0x02]],
+      [16_384, [0x80, 0x80, 0x01]],
     ];
     for (const [value, encoded] of cases) expect(Array.from(new FrameWriter().uint(value).finish())).toEqual(encoded);
   });
@@ -20,7 +25,10 @@ describe('FrameWriter and FrameReader', () => {
   });
 
   it('reads back lists of strings and integers', () => {
-    const w = new FrameWriter().strings(['a', '', 'ü']).uints([0, 128, 2 ** 40]).strings([]);
+    const w = new FrameWriter()
+      .strings(['a', '', 'ü'])
+      .uints([0, 128, 2 ** 40])
+      .strings([]);
     const r = new FrameReader(w.finish());
     expect([r.strings(), r.uints(), r.strings()]).toEqual([['a', '', 'ü'], [0, 128, 2 ** 40], []]);
     expect(r.remaining).toBe(0);

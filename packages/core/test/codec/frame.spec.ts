@@ -22,55 +22,99 @@ const value: FlushValue = {
 
 /** One body of every frame kind, optional parts both present and absent. */
 const BODIES: Record<string, FrameBody> = {
-  'data': { type: 'data', seq: 17, topic: 'prices', payload: bytes(0, 255, 128, 7) },
+  data: { type: 'data', seq: 17, topic: 'prices', payload: bytes(0, 255, 128, 7) },
   'data with an empty payload and topic': { type: 'data', seq: 1, topic: '', payload: new Uint8Array(0) },
-  'nak': { type: 'nak', missing: [3, 4, 9, 1_000_000] },
+  nak: { type: 'nak', missing: [3, 4, 9, 1_000_000] },
   'nak with nothing missing': { type: 'nak', missing: [] },
-  'heartbeat': { type: 'heartbeat', sentHigh: 42, acks: [42, 0, 17], flushing: true, slow: true },
+  heartbeat: { type: 'heartbeat', sentHigh: 42, acks: [42, 0, 17], flushing: true, slow: true },
   'join-request': { type: 'join-request', nonce: 0, candidate: false, vote: '' },
   'join-request echoing a nonce': { type: 'join-request', nonce: 2_147_483_647, candidate: true, vote: '127.0.0.1:7000' },
   'join-pending': { type: 'join-pending', coordinator: 'a:1/1', nonce: 77, round: 3 },
   'leave-request': { type: 'leave-request' },
-  'prepare': { type: 'prepare', ballot: { round: 5, rank: 2 } },
+  prepare: { type: 'prepare', ballot: { round: 5, rank: 2 } },
   'promise without an accepted value': {
-    type: 'promise', ballot: { round: 5, rank: 2 }, digest: [4, 0, 299], held, accepted: null,
+    type: 'promise',
+    ballot: { round: 5, rank: 2 },
+    digest: [4, 0, 299],
+    held,
+    accepted: null,
   },
   'promise with an accepted value': {
-    type: 'promise', ballot: { round: 6, rank: 0 }, digest: [4, 0, 300], held: [], accepted: { ballot: { round: 5, rank: 2 }, value },
+    type: 'promise',
+    ballot: { round: 6, rank: 0 },
+    digest: [4, 0, 300],
+    held: [],
+    accepted: { ballot: { round: 5, rank: 2 }, value },
   },
-  'reject': { type: 'reject', promised: { round: 9, rank: 1 } },
-  'accept': { type: 'accept', ballot: { round: 5, rank: 2 }, value },
-  'accepted': { type: 'accepted', ballot: { round: 5, rank: 2 } },
-  'install': { type: 'install', value },
+  reject: { type: 'reject', promised: { round: 9, rank: 1 } },
+  accept: { type: 'accept', ballot: { round: 5, rank: 2 }, value },
+  accepted: { type: 'accepted', ballot: { round: 5, rank: 2 } },
+  install: { type: 'install', value },
   'install of a value with no messages': { type: 'install', value: { viewId: 2, members: ['a/1'], targets: [0], messages: [] } },
   'welcome with state': { type: 'welcome', viewId: 8, members: ['a:1/1', 'joiner/3'], state: bytes(9, 8, 7), value },
   'welcome with empty state': { type: 'welcome', viewId: 8, members: ['a:1/1', 'joiner/3'], state: new Uint8Array(0), value },
   'welcome without state': { type: 'welcome', viewId: 8, members: ['a:1/1', 'joiner/3'], state: null, value },
   'view-notice': { type: 'view-notice', viewId: 12, members: ['b:2/7'] },
-  'pack': {
+  pack: {
     type: 'pack',
     messages: [
       { type: 'data', seq: 1, topic: 't', payload: bytes(1) },
-      { type: 'data', seq: 2, topic: 't', payload: bytes(2), order: 'causal', depsDelta: [[0, 3], [2, 1]] },
+      {
+        type: 'data',
+        seq: 2,
+        topic: 't',
+        payload: bytes(2),
+        order: 'causal',
+        depsDelta: [
+          [0, 3],
+          [2, 1],
+        ],
+      },
       { type: 'data', seq: 3, topic: 'u', payload: bytes(), order: 'group', safe: true },
       { type: 'data', seq: 4, topic: 'q', payload: bytes(4), order: 'total', call: 9, requestKey: 'client/2#7' },
     ],
   },
   'data of a synchronous call': { type: 'data', seq: 5, topic: 'q', payload: bytes(5), call: 300 },
-  'reply': { type: 'reply', to: 'a:1/1', call: 300, viewId: 8, rank: 2, failed: false, payload: bytes(1, 2), context: 'AQE' },
+  reply: { type: 'reply', to: 'a:1/1', call: 300, viewId: 8, rank: 2, failed: false, payload: bytes(1, 2), context: 'AQE' },
   'error reply without context': { type: 'reply', to: 'c/1', call: 1, viewId: 1, rank: 0, failed: true, payload: bytes(), context: '' },
   'reply-ack': { type: 'reply-ack', call: 300 },
   'client-request (relay)': {
-    type: 'client-request', key: 'c/5#1', call: 1, viewLabel: 0, topic: 't', order: 'causal', safe: true, quorum: 3, timeoutMs: 10_000, payload: bytes(7),
+    type: 'client-request',
+    key: 'c/5#1',
+    call: 1,
+    viewLabel: 0,
+    topic: 't',
+    order: 'causal',
+    safe: true,
+    quorum: 3,
+    timeoutMs: 10_000,
+    payload: bytes(7),
   },
   'client-request (direct)': {
-    type: 'client-request', key: 'c/5#2', call: 2, viewLabel: 8, topic: 't', order: 'fifo', safe: false, quorum: 0, timeoutMs: 1, payload: bytes(),
+    type: 'client-request',
+    key: 'c/5#2',
+    call: 2,
+    viewLabel: 8,
+    topic: 't',
+    order: 'fifo',
+    safe: false,
+    quorum: 0,
+    timeoutMs: 1,
+    payload: bytes(),
   },
   'client-reject': { type: 'client-reject', call: 2, viewId: 9, members: ['a:1/1', 'b:2/7'] },
   'client-result': {
-    type: 'client-result', call: 1, viewId: 8, expected: ['a/1', 'b/1', 'c/1'],
-    replies: [{ member: 'a/1', rank: 0, failed: false, payload: bytes(1) }, { member: 'b/1', rank: 1, failed: true, payload: bytes() }],
-    failed: ['c/1'], slow: [], quorumMet: false,
+    type: 'client-result',
+    call: 1,
+    viewId: 8,
+    expected: ['a/1', 'b/1', 'c/1'],
+    replies: [
+      { member: 'a/1', rank: 0, failed: false, payload: bytes(1) },
+      { member: 'b/1', rank: 1, failed: true, payload: bytes() },
+    ],
+    failed: ['c/1'],
+    slow: [],
+    quorumMet: false,
   },
   'view-query': { type: 'view-query' },
 };
@@ -116,9 +160,27 @@ describe('frame codec: round trip', () => {
   it('covers every frame kind', () => {
     const kinds = new Set(SAMPLES.map(([, frame]) => frame.body.type));
     expect([...kinds].sort()).toEqual([
-      'accept', 'accepted', 'client-reject', 'client-request', 'client-result', 'data', 'heartbeat', 'install',
-      'join-pending', 'join-request', 'leave-request', 'nak', 'pack', 'prepare', 'promise', 'reject',
-      'reply', 'reply-ack', 'view-notice', 'view-query', 'welcome',
+      'accept',
+      'accepted',
+      'client-reject',
+      'client-request',
+      'client-result',
+      'data',
+      'heartbeat',
+      'install',
+      'join-pending',
+      'join-request',
+      'leave-request',
+      'nak',
+      'pack',
+      'prepare',
+      'promise',
+      'reject',
+      'reply',
+      'reply-ack',
+      'view-notice',
+      'view-query',
+      'welcome',
     ]);
   });
 
@@ -129,7 +191,18 @@ describe('frame codec: round trip', () => {
   });
 
   it('round-trips the sender view id 0 used before a member has a view, and the largest safe integers', () => {
-    const frame: Frame = { group: 'g', from: 'x/1', viewId: 0, body: { type: 'heartbeat', sentHigh: Number.MAX_SAFE_INTEGER, acks: [0, 127, 128, 16_383, 16_384, 2 ** 32, Number.MAX_SAFE_INTEGER], flushing: false, slow: false } };
+    const frame: Frame = {
+      group: 'g',
+      from: 'x/1',
+      viewId: 0,
+      body: {
+        type: 'heartbeat',
+        sentHigh: Number.MAX_SAFE_INTEGER,
+        acks: [0, 127, 128, 16_383, 16_384, 2 ** 32, Number.MAX_SAFE_INTEGER],
+        flushing: false,
+        slow: false,
+      },
+    };
     expect(decodeFrame(encodeFrame(frame))).toEqual({ epoch: 0, ...frame });
   });
 
@@ -141,13 +214,23 @@ describe('frame codec: round trip', () => {
   });
 
   it('round-trips multi-byte utf-8 in group, member and topic names', () => {
-    const frame: Frame = { group: 'grüppe-组-🚀', from: 'höst:1/2', viewId: 3, body: { type: 'data', seq: 5, topic: '话题 🎯', payload: bytes(1) } };
+    const frame: Frame = {
+      group: 'grüppe-组-🚀',
+      from: 'höst:1/2',
+      viewId: 3,
+      body: { type: 'data', seq: 5, topic: '话题 🎯', payload: bytes(1) },
+    };
     expect(decodeFrame(encodeFrame(frame))).toEqual({ epoch: 0, ...frame });
   });
 
   it('round-trips a string that begins with a byte-order mark', () => {
     // U+FEFF is an ordinary character of a JS string; the codec must not drop it.
-    const frame: Frame = { group: '\uFEFFg', from: 'a/1', viewId: 1, body: { type: 'data', seq: 1, topic: '\uFEFFtopic', payload: bytes() } };
+    const frame: Frame = {
+      group: '\uFEFFg',
+      from: 'a/1',
+      viewId: 1,
+      body: { type: 'data', seq: 1, topic: '\uFEFFtopic', payload: bytes() },
+    };
     expect(decodeFrame(encodeFrame(frame))).toEqual({ epoch: 0, ...frame });
   });
 
@@ -311,12 +394,24 @@ function mutate(source: Uint8Array, random: Random): Uint8Array {
   for (let e = 0; e < edits; e++) {
     const at = random.int(Math.max(data.length, 1));
     switch (random.int(6)) {
-      case 0: if (data.length > 0) data[at] = data[at]! ^ (1 << random.int(8)); break;
-      case 1: if (data.length > 0) data[at] = [0, 1, 0x7f, 0x80, 0xff, random.int(256)][random.int(6)]!; break;
-      case 2: data.splice(at, 0, random.int(256)); break;
-      case 3: data.splice(at, 1 + random.int(4)); break;
-      case 4: data = data.slice(0, at); break;
-      default: data.splice(at, 0, ...data.slice(at, at + 1 + random.int(8))); break;
+      case 0:
+        if (data.length > 0) data[at] = data[at]! ^ (1 << random.int(8));
+        break;
+      case 1:
+        if (data.length > 0) data[at] = [0, 1, 0x7f, 0x80, 0xff, random.int(256)][random.int(6)]!;
+        break;
+      case 2:
+        data.splice(at, 0, random.int(256));
+        break;
+      case 3:
+        data.splice(at, 1 + random.int(4));
+        break;
+      case 4:
+        data = data.slice(0, at);
+        break;
+      default:
+        data.splice(at, 0, ...data.slice(at, at + 1 + random.int(8)));
+        break;
     }
   }
   return Uint8Array.from(data);

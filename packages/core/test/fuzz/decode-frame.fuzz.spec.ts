@@ -67,50 +67,78 @@ class Outcomes {
 const FIFTEEN_SECONDS = timeoutMs(15_000);
 
 describe('decodeFrame under fuzzing (fast-check)', () => {
-  it('round-trips valid frames of every kind: decode(encode(f)) equals f, and the encoding is canonical', () => {
-    const kinds = new Set<string>();
-    fc.assert(
-      fc.property(frame, (f) => {
-        kinds.add(f.body.type);
-        const encoded = encodeFrame(f);
-        const decoded = decodeFrame(encoded);
-        assert.deepStrictEqual(decoded, f);
-        assert.equal(hex(encodeFrame(decoded)), hex(encoded));
-      }),
-      options(15_000),
-    );
-    expect([...kinds].sort()).toEqual([...FRAME_KINDS].sort());
-  }, FIFTEEN_SECONDS);
+  it(
+    'round-trips valid frames of every kind: decode(encode(f)) equals f, and the encoding is canonical',
+    () => {
+      const kinds = new Set<string>();
+      fc.assert(
+        fc.property(frame, (f) => {
+          kinds.add(f.body.type);
+          const encoded = encodeFrame(f);
+          const decoded = decodeFrame(encoded);
+          assert.deepStrictEqual(decoded, f);
+          assert.equal(hex(encodeFrame(decoded)), hex(encoded));
+        }),
+        options(15_000),
+      );
+      expect([...kinds].sort()).toEqual([...FRAME_KINDS].sort());
+    },
+    FIFTEEN_SECONDS,
+  );
 
-  it('returns a frame or throws DecodeError for random bytes', () => {
-    const outcomes = new Outcomes();
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 128 }), (input) => outcomes.check(input)), options(20_000));
-    expect(outcomes.rejected).toBeGreaterThan(0);
-  }, FIFTEEN_SECONDS);
+  it(
+    'returns a frame or throws DecodeError for random bytes',
+    () => {
+      const outcomes = new Outcomes();
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 128 }), (input) => outcomes.check(input)),
+        options(20_000),
+      );
+      expect(outcomes.rejected).toBeGreaterThan(0);
+    },
+    FIFTEEN_SECONDS,
+  );
 
-  it('returns a frame or throws DecodeError for random bodies behind a valid header of any kind', () => {
-    // Random bytes rarely get past version, kind and two strings; these start inside a body.
-    const headed = fc
-      .tuple(fc.nat(FRAME_KINDS.length), fc.constantFrom('g', ''), fc.constantFrom('a/1', 'b:7001/2'), uint, fc.uint8Array({ maxLength: 96 }))
-      .map(([kind, group, from, viewId, body]) => {
-        const header = new FrameWriter().u8(WIRE_VERSION).u8(kind).uint(0).string(group).string(from).uint(viewId).finish();
-        return Uint8Array.from([...header, ...body]);
-      });
-    const outcomes = new Outcomes();
-    fc.assert(fc.property(headed, (input) => outcomes.check(input)), options(20_000));
-    // Empty bodies (join-request, leave-request) and short ones decode; most do not.
-    expect(outcomes.decoded).toBeGreaterThan(runs(20_000) / 100);
-    expect(outcomes.rejected).toBeGreaterThan(runs(20_000) / 2);
-  }, FIFTEEN_SECONDS);
+  it(
+    'returns a frame or throws DecodeError for random bodies behind a valid header of any kind',
+    () => {
+      // Random bytes rarely get past version, kind and two strings; these start inside a body.
+      const headed = fc
+        .tuple(
+          fc.nat(FRAME_KINDS.length),
+          fc.constantFrom('g', ''),
+          fc.constantFrom('a/1', 'b:7001/2'),
+          uint,
+          fc.uint8Array({ maxLength: 96 }),
+        )
+        .map(([kind, group, from, viewId, body]) => {
+          const header = new FrameWriter().u8(WIRE_VERSION).u8(kind).uint(0).string(group).string(from).uint(viewId).finish();
+          return Uint8Array.from([...header, ...body]);
+        });
+      const outcomes = new Outcomes();
+      fc.assert(
+        fc.property(headed, (input) => outcomes.check(input)),
+        options(20_000),
+      );
+      // Empty bodies (join-request, leave-request) and short ones decode; most do not.
+      expect(outcomes.decoded).toBeGreaterThan(runs(20_000) / 100);
+      expect(outcomes.rejected).toBeGreaterThan(runs(20_000) / 2);
+    },
+    FIFTEEN_SECONDS,
+  );
 
-  it('returns a frame or throws DecodeError for valid frames with bits flipped, bytes cut, added or replaced, and hostile lengths', () => {
-    const outcomes = new Outcomes();
-    fc.assert(
-      fc.property(frame, mutations, (f, edits) => outcomes.check(applyMutations(encodeFrame(f), edits))),
-      options(40_000),
-    );
-    // A mutation fuzzer that only ever produced garbage, or only ever valid frames, would prove little.
-    expect(outcomes.decoded).toBeGreaterThan(runs(40_000) / 50);
-    expect(outcomes.rejected).toBeGreaterThan(runs(40_000) / 2);
-  }, FIFTEEN_SECONDS);
+  it(
+    'returns a frame or throws DecodeError for valid frames with bits flipped, bytes cut, added or replaced, and hostile lengths',
+    () => {
+      const outcomes = new Outcomes();
+      fc.assert(
+        fc.property(frame, mutations, (f, edits) => outcomes.check(applyMutations(encodeFrame(f), edits))),
+        options(40_000),
+      );
+      // A mutation fuzzer that only ever produced garbage, or only ever valid frames, would prove little.
+      expect(outcomes.decoded).toBeGreaterThan(runs(40_000) / 50);
+      expect(outcomes.rejected).toBeGreaterThan(runs(40_000) / 2);
+    },
+    FIFTEEN_SECONDS,
+  );
 });

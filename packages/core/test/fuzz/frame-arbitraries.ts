@@ -23,10 +23,7 @@ const seq = uint.map((n) => Math.max(1, n));
  * Well-formed Unicode only: a string with a lone surrogate is not representable in UTF-8, so
  * TextEncoder turns it into U+FFFD and it cannot round-trip (see docs/security.md).
  */
-const text = fc.oneof(
-  fc.string({ unit: 'grapheme', maxLength: 8 }),
-  fc.constantFrom('g', 'orders', 'a:1/1', 'host-b:7002/3', ''),
-);
+const text = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 8 }), fc.constantFrom('g', 'orders', 'a:1/1', 'host-b:7002/3', ''));
 const bytes = fc.uint8Array({ maxLength: 48 });
 const strings = fc.array(text, { maxLength: 5 });
 const uints = fc.array(uint, { maxLength: 6 });
@@ -47,7 +44,11 @@ const data: fc.Arbitrary<DataBody> = fc
 const pack: fc.Arbitrary<PackBody> = record({ type: fc.constant('pack' as const), messages: fc.array(data, { maxLength: 4 }) });
 const nak: fc.Arbitrary<NakBody> = record({ type: fc.constant('nak' as const), missing: fc.array(uint, { maxLength: 40 }) });
 const heartbeat: fc.Arbitrary<HeartbeatBody> = record({
-  type: fc.constant('heartbeat' as const), sentHigh: uint, acks: uints, flushing: fc.boolean(), slow: fc.boolean(),
+  type: fc.constant('heartbeat' as const),
+  sentHigh: uint,
+  acks: uints,
+  flushing: fc.boolean(),
+  slow: fc.boolean(),
 });
 
 const ballot: fc.Arbitrary<Ballot> = record({ round: fc.nat(0xffff_ffff), rank: fc.nat(0xffff) });
@@ -55,7 +56,10 @@ const held: fc.Arbitrary<HeldMessage> = fc
   .tuple(record({ senderRank: uint, seq, topic: text, payload: bytes }), meta)
   .map(([message, m]) => ({ ...message, ...m }));
 const value: fc.Arbitrary<FlushValue> = record({
-  viewId: uint, members: strings, targets: uints, messages: fc.array(held, { maxLength: 3 }),
+  viewId: uint,
+  members: strings,
+  targets: uints,
+  messages: fc.array(held, { maxLength: 3 }),
 });
 
 const membership: fc.Arbitrary<MembershipBody> = fc.oneof(
@@ -64,7 +68,10 @@ const membership: fc.Arbitrary<MembershipBody> = fc.oneof(
   record({ type: fc.constant('join-pending' as const), coordinator: text, nonce: uint, round: fc.nat(0xffff_ffff) }),
   record({ type: fc.constant('prepare' as const), ballot }),
   record({
-    type: fc.constant('promise' as const), ballot, digest: uints, held: fc.array(held, { maxLength: 3 }),
+    type: fc.constant('promise' as const),
+    ballot,
+    digest: uints,
+    held: fc.array(held, { maxLength: 3 }),
     accepted: fc.option(record({ ballot, value }), { nil: null }),
   }),
   record({ type: fc.constant('reject' as const), promised: ballot }),
@@ -72,8 +79,11 @@ const membership: fc.Arbitrary<MembershipBody> = fc.oneof(
   record({ type: fc.constant('accepted' as const), ballot }),
   record({ type: fc.constant('install' as const), value }),
   record({
-    type: fc.constant('welcome' as const), viewId: uint, members: strings,
-    state: fc.option(bytes, { nil: null }), value,
+    type: fc.constant('welcome' as const),
+    viewId: uint,
+    members: strings,
+    state: fc.option(bytes, { nil: null }),
+    value,
   }),
   record({ type: fc.constant('view-notice' as const), viewId: uint, members: strings }),
 );
@@ -84,6 +94,19 @@ export const frame: fc.Arbitrary<Frame> = record({ epoch: fc.nat(0xffff_ffff), g
 
 /** The fifteen kinds, for checking that a run covered them all. */
 export const FRAME_KINDS: readonly FrameBody['type'][] = [
-  'data', 'pack', 'nak', 'heartbeat', 'join-request', 'leave-request', 'join-pending', 'prepare',
-  'promise', 'reject', 'accept', 'accepted', 'install', 'welcome', 'view-notice',
+  'data',
+  'pack',
+  'nak',
+  'heartbeat',
+  'join-request',
+  'leave-request',
+  'join-pending',
+  'prepare',
+  'promise',
+  'reject',
+  'accept',
+  'accepted',
+  'install',
+  'welcome',
+  'view-notice',
 ];

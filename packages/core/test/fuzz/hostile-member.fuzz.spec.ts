@@ -43,55 +43,74 @@ const hostile: fc.Arbitrary<Hostile> = fc.record({
  */
 function outOfReach(body: FrameBody): FrameBody | null {
   switch (body.type) {
-    case 'data': return { ...body, seq: FAR_SEQ + body.seq };
-    case 'pack': return body.messages.length === 0 ? null : { ...body, messages: body.messages.map((m) => ({ ...m, seq: FAR_SEQ + m.seq })) };
-    case 'heartbeat': return { ...body, sentHigh: FAR_SEQ + body.sentHigh };
-    case 'prepare': case 'accept': return { ...body, ballot: { round: 1_000 + body.ballot.round % 1_000_000, rank: body.ballot.rank } };
-    case 'reject': return { ...body, promised: { round: 1_000 + body.promised.round % 1_000_000, rank: body.promised.rank } };
-    case 'install': return { ...body, value: { ...body.value, targets: body.value.targets.map((t) => FAR_SEQ + t) } };
-    case 'view-notice': return { ...body, members: body.members.filter((m) => !m.startsWith('a') && !m.startsWith('b') && !m.startsWith('c')) };
-    default: return null;
+    case 'data':
+      return { ...body, seq: FAR_SEQ + body.seq };
+    case 'pack':
+      return body.messages.length === 0 ? null : { ...body, messages: body.messages.map((m) => ({ ...m, seq: FAR_SEQ + m.seq })) };
+    case 'heartbeat':
+      return { ...body, sentHigh: FAR_SEQ + body.sentHigh };
+    case 'prepare':
+    case 'accept':
+      return { ...body, ballot: { round: 1_000 + (body.ballot.round % 1_000_000), rank: body.ballot.rank } };
+    case 'reject':
+      return { ...body, promised: { round: 1_000 + (body.promised.round % 1_000_000), rank: body.promised.rank } };
+    case 'install':
+      return { ...body, value: { ...body.value, targets: body.value.targets.map((t) => FAR_SEQ + t) } };
+    case 'view-notice':
+      return { ...body, members: body.members.filter((m) => !m.startsWith('a') && !m.startsWith('b') && !m.startsWith('c')) };
+    default:
+      return null;
   }
 }
 
 describe('a live group and a hostile key holder (protocol level)', () => {
-  it('keeps delivering, changes no view and breaks no property, whatever well-formed signed frames it is sent', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.nat(), fc.array(hostile, { minLength: FRAMES_PER_RUN, maxLength: FRAMES_PER_RUN }), async (networkSeed, attacks) => {
-        const net = new SimulatedNetwork({ seed: networkSeed });
-        try {
-          const cluster = await LiveCluster.form(net, (wire) => authenticate(wire, { key: KEY, log: () => {} }), { tolerate: ['FRAME_REJECTED'] });
-          const eve = authenticate(net.wire('eve'), { key: KEY, log: () => {} });
-          const epoch = cluster.group('a').epoch;
-          const viewId = cluster.group('a').view.id;
-          const members = MEMBER_NAMES.map((n) => cluster.group(n).me);
-          let inNameOfMembers = 0;
-          for (const [i, attack] of attacks.entries()) {
-            const forged = attack.as === 'member' ? outOfReach(attack.body) : null;
-            const from = forged ? members[attack.member]! : 'eve/1';
-            if (forged) inNameOfMembers++;
-            eve.send(MEMBER_NAMES[attack.to]!, encodeFrame({ epoch, group: 'g', from, viewId, body: forged ?? attack.body }));
-            if (i % MULTICAST_EVERY === 0) cluster.send(MEMBER_NAMES[(i / MULTICAST_EVERY) % 3]!);
-            await net.sleep(1);
-          }
-          for (const name of MEMBER_NAMES) cluster.send(name);
-          const delivered = await net.runUntil(() => cluster.delivered(), { timeoutMs: 20_000 });
-          await net.sleep(500);
-          expect(net.errors).toEqual([]);
-          expect(cluster.problems).toEqual([]);
-          expect(cluster.forgeries()).toEqual([]);
-          expect(delivered).toBe(true);
-          expect(MEMBER_NAMES.map((n) => cluster.group(n).view.id)).toEqual([viewId, viewId, viewId]);
-          expect(cluster.violations()).toEqual([]);
-          const rejected = MEMBER_NAMES.reduce((n, name) => n + cluster.group(name).stats.framesRejected, 0);
-          // The run means something only if frames in members' names were sent and refused.
-          expect(inNameOfMembers).toBeGreaterThan(FRAMES_PER_RUN / 10);
-          expect(rejected).toBeGreaterThan(0);
-        } finally {
-          await net.close();
-        }
-      }),
-      { numRuns: runs(4), seed: FUZZ_SEED, endOnFailure: true },
-    );
-  }, timeoutMs(60_000));
+  it(
+    'keeps delivering, changes no view and breaks no property, whatever well-formed signed frames it is sent',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.nat(),
+          fc.array(hostile, { minLength: FRAMES_PER_RUN, maxLength: FRAMES_PER_RUN }),
+          async (networkSeed, attacks) => {
+            const net = new SimulatedNetwork({ seed: networkSeed });
+            try {
+              const cluster = await LiveCluster.form(net, (wire) => authenticate(wire, { key: KEY, log: () => {} }), {
+                tolerate: ['FRAME_REJECTED'],
+              });
+              const eve = authenticate(net.wire('eve'), { key: KEY, log: () => {} });
+              const epoch = cluster.group('a').epoch;
+              const viewId = cluster.group('a').view.id;
+              const members = MEMBER_NAMES.map((n) => cluster.group(n).me);
+              let inNameOfMembers = 0;
+              for (const [i, attack] of attacks.entries()) {
+                const forged = attack.as === 'member' ? outOfReach(attack.body) : null;
+                const from = forged ? members[attack.member]! : 'eve/1';
+                if (forged) inNameOfMembers++;
+                eve.send(MEMBER_NAMES[attack.to]!, encodeFrame({ epoch, group: 'g', from, viewId, body: forged ?? attack.body }));
+                if (i % MULTICAST_EVERY === 0) cluster.send(MEMBER_NAMES[(i / MULTICAST_EVERY) % 3]!);
+                await net.sleep(1);
+              }
+              for (const name of MEMBER_NAMES) cluster.send(name);
+              const delivered = await net.runUntil(() => cluster.delivered(), { timeoutMs: 20_000 });
+              await net.sleep(500);
+              expect(net.errors).toEqual([]);
+              expect(cluster.problems).toEqual([]);
+              expect(cluster.forgeries()).toEqual([]);
+              expect(delivered).toBe(true);
+              expect(MEMBER_NAMES.map((n) => cluster.group(n).view.id)).toEqual([viewId, viewId, viewId]);
+              expect(cluster.violations()).toEqual([]);
+              const rejected = MEMBER_NAMES.reduce((n, name) => n + cluster.group(name).stats.framesRejected, 0);
+              // The run means something only if frames in members' names were sent and refused.
+              expect(inNameOfMembers).toBeGreaterThan(FRAMES_PER_RUN / 10);
+              expect(rejected).toBeGreaterThan(0);
+            } finally {
+              await net.close();
+            }
+          },
+        ),
+        { numRuns: runs(4), seed: FUZZ_SEED, endOnFailure: true },
+      );
+    },
+    timeoutMs(60_000),
+  );
 });

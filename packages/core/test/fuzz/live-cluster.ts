@@ -47,13 +47,19 @@ export class LiveCluster {
    * Forms the group; `wrap` puts a decorator (authentication) over the sniffed wire, so the
    * sniffer sees what an attacker on the network would.
    */
-  static async form(net: SimulatedNetwork, wrap: (wire: Wire) => Wire = (wire) => wire, options: { tolerate?: readonly string[] } = {}): Promise<LiveCluster> {
+  static async form(
+    net: SimulatedNetwork,
+    wrap: (wire: Wire) => Wire = (wire) => wire,
+    options: { tolerate?: readonly string[] } = {},
+  ): Promise<LiveCluster> {
     const cluster = new LiveCluster(net);
     const observer = historyObserver(cluster.recorder);
     for (const name of MEMBER_NAMES) {
       const wire = wrap(sniffed(net.wire(name), cluster.sniffed));
       const group = await Group.join('g', { wire, seeds: name === 'a' ? [] : ['a'], observer });
-      group.handle('t', (payload) => { cluster.handled.get(name)!.push(String(payload)); });
+      group.handle('t', (payload) => {
+        cluster.handled.get(name)!.push(String(payload));
+      });
       // Errors with a tolerated code (a rejected frame, reported as it must be) are expected.
       group.on('error', (error) => {
         if (!options.tolerate?.includes((error as { code?: string }).code ?? '')) cluster.problems.push(`${name} error: ${String(error)}`);
@@ -84,7 +90,9 @@ export class LiveCluster {
   send(from: MemberName): void {
     const payload = `${from}-${this.sent++}`;
     this.multicast.add(payload);
-    this.group(from).fbcast('t', payload).catch((error: unknown) => this.problems.push(`${from} could not multicast: ${String(error)}`));
+    this.group(from)
+      .fbcast('t', payload)
+      .catch((error: unknown) => this.problems.push(`${from} could not multicast: ${String(error)}`));
   }
 
   /** Every member handled every multicast. */
@@ -94,7 +102,12 @@ export class LiveCluster {
 
   /** Handled payloads that no member multicast. */
   forgeries(): string[] {
-    return MEMBER_NAMES.flatMap((n) => this.handled.get(n)!.filter((p) => !this.multicast.has(p)).map((p) => `${n} handled "${p}"`));
+    return MEMBER_NAMES.flatMap((n) =>
+      this.handled
+        .get(n)!
+        .filter((p) => !this.multicast.has(p))
+        .map((p) => `${n} handled "${p}"`),
+    );
   }
 
   violations(): Violation[] {

@@ -63,7 +63,11 @@ function malformed(bytes: Uint8Array): boolean {
  * Runs the attack against a formed cluster, one frame per virtual millisecond, with the
  * group's own multicasts in between. `admit` decides whether a frame is sent (and counts it).
  */
-async function attackCluster(cluster: LiveCluster, attacks: readonly Attack[], admit: (bytes: Uint8Array, attack: Attack) => boolean): Promise<void> {
+async function attackCluster(
+  cluster: LiveCluster,
+  attacks: readonly Attack[],
+  admit: (bytes: Uint8Array, attack: Attack) => boolean,
+): Promise<void> {
   const { net } = cluster;
   const eve = net.wire('eve');
   for (const [i, attack] of attacks.entries()) {
@@ -111,77 +115,86 @@ function fuzzOptions(numRuns: number): fc.Parameters<[Run]> {
 }
 
 describe('a live group under a fuzzing attacker', () => {
-  it('survives malformed frames and exact replays sent to its members, and counts the garbage', async () => {
-    await fc.assert(
-      fc.asyncProperty(run, async ({ networkSeed, attacks }) => {
-        const net = new SimulatedNetwork({ seed: networkSeed });
-        try {
-          const cluster = await LiveCluster.form(net);
-          for (let i = 0; i < 6; i++) cluster.send(MEMBER_NAMES[i % 3]!); // data frames worth sniffing
-          const viewId = cluster.group('a').view.id;
-          const garbage = new Map<MemberName, number>(MEMBER_NAMES.map((n) => [n, 0]));
-          let withheld = 0;
-          await attackCluster(cluster, attacks, (bytes, attack) => {
-            if (attack.kind === 'replay') return true;
-            if (!malformed(bytes)) {
-              // A well-formed forgery: without authentication nothing can tell it from a
-              // member's frame, so it is not garbage. The authenticated property sends it.
-              withheld++;
-              return false;
-            }
-            const target = MEMBER_NAMES[attack.to]!;
-            garbage.set(target, garbage.get(target)! + 1);
-            return true;
-          });
-          await survived(cluster, viewId);
-          for (const name of MEMBER_NAMES) expect(cluster.group(name).stats.framesMalformed).toBe(garbage.get(name));
-          // Most attack frames must be garbage, or this property fuzzes little.
-          expect(withheld).toBeLessThan(attacks.length / 5);
-        } finally {
-          await net.close();
-        }
-      }),
-      fuzzOptions(6),
-    );
-  }, timeoutMs(60_000));
-
-  it('on authenticated wires, drops every altered frame, well-formed forgeries included, before decoding', async () => {
-    await fc.assert(
-      fc.asyncProperty(run, async ({ networkSeed, attacks }) => {
-        const net = new SimulatedNetwork({ seed: networkSeed });
-        try {
-          const wires = new Map<string, AuthenticatedWire>();
-          const cluster = await LiveCluster.form(net, (wire) => {
-            const authenticated = authenticate(wire, { key: KEY, log: () => {} });
-            wires.set(wire.address, authenticated);
-            return authenticated;
-          });
-          for (let i = 0; i < 6; i++) cluster.send(MEMBER_NAMES[i % 3]!);
-          const viewId = cluster.group('a').view.id;
-          const genuine = new Set<string>();
-          let sniffedSeen = 0;
-          const altered = new Map<MemberName, number>(MEMBER_NAMES.map((n) => [n, 0]));
-          const rejectedBefore = new Map(MEMBER_NAMES.map((n) => [n, wires.get(n)!.stats.framesRejected]));
-          await attackCluster(cluster, attacks, (bytes, attack) => {
-            // Frames sniffed later are genuine too: an exact replay of one passes the check.
-            for (; sniffedSeen < cluster.sniffed.length; sniffedSeen++) genuine.add(Buffer.from(cluster.sniffed[sniffedSeen]!).toString('hex'));
-            if (!genuine.has(Buffer.from(bytes).toString('hex'))) {
+  it(
+    'survives malformed frames and exact replays sent to its members, and counts the garbage',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(run, async ({ networkSeed, attacks }) => {
+          const net = new SimulatedNetwork({ seed: networkSeed });
+          try {
+            const cluster = await LiveCluster.form(net);
+            for (let i = 0; i < 6; i++) cluster.send(MEMBER_NAMES[i % 3]!); // data frames worth sniffing
+            const viewId = cluster.group('a').view.id;
+            const garbage = new Map<MemberName, number>(MEMBER_NAMES.map((n) => [n, 0]));
+            let withheld = 0;
+            await attackCluster(cluster, attacks, (bytes, attack) => {
+              if (attack.kind === 'replay') return true;
+              if (!malformed(bytes)) {
+                // A well-formed forgery: without authentication nothing can tell it from a
+                // member's frame, so it is not garbage. The authenticated property sends it.
+                withheld++;
+                return false;
+              }
               const target = MEMBER_NAMES[attack.to]!;
-              altered.set(target, altered.get(target)! + 1);
-            }
-            return true;
-          });
-          await survived(cluster, viewId);
-          for (const name of MEMBER_NAMES) {
-            expect(wires.get(name)!.stats.framesRejected - rejectedBefore.get(name)!).toBe(altered.get(name));
-            // Only genuine frames got through, and a genuine frame is never malformed.
-            expect(cluster.group(name).stats.framesMalformed).toBe(0);
+              garbage.set(target, garbage.get(target)! + 1);
+              return true;
+            });
+            await survived(cluster, viewId);
+            for (const name of MEMBER_NAMES) expect(cluster.group(name).stats.framesMalformed).toBe(garbage.get(name));
+            // Most attack frames must be garbage, or this property fuzzes little.
+            expect(withheld).toBeLessThan(attacks.length / 5);
+          } finally {
+            await net.close();
           }
-        } finally {
-          await net.close();
-        }
-      }),
-      fuzzOptions(4),
-    );
-  }, timeoutMs(60_000));
+        }),
+        fuzzOptions(6),
+      );
+    },
+    timeoutMs(60_000),
+  );
+
+  it(
+    'on authenticated wires, drops every altered frame, well-formed forgeries included, before decoding',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(run, async ({ networkSeed, attacks }) => {
+          const net = new SimulatedNetwork({ seed: networkSeed });
+          try {
+            const wires = new Map<string, AuthenticatedWire>();
+            const cluster = await LiveCluster.form(net, (wire) => {
+              const authenticated = authenticate(wire, { key: KEY, log: () => {} });
+              wires.set(wire.address, authenticated);
+              return authenticated;
+            });
+            for (let i = 0; i < 6; i++) cluster.send(MEMBER_NAMES[i % 3]!);
+            const viewId = cluster.group('a').view.id;
+            const genuine = new Set<string>();
+            let sniffedSeen = 0;
+            const altered = new Map<MemberName, number>(MEMBER_NAMES.map((n) => [n, 0]));
+            const rejectedBefore = new Map(MEMBER_NAMES.map((n) => [n, wires.get(n)!.stats.framesRejected]));
+            await attackCluster(cluster, attacks, (bytes, attack) => {
+              // Frames sniffed later are genuine too: an exact replay of one passes the check.
+              for (; sniffedSeen < cluster.sniffed.length; sniffedSeen++)
+                genuine.add(Buffer.from(cluster.sniffed[sniffedSeen]!).toString('hex'));
+              if (!genuine.has(Buffer.from(bytes).toString('hex'))) {
+                const target = MEMBER_NAMES[attack.to]!;
+                altered.set(target, altered.get(target)! + 1);
+              }
+              return true;
+            });
+            await survived(cluster, viewId);
+            for (const name of MEMBER_NAMES) {
+              expect(wires.get(name)!.stats.framesRejected - rejectedBefore.get(name)!).toBe(altered.get(name));
+              // Only genuine frames got through, and a genuine frame is never malformed.
+              expect(cluster.group(name).stats.framesMalformed).toBe(0);
+            }
+          } finally {
+            await net.close();
+          }
+        }),
+        fuzzOptions(4),
+      );
+    },
+    timeoutMs(60_000),
+  );
 });

@@ -62,52 +62,60 @@ function write(socket: Socket, chunks: readonly Uint8Array[]): Promise<void> {
 }
 
 describe('a live member behind its TCP socket, fed garbage', () => {
-  it('stays up, delivers nothing forged, and keeps serving', async () => {
-    const wires = [await tcpWire({ host: '127.0.0.1', port: 0 }), await tcpWire({ host: '127.0.0.1', port: 0 })];
-    const quiet = { key: KEY, log: () => {} };
-    const guarded = authenticate(wires[0]!, quiet);
-    const a = await Group.join('fuzz', { wire: guarded });
-    const b = await Group.join('fuzz', { wire: authenticate(wires[1]!, quiet), seeds: [wires[0]!.address] });
-    const seen: unknown[] = [];
-    const sent = new Set<string>();
-    for (const g of [a, b]) g.handle('m', (p) => { seen.push(p); });
-    const [host, port] = [wires[0]!.address.split(':')[0]!, Number(wires[0]!.address.split(':')[1])];
-    let connections = 0;
-    try {
-      await fc.assert(
-        fc.asyncProperty(attack, async ({ hello, frames }) => {
-          connections++;
-          const chunks: Uint8Array[] = [];
-          if (hello === 'valid') chunks.push(lengthPrefixed(encodeHello({ address: `127.0.0.1:${20_000 + (connections % 1_000)}`, instance: connections })));
-          if (hello === 'garbage') chunks.push(lengthPrefixed(Uint8Array.of(1, 2, 3, 4, 5)));
-          chunks.push(...frames);
-          await write(connect({ host, port }), chunks);
-          if (connections % 50 === 0) {
-            // Still serving: a real multicast goes through both members.
-            const payload = `real ${connections}`;
-            sent.add(payload);
-            await a.fbcast('m', payload);
-          }
-        }),
-        { numRuns: runs(300), seed: FUZZ_SEED },
-      );
-      const payload = 'after the attack';
-      sent.add(payload);
-      await b.fbcast('m', payload);
-      const deadline = performance.now() + 10_000;
-      while (seen.filter((p) => p === payload).length < 2 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      expect(seen.filter((p) => p === payload)).toHaveLength(2);
-      for (const p of seen) expect(sent.has(p as string)).toBe(true);
-      expect(a.view.members).toEqual(b.view.members);
-      expect(a.view.members).toHaveLength(2);
-      // The attack reached every layer: the framing, the hello, and the authentication.
-      const tcp = wires[0]!.stats;
-      expect(tcp.oversizedFrames).toBeGreaterThan(0);
-      expect(tcp.handshakeFailures).toBeGreaterThan(0);
-      expect(guarded.stats.framesRejected).toBeGreaterThan(0);
-    } finally {
-      await b.leave();
-      await a.leave();
-    }
-  }, timeoutMs(60_000));
+  it(
+    'stays up, delivers nothing forged, and keeps serving',
+    async () => {
+      const wires = [await tcpWire({ host: '127.0.0.1', port: 0 }), await tcpWire({ host: '127.0.0.1', port: 0 })];
+      const quiet = { key: KEY, log: () => {} };
+      const guarded = authenticate(wires[0]!, quiet);
+      const a = await Group.join('fuzz', { wire: guarded });
+      const b = await Group.join('fuzz', { wire: authenticate(wires[1]!, quiet), seeds: [wires[0]!.address] });
+      const seen: unknown[] = [];
+      const sent = new Set<string>();
+      for (const g of [a, b])
+        g.handle('m', (p) => {
+          seen.push(p);
+        });
+      const [host, port] = [wires[0]!.address.split(':')[0]!, Number(wires[0]!.address.split(':')[1])];
+      let connections = 0;
+      try {
+        await fc.assert(
+          fc.asyncProperty(attack, async ({ hello, frames }) => {
+            connections++;
+            const chunks: Uint8Array[] = [];
+            if (hello === 'valid')
+              chunks.push(lengthPrefixed(encodeHello({ address: `127.0.0.1:${20_000 + (connections % 1_000)}`, instance: connections })));
+            if (hello === 'garbage') chunks.push(lengthPrefixed(Uint8Array.of(1, 2, 3, 4, 5)));
+            chunks.push(...frames);
+            await write(connect({ host, port }), chunks);
+            if (connections % 50 === 0) {
+              // Still serving: a real multicast goes through both members.
+              const payload = `real ${connections}`;
+              sent.add(payload);
+              await a.fbcast('m', payload);
+            }
+          }),
+          { numRuns: runs(300), seed: FUZZ_SEED },
+        );
+        const payload = 'after the attack';
+        sent.add(payload);
+        await b.fbcast('m', payload);
+        const deadline = performance.now() + 10_000;
+        while (seen.filter((p) => p === payload).length < 2 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        expect(seen.filter((p) => p === payload)).toHaveLength(2);
+        for (const p of seen) expect(sent.has(p as string)).toBe(true);
+        expect(a.view.members).toEqual(b.view.members);
+        expect(a.view.members).toHaveLength(2);
+        // The attack reached every layer: the framing, the hello, and the authentication.
+        const tcp = wires[0]!.stats;
+        expect(tcp.oversizedFrames).toBeGreaterThan(0);
+        expect(tcp.handshakeFailures).toBeGreaterThan(0);
+        expect(guarded.stats.framesRejected).toBeGreaterThan(0);
+      } finally {
+        await b.leave();
+        await a.leave();
+      }
+    },
+    timeoutMs(60_000),
+  );
 });

@@ -52,14 +52,30 @@ export function applyMutations(source: Uint8Array, edits: readonly Mutation[]): 
   for (const edit of edits) {
     const at = (edit.kind === 'extend' ? 0 : edit.at) % (data.length + 1);
     switch (edit.kind) {
-      case 'flip': if (at < data.length) data[at]! ^= 1 << edit.bit; break;
-      case 'set': if (at < data.length) data[at] = edit.value; break;
-      case 'insert': data.splice(at, 0, ...edit.bytes); break;
-      case 'delete': data.splice(at, edit.count); break;
-      case 'truncate': data = data.slice(0, at); break;
-      case 'extend': data.push(...edit.bytes); break;
-      case 'duplicate': data.splice(at, 0, ...data.slice(at, at + edit.count)); break;
-      case 'varint': data.splice(at, 0, ...rawVarint(edit.value)); break;
+      case 'flip':
+        if (at < data.length) data[at]! ^= 1 << edit.bit;
+        break;
+      case 'set':
+        if (at < data.length) data[at] = edit.value;
+        break;
+      case 'insert':
+        data.splice(at, 0, ...edit.bytes);
+        break;
+      case 'delete':
+        data.splice(at, edit.count);
+        break;
+      case 'truncate':
+        data = data.slice(0, at);
+        break;
+      case 'extend':
+        data.push(...edit.bytes);
+        break;
+      case 'duplicate':
+        data.splice(at, 0, ...data.slice(at, at + edit.count));
+        break;
+      case 'varint':
+        data.splice(at, 0, ...rawVarint(edit.value));
+        break;
     }
   }
   return Uint8Array.from(data);

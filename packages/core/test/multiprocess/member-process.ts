@@ -15,7 +15,8 @@ import type { HistoryEvent } from '../../src/testing/history.js';
 import { tcpWire } from '../../src/wire/tcp/index.js';
 
 const [groupName, historyPath, ...seeds] = process.argv.slice(2);
-if (!groupName || !historyPath || !process.send) throw new Error('usage: member-process <group> <history.jsonl> [seeds...] (forked with IPC)');
+if (!groupName || !historyPath || !process.send)
+  throw new Error('usage: member-process <group> <history.jsonl> [seeds...] (forked with IPC)');
 const send = (message: object): void => {
   if (process.connected) process.send!(message);
 };
@@ -62,7 +63,12 @@ process.on('message', (message: { cmd: string; count?: number; prefix?: string }
 async function stream(count: number, prefix: string): Promise<void> {
   for (let i = 0; i < count; i++) {
     const order = ORDERS[i % ORDERS.length]!;
-    void group.multicast('m', `${prefix}:${i}`, { order }).then(() => { sent++; }, () => undefined);
+    void group.multicast('m', `${prefix}:${i}`, { order }).then(
+      () => {
+        sent++;
+      },
+      () => undefined,
+    );
     if (i % 20 === 19) await new Promise((resolve) => setImmediate(resolve));
   }
   send({ type: 'streamed' });

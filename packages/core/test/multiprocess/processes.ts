@@ -15,7 +15,11 @@ export class MemberProcess {
   me = '';
   address = '';
 
-  constructor(readonly historyPath: string, group: string, seeds: string[]) {
+  constructor(
+    readonly historyPath: string,
+    group: string,
+    seeds: string[],
+  ) {
     this.child = fork(SCRIPT, [group, historyPath, ...seeds], {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -34,7 +38,13 @@ export class MemberProcess {
     if (queued >= 0) return Promise.resolve(this.inbox.splice(queued, 1)[0]!);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${this.me || this.historyPath}: no '${type}' within ${timeoutMs} ms`)), timeoutMs);
-      this.waiters.push({ match, resolve: (r) => { clearTimeout(timer); resolve(r); } });
+      this.waiters.push({
+        match,
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+      });
     });
   }
 
@@ -59,7 +69,10 @@ export class MemberProcess {
   }
 }
 
-interface Line { t: number; event: HistoryEvent }
+interface Line {
+  t: number;
+  event: HistoryEvent;
+}
 
 /**
  * Merges per-process JSONL histories into one, by wall-clock time (one machine, one clock):

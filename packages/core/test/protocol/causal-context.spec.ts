@@ -43,7 +43,9 @@ async function story(carryContext: boolean): Promise<string[]> {
   const h = harness({ seed: 31 });
   const [q, r, t] = await h.form(['q', 'r', 't']);
   const atT: string[] = [];
-  t!.handle('event', (x) => { atT.push(x as string); });
+  t!.handle('event', (x) => {
+    atT.push(x as string);
+  });
   h.net.setLink('q', 't', { delayMs: { min: 60, max: 60 } });
   // Services q and r: handle a request in the caller's context, reply with their own.
   const serve = async (member: typeof q, event: string, request: string | undefined): Promise<string> => {
@@ -75,7 +77,9 @@ describe('flush()', () => {
     const h = harness({ seed: 32 });
     const [a, , c] = await h.form(['a', 'b', 'c']);
     const atC: unknown[] = [];
-    c!.handle('e', (x) => { atC.push(x); });
+    c!.handle('e', (x) => {
+      atC.push(x);
+    });
     h.net.setLink('a', 'c', { delayMs: { min: 150, max: 150 } });
     for (let i = 0; i < 5; i++) await a!.fbcast('e', i);
     await a!.flush();

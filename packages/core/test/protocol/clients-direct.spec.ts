@@ -82,7 +82,9 @@ describe('direct clients: what a call waits for and what its answer means (issue
     h.net.setLink('client', 'c', { loss: 1 });
     const call = client.multicast('book.part', null, { replies: 'all', timeoutMs: 8_000 });
     let settled = false;
-    void call.then(() => { settled = true; });
+    void call.then(() => {
+      settled = true;
+    });
     const d = await h.join('d', ['a']);
     servePart(d);
     await h.settle(['a', 'b', 'c', 'd']);
@@ -115,9 +117,16 @@ describe('direct clients: what a call waits for and what its answer means (issue
     const h = harness({ seed: 64 });
     const groups = await h.form(['a', 'b', 'c'], { getState: () => null, setState: () => undefined });
     let runs = 0;
-    for (const g of groups) servePart(g, () => { runs++; });
+    for (const g of groups)
+      servePart(g, () => {
+        runs++;
+      });
     const client = await GroupConnection.open('g', {
-      wire: h.net.wire('client'), seeds: ['a'], mode: 'relay', retryIntervalMs: 3_000, observer: connectionObserver(h.recorder),
+      wire: h.net.wire('client'),
+      seeds: ['a'],
+      mode: 'relay',
+      retryIntervalMs: 3_000,
+      observer: connectionObserver(h.recorder),
     });
     const v1 = client.view;
     // a multicasts the request in view 1 and every member runs it, but the result never reaches
@@ -126,7 +135,9 @@ describe('direct clients: what a call waits for and what its answer means (issue
     const call = client.multicast('book.part', null, { replies: 'all', timeoutMs: 8_000 });
     await h.net.runUntil(() => runs === 3, { timeoutMs: 2_000 });
     const d = await h.join('d', ['a'], { getState: () => null, setState: () => undefined });
-    servePart(d, () => { runs++; });
+    servePart(d, () => {
+      runs++;
+    });
     await h.settle(['a', 'b', 'c', 'd']);
     const replies = await call;
     expect(runs).toBe(3);

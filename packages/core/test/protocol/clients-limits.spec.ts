@@ -8,7 +8,12 @@ import { closeAll, harness, type SimGroupHarness } from '../support/sim-group.js
 
 afterEach(closeAll);
 
-function connect(h: SimGroupHarness, address: string, mode: 'relay' | 'direct', options: Partial<GroupConnectionOptions> = {}): Promise<GroupConnection> {
+function connect(
+  h: SimGroupHarness,
+  address: string,
+  mode: 'relay' | 'direct',
+  options: Partial<GroupConnectionOptions> = {},
+): Promise<GroupConnection> {
   return GroupConnection.open('g', { wire: h.net.wire(address), seeds: ['a'], mode, observer: connectionObserver(h.recorder), ...options });
 }
 
@@ -24,9 +29,15 @@ describe("client requests and the group's limits (issue 11, finding 7)", () => {
       const h = harness({ seed: 71 });
       const groups = await h.form(['a', 'b', 'c'], { payloadBytesMax: 1_024 });
       const runs: string[] = [];
-      for (const g of groups) g.handle('store', () => { runs.push(g.me); return 'ok'; });
+      for (const g of groups)
+        g.handle('store', () => {
+          runs.push(g.me);
+          return 'ok';
+        });
       const client = await connect(h, 'client', mode);
-      await expect(client.multicast('store', BIG, { replies: 'all', timeoutMs: 3_000 })).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+      await expect(client.multicast('store', BIG, { replies: 'all', timeoutMs: 3_000 })).rejects.toMatchObject({
+        code: 'PAYLOAD_TOO_LARGE',
+      });
       await expect(client.multicast('store', BIG)).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
       await h.net.sleep(1_000);
       expect(runs).toEqual([]);
@@ -46,7 +57,11 @@ describe("client requests and the group's limits (issue 11, finding 7)", () => {
     const c = await h.join('c', ['a'], { payloadBytesMax: 1_024 });
     await h.settle(['a', 'b', 'c']);
     const runs: string[] = [];
-    for (const g of [a!, b!, c]) g.handle('store', () => { runs.push(g.me); return 'ok'; });
+    for (const g of [a!, b!, c])
+      g.handle('store', () => {
+        runs.push(g.me);
+        return 'ok';
+      });
     const client = await connect(h, 'client', 'direct');
     const replies = await client.multicast('store', BIG, { replies: 'all', timeoutMs: 3_000 });
     expect(runs.sort()).toEqual([a!.me, b!.me].sort());
@@ -59,7 +74,7 @@ describe("client requests and the group's limits (issue 11, finding 7)", () => {
     await client.close();
   });
 
-  it('a client request for one of Cohort\'s own topics is refused (INVALID_ARGUMENT) and never delivered', async () => {
+  it("a client request for one of Cohort's own topics is refused (INVALID_ARGUMENT) and never delivered", async () => {
     const h = harness({ seed: 73 });
     const groups = await h.form(['a', 'b']);
     const raw = h.net.wire('raw');
@@ -67,14 +82,30 @@ describe("client requests and the group's limits (issue 11, finding 7)", () => {
     raw.onFrame((_from, bytes) => answers.push(decodeFrame(bytes).body));
     const delivered: string[] = [];
     for (const g of groups) g.on('unhandled', (_payload, delivery) => delivered.push(delivery.topic));
-    for (const [viewLabel, call] of [[0, 1], [groups[0]!.view.id, 2]] as const) {
-      raw.send('a', encodeFrame({
-        group: 'g', from: 'raw/c1', viewId: 0,
-        body: {
-          type: 'client-request', key: `raw/c1#${call}`, call, viewLabel, topic: 'cohort:snapshot-done', order: 'fifo', safe: false,
-          quorum: quorumCode('all'), timeoutMs: 5_000, payload: new TextEncoder().encode('"x"'),
-        },
-      }));
+    for (const [viewLabel, call] of [
+      [0, 1],
+      [groups[0]!.view.id, 2],
+    ] as const) {
+      raw.send(
+        'a',
+        encodeFrame({
+          group: 'g',
+          from: 'raw/c1',
+          viewId: 0,
+          body: {
+            type: 'client-request',
+            key: `raw/c1#${call}`,
+            call,
+            viewLabel,
+            topic: 'cohort:snapshot-done',
+            order: 'fifo',
+            safe: false,
+            quorum: quorumCode('all'),
+            timeoutMs: 5_000,
+            payload: new TextEncoder().encode('"x"'),
+          },
+        }),
+      );
     }
     await h.net.sleep(1_000);
     expect(delivered).toEqual([]);
@@ -90,7 +121,11 @@ describe("GroupConnection's own limits", () => {
     const h = harness({ seed: 74 });
     const groups = await h.form(['a', 'b']);
     const runs: string[] = [];
-    for (const g of groups) g.handle('store', () => { runs.push(g.me); return 'ok'; });
+    for (const g of groups)
+      g.handle('store', () => {
+        runs.push(g.me);
+        return 'ok';
+      });
     for (const mode of ['relay', 'direct'] as const) {
       const client = await connect(h, `client-${mode}`, mode, { payloadBytesMax: 1_000 });
       await expect(client.multicast('store', 'x'.repeat(2_000), { replies: 'all' })).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
@@ -105,7 +140,9 @@ describe("GroupConnection's own limits", () => {
     const h = harness({ seed: 75 });
     const groups = await h.form(['a', 'b']);
     let release!: () => void;
-    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     for (const g of groups) g.handle('slow', () => gate.then(() => 'done'));
     for (const mode of ['relay', 'direct'] as const) {
       const client = await connect(h, `client-${mode}`, mode, { pendingRequestsMax: 2 });
@@ -125,9 +162,18 @@ describe("GroupConnection's own limits", () => {
     const h = harness({ seed: 76 });
     await h.form(['a']);
     const bad: Partial<GroupConnectionOptions>[] = [
-      { payloadBytesMax: 0 }, { payloadBytesMax: 1.5 }, { pendingRequestsMax: -1 }, { pendingRequestsMax: 'many' as never },
-      { retryIntervalMs: 0 }, { viewRefreshMs: Number.NaN }, { connectTimeoutMs: -1 }, { mode: 'both' as never },
-      { seeds: [''] }, { seeds: [42 as never] }, { seeds: 'a' as never }, { observer: 5 as never },
+      { payloadBytesMax: 0 },
+      { payloadBytesMax: 1.5 },
+      { pendingRequestsMax: -1 },
+      { pendingRequestsMax: 'many' as never },
+      { retryIntervalMs: 0 },
+      { viewRefreshMs: Number.NaN },
+      { connectTimeoutMs: -1 },
+      { mode: 'both' as never },
+      { seeds: [''] },
+      { seeds: [42 as never] },
+      { seeds: 'a' as never },
+      { observer: 5 as never },
     ];
     let n = 0;
     for (const options of bad) {

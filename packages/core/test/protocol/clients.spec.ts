@@ -18,7 +18,10 @@ describe('clients outside the group', () => {
     const seen: Record<string, unknown[]> = {};
     for (const g of groups) {
       seen[g.me] = [];
-      g.handle('book', (seat, d) => { seen[g.me]!.push(seat); return `${d.rank}:${String(seat)}`; });
+      g.handle('book', (seat, d) => {
+        seen[g.me]!.push(seat);
+        return `${d.rank}:${String(seat)}`;
+      });
     }
     const client = await connect(h, 'client', 'relay');
     expect(client.view.members).toEqual(groups[0]!.view.members);
@@ -37,10 +40,11 @@ describe('clients outside the group', () => {
     const h = harness({ seed: 32, loss: 0.1 });
     const groups = await h.form(['a', 'b']);
     const runs = new Map<string, number>();
-    const serve = (g: (typeof groups)[number]): void => g.handle('ping', (n, d) => {
-      runs.set(g.me, (runs.get(g.me) ?? 0) + 1);
-      return { n, sender: d.sender, rank: d.rank };
-    });
+    const serve = (g: (typeof groups)[number]): void =>
+      g.handle('ping', (n, d) => {
+        runs.set(g.me, (runs.get(g.me) ?? 0) + 1);
+        return { n, sender: d.sender, rank: d.rank };
+      });
     groups.forEach(serve);
     const client = await connect(h, 'client', 'direct');
     const first = await client.multicast('ping', 1, { replies: 'all' });
@@ -110,7 +114,11 @@ describe('clients outside the group', () => {
     const h = harness({ seed: 36 });
     const groups = await h.form(['a', 'b']);
     const runs: string[] = [];
-    const serve = (g: (typeof groups)[number]): void => g.handle('add', () => { runs.push(g.me); return runs.length; });
+    const serve = (g: (typeof groups)[number]): void =>
+      g.handle('add', () => {
+        runs.push(g.me);
+        return runs.length;
+      });
     groups.forEach(serve);
     // A hand-made client that relays the same request (same key) twice, as a retrying client does.
     const raw = h.net.wire('raw');
@@ -119,13 +127,24 @@ describe('clients outside the group', () => {
       const frame = decodeFrame(bytes);
       if (frame.body.type === 'client-result') results.push(frame.body);
     });
-    const request = (call: number) => encodeFrame({
-      group: 'g', from: 'raw/c1', viewId: 0,
-      body: {
-        type: 'client-request', key: 'raw/c1#1', call, viewLabel: 0, topic: 'add', order: 'fifo', safe: false,
-        quorum: quorumCode('all'), timeoutMs: 5_000, payload: new TextEncoder().encode('1'),
-      },
-    });
+    const request = (call: number) =>
+      encodeFrame({
+        group: 'g',
+        from: 'raw/c1',
+        viewId: 0,
+        body: {
+          type: 'client-request',
+          key: 'raw/c1#1',
+          call,
+          viewLabel: 0,
+          topic: 'add',
+          order: 'fifo',
+          safe: false,
+          quorum: quorumCode('all'),
+          timeoutMs: 5_000,
+          payload: new TextEncoder().encode('1'),
+        },
+      });
     raw.send('a', request(1));
     await h.net.runUntil(() => results.length === 1, { timeoutMs: 5_000 });
     expect(runs).toHaveLength(2);
@@ -145,7 +164,9 @@ describe('clients outside the group', () => {
   it('rejects bad options with typed errors, and an unreachable group with CONNECT_TIMEOUT', async () => {
     const h = harness({ seed: 35 });
     await expect(GroupConnection.open('g', { wire: h.net.wire('x'), seeds: [] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    await expect(GroupConnection.open('g', { wire: h.net.wire('y'), seeds: ['nobody'], connectTimeoutMs: 500 })).rejects.toMatchObject({ code: 'CONNECT_TIMEOUT' });
+    await expect(GroupConnection.open('g', { wire: h.net.wire('y'), seeds: ['nobody'], connectTimeoutMs: 500 })).rejects.toMatchObject({
+      code: 'CONNECT_TIMEOUT',
+    });
     await h.form(['a']);
     const client = await connect(h, 'client', 'direct');
     await expect(client.multicast('t', 1, { order: 'total' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });

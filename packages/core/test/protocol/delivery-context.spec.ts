@@ -10,7 +10,7 @@ afterEach(closeAll);
  * message's context even after later deliveries ran in the same batch.
  */
 describe('the causal context of a delivery', () => {
-  it('is its own message\'s, in the handler and in everything it started, across a batch', async () => {
+  it("is its own message's, in the handler and in everything it started, across a batch", async () => {
     const h = harness({ seed: 41 });
     const [a, b] = await h.form(['a', 'b']);
     const rank = a!.view.members.indexOf(a!.me);
@@ -57,7 +57,9 @@ describe('the causal context of a delivery', () => {
     for (const member of [a!, b!]) member.handle('echo', (x) => x);
     let quorumMet: boolean | null = null;
     a!.handle('ask', async () => {
-      const replies = await CausalContext.run(CausalContext.current()!, () => a!.multicast('echo', 'x', { replies: 'all', timeoutMs: 2_000 }));
+      const replies = await CausalContext.run(CausalContext.current()!, () =>
+        a!.multicast('echo', 'x', { replies: 'all', timeoutMs: 2_000 }),
+      );
       quorumMet = replies.quorumMet;
     });
     await b!.fbcast('ask', null);

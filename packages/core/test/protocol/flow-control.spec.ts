@@ -8,10 +8,16 @@ describe('flow control', () => {
     const h = harness({ seed: 41 });
     const [a, , c] = await h.form(['a', 'b', 'c'], { windowMessagesMax: 16 });
     const atC: number[] = [];
-    c!.handle('e', (x) => { atC.push(x as number); });
+    c!.handle('e', (x) => {
+      atC.push(x as number);
+    });
     h.net.setLink('a', 'c', { delayMs: { min: 40, max: 40 } });
     let resolved = 0;
-    const sends = Array.from({ length: 100 }, (_, i) => a!.fbcast('e', i).then(() => { resolved++; }));
+    const sends = Array.from({ length: 100 }, (_, i) =>
+      a!.fbcast('e', i).then(() => {
+        resolved++;
+      }),
+    );
     await h.net.sleep(1);
     // The first window went out at once; the rest waits for acks.
     expect(resolved).toBe(16);
@@ -26,7 +32,9 @@ describe('flow control', () => {
     const h = harness({ seed: 42 });
     const [a] = await h.form(['a', 'b', 'c']);
     let frames = 0;
-    h.net.trace = (event) => { if (event.kind === 'send' && event.from === 'a') frames++; };
+    h.net.trace = (event) => {
+      if (event.kind === 'send' && event.from === 'a') frames++;
+    };
     for (let i = 0; i < 200; i++) void a!.fbcast('e', i);
     await h.net.sleep(0);
     // 200 multicasts in one turn: one frame to each of the two others.
@@ -44,11 +52,16 @@ describe('slow consumer policy', () => {
     const h = harness({ seed: 44 });
     const [a, b, c] = await h.form(['a', 'b', 'c'], { deliveryQueueMax: 50 });
     let release: () => void = () => undefined;
-    const stuck = new Promise<void>((resolve) => { release = resolve; });
+    const stuck = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     const errors: unknown[] = [];
     c!.on('error', (error) => errors.push(error));
     let handled = 0;
-    c!.handle('e', async () => { handled++; if (handled === 1) await stuck; });
+    c!.handle('e', async () => {
+      handled++;
+      if (handled === 1) await stuck;
+    });
     for (let i = 0; i < 200; i++) void a!.fbcast('e', i);
     // c stopped taking deliveries at 51 queued and fell silent; a and b went on without it once
     // its silence passed the suspicion timeout (3 s).

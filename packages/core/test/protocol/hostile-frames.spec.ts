@@ -9,13 +9,16 @@ afterEach(closeAll);
 /** A wire that keeps a copy of every install and welcome it receives, as an eavesdropper would. */
 function recording(wire: Wire, captured: Uint8Array[]): Wire {
   return {
-    address: wire.address, clock: wire.clock, random: wire.random,
+    address: wire.address,
+    clock: wire.clock,
+    random: wire.random,
     send: (to, frame) => wire.send(to, frame),
-    onFrame: (receiver) => wire.onFrame((from, frame) => {
-      const type = decodeFrame(frame).body.type;
-      if (type === 'install' || type === 'welcome') captured.push(frame.slice());
-      receiver(from, frame);
-    }),
+    onFrame: (receiver) =>
+      wire.onFrame((from, frame) => {
+        const type = decodeFrame(frame).body.type;
+        if (type === 'install' || type === 'welcome') captured.push(frame.slice());
+        receiver(from, frame);
+      }),
     ...(wire.onPeerDown ? { onPeerDown: (listener: PeerDownListener) => wire.onPeerDown!(listener) } : {}),
     close: () => wire.close(),
   };
@@ -31,7 +34,11 @@ function errorsOf(groups: Group[]): { code: string; message: string }[][] {
 
 async function stillDelivers(h: SimGroupHarness, groups: Group[]): Promise<void> {
   const got = groups.map(() => [] as unknown[]);
-  groups.forEach((g, i) => g.handle('after', (p) => { got[i]!.push(p); }));
+  groups.forEach((g, i) =>
+    g.handle('after', (p) => {
+      got[i]!.push(p);
+    }),
+  );
   await groups[0]!.abcast('after', 'still a group');
   await h.net.runUntil(() => got.every((g) => g.length === 1), { timeoutMs: 5_000 });
   expect(got).toEqual(groups.map(() => ['still a group']));
@@ -79,13 +86,22 @@ describe('hostile and stale frames (issue 11)', () => {
     const errors = errorsOf(groups);
     const b = groups[1]!;
     const prepare = encodeFrame({
-      epoch: b.epoch, group: 'g', from: b.me, viewId: b.view.id,
+      epoch: b.epoch,
+      group: 'g',
+      from: b.me,
+      viewId: b.view.id,
       body: { type: 'prepare', ballot: { round: 2 ** 53 - 1, rank: 1 } },
     });
     const insider = h.net.wire('insider');
     for (const to of ['a', 'c']) insider.send(to, prepare);
     // A ballot within range but far above what was seen is not believed either.
-    const far = encodeFrame({ epoch: b.epoch, group: 'g', from: b.me, viewId: b.view.id, body: { type: 'prepare', ballot: { round: 1_000_000, rank: 1 } } });
+    const far = encodeFrame({
+      epoch: b.epoch,
+      group: 'g',
+      from: b.me,
+      viewId: b.view.id,
+      body: { type: 'prepare', ballot: { round: 1_000_000, rank: 1 } },
+    });
     for (const to of ['a', 'c']) insider.send(to, far);
     await h.net.sleep(200);
     expect(groups[0]!.stats.framesMalformed + groups[0]!.stats.framesRejected).toBeGreaterThanOrEqual(2);
@@ -103,7 +119,10 @@ describe('hostile and stale frames (issue 11)', () => {
     const [a, b] = groups;
     const view = b!.view;
     const install = encodeFrame({
-      epoch: b!.epoch, group: 'g', from: a!.me, viewId: view.id,
+      epoch: b!.epoch,
+      group: 'g',
+      from: a!.me,
+      viewId: view.id,
       body: { type: 'install', value: { viewId: view.id + 1, members: [a!.me, b!.me], targets: [5, 0, 0], messages: [] } },
     });
     h.net.wire('insider').send('b', install);
@@ -128,7 +147,10 @@ describe('hostile and stale frames (issue 11)', () => {
       heard.push({ epoch: frame.epoch ?? 0, type: frame.body.type });
       if (frame.body.type === 'join-request' && !joinerId) {
         joinerId = frame.from;
-        x.send('j', encodeFrame({ epoch: 5, group: 'g', from: xId, viewId: 3, body: { type: 'join-pending', coordinator: xId, nonce: 7, round: 2 } }));
+        x.send(
+          'j',
+          encodeFrame({ epoch: 5, group: 'g', from: xId, viewId: 3, body: { type: 'join-pending', coordinator: xId, nonce: 7, round: 2 } }),
+        );
       }
     });
     const joining = h.join('j', ['x']).catch((error: unknown) => error);
@@ -147,7 +169,9 @@ describe('hostile and stale frames (issue 11)', () => {
     expect(heard.filter((f) => f.type === 'promise')).toHaveLength(1);
     // x never welcomes it: the join ends by its timeout, as any join no coordinator completes.
     let outcome: unknown = null;
-    void joining.then((error) => { outcome = error; });
+    void joining.then((error) => {
+      outcome = error;
+    });
     await h.net.runUntil(() => outcome !== null, { timeoutMs: 15_000 });
     expect(outcome).toMatchObject({ code: 'JOIN_TIMEOUT' });
   });

@@ -7,7 +7,9 @@ afterEach(closeAll);
 /** A wire that keeps a copy of every join-request it sends, as an eavesdropper would. */
 function recording(wire: Wire, captured: { to: string; frame: Uint8Array }[]): Wire {
   return {
-    address: wire.address, clock: wire.clock, random: wire.random,
+    address: wire.address,
+    clock: wire.clock,
+    random: wire.random,
     send(to, frame) {
       if (decodeFrame(frame).body.type === 'join-request') captured.push({ to, frame: frame.slice() });
       wire.send(to, frame);
@@ -45,7 +47,9 @@ describe('join-requests replayed from dead incarnations', () => {
     }
     expect(a!.view.id).toBe(viewBefore);
     const got: unknown[] = [];
-    second.handle('t', (p) => { got.push(p); });
+    second.handle('t', (p) => {
+      got.push(p);
+    });
     await b!.fbcast('t', 'still a group');
     await h.net.runUntil(() => got.length === 1, { timeoutMs: 5_000 });
     expect(got).toEqual(['still a group']);

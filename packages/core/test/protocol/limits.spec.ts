@@ -17,7 +17,13 @@ describe('limits: typed errors or backpressure, never unbounded memory', () => {
     // b stops acknowledging: a's window fills, and multicasts beyond it wait in the outbox.
     h.net.partition(['a'], ['b']);
     const outcomes: Promise<unknown>[] = [];
-    for (let i = 0; i < 100; i++) outcomes.push(a!.fbcast('t', i).then(() => 'sent', (error: { code: string }) => error.code));
+    for (let i = 0; i < 100; i++)
+      outcomes.push(
+        a!.fbcast('t', i).then(
+          () => 'sent',
+          (error: { code: string }) => error.code,
+        ),
+      );
     const settled = await Promise.race([Promise.all(outcomes.slice(60)), h.net.sleep(1_000).then(() => null)]);
     // The ones past the limit are refused at once; the others wait (or go out after the view change).
     expect(settled).not.toBeNull();
@@ -27,7 +33,9 @@ describe('limits: typed errors or backpressure, never unbounded memory', () => {
   it('admits no joiner beyond membersMax: the join ends in JOIN_TIMEOUT, the refusal is counted', async () => {
     const h = harness({ seed: 53 });
     const [a] = await h.form(['a', 'b'], { membersMax: 2 });
-    await expect(Group.join('g', { wire: h.net.wire('c'), seeds: ['a'], timing: { joinTimeoutMs: 2_000 } })).rejects.toMatchObject({ code: 'JOIN_TIMEOUT' });
+    await expect(Group.join('g', { wire: h.net.wire('c'), seeds: ['a'], timing: { joinTimeoutMs: 2_000 } })).rejects.toMatchObject({
+      code: 'JOIN_TIMEOUT',
+    });
     expect(a!.stats.joinsRefused).toBeGreaterThan(0);
     expect(a!.view.members).toHaveLength(2);
   });

@@ -78,7 +78,9 @@ describe('membership', () => {
       h.crash('d');
       await h.net.sleep(offsetMs);
       h.crash('a');
-      const ok = await h.net.runUntil(() => [b, c, e].every((g) => g!.view.members.length === 3 && g!.view.id === b!.view.id), { timeoutMs: 10_000 });
+      const ok = await h.net.runUntil(() => [b, c, e].every((g) => g!.view.members.length === 3 && g!.view.id === b!.view.id), {
+        timeoutMs: 10_000,
+      });
       expect({ offsetMs, ok }).toEqual({ offsetMs, ok: true });
       await h.net.sleep(500);
       expect({ offsetMs, violations: checkHistory(h.recorder.events, { quiescent: true }) }).toEqual({ offsetMs, violations: [] });

@@ -31,7 +31,7 @@ describe('never wedge where going on is safe (simulated)', () => {
     expect(checkHistory(h.recorder.events, { quiescent: true })).toEqual([]);
   });
 
-  it("tie-breaker: the half holding the lowest address goes on alone", async () => {
+  it('tie-breaker: the half holding the lowest address goes on alone', async () => {
     const h = harness({ seed: 72 });
     const [a] = await h.form(['a', 'b'], { quorum: { policy: 'tie-breaker' } });
     h.crash('b');

@@ -3,7 +3,12 @@ import type { DataMessage, DepsDelta, MessageOrder } from '../../src/protocol/ty
 
 const view = { id: 1, members: ['a/1', 'b/1', 'c/1'] };
 
-function message(rank: number, seq: number, order: MessageOrder = 'fifo', extra: { depsDelta?: DepsDelta; safe?: boolean } = {}): DataMessage {
+function message(
+  rank: number,
+  seq: number,
+  order: MessageOrder = 'fifo',
+  extra: { depsDelta?: DepsDelta; safe?: boolean } = {},
+): DataMessage {
   return { sender: view.members[rank]!, viewId: 1, seq, topic: 't', payload: new Uint8Array(), order, ...extra };
 }
 
@@ -40,7 +45,10 @@ describe('OrderStage reports where a message waits (for a trace)', () => {
     const c = stageOfC();
     c.arrive(1, message(1, 1, 'causal', { depsDelta: [[0, 1]] }));
     c.arrive(1, message(1, 2));
-    expect(c.held).toEqual([['b/1#1', 'causal'], ['b/1#2', 'fifo']]);
+    expect(c.held).toEqual([
+      ['b/1#1', 'causal'],
+      ['b/1#2', 'fifo'],
+    ]);
   });
 
   it("holds an abcast until the sequencer's position ('total'), an unstable safe message ('safe') and a gbcast until the flush ('group')", () => {
@@ -48,13 +56,20 @@ describe('OrderStage reports where a message waits (for a trace)', () => {
     c.arrive(1, message(1, 1, 'total', { depsDelta: [] }));
     c.arrive(0, message(0, 1, 'fifo', { safe: true }));
     c.arrive(2, message(2, 1, 'group'));
-    expect(c.held).toEqual([['b/1#1', 'total'], ['a/1#1', 'safe'], ['c/1#1', 'group']]);
+    expect(c.held).toEqual([
+      ['b/1#1', 'total'],
+      ['a/1#1', 'safe'],
+      ['c/1#1', 'group'],
+    ]);
     expect(c.delivered).toEqual([]);
   });
 
   it('delivers the same without a host that records holds, and reports none at a flush cut', () => {
     const inputs: [number, DataMessage][] = [
-      [1, message(1, 1, 'causal', { depsDelta: [[0, 1]] })], [1, message(1, 2)], [0, message(0, 1, 'causal', { depsDelta: [] })], [0, message(0, 2)],
+      [1, message(1, 1, 'causal', { depsDelta: [[0, 1]] })],
+      [1, message(1, 2)],
+      [0, message(0, 1, 'causal', { depsDelta: [] })],
+      [0, message(0, 2)],
     ];
     const recorded = stageOfC();
     const silent = stageOfC({ recordHolds: false });

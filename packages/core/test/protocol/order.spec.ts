@@ -10,8 +10,12 @@ async function concurrentPair(order: 'causal' | 'total', seed: number): Promise<
   const h = harness({ seed });
   const [a, b, c, d] = await h.form(['a', 'b', 'c', 'd']);
   const seen = { c: [] as string[], d: [] as string[] };
-  c!.handle('e', (x) => { seen.c.push(x as string); });
-  d!.handle('e', (x) => { seen.d.push(x as string); });
+  c!.handle('e', (x) => {
+    seen.c.push(x as string);
+  });
+  d!.handle('e', (x) => {
+    seen.d.push(x as string);
+  });
   h.net.setLink('a', 'd', slow);
   h.net.setLink('b', 'c', slow);
   await Promise.all([a!.multicast('e', 'x', { order }), b!.multicast('e', 'y', { order })]);
@@ -26,7 +30,9 @@ describe('causal order (cbcast)', () => {
     const [p, s, t] = await h.form(['p', 's', 't']);
     const atT: string[] = [];
     const atS: string[] = [];
-    t!.handle('e', (x) => { atT.push(x as string); });
+    t!.handle('e', (x) => {
+      atT.push(x as string);
+    });
     s!.handle('e', async (x) => {
       atS.push(x as string);
       // s saw a, then sends b: a → b although a leaves p and b leaves s.
@@ -77,8 +83,12 @@ describe('safe delivery', () => {
     const [a, b, , d] = await h.form(['a', 'b', 'c', 'd']);
     const atB: unknown[] = [];
     const atD: unknown[] = [];
-    b!.handle('e', (x) => { atB.push(x); });
-    d!.handle('e', (x) => { atD.push(x); });
+    b!.handle('e', (x) => {
+      atB.push(x);
+    });
+    d!.handle('e', (x) => {
+      atD.push(x);
+    });
     h.net.setLink('a', 'd', { delayMs: { min: 150, max: 150 } });
     await a!.fbcast('e', 'm', { safe: true });
     await h.net.sleep(100);
@@ -95,10 +105,12 @@ describe('a 32-member causal run', () => {
     const h = harness({ seed: 26, loss: 0.02, reorder: 0.2 });
     const names = Array.from({ length: 32 }, (_, i) => `m${String(i).padStart(2, '0')}`);
     const groups = await h.form(names, { timing: { joinTimeoutMs: 20_000 } });
-    groups.forEach((g, i) => g.handle('e', async (x) => {
-      // Every tenth delivery causes a reply: causal chains across senders.
-      if ((x as number) % 10 === i % 10 && (x as number) < 300) await g.cbcast('e', (x as number) + 1000);
-    }));
+    groups.forEach((g, i) =>
+      g.handle('e', async (x) => {
+        // Every tenth delivery causes a reply: causal chains across senders.
+        if ((x as number) % 10 === i % 10 && (x as number) < 300) await g.cbcast('e', (x as number) + 1000);
+      }),
+    );
     for (let i = 0; i < 300; i++) {
       void groups[i % 32]!.cbcast('e', i);
       if (i % 16 === 0) await h.net.sleep(1);
@@ -109,11 +121,15 @@ describe('a 32-member causal run', () => {
 });
 
 describe('group order (gbcast)', () => {
-  it('delivers a gbcast at the same point of every member\'s delivery sequence, amid other traffic', async () => {
+  it("delivers a gbcast at the same point of every member's delivery sequence, amid other traffic", async () => {
     const h = harness({ seed: 27, loss: 0.05, reorder: 0.2 });
     const groups = await h.form(['a', 'b', 'c', 'd']);
     const logs = groups.map(() => [] as string[]);
-    groups.forEach((g, i) => g.handle('e', (x) => { logs[i]!.push(x as string); }));
+    groups.forEach((g, i) =>
+      g.handle('e', (x) => {
+        logs[i]!.push(x as string);
+      }),
+    );
     for (let i = 0; i < 60; i++) {
       void groups[i % 4]!.multicast('e', `m${i}`, { order: (['fifo', 'causal', 'total'] as const)[i % 3] });
       if (i === 30) void groups[1]!.gbcast('e', 'rotate-key');
@@ -132,13 +148,21 @@ describe('orphans', () => {
     const h = harness({ seed: 28 });
     const [a, b, c, d, e] = await h.form(['a', 'b', 'c', 'd', 'e']);
     const seen = new Map<string, unknown[]>();
-    for (const [name, g] of [['c', c], ['d', d], ['e', e]] as const) {
+    for (const [name, g] of [
+      ['c', c],
+      ['d', d],
+      ['e', e],
+    ] as const) {
       seen.set(name, []);
-      g!.handle('e', (x) => { seen.get(name)!.push(x); });
+      g!.handle('e', (x) => {
+        seen.get(name)!.push(x);
+      });
     }
     // m1 reaches b only; b delivers it and sends m2, which depends on it; then a and b crash.
     for (const to of ['c', 'd', 'e']) h.net.setLink('a', to, { loss: 1 });
-    b!.handle('e', async (x) => { if (x === 'm1') await b!.cbcast('e', 'm2'); });
+    b!.handle('e', async (x) => {
+      if (x === 'm1') await b!.cbcast('e', 'm2');
+    });
     await a!.cbcast('e', 'm1');
     await h.net.sleep(10);
     h.crash('a');

@@ -27,11 +27,12 @@ describe('synchronous multicast: reply quorums', () => {
     ['first', 1],
     ['majority', 3],
     [2, 2],
-  ] as const)("replies %s resolves once %i replies arrived, the rest listed as not answered", async (quorum, needed) => {
+  ] as const)('replies %s resolves once %i replies arrived, the rest listed as not answered', async (quorum, needed) => {
     const h = harness({ seed: 12 });
     const groups = await h.form(['a', 'b', 'c', 'd', 'e']);
     // Members answer after rank * 50 ms of virtual time, so the order of arrival is known.
-    for (const g of groups) g.handle('q', (_p, d) => new Promise((resolve) => h.net.clock.setTimer(d.rank * 50 + 1, () => resolve(d.rank))));
+    for (const g of groups)
+      g.handle('q', (_p, d) => new Promise((resolve) => h.net.clock.setTimer(d.rank * 50 + 1, () => resolve(d.rank))));
     const replies = await groups[0]!.multicast('q', null, { replies: quorum });
     expect(replies.quorumMet).toBe(true);
     expect(replies.replies).toHaveLength(needed);
@@ -45,7 +46,13 @@ describe('synchronous multicast: reply quorums', () => {
     a!.handle('q', () => 'a');
     b!.handle('q', () => 'b');
     // c delivers the request but never answers: it crashes while "working".
-    c!.handle('q', () => new Promise(() => { h.crash('c'); }));
+    c!.handle(
+      'q',
+      () =>
+        new Promise(() => {
+          h.crash('c');
+        }),
+    );
     const replies = await a!.multicast('q', null, { replies: 'all', timeoutMs: 60_000 });
     expect(replies.values<string>().sort()).toEqual(['a', 'b']);
     expect(replies.failed).toEqual([c!.me]);
@@ -61,24 +68,27 @@ describe('synchronous multicast: reply quorums', () => {
     ['majority', true],
     [4, false],
     ['all', false],
-  ] as const)('replies %s with two of five members crashing before they reply: quorum met %s, the crashed listed as failed', async (quorum, met) => {
-    const h = harness({ seed: 20, loss: 0.05 });
-    const groups = await h.form(['a', 'b', 'c', 'd', 'e']);
-    groups[0]!.handle('q', () => 'a');
-    groups[1]!.handle('q', () => 'b');
-    groups[2]!.handle('q', () => new Promise(() => h.crash('c')));
-    groups[3]!.handle('q', () => new Promise(() => h.crash('d')));
-    groups[4]!.handle('q', () => 'e');
-    const replies = await groups[0]!.multicast('q', null, { replies: quorum, timeoutMs: 60_000 });
-    expect(replies.quorumMet).toBe(met);
-    expect(h.net.now()).toBeLessThan(60_000);
-    if (!met) {
-      // Nobody is left who could answer: the call ends with the crashed members named.
-      expect(replies.values<string>().sort()).toEqual(['a', 'b', 'e']);
-      expect([...replies.failed].sort()).toEqual([groups[2]!.me, groups[3]!.me].sort());
-    }
-    expect(checkHistory(h.recorder.events)).toEqual([]);
-  });
+  ] as const)(
+    'replies %s with two of five members crashing before they reply: quorum met %s, the crashed listed as failed',
+    async (quorum, met) => {
+      const h = harness({ seed: 20, loss: 0.05 });
+      const groups = await h.form(['a', 'b', 'c', 'd', 'e']);
+      groups[0]!.handle('q', () => 'a');
+      groups[1]!.handle('q', () => 'b');
+      groups[2]!.handle('q', () => new Promise(() => h.crash('c')));
+      groups[3]!.handle('q', () => new Promise(() => h.crash('d')));
+      groups[4]!.handle('q', () => 'e');
+      const replies = await groups[0]!.multicast('q', null, { replies: quorum, timeoutMs: 60_000 });
+      expect(replies.quorumMet).toBe(met);
+      expect(h.net.now()).toBeLessThan(60_000);
+      if (!met) {
+        // Nobody is left who could answer: the call ends with the crashed members named.
+        expect(replies.values<string>().sort()).toEqual(['a', 'b', 'e']);
+        expect([...replies.failed].sort()).toEqual([groups[2]!.me, groups[3]!.me].sort());
+      }
+      expect(checkHistory(h.recorder.events)).toEqual([]);
+    },
+  );
 
   it('a member that is too slow is named in slow once the timeout strikes', async () => {
     const h = harness({ seed: 14 });
@@ -97,7 +107,9 @@ describe('synchronous multicast: reply quorums', () => {
     const h = harness({ seed: 15 });
     const [a, b, c] = await h.form(['a', 'b', 'c']);
     a!.handle('q', () => 1);
-    b!.handle('q', () => { throw Object.assign(new Error('boom'), { code: 'E_BOOM' }); });
+    b!.handle('q', () => {
+      throw Object.assign(new Error('boom'), { code: 'E_BOOM' });
+    });
     const errors: unknown[] = [];
     c!.on('unhandled', (p) => errors.push(p));
     const replies = await a!.multicast('q', 'x', { replies: 'all' });
@@ -136,7 +148,9 @@ describe('synchronous multicast: reply quorums', () => {
     const h = harness({ seed: 18 });
     const [a, b] = await h.form(['a', 'b']);
     let got = 0;
-    b!.handle('async', () => { got++; });
+    b!.handle('async', () => {
+      got++;
+    });
     b!.handle('q', () => 'ok');
     a!.handle('q', () => 'ok');
     const framesBefore = h.net.stats.sent;

@@ -11,7 +11,9 @@ afterEach(closeAll);
  */
 function muting(wire: Wire, mute: { on: boolean; held?: [string, Uint8Array][] }): Wire {
   return {
-    address: wire.address, clock: wire.clock, random: wire.random,
+    address: wire.address,
+    clock: wire.clock,
+    random: wire.random,
     send(to, frame) {
       const type = decodeFrame(frame).body.type;
       if (mute.on && (type === 'data' || type === 'pack')) {
@@ -33,7 +35,7 @@ function muting(wire: Wire, mute: { on: boolean; held?: [string, Uint8Array][] }
  * the flush after their promises resolved (campaign seeds 2297, 4257, 7345).
  */
 describe("what a call's replies name", () => {
-  it('holds the caller back until delivered: the responder crashes with its multicast unsent, and the caller\'s causal multicast is still delivered', async () => {
+  it("holds the caller back until delivered: the responder crashes with its multicast unsent, and the caller's causal multicast is still delivered", async () => {
     const h = harness({ seed: 91 });
     const mute = { on: false };
     const [a, b] = await h.form(['a', 'b']);
@@ -46,8 +48,17 @@ describe("what a call's replies name", () => {
       void c.cbcast('news', 'from c').catch(() => undefined);
       return 'answer';
     });
-    const got = new Map<string, unknown[]>([['a', []], ['b', []]]);
-    for (const [name, g] of [['a', a!], ['b', b!]] as const) g.handle('after', (p) => { got.get(name)!.push(p); });
+    const got = new Map<string, unknown[]>([
+      ['a', []],
+      ['b', []],
+    ]);
+    for (const [name, g] of [
+      ['a', a!],
+      ['b', b!],
+    ] as const)
+      g.handle('after', (p) => {
+        got.get(name)!.push(p);
+      });
     const replies = await a!.fbcast('ask', null, { replies: 'all', timeoutMs: 2_000 });
     expect(replies.replies.find((r) => r.member === c.me)?.value).toBe('answer');
     // c dies before anyone holds its multicast: the flush will discard it.
@@ -76,7 +87,9 @@ describe("what a call's replies name", () => {
       return 'answer';
     });
     const seen: string[] = [];
-    b!.handle('step', (p) => { seen.push(p as string); });
+    b!.handle('step', (p) => {
+      seen.push(p as string);
+    });
     b!.handle('news', () => undefined);
     // The message that lets a's held multicasts go also runs a handler that multicasts: it
     // queues behind them (the snapshot's "OK" once passed a transfer debited before it).
@@ -112,7 +125,9 @@ describe("what a call's replies name", () => {
       return 'answer';
     });
     const got: unknown[] = [];
-    b!.handle('after', (p) => { got.push(p); });
+    b!.handle('after', (p) => {
+      got.push(p);
+    });
     await a!.fbcast('ask', null, { replies: 'all', timeoutMs: 2_000 });
     const started = h.net.clock.now();
     await a!.cbcast('after', 'from a');

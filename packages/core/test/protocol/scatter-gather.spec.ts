@@ -25,7 +25,13 @@ function expected(suffix: string): string[] {
 
 describe('scatter-gather: the split phone book', () => {
   it('shareOf covers every item once, in contiguous parts of near-equal size', () => {
-    for (const [length, k] of [[100_000, 3], [10, 4], [2, 5], [0, 1], [7, 7]] as const) {
+    for (const [length, k] of [
+      [100_000, 3],
+      [10, 4],
+      [2, 5],
+      [0, 1],
+      [7, 7],
+    ] as const) {
       const parts = Array.from({ length: k }, (_, rank) => shareOf({ rank, viewSize: k }, length));
       expect(parts[0]!.start).toBe(0);
       expect(parts[k - 1]!.end).toBe(length);

@@ -6,7 +6,10 @@ import { closeAll, harness } from '../support/sim-group.js';
 
 afterEach(closeAll);
 
-interface Transfer { to: string; amount: number }
+interface Transfer {
+  to: string;
+  amount: number;
+}
 
 /**
  * The classic test of a consistent cut: money moves between accounts (one per member, named
@@ -68,7 +71,13 @@ describe('group.snapshot(): two rounds of cbcast give a consistent cut', () => {
         if (stopped) return;
         for (let i = 0; i < 5; i++) {
           const from = random.int(names.length);
-          bank.transfer(names[from]!, groups[from]!, names[random.int(names.length)]!, 1 + random.int(50), orders[random.int(orders.length)]!);
+          bank.transfer(
+            names[from]!,
+            groups[from]!,
+            names[random.int(names.length)]!,
+            1 + random.int(50),
+            orders[random.int(orders.length)]!,
+          );
         }
         h.net.clock.setTimer(10, burst);
       };

@@ -18,7 +18,12 @@ function perViewSets(recorder: HistoryRecorder): Map<string, Map<number, Set<str
   return sets;
 }
 
-async function formGroup(net: SimulatedNetwork, names: string[], recorder: HistoryRecorder, extra: Partial<Parameters<typeof Group.join>[1]> = {}): Promise<Group[]> {
+async function formGroup(
+  net: SimulatedNetwork,
+  names: string[],
+  recorder: HistoryRecorder,
+  extra: Partial<Parameters<typeof Group.join>[1]> = {},
+): Promise<Group[]> {
   const groups: Group[] = [];
   const observer = historyObserver(recorder);
   for (const name of names) {
@@ -90,11 +95,17 @@ describe('view-synchronous FIFO multicast', () => {
       const log: string[] = [];
       logs.set(name, log);
       const group = await Group.join('g', {
-        wire: net.wire(name), seeds: groups.length ? ['a'] : [], observer,
+        wire: net.wire(name),
+        seeds: groups.length ? ['a'] : [],
+        observer,
         getState: () => [...log],
-        setState: (state) => { log.splice(0, log.length, ...(state as string[])); },
+        setState: (state) => {
+          log.splice(0, log.length, ...(state as string[]));
+        },
       });
-      group.handle('log', (entry) => { log.push(entry as string); });
+      group.handle('log', (entry) => {
+        log.push(entry as string);
+      });
       groups.push(group);
     }
     await net.runUntil(() => groups.every((g) => g.view.members.length === 5), { timeoutMs: 10_000 });
@@ -118,7 +129,9 @@ describe('view-synchronous FIFO multicast', () => {
     const minorityViews = recorder.events.filter((e) => e.kind === 'view' && minority.includes(e.member) && e.view.id > viewBefore);
     expect(minorityViews).toEqual([]);
     net.heal();
-    const healed = await net.runUntil(() => groups.every((g) => g.view.members.length === 5 && g.view.id === groups[0]!.view.id), { timeoutMs: 20_000 });
+    const healed = await net.runUntil(() => groups.every((g) => g.view.members.length === 5 && g.view.id === groups[0]!.view.id), {
+      timeoutMs: 20_000,
+    });
     expect(healed).toBe(true);
     expect(excluded.sort()).toEqual(['d', 'e']);
     // New incarnations, and state consistent with what the others delivered.

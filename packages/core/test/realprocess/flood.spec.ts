@@ -6,7 +6,17 @@
  */
 import { checkHistory } from '../../src/testing/checker/history-checker.js';
 import {
-  brief, Claims, Cluster, deliveredPayloads, figures, lossReport, mergeHistories, progressOf, quiesce, rejectionCodes, type RealMember,
+  brief,
+  Claims,
+  Cluster,
+  deliveredPayloads,
+  figures,
+  lossReport,
+  mergeHistories,
+  progressOf,
+  quiesce,
+  rejectionCodes,
+  type RealMember,
 } from './harness.js';
 
 /**
@@ -61,15 +71,28 @@ describe('real processes: a cold-start abcast flood (issue 10.1)', () => {
     const violations = checkHistory(history, { quiescent: true });
 
     figures('flood', {
-      perProcess: FLOOD, settleMs, resolved: resolvedTotal, rejected: rejectedTotal, rejectionCodes: rejectionCodes(logs), rejectionSample: logs[0]?.rejectionSamples[0], notDeliveredByAll: notByAll,
-      lostUnreported: loss.lostUnreported, reported: loss.reported, excluded: excluded.length,
+      perProcess: FLOOD,
+      settleMs,
+      resolved: resolvedTotal,
+      rejected: rejectedTotal,
+      rejectionCodes: rejectionCodes(logs),
+      rejectionSample: logs[0]?.rejectionSamples[0],
+      notDeliveredByAll: notByAll,
+      lostUnreported: loss.lostUnreported,
+      reported: loss.reported,
+      excluded: excluded.length,
       longestStallMs: Object.fromEntries(logs.map((l) => [l.name, l.maxStallMs])),
       // The test's own longest burst of multicast() calls in one turn: part of the stalls above.
       issueLoopMs: Object.fromEntries(members.map((m) => [m.name, m.log.find((r) => r.type === 'sent')?.longestBurstMs ?? null])),
-      throughputPerS: Math.round((3 * FLOOD) / (settleMs / 1000)), finalView: final.map(brief),
+      throughputPerS: Math.round((3 * FLOOD) / (settleMs / 1000)),
+      finalView: final.map(brief),
     });
     claims.that('no member is excluded', excluded.length === 0, excluded);
-    claims.that('the view never changed', final.every((p) => p.view.id === startView.id), { startView: startView.id, final: final.map((p) => p.view.id) });
+    claims.that(
+      'the view never changed',
+      final.every((p) => p.view.id === startView.id),
+      { startView: startView.id, final: final.map((p) => p.view.id) },
+    );
     claims.that('every multicast resolved', resolvedTotal === 3 * FLOOD && rejectedTotal === 0, { resolvedTotal, rejectedTotal });
     claims.that('no resolved abcast lost unreported', loss.lostUnreported === 0, loss);
     claims.that('every resolved abcast delivered by all three', notByAll === 0, { notByAll });

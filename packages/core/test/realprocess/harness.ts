@@ -161,7 +161,9 @@ export class RealMember {
   exited(timeoutMs = 3_000): Promise<void> {
     if (!this.alive) return Promise.resolve();
     let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); });
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
     return Promise.race([this.exitedPromise, bound]).finally(() => clearTimeout(timer));
   }
 }
@@ -185,8 +187,13 @@ export class Cluster {
 
   spawn(name: string, options: SpawnOptions = {}): RealMember {
     const member = new RealMember({
-      group: this.group, name, dir: this.dir, port: options.port ?? 0, seeds: options.seeds ?? [],
-      handler: options.handler ?? { kind: 'none' }, options: options.options ?? {},
+      group: this.group,
+      name,
+      dir: this.dir,
+      port: options.port ?? 0,
+      seeds: options.seeds ?? [],
+      handler: options.handler ?? { kind: 'none' },
+      options: options.options ?? {},
       ...(options.callsOnSlowConsumer ? { callsOnSlowConsumer: true } : {}),
     });
     this.members.push(member);
@@ -200,10 +207,14 @@ export class Cluster {
       if (!member.alive || pid === undefined) continue;
       try {
         process.kill(pid, 'SIGCONT');
-      } catch { /* already gone */ }
+      } catch {
+        /* already gone */
+      }
       try {
         process.kill(pid, 'SIGKILL');
-      } catch { /* already gone */ }
+      } catch {
+        /* already gone */
+      }
     }
     await Promise.all(this.members.map((m) => m.exited(3_000)));
     if (!process.env.COHORT_KEEP_REALPROCESS) rmSync(this.dir, { recursive: true, force: true });
@@ -217,11 +228,17 @@ export class Cluster {
  */
 export async function freePorts(n: number): Promise<number[]> {
   for (let attempt = 0; attempt < 20; attempt++) {
-    const servers = await Promise.all(Array.from({ length: n }, () => new Promise<Server>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve(server));
-    })));
+    const servers = await Promise.all(
+      Array.from(
+        { length: n },
+        () =>
+          new Promise<Server>((resolve, reject) => {
+            const server = createServer();
+            server.once('error', reject);
+            server.listen(0, '127.0.0.1', () => resolve(server));
+          }),
+      ),
+    );
     const ports = servers.map((s) => (s.address() as AddressInfo).port);
     await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
     if (new Set(ports.map((p) => String(p).length)).size === 1) return ports.sort((a, b) => a - b);
@@ -235,7 +252,9 @@ export async function freePorts(n: number): Promise<number[]> {
  * and the last probe's detail on timeout.
  */
 export async function pollUntil<T>(
-  label: string, probe: () => Promise<T | undefined>, options: { timeoutMs: number; intervalMs?: number; detail?: () => string },
+  label: string,
+  probe: () => Promise<T | undefined>,
+  options: { timeoutMs: number; intervalMs?: number; detail?: () => string },
 ): Promise<T> {
   const interval = options.intervalMs ?? 200;
   const deadline = performance.now() + options.timeoutMs;
@@ -251,7 +270,9 @@ export async function pollUntil<T>(
     }
     await sleep(interval);
   }
-  throw new Error(`${label}: not within ${options.timeoutMs} ms${lastError ? ` (last error: ${String(lastError)})` : ''}${options.detail ? `; ${options.detail()}` : ''}`);
+  throw new Error(
+    `${label}: not within ${options.timeoutMs} ms${lastError ? ` (last error: ${String(lastError)})` : ''}${options.detail ? `; ${options.detail()}` : ''}`,
+  );
 }
 
 /** Every member's progress (a member that does not answer in time gives null). */
@@ -266,8 +287,7 @@ export function inOneView(progress: readonly (Progress | null)[], size: number):
   if (progress.some((p) => p === null)) return false;
   const all = progress as Progress[];
   const key = viewKey(all[0]!);
-  return all.every((p) => viewKey(p) === key && p.view.members.length === size) &&
-    all.every((p) => all[0]!.view.members.includes(p.me));
+  return all.every((p) => viewKey(p) === key && p.view.members.length === size) && all.every((p) => all[0]!.view.members.includes(p.me));
 }
 
 /**
@@ -278,50 +298,71 @@ export async function quiesce(members: readonly RealMember[], size: number, time
   let last = '';
   let still = 0;
   let lastProgress: (Progress | null)[] = [];
-  return pollUntil('quiescence', async () => {
-    lastProgress = await progressOf(members);
-    if (!inOneView(lastProgress, size)) {
-      still = 0;
-      return undefined;
-    }
-    const all = lastProgress as Progress[];
-    const settled = all.every((p) => p.sendLoops === 0 && p.issued === p.resolved + p.rejected);
-    const key = JSON.stringify(all.map((p) => [p.delivered, p.handled, p.resolved]));
-    still = settled && key === last ? still + 1 : 0;
-    last = key;
-    return still >= 3 ? all : undefined;
-  }, { timeoutMs, intervalMs: 200, detail: () => JSON.stringify(lastProgress.map(brief)) });
+  return pollUntil(
+    'quiescence',
+    async () => {
+      lastProgress = await progressOf(members);
+      if (!inOneView(lastProgress, size)) {
+        still = 0;
+        return undefined;
+      }
+      const all = lastProgress as Progress[];
+      const settled = all.every((p) => p.sendLoops === 0 && p.issued === p.resolved + p.rejected);
+      const key = JSON.stringify(all.map((p) => [p.delivered, p.handled, p.resolved]));
+      still = settled && key === last ? still + 1 : 0;
+      last = key;
+      return still >= 3 ? all : undefined;
+    },
+    { timeoutMs, intervalMs: 200, detail: () => JSON.stringify(lastProgress.map(brief)) },
+  );
 }
 
 /** A one-line summary of a progress report, for failure messages. */
 export function brief(p: Progress | null): unknown {
   if (!p) return null;
   return {
-    me: p.me, view: `${p.view.id}:[${p.view.members.length}]`, state: p.status?.state, delivered: p.delivered, handled: p.handled,
-    issued: p.issued, resolved: p.resolved, rejected: p.rejected, loops: p.sendLoops, excluded: p.excluded, errors: p.errors,
-    pending: p.pending, maxStallMs: p.maxStallMs,
+    me: p.me,
+    view: `${p.view.id}:[${p.view.members.length}]`,
+    state: p.status?.state,
+    delivered: p.delivered,
+    handled: p.handled,
+    issued: p.issued,
+    resolved: p.resolved,
+    rejected: p.rejected,
+    loops: p.sendLoops,
+    excluded: p.excluded,
+    errors: p.errors,
+    pending: p.pending,
+    maxStallMs: p.maxStallMs,
   };
 }
 
-interface Line { t: number; event: HistoryEvent }
+interface Line {
+  t: number;
+  event: HistoryEvent;
+}
 
 /** Merges the members' JSONL histories by wall-clock time (one machine, one clock). */
 export function mergeHistories(members: readonly RealMember[]): HistoryEvent[] {
   const lines: (Line & { file: number; index: number })[] = [];
   members.forEach((member, file) => {
     if (!existsSync(member.historyPath)) return;
-    readFileSync(member.historyPath, 'utf8').split('\n').forEach((raw, index) => {
-      if (!raw.trim()) return;
-      try {
-        lines.push({ ...(JSON.parse(raw) as Line), file, index });
-      } catch {
-        // the torn last line of a killed process
-      }
-    });
+    readFileSync(member.historyPath, 'utf8')
+      .split('\n')
+      .forEach((raw, index) => {
+        if (!raw.trim()) return;
+        try {
+          lines.push({ ...(JSON.parse(raw) as Line), file, index });
+        } catch {
+          // the torn last line of a killed process
+        }
+      });
   });
   members.forEach((member, i) => {
     if (member.killedAt !== null) {
-      for (const me of new Set(lines.filter((l) => l.file === i && 'member' in l.event).map((l) => (l.event as { member: string }).member))) {
+      for (const me of new Set(
+        lines.filter((l) => l.file === i && 'member' in l.event).map((l) => (l.event as { member: string }).member),
+      )) {
         lines.push({ t: member.killedAt, event: { kind: 'crash', member: me }, file: members.length, index: i });
       }
     }
@@ -441,7 +482,9 @@ export function deliveredPayloads(history: readonly HistoryEvent[], member: stri
     if (event.kind === 'deliver' && event.member === member) {
       try {
         set.add(JSON.parse(event.payload) as string);
-      } catch { /* not one of ours */ }
+      } catch {
+        /* not one of ours */
+      }
     }
   }
   return set;
@@ -485,7 +528,9 @@ export function figures(test: string, values: Record<string, unknown>): void {
   console.log(`[realprocess] ${line}`);
   try {
     appendFileSync(RESULTS, `${line}\n`);
-  } catch { /* figures are informative */ }
+  } catch {
+    /* figures are informative */
+  }
 }
 
 /**

@@ -12,7 +12,14 @@
 import { openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  Group, tcpWire, type BlockedReason, type ExclusionReport, type GroupObserver, type GroupOptions, type GroupView, type Replies,
+  Group,
+  tcpWire,
+  type BlockedReason,
+  type ExclusionReport,
+  type GroupObserver,
+  type GroupOptions,
+  type GroupView,
+  type Replies,
 } from '../../src/index.js';
 import type { DataMessage } from '../../src/protocol/types.js';
 import { historyObserver } from '../../src/testing/history-observer.js';
@@ -69,7 +76,13 @@ let group: Group;
 try {
   group = await Group.join(config.group, options);
 } catch (error) {
-  tell({ type: 'join-failed', code: codeOf(error), message: String((error as Error)?.message ?? error), ms: now() - joinStarted, address: wire.address });
+  tell({
+    type: 'join-failed',
+    code: codeOf(error),
+    message: String((error as Error)?.message ?? error),
+    ms: now() - joinStarted,
+    address: wire.address,
+  });
   await wire.close().catch(() => undefined);
   // Stay up until the parent ends us: it reads the files and decides.
   await new Promise(() => undefined);
@@ -93,12 +106,17 @@ let lastResolveT: number | null = null;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const spin = (ms: number): void => {
   const end = performance.now() + ms;
-  while (performance.now() < end) { /* a busy handler */ }
+  while (performance.now() < end) {
+    /* a busy handler */
+  }
 };
 
 const handler = config.handler;
 group.handle('m', () => {
-  if (handler.kind === 'async') return sleep(handler.ms).then(() => { handled++; });
+  if (handler.kind === 'async')
+    return sleep(handler.ms).then(() => {
+      handled++;
+    });
   if (handler.kind === 'busy') spin(handler.ms);
   handled++;
   return undefined;
@@ -119,8 +137,14 @@ group.on('excluded', (lastView: GroupView | null, report?: ExclusionReport) => {
   const unconfirmed = unconfirmedPayloads(report);
   excludedReports.push({ t: now(), lastViewId: lastView?.id ?? null, unconfirmed, hadReport: report !== undefined });
   tell({
-    type: 'excluded', me: group.me, lastViewId: lastView?.id ?? null, unconfirmed: unconfirmed.length, hadReport: report !== undefined,
-    reason: report?.reason ?? null, resent: report?.resent ?? null, lost: report?.unconfirmed.filter((u) => u.lost).length ?? null,
+    type: 'excluded',
+    me: group.me,
+    lastViewId: lastView?.id ?? null,
+    unconfirmed: unconfirmed.length,
+    hadReport: report !== undefined,
+    reason: report?.reason ?? null,
+    resent: report?.resent ?? null,
+    lost: report?.unconfirmed.filter((u) => u.lost).length ?? null,
   });
 });
 group.on('rejoined', (view) => {
@@ -139,7 +163,13 @@ group.on('error', (error) => {
   }
 });
 group.on('blocked', (reason: BlockedReason) => {
-  tell({ type: 'blocked', me: group.me, code: reason?.code ?? null, message: reason?.message ?? null, reachable: reason?.reachable ?? null });
+  tell({
+    type: 'blocked',
+    me: group.me,
+    code: reason?.code ?? null,
+    message: reason?.message ?? null,
+    reachable: reason?.reachable ?? null,
+  });
 });
 group.on('unblocked', (view: GroupView) => tell({ type: 'unblocked', me: group.me, view: viewOf(view) }));
 
@@ -198,13 +228,21 @@ async function sendLoop(command: Extract<Command, { cmd: 'send' }>): Promise<voi
 /** From inside the 'error' handler (SLOW_CONSUMER): a multicast and a flush, each timed. */
 function callFromErrorHandler(): void {
   const started = now();
-  const report = (op: string) => [
-    () => tell({ type: 'after-error', op, outcome: 'resolved', ms: now() - started }),
-    (error: unknown) => tell({
-      type: 'after-error', op, outcome: 'rejected', ms: now() - started, code: codeOf(error), message: String((error as Error)?.message ?? error),
-      name: (error as Error)?.name ?? null, isCohortError: typeof (error as { code?: unknown })?.code === 'string',
-    }),
-  ] as const;
+  const report = (op: string) =>
+    [
+      () => tell({ type: 'after-error', op, outcome: 'resolved', ms: now() - started }),
+      (error: unknown) =>
+        tell({
+          type: 'after-error',
+          op,
+          outcome: 'rejected',
+          ms: now() - started,
+          code: codeOf(error),
+          message: String((error as Error)?.message ?? error),
+          name: (error as Error)?.name ?? null,
+          isCohortError: typeof (error as { code?: unknown })?.code === 'string',
+        }),
+    ] as const;
   const [mOk, mFail] = report('multicast');
   issue(`${config.name}:after-error:0`, 'fifo').then(mOk, mFail);
   const [fOk, fFail] = report('flush');
@@ -226,10 +264,17 @@ function call(command: Extract<Command, { cmd: 'call' }>): void {
     promise = Promise.reject(error);
   }
   promise.then(
-    (replies) => tell({
-      type: 'call', id: command.id, outcome: 'resolved', ms: now() - started, quorumMet: replies.quorumMet,
-      replies: replies.replies.length, expected: replies.expected.length, viewId: replies.viewId,
-    }),
+    (replies) =>
+      tell({
+        type: 'call',
+        id: command.id,
+        outcome: 'resolved',
+        ms: now() - started,
+        quorumMet: replies.quorumMet,
+        replies: replies.replies.length,
+        expected: replies.expected.length,
+        viewId: replies.viewId,
+      }),
     (error: unknown) => tell({ type: 'call', id: command.id, outcome: 'rejected', ms: now() - started, code: codeOf(error) }),
   );
 }
@@ -249,12 +294,29 @@ function progress(id: string): Progress {
   try {
     pending = group.pendingMessages;
     held = group.heldMessages;
-  } catch { /* a stopped member */ }
+  } catch {
+    /* a stopped member */
+  }
   const s = status();
   return {
-    type: 'progress', id, t: now(), me: group.me, view, status: s ? JSON.parse(JSON.stringify(s)) as StatusLike : null,
-    delivered, handled, issued, resolved: resolved.length, rejected: rejected.length, sendLoops, excluded: excludedCount,
-    rejoined: rejoinedCount, errors: errors.map((e) => e.code), pending, held, maxStallMs: Math.round(maxStallMs),
+    type: 'progress',
+    id,
+    t: now(),
+    me: group.me,
+    view,
+    status: s ? (JSON.parse(JSON.stringify(s)) as StatusLike) : null,
+    delivered,
+    handled,
+    issued,
+    resolved: resolved.length,
+    rejected: rejected.length,
+    sendLoops,
+    excluded: excludedCount,
+    rejoined: rejoinedCount,
+    errors: errors.map((e) => e.code),
+    pending,
+    held,
+    maxStallMs: Math.round(maxStallMs),
   };
 }
 
@@ -272,8 +334,17 @@ process.on('message', (command: Command) => {
     case 'dump': {
       incarnations.add(group.me);
       const log: MemberLog = {
-        name: config.name, incarnations: [...incarnations], resolved, rejected, excludedReports, errors, stalls,
-        maxStallMs: Math.round(maxStallMs), firstResolveT, lastResolveT, rejectionSamples,
+        name: config.name,
+        incarnations: [...incarnations],
+        resolved,
+        rejected,
+        excludedReports,
+        errors,
+        stalls,
+        maxStallMs: Math.round(maxStallMs),
+        firstResolveT,
+        lastResolveT,
+        rejectionSamples,
       };
       writeFileSync(join(config.dir, `${config.name}.log.json`), JSON.stringify(log));
       tell({ type: 'dumped', id: command.id });
@@ -291,7 +362,7 @@ process.on('message', (command: Command) => {
 // ---- helpers ----------------------------------------------------------------------------------
 function codeOf(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : (error as Error)?.name ?? 'UNKNOWN';
+  return typeof code === 'string' ? code : ((error as Error)?.name ?? 'UNKNOWN');
 }
 
 const decoder = new TextDecoder();

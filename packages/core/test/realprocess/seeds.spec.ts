@@ -6,7 +6,17 @@
  */
 import { checkHistory } from '../../src/testing/checker/history-checker.js';
 import {
-  brief, Claims, Cluster, figures, freePorts, lossReport, mergeHistories, now, progressOf, quiesce, type RealMember,
+  brief,
+  Claims,
+  Cluster,
+  figures,
+  freePorts,
+  lossReport,
+  mergeHistories,
+  now,
+  progressOf,
+  quiesce,
+  type RealMember,
 } from './harness.js';
 import type { Progress } from './types.js';
 
@@ -40,7 +50,11 @@ describe('real processes: bootstrap without the lowest-address seed (issue 10.4)
     let final: Progress[] = [];
     if (formMs !== null) {
       const views = await progressOf(two);
-      claims.that('the two are in one view', views.every((p) => p !== null && p.view.id === views[0]!.view.id && p.view.members.length === 2), views.map(brief));
+      claims.that(
+        'the two are in one view',
+        views.every((p) => p !== null && p.view.id === views[0]!.view.id && p.view.members.length === 2),
+        views.map(brief),
+      );
       for (const m of two) m.send(100, { order: 'mixed', burst: 0 });
       await quiesce(two, 2, 5_000).catch((error: unknown) => claims.that('the two settle', false, String(error)));
 
@@ -51,16 +65,29 @@ describe('real processes: bootstrap without the lowest-address seed (issue 10.4)
         final = await quiesce([late, ...two], 3, LATE_JOIN_BOUND_MS);
         lateJoinMs = Math.round(now() - late.spawnedAt);
       } catch (error) {
-        claims.that(`the lowest seed, started later, joins the same group (a view of 3) within ${LATE_JOIN_BOUND_MS} ms`, false,
-          `${String(error)} ${JSON.stringify((await progressOf([late, ...two])).map(brief))}`);
+        claims.that(
+          `the lowest seed, started later, joins the same group (a view of 3) within ${LATE_JOIN_BOUND_MS} ms`,
+          false,
+          `${String(error)} ${JSON.stringify((await progressOf([late, ...two])).map(brief))}`,
+        );
       }
     }
     const members = [...two, ...(late ? [late] : [])].filter((m) => m.alive);
     const logs = await Promise.all(members.map((m) => m.dump().catch(() => null)));
     const history = mergeHistories(members);
-    const loss = lossReport(history, logs.filter((l) => l !== null), final[0]?.view.members ?? two.map((m) => m.me));
+    const loss = lossReport(
+      history,
+      logs.filter((l) => l !== null),
+      final[0]?.view.members ?? two.map((m) => m.me),
+    );
     const violations = final.length > 0 ? checkHistory(history, { quiescent: true }) : [];
-    figures('seeds/lowest-down', { formMs, lateJoinMs, lostUnreported: loss.lostUnreported, resolved: loss.resolved, final: final.map(brief) });
+    figures('seeds/lowest-down', {
+      formMs,
+      lateJoinMs,
+      lostUnreported: loss.lostUnreported,
+      resolved: loss.resolved,
+      final: final.map(brief),
+    });
     claims.that('no resolved multicast lost unreported', loss.lostUnreported === 0, loss);
     claims.that('the history checker passes', violations.length === 0, violations.slice(0, 5));
     expect(claims.failed).toEqual([]);

@@ -7,7 +7,18 @@
  */
 import { checkHistory } from '../../src/testing/checker/history-checker.js';
 import {
-  brief, Claims, Cluster, figures, lossReport, mergeHistories, now, progressOf, quiesce, rejectionCodes, sleep, type RealMember,
+  brief,
+  Claims,
+  Cluster,
+  figures,
+  lossReport,
+  mergeHistories,
+  now,
+  progressOf,
+  quiesce,
+  rejectionCodes,
+  sleep,
+  type RealMember,
 } from './harness.js';
 import type { Progress } from './types.js';
 
@@ -32,7 +43,10 @@ describe('real processes: SIGSTOP for 3.5 s under traffic, then SIGCONT (issue 1
     const claims = new Claims();
     const options = { resendUnconfirmed: true };
     const a = await cluster.spawn('a', { options }).joined();
-    const [b, c] = await Promise.all(['b', 'c'].map((name) => cluster.spawn(name, { seeds: [a.address], options }).joined())) as [RealMember, RealMember];
+    const [b, c] = (await Promise.all(['b', 'c'].map((name) => cluster.spawn(name, { seeds: [a.address], options }).joined()))) as [
+      RealMember,
+      RealMember,
+    ];
     const members = [a, b, c];
     await Promise.all(members.map((m) => m.waitFor('view', (r) => (r.members as string[]).length === 3)));
 
@@ -47,10 +61,12 @@ describe('real processes: SIGSTOP for 3.5 s under traffic, then SIGCONT (issue 1
     let continuedAt: number;
     try {
       for (let i = 0; i < 5; i++) {
-        calls.push(a.call(CALL_TIMEOUT_MS, CALL_TIMEOUT_MS + 5_000).then(
-          (r) => ({ ms: r.ms as number, outcome: r.outcome as string, detail: r }),
-          (error: unknown) => ({ ms: Infinity, outcome: 'no answer', detail: String(error) }),
-        ));
+        calls.push(
+          a.call(CALL_TIMEOUT_MS, CALL_TIMEOUT_MS + 5_000).then(
+            (r) => ({ ms: r.ms as number, outcome: r.outcome as string, detail: r }),
+            (error: unknown) => ({ ms: Infinity, outcome: 'no answer', detail: String(error) }),
+          ),
+        );
         await sleep(STOP_MS / 5);
       }
     } finally {
@@ -63,16 +79,22 @@ describe('real processes: SIGSTOP for 3.5 s under traffic, then SIGCONT (issue 1
     const deadline = performance.now() + RECOVERY_BOUND_MS;
     for (let i = 0; i < RECOVERY_BOUND_MS / 100 + 1 && performance.now() < deadline; i++) {
       const progress = await progressOf(members, 1_000);
-      if (progress.every((p) => p !== null) && new Set(progress.map((p) => `${p!.view.id}`)).size === 1 &&
-        progress.every((p) => p!.view.members.length === 3 && progress[0]!.view.members.includes(p!.me))) {
+      if (
+        progress.every((p) => p !== null) &&
+        new Set(progress.map((p) => `${p!.view.id}`)).size === 1 &&
+        progress.every((p) => p!.view.members.length === 3 && progress[0]!.view.members.includes(p!.me))
+      ) {
         whole = progress as Progress[];
         break;
       }
       await sleep(100);
     }
     const recoveryMs = whole ? Math.round(now() - continuedAt) : null;
-    claims.that(`the group is back to 3 members within ${RECOVERY_BOUND_MS} ms of SIGCONT`, whole !== null,
-      (await progressOf(members)).map(brief));
+    claims.that(
+      `the group is back to 3 members within ${RECOVERY_BOUND_MS} ms of SIGCONT`,
+      whole !== null,
+      (await progressOf(members)).map(brief),
+    );
 
     const callResults = await Promise.all(calls);
     let final: Progress[];
@@ -94,26 +116,41 @@ describe('real processes: SIGSTOP for 3.5 s under traffic, then SIGCONT (issue 1
     const violations = checkHistory(history, { quiescent: true });
 
     figures('sigstop', {
-      stopMs: STOP_MS, recoveryMsAfterSigcont: recoveryMs, excluded: excludedAt !== undefined,
+      stopMs: STOP_MS,
+      recoveryMsAfterSigcont: recoveryMs,
+      excluded: excludedAt !== undefined,
       removedByOthersMsAfterSigstop: removedMs,
       excludedLearnedMsAfterSigstop: excludedAt !== undefined ? Math.round(excludedAt - stoppedAt) : null,
       unconfirmedReported: logs.map((l) => l.excludedReports.map((r) => r.unconfirmed.length)),
       calls: callResults.map((r) => ({ ms: Math.round(r.ms), outcome: r.outcome })),
-      resolved: loss.resolved, lostUnreported: loss.lostUnreported, reported: loss.reported, reportedNotDelivered: loss.reportedNotDelivered,
-      rejectionCodes: rejectionCodes(logs), longestStallMs: Object.fromEntries(logs.map((l) => [l.name, l.maxStallMs])),
+      resolved: loss.resolved,
+      lostUnreported: loss.lostUnreported,
+      reported: loss.reported,
+      reportedNotDelivered: loss.reportedNotDelivered,
+      rejectionCodes: rejectionCodes(logs),
+      longestStallMs: Object.fromEntries(logs.map((l) => [l.name, l.maxStallMs])),
       final: final.map(brief),
     });
     for (const [i, call] of callResults.entries()) {
-      claims.that(`call ${i} (timeoutMs ${CALL_TIMEOUT_MS}) issued while c is stopped settles by ${CALL_TIMEOUT_MS + CALL_SLACK_MS} ms`,
-        call.ms <= CALL_TIMEOUT_MS + CALL_SLACK_MS, call.detail);
+      claims.that(
+        `call ${i} (timeoutMs ${CALL_TIMEOUT_MS}) issued while c is stopped settles by ${CALL_TIMEOUT_MS + CALL_SLACK_MS} ms`,
+        call.ms <= CALL_TIMEOUT_MS + CALL_SLACK_MS,
+        call.detail,
+      );
     }
-    claims.that(`a silent but connected member is not removed before suspectTimeoutMs (3000 ms; ${SUSPECT_FLOOR_MS} allowed)`,
-      removedMs === null || removedMs >= SUSPECT_FLOOR_MS, { removedMs });
+    claims.that(
+      `a silent but connected member is not removed before suspectTimeoutMs (3000 ms; ${SUSPECT_FLOOR_MS} allowed)`,
+      removedMs === null || removedMs >= SUSPECT_FLOOR_MS,
+      { removedMs },
+    );
     claims.that('a and b were never excluded', ![a, b].some((m) => m.log.some((r) => r.type === 'excluded')));
     claims.that('no resolved multicast lost unreported', loss.lostUnreported === 0, loss);
     claims.that('with resendUnconfirmed, every reported multicast is delivered after the rejoin', loss.reportedNotDelivered === 0, loss);
-    claims.that('an excluded member got a report', cEvents.filter((r) => r.type === 'excluded').every((r) => r.hadReport === true),
-      cEvents.filter((r) => r.type === 'excluded'));
+    claims.that(
+      'an excluded member got a report',
+      cEvents.filter((r) => r.type === 'excluded').every((r) => r.hadReport === true),
+      cEvents.filter((r) => r.type === 'excluded'),
+    );
     claims.that('the history checker passes', violations.length === 0, violations.slice(0, 5));
     expect(claims.failed).toEqual([]);
   }, 45_000);

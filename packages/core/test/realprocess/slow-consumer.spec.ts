@@ -10,14 +10,28 @@
  */
 import { checkHistory } from '../../src/testing/checker/history-checker.js';
 import {
-  brief, Claims, Cluster, deliveredPayloads, figures, longestViewLagMs, lossReport, mergeHistories, now, progressOf, quiesce, rejectionCodes, sleep,
+  brief,
+  Claims,
+  Cluster,
+  deliveredPayloads,
+  figures,
+  longestViewLagMs,
+  lossReport,
+  mergeHistories,
+  now,
+  progressOf,
+  quiesce,
+  rejectionCodes,
+  sleep,
   type RealMember,
 } from './harness.js';
 import type { HandlerKind, MemberConfig, Progress } from './types.js';
 
 /** a (the sender), b (the slow consumer) and c; `common` options for all three, b's added. */
 async function trio(
-  cluster: Cluster, prefix: string, slow: { handler: HandlerKind; options?: MemberConfig['options']; callsOnSlowConsumer?: boolean },
+  cluster: Cluster,
+  prefix: string,
+  slow: { handler: HandlerKind; options?: MemberConfig['options']; callsOnSlowConsumer?: boolean },
   common: MemberConfig['options'] = {},
 ): Promise<{ a: RealMember; b: RealMember; c: RealMember }> {
   const a = await cluster.spawn(`${prefix}-a`, { options: common }).joined();
@@ -29,10 +43,20 @@ async function trio(
   return { a, b, c };
 }
 
-interface Sample { t: number; a: Progress | null; b: Progress | null; c: Progress | null }
+interface Sample {
+  t: number;
+  a: Progress | null;
+  b: Progress | null;
+  c: Progress | null;
+}
 
 /** Samples the three every `intervalMs` until `done` holds (bounded in time and count). */
-async function sample(members: { a: RealMember; b: RealMember; c: RealMember }, done: (s: Sample) => boolean, timeoutMs: number, intervalMs = 200): Promise<{ samples: Sample[]; finished: boolean }> {
+async function sample(
+  members: { a: RealMember; b: RealMember; c: RealMember },
+  done: (s: Sample) => boolean,
+  timeoutMs: number,
+  intervalMs = 200,
+): Promise<{ samples: Sample[]; finished: boolean }> {
   const samples: Sample[] = [];
   const deadline = performance.now() + timeoutMs;
   for (let i = 0; i < timeoutMs / intervalMs + 1 && performance.now() < deadline; i++) {
@@ -67,22 +91,36 @@ describe('real processes: slow consumers (issue 10.6, 10.7)', () => {
     const AFTER_ERROR_BOUND_MS = 10_000;
     const claims = new Claims();
     const members = await trio(cluster, 'err', {
-      handler: { kind: 'async', ms: 5 }, options: { deliveryQueueMax: 200 }, callsOnSlowConsumer: true,
+      handler: { kind: 'async', ms: 5 },
+      options: { deliveryQueueMax: 200 },
+      callsOnSlowConsumer: true,
     });
     const { a, b, c } = members;
     a.send(3_000, { order: 'fifo', burst: 0 });
     const error = await b.waitFor('error', (r) => r.code === 'SLOW_CONSUMER', 6_000).catch(() => null);
     let settled: { multicast: unknown; flush: unknown } | null = null;
     if (error) {
-      const [multicast, flush] = await Promise.all(['multicast', 'flush'].map((op) =>
-        b.waitFor('after-error', (r) => r.op === op, AFTER_ERROR_BOUND_MS).then(
-          (r) => ({ outcome: r.outcome, ms: Math.round(r.ms as number), code: r.code ?? null, message: r.message ?? null, isCohortError: r.isCohortError ?? null }),
-          () => null,
-        )));
+      const [multicast, flush] = await Promise.all(
+        ['multicast', 'flush'].map((op) =>
+          b
+            .waitFor('after-error', (r) => r.op === op, AFTER_ERROR_BOUND_MS)
+            .then(
+              (r) => ({
+                outcome: r.outcome,
+                ms: Math.round(r.ms as number),
+                code: r.code ?? null,
+                message: r.message ?? null,
+                isCohortError: r.isCohortError ?? null,
+              }),
+              () => null,
+            ),
+        ),
+      );
       settled = { multicast, flush };
       for (const [op, result] of Object.entries(settled) as [string, { outcome: unknown; ms: number; isCohortError: unknown } | null][]) {
         claims.that(`${op}() from the 'error' handler settles within ${AFTER_ERROR_BOUND_MS} ms`, result !== null, settled);
-        if (result?.outcome === 'rejected') claims.that(`${op}() rejects with a CohortError (a code)`, result.isCohortError === true, result);
+        if (result?.outcome === 'rejected')
+          claims.that(`${op}() rejects with a CohortError (a code)`, result.isCohortError === true, result);
       }
     } else {
       console.log('[realprocess] SLOW_CONSUMER was not reached (the sender was held back): the calls-after-error path was not exercised');
@@ -98,8 +136,13 @@ describe('real processes: slow consumers (issue 10.6, 10.7)', () => {
     const loss = lossReport(history, logs, final[0]?.view.members ?? []);
     const violations = final.length > 0 ? checkHistory(history, { quiescent: true }) : [];
     figures('slow-consumer/calls-after-error', {
-      slowConsumer: error !== null, settled, rejoinedMsAfterError: error ? msUntil(b, 'rejoined', error.t) : null,
-      lostUnreported: loss.lostUnreported, reported: loss.reported, rejectionCodes: rejectionCodes(logs), final: final.map(brief),
+      slowConsumer: error !== null,
+      settled,
+      rejoinedMsAfterError: error ? msUntil(b, 'rejoined', error.t) : null,
+      lostUnreported: loss.lostUnreported,
+      reported: loss.reported,
+      rejectionCodes: rejectionCodes(logs),
+      final: final.map(brief),
     });
     claims.that('no resolved multicast lost unreported', loss.lostUnreported === 0, loss);
     claims.that('the history checker passes', violations.length === 0, violations.slice(0, 5));
@@ -118,13 +161,27 @@ describe('real processes: slow consumers (issue 10.6, 10.7)', () => {
     const RECOVERY_BOUND_MS = 5_000;
     const STALE_VIEW_BOUND_MS = 2_000;
     const claims = new Claims();
-    const members = await trio(cluster, 'async', { handler: { kind: 'async', ms: 1 }, options: { deliveryQueueMax: QUEUE_MAX } }, { windowMessagesMax: WINDOW });
+    const members = await trio(
+      cluster,
+      'async',
+      { handler: { kind: 'async', ms: 1 }, options: { deliveryQueueMax: QUEUE_MAX } },
+      { windowMessagesMax: WINDOW },
+    );
     const { a, b, c } = members;
     const started = now();
     a.send(FLOOD, { order: 'fifo', burst: 0 });
-    const { samples, finished } = await sample(members, (s) =>
-      s.a !== null && s.b !== null && s.a.sendLoops === 0 && s.a.issued === s.a.resolved + s.a.rejected && s.b.handled >= FLOOD && s.b.excluded === 0 ||
-      s.b !== null && s.b.excluded > 0 && s.b.rejoined >= s.b.excluded && s.a !== null && s.a.issued === s.a.resolved + s.a.rejected, DRAIN_BOUND_MS);
+    const { samples, finished } = await sample(
+      members,
+      (s) =>
+        (s.a !== null &&
+          s.b !== null &&
+          s.a.sendLoops === 0 &&
+          s.a.issued === s.a.resolved + s.a.rejected &&
+          s.b.handled >= FLOOD &&
+          s.b.excluded === 0) ||
+        (s.b !== null && s.b.excluded > 0 && s.b.rejoined >= s.b.excluded && s.a !== null && s.a.issued === s.a.resolved + s.a.rejected),
+      DRAIN_BOUND_MS,
+    );
     const drainMs = Math.round(now() - started);
     claims.that(`the flood is handled (or b rejoined) within ${DRAIN_BOUND_MS} ms`, finished, brief(samples.at(-1)?.b ?? null));
 
@@ -151,20 +208,43 @@ describe('real processes: slow consumers (issue 10.6, 10.7)', () => {
     const bDelivered = deliveredPayloads(history, b.me);
     const missedByB = aLog.resolved.filter((p) => !bDelivered.has(p)).length;
     figures('slow-consumer/async-1ms', {
-      flood: FLOOD, deliveryQueueMax: QUEUE_MAX, windowMessagesMax: WINDOW, drainMs, maxLead, maxBacklog, slowConsumer: slowConsumer !== undefined, bExcluded,
+      flood: FLOOD,
+      deliveryQueueMax: QUEUE_MAX,
+      windowMessagesMax: WINDOW,
+      drainMs,
+      maxLead,
+      maxBacklog,
+      slowConsumer: slowConsumer !== undefined,
+      bExcluded,
       rejoinedMsAfterError: slowConsumer ? msUntil(b, 'rejoined', slowConsumer.t) : null,
       senderResolveSpreadMs: aLog.firstResolveT && aLog.lastResolveT ? Math.round(aLog.lastResolveT - aLog.firstResolveT) : null,
-      longestStaleViewMs: staleMs, viewEventLagMs, missedByB, lostUnreported: loss.lostUnreported, final: final.map(brief),
+      longestStaleViewMs: staleMs,
+      viewEventLagMs,
+      missedByB,
+      lostUnreported: loss.lostUnreported,
+      final: final.map(brief),
     });
-    claims.that(`the sender is held back: it never got more than deliveryQueueMax (${QUEUE_MAX}) ahead of the slow handler`, maxLead <= QUEUE_MAX, { maxLead, maxBacklog });
+    claims.that(
+      `the sender is held back: it never got more than deliveryQueueMax (${QUEUE_MAX}) ahead of the slow handler`,
+      maxLead <= QUEUE_MAX,
+      { maxLead, maxBacklog },
+    );
     if (slowConsumer) {
       const rejoinMs = msUntil(b, 'rejoined', slowConsumer.t);
-      claims.that(`after SLOW_CONSUMER the slow member is back within ${RECOVERY_BOUND_MS} ms`, rejoinMs !== null && rejoinMs <= RECOVERY_BOUND_MS, { rejoinMs });
+      claims.that(
+        `after SLOW_CONSUMER the slow member is back within ${RECOVERY_BOUND_MS} ms`,
+        rejoinMs !== null && rejoinMs <= RECOVERY_BOUND_MS,
+        { rejoinMs },
+      );
     } else {
       claims.that('the slow member was never excluded', !bExcluded);
       claims.that('the slow member delivered every multicast the sender resolved', missedByB === 0, { missedByB });
     }
-    claims.that(`group.view at the slow member is never behind the sender's for more than ${STALE_VIEW_BOUND_MS} ms`, staleMs <= STALE_VIEW_BOUND_MS, { staleMs });
+    claims.that(
+      `group.view at the slow member is never behind the sender's for more than ${STALE_VIEW_BOUND_MS} ms`,
+      staleMs <= STALE_VIEW_BOUND_MS,
+      { staleMs },
+    );
     claims.that('no resolved multicast lost unreported', loss.lostUnreported === 0, loss);
     claims.that('the history checker passes', violations.length === 0, violations.slice(0, 5));
     expect(claims.failed).toEqual([]);
@@ -181,7 +261,12 @@ describe('real processes: slow consumers (issue 10.6, 10.7)', () => {
     const startView = (await b.progress()).view;
     const started = now();
     a.send(FLOOD, { order: 'fifo', burst: 0 });
-    const { samples, finished } = await sample(members, (s) => s.b !== null && s.b.handled >= FLOOD || s.b !== null && s.b.excluded > 0, DRAIN_BOUND_MS, 250);
+    const { samples, finished } = await sample(
+      members,
+      (s) => (s.b !== null && s.b.handled >= FLOOD) || (s.b !== null && s.b.excluded > 0),
+      DRAIN_BOUND_MS,
+      250,
+    );
     const drainMs = Math.round(now() - started);
     claims.that(`the flood is handled within ${DRAIN_BOUND_MS} ms`, finished, brief(samples.at(-1)?.b ?? null));
     let final: Progress[] = [];
@@ -199,12 +284,25 @@ describe('real processes: slow consumers (issue 10.6, 10.7)', () => {
     const bDelivered = deliveredPayloads(history, b.me);
     const missedByB = logs[0]!.resolved.filter((p) => !bDelivered.has(p)).length;
     figures('slow-consumer/busy-1ms', {
-      flood: FLOOD, drainMs, longestStallMsAtSlow: bLog.maxStallMs, stallsAtSlow: bLog.stalls.slice(0, 10), bExcluded: bExcluded.length,
-      viewChanges: final[0] ? final[0].view.id - startView.id : null, missedByB, lostUnreported: loss.lostUnreported, final: final.map(brief),
+      flood: FLOOD,
+      drainMs,
+      longestStallMsAtSlow: bLog.maxStallMs,
+      stallsAtSlow: bLog.stalls.slice(0, 10),
+      bExcluded: bExcluded.length,
+      viewChanges: final[0] ? final[0].view.id - startView.id : null,
+      missedByB,
+      lostUnreported: loss.lostUnreported,
+      final: final.map(brief),
     });
     claims.that('the busy member is never excluded', bExcluded.length === 0, bExcluded);
-    claims.that(`its event loop never stalls for ${STALL_BOUND_MS} ms or more`, bLog.maxStallMs < STALL_BOUND_MS, { maxStallMs: bLog.maxStallMs, stalls: bLog.stalls.slice(0, 10) });
-    claims.that('no view change happened', final.length > 0 && final.every((p) => p.view.id === startView.id), { startView: startView.id, final: final.map((p) => p.view.id) });
+    claims.that(`its event loop never stalls for ${STALL_BOUND_MS} ms or more`, bLog.maxStallMs < STALL_BOUND_MS, {
+      maxStallMs: bLog.maxStallMs,
+      stalls: bLog.stalls.slice(0, 10),
+    });
+    claims.that('no view change happened', final.length > 0 && final.every((p) => p.view.id === startView.id), {
+      startView: startView.id,
+      final: final.map((p) => p.view.id),
+    });
     claims.that('the busy member delivered everything the sender resolved', missedByB === 0, { missedByB });
     claims.that('no resolved multicast lost unreported', loss.lostUnreported === 0, loss);
     claims.that('the history checker passes', violations.length === 0, violations.slice(0, 5));

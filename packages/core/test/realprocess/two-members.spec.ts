@@ -11,7 +11,18 @@
  */
 import { checkHistory } from '../../src/testing/checker/history-checker.js';
 import {
-  brief, Claims, Cluster, figures, freePorts, lossReport, mergeHistories, now, progressOf, quiesce, sleep, type RealMember,
+  brief,
+  Claims,
+  Cluster,
+  figures,
+  freePorts,
+  lossReport,
+  mergeHistories,
+  now,
+  progressOf,
+  quiesce,
+  sleep,
+  type RealMember,
 } from './harness.js';
 import type { Progress, QuorumPolicyName } from './types.js';
 
@@ -24,7 +35,11 @@ const RESTART_BOUND_MS = 10_000;
 
 const addr = (port: number): string => `127.0.0.1:${port}`;
 
-async function pair(cluster: Cluster, prefix: string, quorum: QuorumPolicyName | null): Promise<{ low: RealMember; high: RealMember; ports: number[] }> {
+async function pair(
+  cluster: Cluster,
+  prefix: string,
+  quorum: QuorumPolicyName | null,
+): Promise<{ low: RealMember; high: RealMember; ports: number[] }> {
   const ports = await freePorts(2);
   const options = quorum ? { quorum: { policy: quorum } } : {};
   const low = await cluster.spawn(`${prefix}-low`, { port: ports[0]!, options }).joined();
@@ -57,21 +72,33 @@ describe('real processes: a group of two and a SIGKILL (issue 10.3, 10.5)', () =
     const killedAt = b.killedAt!;
     const reaction = await firstReaction(a, from, DETECT_BOUND_MS + 1_000);
     const detectionMs = reaction ? Math.round(reaction.t - killedAt) : null;
-    claims.that(`the survivor reacts (blocked) within ${DETECT_BOUND_MS} ms of the SIGKILL`, detectionMs !== null && detectionMs <= DETECT_BOUND_MS, { reaction, detectionMs });
+    claims.that(
+      `the survivor reacts (blocked) within ${DETECT_BOUND_MS} ms of the SIGKILL`,
+      detectionMs !== null && detectionMs <= DETECT_BOUND_MS,
+      { reaction, detectionMs },
+    );
     claims.that('the survivor does not go on alone without a quorum policy', reaction?.kind !== 'view of 1', reaction);
     const blockedEvent = a.log.slice(from).find((r) => r.type === 'blocked');
     claims.that("the 'blocked' event says NO_QUORUM", blockedEvent?.code === 'NO_QUORUM', blockedEvent ?? 'no blocked event');
     const statusWhileBlocked = (await a.progress()).status;
-    claims.that("status is { state: 'blocked', blocked: { code: 'NO_QUORUM' } }",
-      statusWhileBlocked?.state === 'blocked' && statusWhileBlocked.blocked?.code === 'NO_QUORUM', statusWhileBlocked);
+    claims.that(
+      "status is { state: 'blocked', blocked: { code: 'NO_QUORUM' } }",
+      statusWhileBlocked?.state === 'blocked' && statusWhileBlocked.blocked?.code === 'NO_QUORUM',
+      statusWhileBlocked,
+    );
 
     // A synchronous call while blocked settles by its timeoutMs; asynchronous ones wait (and must
     // not be lost once the group is back).
     const callStarted = performance.now();
-    const callResult = await a.call(CALL_TIMEOUT_MS, CALL_TIMEOUT_MS + CALL_SLACK_MS + 1_000).catch((error: unknown) => ({ outcome: 'no answer', error: String(error), ms: Infinity }));
+    const callResult = await a
+      .call(CALL_TIMEOUT_MS, CALL_TIMEOUT_MS + CALL_SLACK_MS + 1_000)
+      .catch((error: unknown) => ({ outcome: 'no answer', error: String(error), ms: Infinity }));
     const callMs = Math.round(performance.now() - callStarted);
-    claims.that(`a replies:'all' call with timeoutMs ${CALL_TIMEOUT_MS} settles by ${CALL_TIMEOUT_MS + CALL_SLACK_MS} ms while blocked`,
-      (callResult.ms as number) <= CALL_TIMEOUT_MS + CALL_SLACK_MS, callResult);
+    claims.that(
+      `a replies:'all' call with timeoutMs ${CALL_TIMEOUT_MS} settles by ${CALL_TIMEOUT_MS + CALL_SLACK_MS} ms while blocked`,
+      (callResult.ms as number) <= CALL_TIMEOUT_MS + CALL_SLACK_MS,
+      callResult,
+    );
     a.send(50, { order: 'total', burst: 0 });
 
     // b restarts at the same address.
@@ -79,7 +106,15 @@ describe('real processes: a group of two and a SIGKILL (issue 10.3, 10.5)', () =
     let recoveryMs: number | null = null;
     try {
       await restarted.joined(RESTART_BOUND_MS);
-      await Promise.all([a, restarted].map((m) => m.waitFor('view', (r) => (r.members as string[]).length === 2 && (r.members as string[]).includes(restarted.me), RESTART_BOUND_MS)));
+      await Promise.all(
+        [a, restarted].map((m) =>
+          m.waitFor(
+            'view',
+            (r) => (r.members as string[]).length === 2 && (r.members as string[]).includes(restarted.me),
+            RESTART_BOUND_MS,
+          ),
+        ),
+      );
       recoveryMs = Math.round(now() - restarted.spawnedAt);
     } catch (error) {
       claims.that(`the restarted member is back in a group of two within ${RESTART_BOUND_MS} ms`, false, String(error));
@@ -97,12 +132,23 @@ describe('real processes: a group of two and a SIGKILL (issue 10.3, 10.5)', () =
     }
     const logs = await Promise.all([a, restarted].filter((m) => m.alive).map((m) => m.dump().catch(() => null)));
     const history = mergeHistories([a, b, restarted]);
-    const loss = lossReport(history, logs.filter((l) => l !== null), final[0]?.view.members ?? [a.me]);
+    const loss = lossReport(
+      history,
+      logs.filter((l) => l !== null),
+      final[0]?.view.members ?? [a.me],
+    );
     const violations = final.length > 0 ? checkHistory(history, { quiescent: true }) : [];
     figures('two-members/no-policy', {
-      detectionMs, reaction: reaction?.kind ?? null, status: statusWhileBlocked, callMs, call: callResult, recoveryMsFromRestart: recoveryMs,
+      detectionMs,
+      reaction: reaction?.kind ?? null,
+      status: statusWhileBlocked,
+      callMs,
+      call: callResult,
+      recoveryMsFromRestart: recoveryMs,
       recoveryMsFromKill: recoveryMs !== null ? Math.round(restarted.spawnedAt - killedAt + recoveryMs) : null,
-      lostUnreported: loss.lostUnreported, resolved: loss.resolved, final: final.map(brief),
+      lostUnreported: loss.lostUnreported,
+      resolved: loss.resolved,
+      final: final.map(brief),
     });
     claims.that('no resolved multicast of the survivor lost unreported', loss.lostUnreported === 0, loss);
     claims.that('the history checker passes', violations.length === 0, violations.slice(0, 5));
@@ -116,11 +162,21 @@ describe('real processes: a group of two and a SIGKILL (issue 10.3, 10.5)', () =
     high.kill('SIGKILL');
     const view = await low.waitFor('view', (r) => (r.members as string[]).length === 1, DETECT_BOUND_MS + 1_000, from).catch(() => null);
     const goOnMs = view ? Math.round(view.t - high.killedAt!) : null;
-    claims.that(`the low-address survivor installs a view of itself within ${DETECT_BOUND_MS} ms`, goOnMs !== null && goOnMs <= DETECT_BOUND_MS, { goOnMs });
+    claims.that(
+      `the low-address survivor installs a view of itself within ${DETECT_BOUND_MS} ms`,
+      goOnMs !== null && goOnMs <= DETECT_BOUND_MS,
+      { goOnMs },
+    );
     const status = (await low.progress()).status;
     claims.that("its status is 'member', not blocked", status?.state === 'member' && !status.blocked, status);
-    const call = await low.call(CALL_TIMEOUT_MS, CALL_TIMEOUT_MS + CALL_SLACK_MS + 1_000).catch((error: unknown) => ({ outcome: 'no answer', error: String(error), ms: Infinity, quorumMet: false }));
-    claims.that("a replies:'all' call resolves with its own reply, quorum met", call.outcome === 'resolved' && call.quorumMet === true, call);
+    const call = await low
+      .call(CALL_TIMEOUT_MS, CALL_TIMEOUT_MS + CALL_SLACK_MS + 1_000)
+      .catch((error: unknown) => ({ outcome: 'no answer', error: String(error), ms: Infinity, quorumMet: false }));
+    claims.that(
+      "a replies:'all' call resolves with its own reply, quorum met",
+      call.outcome === 'resolved' && call.quorumMet === true,
+      call,
+    );
     low.send(100, { order: 'total', burst: 0 });
     let final: Progress[] = [];
     try {
@@ -143,13 +199,25 @@ describe('real processes: a group of two and a SIGKILL (issue 10.3, 10.5)', () =
     low.kill('SIGKILL');
     const blocked = await high.waitFor('blocked', () => true, DETECT_BOUND_MS + 1_000, from).catch(() => null);
     const detectionMs = blocked ? Math.round(blocked.t - low.killedAt!) : null;
-    claims.that(`the high-address survivor reports blocked within ${DETECT_BOUND_MS} ms`, detectionMs !== null && detectionMs <= DETECT_BOUND_MS, { detectionMs, blocked });
+    claims.that(
+      `the high-address survivor reports blocked within ${DETECT_BOUND_MS} ms`,
+      detectionMs !== null && detectionMs <= DETECT_BOUND_MS,
+      { detectionMs, blocked },
+    );
     const call = await high.call(1_000, 2_500).catch((error: unknown) => ({ outcome: 'no answer', error: String(error), ms: Infinity }));
     claims.that('a call with timeoutMs 1000 settles by 1500 ms', (call.ms as number) <= 1_500, call);
     await sleep(500);
     const progress = (await progressOf([high]))[0];
-    claims.that('it never installed a view of itself alone', !high.log.slice(from).some((r) => r.type === 'view' && (r.members as string[]).length === 1), progress ? brief(progress) : null);
-    claims.that("its status is 'blocked' (NO_QUORUM)", progress?.status?.state === 'blocked' && progress.status.blocked?.code === 'NO_QUORUM', progress?.status);
+    claims.that(
+      'it never installed a view of itself alone',
+      !high.log.slice(from).some((r) => r.type === 'view' && (r.members as string[]).length === 1),
+      progress ? brief(progress) : null,
+    );
+    claims.that(
+      "its status is 'blocked' (NO_QUORUM)",
+      progress?.status?.state === 'blocked' && progress.status.blocked?.code === 'NO_QUORUM',
+      progress?.status,
+    );
     figures('two-members/tie-breaker-low-dies', { detectionMs, call, status: progress?.status ?? null });
     expect(claims.failed).toEqual([]);
   }, 30_000);

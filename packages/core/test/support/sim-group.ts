@@ -46,11 +46,14 @@ export class SimGroupHarness {
 
   /** Waits until the named members all have the same view of exactly those members. */
   async settle(names: string[], timeoutMs = 10_000): Promise<boolean> {
-    return this.net.runUntil(() => {
-      const groups = names.map((n) => this.groups.get(n)!);
-      const first = groups[0]!.view;
-      return groups.every((g) => g.view.id === first.id && g.view.members.length === names.length);
-    }, { timeoutMs });
+    return this.net.runUntil(
+      () => {
+        const groups = names.map((n) => this.groups.get(n)!);
+        const first = groups[0]!.view;
+        return groups.every((g) => g.view.id === first.id && g.view.members.length === names.length);
+      },
+      { timeoutMs },
+    );
   }
 
   crash(name: string): void {

@@ -61,30 +61,38 @@ describe('the hostile member in the scenario', () => {
 });
 
 describe('a run with the hostile member', () => {
-  it('sends, replays and counts; the members reject what is out of reach, drop every frame of another epoch, and every property holds', async () => {
-    const result = await runScenario(1);
-    expect(result.violations).toEqual([]);
-    const s = result.stats;
-    expect(s.hostileSelfFrames).toBeGreaterThan(20);
-    expect(s.hostileNamedFrames).toBeGreaterThan(20);
-    expect(s.hostileArrived).toBeGreaterThan(0);
-    expect(s.hostileRejected).toBeGreaterThan(0);
-    expect(s.frameRejectedErrors).toBeGreaterThan(0);
-    expect(s.frameRejectedErrors).toBeLessThanOrEqual(s.hostileRejected);
-    expect(s.staleViewFrames).toBeGreaterThan(0);
-    expect(s.staleEpochFrames).toBeGreaterThan(0);
-    expect(s.staleEpochDropped).toBeGreaterThan(0);
-    expect(s.staleEpochDropped).toBeLessThanOrEqual(s.staleEpochFrames);
-    expect(result.log.some((line) => line.includes('hostile member in members\' names'))).toBe(true);
-    expect(result.log.some((line) => line.includes('hostile member replays frames under another epoch'))).toBe(true);
-  }, TIMEOUT_MS);
+  it(
+    'sends, replays and counts; the members reject what is out of reach, drop every frame of another epoch, and every property holds',
+    async () => {
+      const result = await runScenario(1);
+      expect(result.violations).toEqual([]);
+      const s = result.stats;
+      expect(s.hostileSelfFrames).toBeGreaterThan(20);
+      expect(s.hostileNamedFrames).toBeGreaterThan(20);
+      expect(s.hostileArrived).toBeGreaterThan(0);
+      expect(s.hostileRejected).toBeGreaterThan(0);
+      expect(s.frameRejectedErrors).toBeGreaterThan(0);
+      expect(s.frameRejectedErrors).toBeLessThanOrEqual(s.hostileRejected);
+      expect(s.staleViewFrames).toBeGreaterThan(0);
+      expect(s.staleEpochFrames).toBeGreaterThan(0);
+      expect(s.staleEpochDropped).toBeGreaterThan(0);
+      expect(s.staleEpochDropped).toBeLessThanOrEqual(s.staleEpochFrames);
+      expect(result.log.some((line) => line.includes("hostile member in members' names"))).toBe(true);
+      expect(result.log.some((line) => line.includes('hostile member replays frames under another epoch'))).toBe(true);
+    },
+    TIMEOUT_MS,
+  );
 
-  it('with hostility off, runs as before: no frame from the hostile member, nothing rejected', async () => {
-    const result = await runScenario(generateScenario(2, { hostile: false }));
-    expect(result.violations).toEqual([]);
-    expect(result.stats.hostileActions + result.stats.replayActions).toBe(0);
-    expect(result.stats.hostileArrived + result.stats.hostileRejected + result.stats.frameRejectedErrors).toBe(0);
-  }, TIMEOUT_MS);
+  it(
+    'with hostility off, runs as before: no frame from the hostile member, nothing rejected',
+    async () => {
+      const result = await runScenario(generateScenario(2, { hostile: false }));
+      expect(result.violations).toEqual([]);
+      expect(result.stats.hostileActions + result.stats.replayActions).toBe(0);
+      expect(result.stats.hostileArrived + result.stats.hostileRejected + result.stats.frameRejectedErrors).toBe(0);
+    },
+    TIMEOUT_MS,
+  );
 });
 
 /** A stand-in for a member's Group, with the stats a test sets, for the frame checks alone. */
@@ -113,14 +121,22 @@ describe('the frame checks', () => {
     return { run, tap: cluster.arrivalTap!, net };
   }
   const process = { address: 'n1' } as Process;
-  const frame = (f: Partial<Frame>): Uint8Array => encodeFrame({
-    epoch: 77, group: 'campaign', from: 'n2/9', viewId: 4, body: { type: 'heartbeat', sentHigh: 0, acks: [0, 0], flushing: false, slow: false }, ...f,
-  });
+  const frame = (f: Partial<Frame>): Uint8Array =>
+    encodeFrame({
+      epoch: 77,
+      group: 'campaign',
+      from: 'n2/9',
+      viewId: 4,
+      body: { type: 'heartbeat', sentHigh: 0, acks: [0, 0], flushing: false, slow: false },
+      ...f,
+    });
 
   it('report a frame of another epoch that a member in a view did not drop, and count those it dropped', async () => {
     const { run, tap, net } = checks();
     const { group, stats } = fakeGroup(77);
-    tap(process, group, HOSTILE_ADDRESS, frame({ epoch: 78 }), () => { stats.framesOtherEpoch++; });
+    tap(process, group, HOSTILE_ADDRESS, frame({ epoch: 78 }), () => {
+      stats.framesOtherEpoch++;
+    });
     expect(run.counts.staleEpochDropped).toBe(1);
     expect(run.violations).toEqual([]);
     tap(process, group, HOSTILE_ADDRESS, frame({ epoch: 78 }), () => {});
@@ -143,10 +159,20 @@ describe('the frame checks', () => {
   it("count the hostile member's frames a member rejected, and report an honest frame rejected", async () => {
     const { run, tap, net } = checks();
     const { group, stats } = fakeGroup(77);
-    tap(process, group, HOSTILE_ADDRESS, frame({ body: { type: 'heartbeat', sentHigh: 2 ** 22, acks: [0, 0], flushing: false, slow: false } }), () => { stats.framesRejected++; });
+    tap(
+      process,
+      group,
+      HOSTILE_ADDRESS,
+      frame({ body: { type: 'heartbeat', sentHigh: 2 ** 22, acks: [0, 0], flushing: false, slow: false } }),
+      () => {
+        stats.framesRejected++;
+      },
+    );
     expect(run.counts.hostileRejected).toBe(1);
     expect(run.violations).toEqual([]);
-    tap(process, group, 'n2', frame({}), () => { stats.framesRejected++; });
+    tap(process, group, 'n2', frame({}), () => {
+      stats.framesRejected++;
+    });
     expect(run.violations.map((v) => v.property)).toEqual(['frame-rejected']);
     expect(run.violations[0]!.message).toMatch(/n1\/7 rejected a heartbeat frame of view 4 from n2\/9/);
     await net.close();
@@ -156,11 +182,21 @@ describe('the frame checks', () => {
     const { run, tap, net } = checks();
     const { group, stats } = fakeGroup(77);
     // In n2/9's name, of view 5: kept until the member installs it.
-    tap(process, group, HOSTILE_ADDRESS, frame({ viewId: 5, body: { type: 'data', seq: 2 ** 22, topic: 't', payload: new Uint8Array(0) } }), () => {});
+    tap(
+      process,
+      group,
+      HOSTILE_ADDRESS,
+      frame({ viewId: 5, body: { type: 'data', seq: 2 ** 22, topic: 't', payload: new Uint8Array(0) } }),
+      () => {},
+    );
     // The install arrives from a member, and the kept frame is rejected then: allowed once.
-    tap(process, group, 'n2', frame({}), () => { stats.framesRejected++; });
+    tap(process, group, 'n2', frame({}), () => {
+      stats.framesRejected++;
+    });
     expect(run.violations).toEqual([]);
-    tap(process, group, 'n2', frame({}), () => { stats.framesRejected++; });
+    tap(process, group, 'n2', frame({}), () => {
+      stats.framesRejected++;
+    });
     expect(run.violations.map((v) => v.property)).toEqual(['frame-rejected']);
     await net.close();
   });

@@ -21,19 +21,27 @@ describe('campaign seeds that found bugs', () => {
     // timeout and reject with CAUSAL_CONTEXT_UNSATISFIED (call-rejected); relayed client
     // calls also fed the relaying member's context. Now the member's multicasts are held in
     // order and a call settles by its timeout like any call not yet sent.
-    [35, 'a call held behind a relayed request\'s replies'],
+    [35, "a call held behind a relayed request's replies"],
     [107, 'the same'],
     // An honest coordinator whose view still lists a restarted process's dead incarnation
     // sends it prepares: the joiner dropped them silently, not as FRAME_REJECTED.
-    [3513, "a prepare to a joiner from a coordinator not admitting it"],
-    [6854, "an accept to a joiner from a coordinator not admitting it"],
-  ])('seed %i: %s', async (seed) => {
-    const result = await runScenario(seed);
-    expect(describeFailure(result)).toEqual([]);
-  }, TIMEOUT_MS);
+    [3513, 'a prepare to a joiner from a coordinator not admitting it'],
+    [6854, 'an accept to a joiner from a coordinator not admitting it'],
+  ])(
+    'seed %i: %s',
+    async (seed) => {
+      const result = await runScenario(seed);
+      expect(describeFailure(result)).toEqual([]);
+    },
+    TIMEOUT_MS,
+  );
 
-  it('seed 2129 without the hostile member: an honest prepare to a joiner is not reported', async () => {
-    const result = await runScenario(generateScenario(2129, { hostile: false }));
-    expect(describeFailure(result)).toEqual([]);
-  }, TIMEOUT_MS);
+  it(
+    'seed 2129 without the hostile member: an honest prepare to a joiner is not reported',
+    async () => {
+      const result = await runScenario(generateScenario(2129, { hostile: false }));
+      expect(describeFailure(result)).toEqual([]);
+    },
+    TIMEOUT_MS,
+  );
 });

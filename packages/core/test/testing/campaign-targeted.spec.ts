@@ -52,7 +52,14 @@ describe('targeted actions in the scenario', () => {
       const s = generateScenario(seed);
       const costly = new Map<number, number>();
       for (const a of s.actions) {
-        const key = a.kind === 'crash' ? (a.tag !== undefined ? 'costly' : 'crash') : a.kind === 'restart' && a.of !== undefined ? 'restart-of' : a.kind;
+        const key =
+          a.kind === 'crash'
+            ? a.tag !== undefined
+              ? 'costly'
+              : 'crash'
+            : a.kind === 'restart' && a.of !== undefined
+              ? 'restart-of'
+              : a.kind;
         count.set(key, (count.get(key) ?? 0) + 1);
         if (a.kind === 'crash' && a.tag !== undefined) costly.set(a.tag, a.at);
         if (a.kind === 'restart' && a.of !== undefined) {
@@ -76,56 +83,80 @@ describe('targeted actions in the scenario', () => {
 });
 
 describe('targeted runs', () => {
-  it('a group of two recovers when its crashed member restarts: the restart stands in for it', async () => {
-    // Costly crash #1 in the view [n1, n2]: pick 0.9 takes its second member.
-    const result = await runScenario(scenario(2, [
-      { at: 2_000, kind: 'crash', pick: 0.9, tag: 1 },
-      { at: 3_000, kind: 'restart', pick: 0, side: 0, of: 1 },
-    ]));
-    expect(describeFailure(result)).toEqual([]);
-    expect(result.stats.costlyCrashesOfTwo).toBe(1);
-    expect(result.stats.restarts).toBe(1);
-    expect(result.stats.blockedAsExpected).toBe(0);
-    const crashed = result.history.find((e) => e.kind === 'crash')!.member;
-    const final = lastView(result.history);
-    expect(final.map((m) => m.split('/')[0]).sort()).toEqual(['n1', 'n2']);
-    expect(final).not.toContain(crashed);
-  }, TIMEOUT_MS);
+  it(
+    'a group of two recovers when its crashed member restarts: the restart stands in for it',
+    async () => {
+      // Costly crash #1 in the view [n1, n2]: pick 0.9 takes its second member.
+      const result = await runScenario(
+        scenario(2, [
+          { at: 2_000, kind: 'crash', pick: 0.9, tag: 1 },
+          { at: 3_000, kind: 'restart', pick: 0, side: 0, of: 1 },
+        ]),
+      );
+      expect(describeFailure(result)).toEqual([]);
+      expect(result.stats.costlyCrashesOfTwo).toBe(1);
+      expect(result.stats.restarts).toBe(1);
+      expect(result.stats.blockedAsExpected).toBe(0);
+      const crashed = result.history.find((e) => e.kind === 'crash')!.member;
+      const final = lastView(result.history);
+      expect(final.map((m) => m.split('/')[0]).sort()).toEqual(['n1', 'n2']);
+      expect(final).not.toContain(crashed);
+    },
+    TIMEOUT_MS,
+  );
 
-  it('a group that lost half of an even view for good ends blocked, and says so', async () => {
-    // Costly crash #1 takes two of the four members, and no restart follows.
-    const result = await runScenario(scenario(4, [{ at: 2_000, kind: 'crash', pick: 0, tag: 1 }]));
-    expect(describeFailure(result)).toEqual([]);
-    expect(result.stats.costlyCrashes).toBe(1);
-    expect(result.stats.blockedAsExpected).toBe(1);
-    const crashed = new Set(result.history.filter((e) => e.kind === 'crash').map((e) => e.member));
-    expect(crashed.size).toBe(2);
-    const survivors = lastView(result.history).filter((m) => !crashed.has(m));
-    expect(survivors).toHaveLength(2);
-    for (const member of survivors) {
-      const last = result.history.filter((e) => (e.kind === 'blocked' || e.kind === 'unblocked') && e.member === member).at(-1);
-      expect(last).toMatchObject({ kind: 'blocked', code: 'NO_QUORUM' });
-    }
-  }, TIMEOUT_MS);
+  it(
+    'a group that lost half of an even view for good ends blocked, and says so',
+    async () => {
+      // Costly crash #1 takes two of the four members, and no restart follows.
+      const result = await runScenario(scenario(4, [{ at: 2_000, kind: 'crash', pick: 0, tag: 1 }]));
+      expect(describeFailure(result)).toEqual([]);
+      expect(result.stats.costlyCrashes).toBe(1);
+      expect(result.stats.blockedAsExpected).toBe(1);
+      const crashed = new Set(result.history.filter((e) => e.kind === 'crash').map((e) => e.member));
+      expect(crashed.size).toBe(2);
+      const survivors = lastView(result.history).filter((m) => !crashed.has(m));
+      expect(survivors).toHaveLength(2);
+      for (const member of survivors) {
+        const last = result.history.filter((e) => (e.kind === 'blocked' || e.kind === 'unblocked') && e.member === member).at(-1);
+        expect(last).toMatchObject({ kind: 'blocked', code: 'NO_QUORUM' });
+      }
+    },
+    TIMEOUT_MS,
+  );
 
-  it('crashes the coordinator right after it sent accept, and the group goes on', async () => {
-    // A join starts a view change; its coordinator (n1) crashes once its accepts are out.
-    const result = await runScenario(scenario(5, [
-      { at: 2_000, kind: 'crash-after-accept', windowMs: 3_000 },
-      { at: 2_100, kind: 'join', address: 'n6' },
-    ]));
-    expect(describeFailure(result)).toEqual([]);
-    expect(result.stats.acceptCrashes).toBe(1);
-    expect(result.log.some((line) => line.includes("crash right after it sent 'accept': n1/"))).toBe(true);
-    expect(lastView(result.history).map((m) => m.split('/')[0]).sort()).toEqual(['n2', 'n3', 'n4', 'n5', 'n6']);
-  }, TIMEOUT_MS);
+  it(
+    'crashes the coordinator right after it sent accept, and the group goes on',
+    async () => {
+      // A join starts a view change; its coordinator (n1) crashes once its accepts are out.
+      const result = await runScenario(
+        scenario(5, [
+          { at: 2_000, kind: 'crash-after-accept', windowMs: 3_000 },
+          { at: 2_100, kind: 'join', address: 'n6' },
+        ]),
+      );
+      expect(describeFailure(result)).toEqual([]);
+      expect(result.stats.acceptCrashes).toBe(1);
+      expect(result.log.some((line) => line.includes("crash right after it sent 'accept': n1/"))).toBe(true);
+      expect(
+        lastView(result.history)
+          .map((m) => m.split('/')[0])
+          .sort(),
+      ).toEqual(['n2', 'n3', 'n4', 'n5', 'n6']);
+    },
+    TIMEOUT_MS,
+  );
 
-  it.each(['sent', 'delivered'] as const)('crashes a member right after a safe message is %s, and the survivors agree', async (when) => {
-    const result = await runScenario(scenario(3, [
-      { at: 2_000, kind: 'crash-around-safe', pick: 0.5, count: 3, order: 'total', when, windowMs: 2_000 },
-    ]));
-    expect(describeFailure(result)).toEqual([]);
-    expect(when === 'sent' ? result.stats.safeCrashesSent : result.stats.safeCrashesDelivered).toBe(1);
-    expect(result.history.filter((e) => e.kind === 'crash')).toHaveLength(1);
-  }, TIMEOUT_MS);
+  it.each(['sent', 'delivered'] as const)(
+    'crashes a member right after a safe message is %s, and the survivors agree',
+    async (when) => {
+      const result = await runScenario(
+        scenario(3, [{ at: 2_000, kind: 'crash-around-safe', pick: 0.5, count: 3, order: 'total', when, windowMs: 2_000 }]),
+      );
+      expect(describeFailure(result)).toEqual([]);
+      expect(when === 'sent' ? result.stats.safeCrashesSent : result.stats.safeCrashesDelivered).toBe(1);
+      expect(result.history.filter((e) => e.kind === 'crash')).toHaveLength(1);
+    },
+    TIMEOUT_MS,
+  );
 });

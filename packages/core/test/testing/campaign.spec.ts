@@ -15,8 +15,12 @@ function runSimCli(args: string[]): Promise<{ code: number | null; stdout: strin
     const child = spawn(process.execPath, ['--import', 'tsx', 'packages/core/scripts/sim.ts', ...args], { cwd: REPO_ROOT });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
@@ -56,47 +60,61 @@ describe('scenario generation', () => {
 });
 
 describe('the simulation campaign', () => {
-  it('replays a seed exactly: the same seed gives the same history', async () => {
-    for (const seed of [1, 2, 3]) {
-      const first = await runScenario(seed);
-      const second = await runScenario(seed);
-      expect(first.history.length).toBeGreaterThan(0);
-      expect(JSON.stringify(second.history)).toBe(JSON.stringify(first.history));
-      expect(second.log).toEqual(first.log);
-      expect(second.violations).toEqual(first.violations);
-      expect(second.stats.events).toBe(first.stats.events);
-    }
-  }, TIMEOUT_MS);
+  it(
+    'replays a seed exactly: the same seed gives the same history',
+    async () => {
+      for (const seed of [1, 2, 3]) {
+        const first = await runScenario(seed);
+        const second = await runScenario(seed);
+        expect(first.history.length).toBeGreaterThan(0);
+        expect(JSON.stringify(second.history)).toBe(JSON.stringify(first.history));
+        expect(second.log).toEqual(first.log);
+        expect(second.violations).toEqual(first.violations);
+        expect(second.stats.events).toBe(first.stats.events);
+      }
+    },
+    TIMEOUT_MS,
+  );
 
-  it('reports a broken history: the pipeline can fail', async () => {
-    const seed = 1;
-    const clean = await runScenario(seed);
-    expect(clean.violations).toEqual([]);
-    // The same history, judged again without one delivery of a survivor.
-    const tampered = judgeHistory(dropOneSurvivorDelivery([...clean.history]));
-    expect(tampered.length).toBeGreaterThan(0);
-    expect(tampered.map((v) => v.property)).toEqual(expect.arrayContaining([expect.stringMatching(/survivor-delivery|view-synchrony/)]));
+  it(
+    'reports a broken history: the pipeline can fail',
+    async () => {
+      const seed = 1;
+      const clean = await runScenario(seed);
+      expect(clean.violations).toEqual([]);
+      // The same history, judged again without one delivery of a survivor.
+      const tampered = judgeHistory(dropOneSurvivorDelivery([...clean.history]));
+      expect(tampered.length).toBeGreaterThan(0);
+      expect(tampered.map((v) => v.property)).toEqual(expect.arrayContaining([expect.stringMatching(/survivor-delivery|view-synchrony/)]));
 
-    // End to end: the runner and the campaign report it, with the replay line.
-    const broken = await runScenario(seed, { mutateHistory: dropOneSurvivorDelivery });
-    expect(broken.violations.length).toBeGreaterThan(0);
-    const campaign = await runCampaign({ from: seed, count: 2, run: { mutateHistory: dropOneSurvivorDelivery } });
-    expect(campaign.failed).toBe(2);
-    expect(campaign.passed).toBe(0);
-    expect(campaign.failures[0]!.line).toBe(failureLine(seed, campaign.failures[0]!.violations));
-    expect(campaign.failures[0]!.line).toMatch(/^seed 1: \[(survivor-delivery|view-synchrony)\] .* — replay: npm run sim -- --seeds 1 --from 1 --verbose$/);
-  }, TIMEOUT_MS);
+      // End to end: the runner and the campaign report it, with the replay line.
+      const broken = await runScenario(seed, { mutateHistory: dropOneSurvivorDelivery });
+      expect(broken.violations.length).toBeGreaterThan(0);
+      const campaign = await runCampaign({ from: seed, count: 2, run: { mutateHistory: dropOneSurvivorDelivery } });
+      expect(campaign.failed).toBe(2);
+      expect(campaign.passed).toBe(0);
+      expect(campaign.failures[0]!.line).toBe(failureLine(seed, campaign.failures[0]!.violations));
+      expect(campaign.failures[0]!.line).toMatch(
+        /^seed 1: \[(survivor-delivery|view-synchrony)\] .* — replay: npm run sim -- --seeds 1 --from 1 --verbose$/,
+      );
+    },
+    TIMEOUT_MS,
+  );
 
   // Through the CLI in a child process: in Jest's vm context every global lookup (Math.min,
   // Math.imul, Infinity) is some 50x slower, which makes the protocol about 3x slower than
   // under plain Node. The child runs the very same code, and the CLI is tested on the way.
-  it('passes seeds 1..200', async () => {
-    // Two jobs: Jest runs one test file at a time on 2 cores, so the second core is free.
-    const { code, stdout, stderr } = await runSimCli(['--seeds', '200', '--from', '1', '--jobs', '2', '--json']);
-    const result = JSON.parse(stdout) as CampaignResult;
-    expect(result.failures.map((f) => f.line)).toEqual([]);
-    expect(result.passed).toBe(200);
-    expect(code).toBe(0);
-    expect(stderr.trimEnd().split('\n').at(-1)).toBe('200 passed, 0 failed');
-  }, TIMEOUT_MS);
+  it(
+    'passes seeds 1..200',
+    async () => {
+      // Two jobs: Jest runs one test file at a time on 2 cores, so the second core is free.
+      const { code, stdout, stderr } = await runSimCli(['--seeds', '200', '--from', '1', '--jobs', '2', '--json']);
+      const result = JSON.parse(stdout) as CampaignResult;
+      expect(result.failures.map((f) => f.line)).toEqual([]);
+      expect(result.passed).toBe(200);
+      expect(code).toBe(0);
+      expect(stderr.trimEnd().split('\n').at(-1)).toBe('200 passed, 0 failed');
+    },
+    TIMEOUT_MS,
+  );
 });

@@ -14,7 +14,11 @@ describe('cohort trace (the command, in process)', () => {
   function run(...argv: string[]): { code: number; out: string; err: string } {
     const out: string[] = [];
     const err: string[] = [];
-    const code = main(argv, (l) => out.push(l), (l) => err.push(l));
+    const code = main(
+      argv,
+      (l) => out.push(l),
+      (l) => err.push(l),
+    );
     return { code, out: out.join('\n'), err: err.join('\n') };
   }
 
@@ -34,7 +38,13 @@ describe('cohort trace (the command, in process)', () => {
     expect(run('--help')).toMatchObject({ code: 0, out: expect.stringContaining('usage: cohort trace') });
     const broken = join(dir, 'broken.jsonl');
     writeFileSync(broken, '{"t":1,"kind":"view"\n');
-    expect(run('trace', broken, '--html', join(dir, 'b.html'))).toMatchObject({ code: 1, err: expect.stringContaining('broken.jsonl:1: not JSON') });
-    expect(run('trace', join(dir, 'missing.jsonl'), '--html', join(dir, 'm.html'))).toMatchObject({ code: 1, err: expect.stringContaining('ENOENT') });
+    expect(run('trace', broken, '--html', join(dir, 'b.html'))).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('broken.jsonl:1: not JSON'),
+    });
+    expect(run('trace', join(dir, 'missing.jsonl'), '--html', join(dir, 'm.html'))).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('ENOENT'),
+    });
   });
 });

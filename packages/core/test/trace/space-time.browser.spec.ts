@@ -32,7 +32,10 @@ describe('the space-time diagram in a real browser', () => {
   let expected: { arrows: number; bands: number; holds: number };
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium; .ci/run does) or set CHROMIUM_PATH`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(
+        `no browser at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium; .ci/run does) or set CHROMIUM_PATH`,
+      );
     mkdirSync(artifacts, { recursive: true });
     // The run, with t's first delivery doubled: the checker finds 'no-duplicate' there.
     const run = await tracedRun();
@@ -44,7 +47,9 @@ describe('the space-time diagram in a real browser', () => {
     expected = expectedCounts(lines.map((l) => JSON.parse(l) as never));
     html = join(artifacts, 'space-time.html');
     const cli = spawnSync(process.execPath, [join(root, 'packages/core/bin/cohort.js'), 'trace', jsonl, '--html', html, '--check'], {
-      cwd: root, encoding: 'utf8', timeout: 60_000,
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
     });
     expect(cli.stderr).toBe('');
     expect(cli.status).toBe(0);
@@ -84,9 +89,12 @@ describe('the space-time diagram in a real browser', () => {
     // The violation sits on t's lane, in red.
     const violation = page.locator('svg.space-time .violation');
     expect(await violation.count()).toBe(1);
-    expect(await violation.locator('circle').getAttribute('cy')).toBe(await page.locator('svg.space-time .lane[data-lane="2"]').getAttribute('y1'));
+    expect(await violation.locator('circle').getAttribute('cy')).toBe(
+      await page.locator('svg.space-time .lane[data-lane="2"]').getAttribute('y1'),
+    );
     // Runs in the page (the DOM's getComputedStyle; this project's types have no DOM).
-    const strokeOf = (el: unknown): string => (globalThis as unknown as { getComputedStyle(e: unknown): { stroke: string } }).getComputedStyle(el).stroke;
+    const strokeOf = (el: unknown): string =>
+      (globalThis as unknown as { getComputedStyle(e: unknown): { stroke: string } }).getComputedStyle(el).stroke;
     expect(await violation.locator('line').evaluate(strokeOf)).toBe('rgb(208, 0, 0)');
     expect(await page.locator('.violation-list li').textContent()).toContain('no-duplicate');
 

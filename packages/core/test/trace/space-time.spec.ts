@@ -14,18 +14,30 @@ describe('reading traces', () => {
   });
 
   it("merges one file per process: a delivery comes after its send even when the receiver's clock is behind", () => {
-    const sender = parseTrace([
-      line({ t: 100, kind: 'view', member: 'a/1', view: { id: 1, members: ['a/1', 'b/1'] } }),
-      line({ t: 105, kind: 'send', member: 'a/1', id: 'a/1@1#1', viewId: 1, payload: '1' }),
-    ].join('\n'), 'a.jsonl');
-    const receiver = parseTrace([
-      line({ t: 99, kind: 'view', member: 'b/1', view: { id: 1, members: ['a/1', 'b/1'] } }),
-      // b's clock runs 10 ms behind a's.
-      line({ t: 97, kind: 'deliver', member: 'b/1', id: 'a/1@1#1', sender: 'a/1', viewId: 1, payload: '1' }),
-      line({ t: 98, kind: 'violation', property: 'fifo', message: 'made up', at: 1 }),
-    ].join('\n'), 'b.jsonl');
+    const sender = parseTrace(
+      [
+        line({ t: 100, kind: 'view', member: 'a/1', view: { id: 1, members: ['a/1', 'b/1'] } }),
+        line({ t: 105, kind: 'send', member: 'a/1', id: 'a/1@1#1', viewId: 1, payload: '1' }),
+      ].join('\n'),
+      'a.jsonl',
+    );
+    const receiver = parseTrace(
+      [
+        line({ t: 99, kind: 'view', member: 'b/1', view: { id: 1, members: ['a/1', 'b/1'] } }),
+        // b's clock runs 10 ms behind a's.
+        line({ t: 97, kind: 'deliver', member: 'b/1', id: 'a/1@1#1', sender: 'a/1', viewId: 1, payload: '1' }),
+        line({ t: 98, kind: 'violation', property: 'fifo', message: 'made up', at: 1 }),
+      ].join('\n'),
+      'b.jsonl',
+    );
     const trace = mergeTraces([receiver, sender]);
-    expect(trace.events.map((e) => `${e.kind} ${'member' in e ? e.member : ''}`)).toEqual(['view b/1', 'view a/1', 'send a/1', 'deliver b/1', 'violation ']);
+    expect(trace.events.map((e) => `${e.kind} ${'member' in e ? e.member : ''}`)).toEqual([
+      'view b/1',
+      'view a/1',
+      'send a/1',
+      'deliver b/1',
+      'violation ',
+    ]);
     // A violation's `at` counts the history events of its own file: b's delivery.
     expect(trace.targets.get(trace.events[4]!)).toBe(receiver.events[1]);
     expect(trace.sources).toEqual(['b.jsonl', 'a.jsonl']);
@@ -58,7 +70,12 @@ describe('the space-time layout', () => {
     expect(hold.toCol).toBeGreaterThan(hold.fromCol);
     // p and s flushed view 3 after t crashed.
     const view3 = model.bands.find((band) => band.viewId === 3)!;
-    expect(view3.segments.filter((s) => s.flushCol !== null).map((s) => s.lane).sort()).toEqual([0, 1]);
+    expect(
+      view3.segments
+        .filter((s) => s.flushCol !== null)
+        .map((s) => s.lane)
+        .sort(),
+    ).toEqual([0, 1]);
   });
 
   it("puts a checker's violation on the event where it was found, and one it cannot tie to an event at the end", () => {
@@ -89,14 +106,17 @@ describe('the space-time layout', () => {
   it('ends a wait that sees no delivery where the view ends or the member stops, and draws it dashed', () => {
     const view = (member: string, id: number, members: string[]): object => ({ t: id, kind: 'view', member, view: { id, members } });
     const text = [
-      view('a/1', 1, ['a/1', 'b/1']), view('b/1', 1, ['a/1', 'b/1']),
+      view('a/1', 1, ['a/1', 'b/1']),
+      view('b/1', 1, ['a/1', 'b/1']),
       { t: 2, kind: 'send', member: 'a/1', id: 'a/1@1#1', viewId: 1, payload: 'orphan', order: 'causal' },
       { t: 3, kind: 'held', member: 'b/1', id: 'a/1@1#1', sender: 'a/1', viewId: 1, reason: 'causal' },
       { t: 3, kind: 'send', member: 'a/1', id: 'a/1@1#2', viewId: 1, payload: 'lost', order: 'causal' },
       { t: 4, kind: 'held', member: 'a/1', id: 'a/1@1#2', sender: 'a/1', viewId: 1, reason: 'safe' },
       { t: 5, kind: 'crash', member: 'a/1' },
       view('b/1', 2, ['b/1']),
-    ].map(line).join('\n');
+    ]
+      .map(line)
+      .join('\n');
     const model = layoutSpaceTime(mergeTraces([parseTrace(text, 'orphan.jsonl')]));
     const [atB, atA] = [model.holds.find((h) => h.lane === 1)!, model.holds.find((h) => h.lane === 0)!];
     const install = model.marks.find((m) => m.kind === 'view' && m.lane === 1 && m.title.includes('view 2'))!;

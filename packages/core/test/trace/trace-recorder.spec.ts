@@ -18,7 +18,10 @@ describe('TraceRecorder on a simulated run', () => {
   }, 30_000);
 
   const of = <K extends TraceEvent['kind']>(kind: K): Of<K>[] => events.filter((e): e is Of<K> => e.kind === kind);
-  const payloadIs = (text: string) => (e: { payload: string }): boolean => e.payload === JSON.stringify(text);
+  const payloadIs =
+    (text: string) =>
+    (e: { payload: string }): boolean =>
+      e.payload === JSON.stringify(text);
 
   it('stamps every event with the virtual time, never going back', () => {
     const times = events.map((e) => e.t);
@@ -54,11 +57,17 @@ describe('TraceRecorder on a simulated run', () => {
     expect(positions.get('"x"')!.size).toBe(1);
     expect(positions.get('"y"')!.size).toBe(1);
     expect([...positions.get('"x"')!, ...positions.get('"y"')!].sort()).toEqual([1, 2]);
-    expect(of('deliver').filter((e) => e.payload === '"z"').every((e) => e.position === undefined)).toBe(true);
+    expect(
+      of('deliver')
+        .filter((e) => e.payload === '"z"')
+        .every((e) => e.position === undefined),
+    ).toBe(true);
   });
 
   it('records the flush of each survivor before the view that follows the crash', () => {
-    const finalView = of('view').filter((e) => e.view.members.length === 2 && !e.view.members.includes(me.t)).at(-1)!;
+    const finalView = of('view')
+      .filter((e) => e.view.members.length === 2 && !e.view.members.includes(me.t))
+      .at(-1)!;
     for (const member of [me.p, me.s]) {
       const flush = events.findIndex((e) => e.kind === 'flush' && e.member === member && e.viewId === finalView.view.id - 1);
       const install = events.findIndex((e) => e.kind === 'view' && e.member === member && e.view.id === finalView.view.id);

@@ -51,7 +51,11 @@ export async function tracedRun(seed = 21): Promise<TracedRun> {
 }
 
 /** What a drawing of `history` must show: one arrow per message and member it reached (its sender excepted), one band per view. */
-export function expectedCounts(lines: readonly { kind: string; id?: string; member?: string; sender?: string; view?: { id: number } }[]): { arrows: number; bands: number; holds: number } {
+export function expectedCounts(lines: readonly { kind: string; id?: string; member?: string; sender?: string; view?: { id: number } }[]): {
+  arrows: number;
+  bands: number;
+  holds: number;
+} {
   const sent = new Set(lines.filter((e) => e.kind === 'send').map((e) => e.id));
   const reached = new Set<string>();
   for (const e of lines) {

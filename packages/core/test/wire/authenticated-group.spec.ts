@@ -43,11 +43,16 @@ async function formCluster(key: string, setKey?: (wire: AuthenticatedWire, step:
   for (const name of NAMES) {
     wires[name] = authenticate(net.wire(name), { key, log: () => {} });
     groups[name] = await Group.join('g', { wire: wires[name], seeds: name === 'a' ? [] : ['a'], observer });
-    groups[name].handle('t', (payload) => { seen[name].push(payload); });
+    groups[name].handle('t', (payload) => {
+      seen[name].push(payload);
+    });
     groups[name].on('excluded', () => excluded.push(name));
     if (setKey) groups[name].handle('rotate-key', (step) => setKey(wires[name], step as string));
   }
-  const formed = await net.runUntil(() => NAMES.every((n) => groups[n].view.members.length === 3 && groups[n].view.id === groups.a.view.id), { timeoutMs: 10_000 });
+  const formed = await net.runUntil(
+    () => NAMES.every((n) => groups[n].view.members.length === 3 && groups[n].view.id === groups.a.view.id),
+    { timeoutMs: 10_000 },
+  );
   expect(formed).toBe(true);
   return { groups, wires, seen, recorder, excluded };
 }
@@ -64,12 +69,18 @@ describe('a group on authenticated wires', () => {
 
     // a has sent nothing in this view, so its seq 1 is free: a member would deliver this.
     const forgedData = encodeFrame({
-      epoch: groups.a.epoch, group: 'g', from: groups.a.me, viewId: view.id,
+      epoch: groups.a.epoch,
+      group: 'g',
+      from: groups.a.me,
+      viewId: view.id,
       body: { type: 'data', seq: 1, topic: 't', payload: jsonSerializer.encode('forged') },
     });
     // An install of the next view without c: c would think it was excluded.
     const forgedInstall: Frame = {
-      epoch: groups.a.epoch, group: 'g', from: groups.a.me, viewId: view.id,
+      epoch: groups.a.epoch,
+      group: 'g',
+      from: groups.a.me,
+      viewId: view.id,
       body: { type: 'install', value: { viewId: view.id + 1, members: [groups.a.me, groups.b.me], targets: [0, 0, 0], messages: [] } },
     };
     const eve = net.wire('eve'); // no key at all: raw frames, and raw frames with a made-up trailer
@@ -132,7 +143,9 @@ describe('a group on authenticated wires', () => {
 
     const leaked = authenticate(net.wire('leaked'), { key: keys.v1!, log: () => {} });
     const forged = encodeFrame({
-      group: 'g', from: groups.a.me, viewId: groups.a.view.id,
+      group: 'g',
+      from: groups.a.me,
+      viewId: groups.a.view.id,
       body: { type: 'data', seq: 1_000, topic: 't', payload: jsonSerializer.encode('forged') },
     });
     leaked.send('b', forged);
@@ -165,7 +178,9 @@ describe('a group on authenticated wires', () => {
     const cluster = await formCluster(KEY, (wire, step) => steps[step]!(wire));
     const { groups, wires } = cluster;
     const stepsDone: string[] = [];
-    groups.a.handle('rotate-key-done', (step) => { stepsDone.push(step as string); });
+    groups.a.handle('rotate-key-done', (step) => {
+      stepsDone.push(step as string);
+    });
     const nextId = authenticate(net.wire('probe'), { key: NEXT_KEY }).keyId;
     // Not awaited where they are sent: a stranded member's multicasts would never go out, and
     // the test is to fail on the checks below, not hang.
@@ -178,7 +193,9 @@ describe('a group on authenticated wires', () => {
     for (const name of NAMES) sends.push(groups[name].fbcast('t', `after-${name}`));
     expect(await everyoneSaw(cluster, 3)).toBe(true);
     await Promise.all(sends);
-    expect(await net.runUntil(() => NAMES.every((n) => wires[n].keyId === nextId && groups[n].view.members.length === 3), { timeoutMs: 5_000 })).toBe(true);
+    expect(
+      await net.runUntil(() => NAMES.every((n) => wires[n].keyId === nextId && groups[n].view.members.length === 3), { timeoutMs: 5_000 }),
+    ).toBe(true);
     expect(cluster.excluded).toEqual([]);
     expect(checkHistory(cluster.recorder.events)).toEqual([]);
     net.assertHealthy();

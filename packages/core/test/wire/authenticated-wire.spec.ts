@@ -1,7 +1,11 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { InvalidArgumentError } from '../../src/errors.js';
 import {
-  AUTH_TRAILER_BYTES, authenticate, KEY_BYTES_MIN, type AuthenticatedWire, type AuthenticateOptions,
+  AUTH_TRAILER_BYTES,
+  authenticate,
+  KEY_BYTES_MIN,
+  type AuthenticatedWire,
+  type AuthenticateOptions,
 } from '../../src/wire/authenticated-wire.js';
 import { SimulatedNetwork } from '../../src/wire/simulated/simulated-network.js';
 import type { Address, Wire } from '../../src/wire/wire.js';
@@ -336,7 +340,12 @@ describe('authenticate(): the drop log', () => {
 
   it('goes on dropping and counting when the logger throws', async () => {
     net = new SimulatedNetwork({ seed: 19 });
-    const b = endpoint('b', { log: () => { throw new Error('log sink down'); }, logIntervalMs: 0 });
+    const b = endpoint('b', {
+      log: () => {
+        throw new Error('log sink down');
+      },
+      logIntervalMs: 0,
+    });
     const eve = rawPeer('eve');
     eve.wire.send('b', bytes(1));
     eve.wire.send('b', bytes(2));

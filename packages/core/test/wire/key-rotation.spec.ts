@@ -20,7 +20,9 @@ describe('group.rotateKey(): key rotation by gbcast', () => {
       wires[name] = authenticate(h.net.wire(name), { key: OLD_KEY, log: () => {} });
       const group = await h.join(name, groups.length ? ['a'] : [], { wire: wires[name] });
       got[name] = [];
-      group.handle('m', (p) => { got[name]!.push(p as string); });
+      group.handle('m', (p) => {
+        got[name]!.push(p as string);
+      });
       groups.push(group);
     }
     await h.settle(names);
@@ -40,7 +42,9 @@ describe('group.rotateKey(): key rotation by gbcast', () => {
     // A peer that kept the old key forges a well-formed data frame: nobody delivers it.
     const stale = authenticate(h.net.wire('stale'), { key: OLD_KEY, log: () => {} });
     const forged = encodeFrame({
-      group: 'g', from: groups[0]!.me, viewId: groups[0]!.view.id,
+      group: 'g',
+      from: groups[0]!.me,
+      viewId: groups[0]!.view.id,
       body: { type: 'data', seq: 10_000, topic: 'm', payload: new TextEncoder().encode('"forged"') },
     });
     for (const name of names) stale.send(name, forged);

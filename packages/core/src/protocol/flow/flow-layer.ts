@@ -33,7 +33,10 @@ export class FlowLayer {
   /** Members of the view whose application lags: no new multicast goes out until they catch up. */
   private readonly slowPeers = new Set<MemberId>();
 
-  constructor(private readonly ctx: LayerContext, private readonly down: FlowDown) {}
+  constructor(
+    private readonly ctx: LayerContext,
+    private readonly down: FlowDown,
+  ) {}
 
   get pendingCount(): number {
     return this.outbox.length;
@@ -46,7 +49,9 @@ export class FlowLayer {
   /** Queues entries at the end of the outbox (or at its head: `first`), then sends what may go. */
   enqueue(entries: readonly OutboxEntry[], first = false): void {
     if (this.ctx.life.isGone) {
-      for (const entry of entries) if ('flushed' in entry) entry.flushed(false); else entry.sent(null);
+      for (const entry of entries)
+        if ('flushed' in entry) entry.flushed(false);
+        else entry.sent(null);
       return;
     }
     if (first) this.outbox.unshift(...entries);
@@ -57,7 +62,8 @@ export class FlowLayer {
   /** Queues one entry at the end of the outbox, then sends what may go: a multicast's usual path, no array per call. */
   enqueueOne(entry: OutboxEntry): void {
     if (this.ctx.life.isGone) {
-      if ('flushed' in entry) entry.flushed(false); else entry.sent(null);
+      if ('flushed' in entry) entry.flushed(false);
+      else entry.sent(null);
       return;
     }
     this.outbox.push(entry);

@@ -17,7 +17,11 @@ export class BootstrapVote {
   private vote: Address = '';
   private votedAtMs = 0;
 
-  constructor(private readonly self: Address, seeds: readonly Address[], private readonly discoveryTimeoutMs: number) {
+  constructor(
+    private readonly self: Address,
+    seeds: readonly Address[],
+    private readonly discoveryTimeoutMs: number,
+  ) {
     this.set = new Set([...seeds, self]);
   }
 
@@ -37,7 +41,8 @@ export class BootstrapVote {
    * member, i.e. it is the one to form the group.
    */
   elected(nowMs: number): boolean {
-    const alive = (address: Address): boolean => address === this.self || nowMs - (this.peers.get(address)?.atMs ?? -Infinity) <= this.discoveryTimeoutMs;
+    const alive = (address: Address): boolean =>
+      address === this.self || nowMs - (this.peers.get(address)?.atMs ?? -Infinity) <= this.discoveryTimeoutMs;
     // A vote stands while its candidate is heard; one that elects nobody for long is cast
     // again, so a three-way split (members that started far apart) cannot last.
     const stale = nowMs - this.votedAtMs > 3 * this.discoveryTimeoutMs;

@@ -80,10 +80,11 @@ export class FlushAcceptor {
     const applies = value.members.includes(me) && !this.cutApplied;
     const channel = layer.up.channel();
     const sentHigh = channel?.sentHigh ?? 0;
-    const own = channel ? value.targets[channel.myRank] ?? 0 : 0;
-    const problem = flushValueProblem(value, view, applies ? channel : null)
+    const own = channel ? (value.targets[channel.myRank] ?? 0) : 0;
+    const problem =
+      flushValueProblem(value, view, applies ? channel : null) ??
       // Nobody can have delivered more of this member's messages than it sent.
-      ?? (own > sentHigh ? `its cut ${own} of this member's messages is beyond the ${sentHigh} it sent` : null);
+      (own > sentHigh ? `its cut ${own} of this member's messages is beyond the ${sentHigh} it sent` : null);
     if (problem) return layer.reject(frame, `install: ${problem}`);
     if (!value.members.includes(me)) {
       layer.exit(value);
@@ -106,12 +107,18 @@ export class FlushAcceptor {
   ballotFrameProblem(frame: Frame): string | null {
     const body = frame.body;
     switch (body.type) {
-      case 'prepare': return this.ballotProblem(frame.from, body.ballot, true);
-      case 'promise': return this.ballotProblem(frame.from, body.ballot, false);
-      case 'reject': return this.ballotProblem(frame.from, body.promised, false);
-      case 'accepted': return this.ballotProblem(frame.from, body.ballot, false);
-      case 'accept': return this.ballotProblem(frame.from, body.ballot, true) ?? flushValueProblem(body.value, this.layer.currentView!, null);
-      default: return null;
+      case 'prepare':
+        return this.ballotProblem(frame.from, body.ballot, true);
+      case 'promise':
+        return this.ballotProblem(frame.from, body.ballot, false);
+      case 'reject':
+        return this.ballotProblem(frame.from, body.promised, false);
+      case 'accepted':
+        return this.ballotProblem(frame.from, body.ballot, false);
+      case 'accept':
+        return this.ballotProblem(frame.from, body.ballot, true) ?? flushValueProblem(body.value, this.layer.currentView!, null);
+      default:
+        return null;
     }
   }
 

@@ -25,7 +25,8 @@ export function flushValueProblem(value: FlushValue, view: View, channel: Reliab
     const target = value.targets[rank]!;
     if (target < stream.delivered) return `its cut ${rank}:${target} is below what this member delivered (${stream.delivered})`;
     for (let seq = stream.delivered + 1; seq <= target; seq++) {
-      if (!stream.store.has(seq) && !carried.has(`${rank}:${seq}`)) return `message ${rank}:${seq} of its cut is neither held here nor carried`;
+      if (!stream.store.has(seq) && !carried.has(`${rank}:${seq}`))
+        return `message ${rank}:${seq} of its cut is neither held here nor carried`;
     }
   }
   return null;

@@ -9,11 +9,7 @@ import type { MemberId, View } from '../types.js';
  * The value carries the messages some member of the next view may lack: those above the
  * lowest digest among the next view's old members.
  */
-export function computeFlushValue(
-  view: View,
-  promises: ReadonlyMap<MemberId, PromiseBody>,
-  nextMembers: readonly MemberId[],
-): FlushValue {
+export function computeFlushValue(view: View, promises: ReadonlyMap<MemberId, PromiseBody>, nextMembers: readonly MemberId[]): FlushValue {
   const survivors = nextMembers.filter((member) => promises.has(member));
   const targets: number[] = [];
   const messages: HeldMessage[] = [];

@@ -57,7 +57,8 @@ export class Joiner {
   /** Each seed this joiner tried, with what it learned of it. */
   seedReport(): { address: Address; outcome: string }[] {
     const options = this.layer.ctx.options;
-    return options.seeds.filter((seed) => seed !== options.wire.address)
+    return options.seeds
+      .filter((seed) => seed !== options.wire.address)
       .map((address) => ({ address, outcome: this.seedOutcomes.get(address) ?? 'no answer' }));
   }
 
@@ -77,7 +78,12 @@ export class Joiner {
       this.formGroup();
       return;
     }
-    const request = { type: 'join-request', nonce: this.joinNonce, candidate: this.bootstrap !== null && !this.heardFromGroup, vote: this.bootstrap?.current ?? '' } as const;
+    const request = {
+      type: 'join-request',
+      nonce: this.joinNonce,
+      candidate: this.bootstrap !== null && !this.heardFromGroup,
+      vote: this.bootstrap?.current ?? '',
+    } as const;
     for (const seed of new Set(seeds)) if (seed !== options.wire.address) this.layer.send(seed, request, true);
   }
 
@@ -89,8 +95,10 @@ export class Joiner {
       case 'join-request':
         if (body.candidate) this.bootstrap?.heard(addressOf(frame.from), body.vote, ctx.options.clock.now());
         return;
-      case 'join-pending': return this.onJoinPending(frame.from, frame.epoch ?? 0, body);
-      case 'welcome': return this.onWelcome(frame.epoch ?? 0, body);
+      case 'join-pending':
+        return this.onJoinPending(frame.from, frame.epoch ?? 0, body);
+      case 'welcome':
+        return this.onWelcome(frame.epoch ?? 0, body);
       // A stand-in votes only for the coordinator that is admitting it (it handed this joiner
       // its nonce), under that coordinator's epoch: a forged or replayed ballot would otherwise
       // buy its promise. Others are dropped, not reported: an honest coordinator whose view

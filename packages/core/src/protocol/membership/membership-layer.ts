@@ -81,7 +81,11 @@ export class MembershipLayer {
   private blockedReason: BlockedReason | null = null;
   private lastTickMs = 0;
 
-  constructor(readonly ctx: LayerContext, readonly down: MembershipDown, readonly up: MembershipUp) {
+  constructor(
+    readonly ctx: LayerContext,
+    readonly down: MembershipDown,
+    readonly up: MembershipUp,
+  ) {
     this.gate = new ViewGate(this);
     this.joiner = new Joiner(this);
     this.admission = new Admission(this);
@@ -139,7 +143,8 @@ export class MembershipLayer {
 
   /** The wire saw a member's connection close or a dial to it refused: it crashed (not merely stalled). */
   onPeerDown(address: Address, reason: PeerDownReason): void {
-    if (this.ctx.life.phase === 'joining' && reason === 'refused') this.joiner.noteSeed(address, 'connection refused (nothing listens there)');
+    if (this.ctx.life.phase === 'joining' && reason === 'refused')
+      this.joiner.noteSeed(address, 'connection refused (nothing listens there)');
     const view = this.currentView;
     if (this.ctx.life.phase !== 'member' || !view) return;
     let any = false;
@@ -213,8 +218,8 @@ export class MembershipLayer {
     if (this.leaving) this.admission.requestLeave();
     // Any member blocked by a view change that did not complete (its coordinator failed or
     // lacked a majority) needs one to complete: the acting coordinator runs it.
-    const reason = this.detector.anySuspected || this.admission.pending || this.blocked
-      || this.flushingPeers.size > 0 || this.up.hasPendingGroup();
+    const reason =
+      this.detector.anySuspected || this.admission.pending || this.blocked || this.flushingPeers.size > 0 || this.up.hasPendingGroup();
     if (this.actingCoordinator() === me && reason) {
       this.proposer?.maybeStart();
     }
@@ -228,9 +233,12 @@ export class MembershipLayer {
     if (isQuorum(quorum, view, new Set(reachable))) return this.setBlocked(null);
     if (this.blockedReason?.viewId === view.id && this.blockedReason.reachable.length === reachable.length) return;
     this.setBlocked({
-      code: 'NO_QUORUM', viewId: view.id, reachable,
-      message: `${reachable.length} of the ${view.members.length} members of view ${view.id} are reachable (${reachable.join(', ')}): `
-        + `the ${quorum.policy} quorum policy needs more to install a next view; this member waits until enough are back`,
+      code: 'NO_QUORUM',
+      viewId: view.id,
+      reachable,
+      message:
+        `${reachable.length} of the ${view.members.length} members of view ${view.id} are reachable (${reachable.join(', ')}): ` +
+        `the ${quorum.policy} quorum policy needs more to install a next view; this member waits until enough are back`,
     });
   }
 
@@ -252,7 +260,9 @@ export class MembershipLayer {
       jitter: () => options.random.next(),
       send: (to, body: MembershipBody) => this.send(to, body),
       isSuspected: (member) => member !== me && this.detector.isSuspected(member),
-      suspect: (member) => { if (member !== me) this.detector.suspect(member); },
+      suspect: (member) => {
+        if (member !== me) this.detector.suspect(member);
+      },
       isQuorum: (voters, standIns) => isQuorumWithStandIns(options.quorum, view, voters, standIns),
       standInFor: (from) => this.admission.standInFor(view, from),
       hasStandIn: (member) => this.admission.hasStandIn(view, member),

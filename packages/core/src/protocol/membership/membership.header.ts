@@ -61,8 +61,13 @@ export interface JoinPendingBody {
    */
   readonly round: number;
 }
-export interface LeaveRequestBody { readonly type: 'leave-request' }
-export interface PrepareBody { readonly type: 'prepare'; readonly ballot: Ballot }
+export interface LeaveRequestBody {
+  readonly type: 'leave-request';
+}
+export interface PrepareBody {
+  readonly type: 'prepare';
+  readonly ballot: Ballot;
+}
 export interface PromiseBody {
   readonly type: 'promise';
   readonly ballot: Ballot;
@@ -72,10 +77,23 @@ export interface PromiseBody {
   readonly held: readonly HeldMessage[];
   readonly accepted: { readonly ballot: Ballot; readonly value: FlushValue } | null;
 }
-export interface RejectBody { readonly type: 'reject'; readonly promised: Ballot }
-export interface AcceptBody { readonly type: 'accept'; readonly ballot: Ballot; readonly value: FlushValue }
-export interface AcceptedBody { readonly type: 'accepted'; readonly ballot: Ballot }
-export interface InstallBody { readonly type: 'install'; readonly value: FlushValue }
+export interface RejectBody {
+  readonly type: 'reject';
+  readonly promised: Ballot;
+}
+export interface AcceptBody {
+  readonly type: 'accept';
+  readonly ballot: Ballot;
+  readonly value: FlushValue;
+}
+export interface AcceptedBody {
+  readonly type: 'accepted';
+  readonly ballot: Ballot;
+}
+export interface InstallBody {
+  readonly type: 'install';
+  readonly value: FlushValue;
+}
 /** To a joiner: the view it joins in and the application state as of that view's start. */
 export interface WelcomeBody {
   readonly type: 'welcome';
@@ -86,11 +104,24 @@ export interface WelcomeBody {
   readonly value: FlushValue;
 }
 /** To a member that is behind or outside: the current view, so it can learn it is excluded. */
-export interface ViewNoticeBody { readonly type: 'view-notice'; readonly viewId: number; readonly members: readonly MemberId[] }
+export interface ViewNoticeBody {
+  readonly type: 'view-notice';
+  readonly viewId: number;
+  readonly members: readonly MemberId[];
+}
 
 export type MembershipBody =
-  | JoinRequestBody | JoinPendingBody | LeaveRequestBody | PrepareBody | PromiseBody | RejectBody
-  | AcceptBody | AcceptedBody | InstallBody | WelcomeBody | ViewNoticeBody;
+  | JoinRequestBody
+  | JoinPendingBody
+  | LeaveRequestBody
+  | PrepareBody
+  | PromiseBody
+  | RejectBody
+  | AcceptBody
+  | AcceptedBody
+  | InstallBody
+  | WelcomeBody
+  | ViewNoticeBody;
 
 export function compareBallots(a: Ballot, b: Ballot): number {
   return a.round !== b.round ? a.round - b.round : a.rank - b.rank;
@@ -185,7 +216,9 @@ export function writeMembership(w: FrameWriter, body: MembershipBody): void {
       writeValue(w, body.value);
       return;
     case 'welcome':
-      w.uint(body.viewId).strings(body.members).bool(body.state !== null);
+      w.uint(body.viewId)
+        .strings(body.members)
+        .bool(body.state !== null);
       if (body.state) w.bytes(body.state);
       writeValue(w, body.value);
       return;
@@ -232,11 +265,25 @@ export function readMembership(type: MembershipBody['type'], r: FrameReader): Me
 }
 
 const MEMBERSHIP_CODES: readonly (readonly [code: number, type: MembershipBody['type']])[] = [
-  [3, 'join-request'], [4, 'join-pending'], [5, 'leave-request'], [6, 'prepare'], [7, 'promise'], [8, 'reject'],
-  [9, 'accept'], [10, 'accepted'], [11, 'install'], [12, 'welcome'], [13, 'view-notice'],
+  [3, 'join-request'],
+  [4, 'join-pending'],
+  [5, 'leave-request'],
+  [6, 'prepare'],
+  [7, 'promise'],
+  [8, 'reject'],
+  [9, 'accept'],
+  [10, 'accepted'],
+  [11, 'install'],
+  [12, 'welcome'],
+  [13, 'view-notice'],
 ];
 
 /** The membership layer's frame kinds; their codes are the wire format's (see protocol/frames.ts). */
-export const membershipFrameKinds: readonly FrameKind<MembershipBody>[] = MEMBERSHIP_CODES.map(([code, type]) => frameKind<MembershipBody>({
-  code, type, write: writeMembership, read: (r) => readMembership(type, r),
-}));
+export const membershipFrameKinds: readonly FrameKind<MembershipBody>[] = MEMBERSHIP_CODES.map(([code, type]) =>
+  frameKind<MembershipBody>({
+    code,
+    type,
+    write: writeMembership,
+    read: (r) => readMembership(type, r),
+  }),
+);

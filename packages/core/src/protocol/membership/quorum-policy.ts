@@ -16,9 +16,7 @@ import { addressOf, majorityOf, type MemberId, type View } from '../types.js';
  * - `two-node`: also, in a view of exactly two, either member alone.
  */
 export type QuorumPolicy =
-  | { readonly policy: 'majority' }
-  | { readonly policy: 'tie-breaker'; readonly tieBreaker?: string }
-  | { readonly policy: 'two-node' };
+  { readonly policy: 'majority' } | { readonly policy: 'tie-breaker'; readonly tieBreaker?: string } | { readonly policy: 'two-node' };
 
 export const MAJORITY: QuorumPolicy = { policy: 'majority' };
 
@@ -60,7 +58,12 @@ function tieBreakerOf(policy: { tieBreaker?: string }, view: View): string {
  * when every other member of the view votes itself, and the amnesiac ones could not form a
  * quorum on their own: then every earlier quorum holds a member that remembers.
  */
-export function isQuorumWithStandIns(policy: QuorumPolicy, view: View, voters: ReadonlySet<MemberId>, standIns: ReadonlySet<MemberId>): boolean {
+export function isQuorumWithStandIns(
+  policy: QuorumPolicy,
+  view: View,
+  voters: ReadonlySet<MemberId>,
+  standIns: ReadonlySet<MemberId>,
+): boolean {
   const real = new Set([...voters].filter((member) => !standIns.has(member)));
   if (isQuorum(policy, view, real)) return true;
   if (standIns.size === 0 || isQuorum(policy, view, standIns)) return false;

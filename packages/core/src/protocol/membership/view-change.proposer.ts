@@ -2,7 +2,13 @@ import type { TimerHandle } from '../../env/clock.js';
 import type { MemberId, View } from '../types.js';
 import { computeFlushValue } from './flush-value.js';
 import {
-  compareBallots, type AcceptedBody, type Ballot, type FlushValue, type MembershipBody, type PromiseBody, type RejectBody,
+  compareBallots,
+  type AcceptedBody,
+  type Ballot,
+  type FlushValue,
+  type MembershipBody,
+  type PromiseBody,
+  type RejectBody,
 } from './membership.header.js';
 
 /** What the coordinator role needs from the member it runs in. */
@@ -73,7 +79,12 @@ export class ViewChangeProposer {
     if (this.round || this.host.nowMs() < this.notBeforeMs) return;
     const ballot = { round: ++this.highestRound, rank: this.host.myRank };
     this.round = {
-      ballot, phase: 'prepare', promises: new Map(), standIns: new Set(), value: null, accepted: new Set(),
+      ballot,
+      phase: 'prepare',
+      promises: new Map(),
+      standIns: new Set(),
+      value: null,
+      accepted: new Set(),
       retransmit: this.host.setTimer(this.host.retransmitIntervalMs, () => this.retransmit()),
       deadline: this.host.setTimer(this.host.phaseTimeoutMs, () => this.onDeadline()),
     };

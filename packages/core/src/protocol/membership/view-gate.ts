@@ -45,21 +45,29 @@ export class ViewGate {
     const body = frame.body;
     if (ctx.life.phase === 'joining') return joiner.onFrame(frame);
     switch (body.type) {
-      case 'join-request': return admission.onJoinRequest(frame.from, body.nonce);
-      case 'join-pending': return joiner.onJoinPending(frame.from, frame.epoch ?? 0, body);
-      case 'welcome': return joiner.onWelcome(frame.epoch ?? 0, body);
+      case 'join-request':
+        return admission.onJoinRequest(frame.from, body.nonce);
+      case 'join-pending':
+        return joiner.onJoinPending(frame.from, frame.epoch ?? 0, body);
+      case 'welcome':
+        return joiner.onWelcome(frame.epoch ?? 0, body);
       case 'view-notice':
         // Only a member of the view it announces speaks for it.
         if (!body.members.includes(frame.from)) return this.layer.reject(frame, 'a view-notice from outside the view it announces');
         return acceptor.onViewNotice(body);
-      case 'install': return acceptor.onInstall(frame, body.value);
-      case 'promise': case 'accepted':
+      case 'install':
+        return acceptor.onInstall(frame, body.value);
+      case 'promise':
+      case 'accepted':
         // A restarted member's stand-in votes before it has a view (its frames say view 0).
         if (admission.joins.has(frame.from)) {
-          return body.type === 'promise' ? this.layer.proposer?.onPromise(frame.from, body) : this.layer.proposer?.onAccepted(frame.from, body);
+          return body.type === 'promise'
+            ? this.layer.proposer?.onPromise(frame.from, body)
+            : this.layer.proposer?.onAccepted(frame.from, body);
         }
         break;
-      default: break;
+      default:
+        break;
     }
     this.relayPreviousInstall(frame);
     this.onViewFrame(frame);
@@ -92,7 +100,8 @@ export class ViewGate {
       // tells us we are out). Without this a member whose old view lists only dead members
       // would never hear of the new one.
       this.nudge(frame.from);
-      if ((body.type === 'data' || body.type === 'pack' || body.type === 'heartbeat') && this.futureFrames.length < FUTURE_FRAMES_MAX) this.futureFrames.push(frame);
+      if ((body.type === 'data' || body.type === 'pack' || body.type === 'heartbeat') && this.futureFrames.length < FUTURE_FRAMES_MAX)
+        this.futureFrames.push(frame);
       else ctx.stats.framesDropped++;
       return;
     }
@@ -111,17 +120,26 @@ export class ViewGate {
     if (problem) return layer.reject(frame, problem);
     layer.detector.heard(frame.from, ctx.options.clock.now());
     switch (body.type) {
-      case 'data': case 'pack': case 'nak': case 'heartbeat':
+      case 'data':
+      case 'pack':
+      case 'nak':
+      case 'heartbeat':
         return up.streamFrame(frame.from, rank, body);
-      case 'leave-request': return layer.admission.onLeaveRequest(frame.from);
-      case 'prepare': return layer.acceptor.onPrepare(frame.from, body.ballot);
+      case 'leave-request':
+        return layer.admission.onLeaveRequest(frame.from);
+      case 'prepare':
+        return layer.acceptor.onPrepare(frame.from, body.ballot);
       case 'promise':
         layer.proposer?.observe(body.ballot);
         return layer.proposer?.onPromise(frame.from, body);
-      case 'reject': return layer.proposer?.onReject(body);
-      case 'accept': return layer.acceptor.onAccept(frame.from, body.ballot, body.value);
-      case 'accepted': return layer.proposer?.onAccepted(frame.from, body);
-      default: ctx.stats.framesDropped++;
+      case 'reject':
+        return layer.proposer?.onReject(body);
+      case 'accept':
+        return layer.acceptor.onAccept(frame.from, body.ballot, body.value);
+      case 'accepted':
+        return layer.proposer?.onAccepted(frame.from, body);
+      default:
+        ctx.stats.framesDropped++;
     }
   }
 
@@ -151,4 +169,3 @@ export class ViewGate {
     }
   }
 }
-

@@ -50,7 +50,11 @@ export class OrderLayer {
   /** Takes one FIFO-deliverable message into the stage (bound once: no closure per delivery). */
   private readonly acceptOne = (rank: number, message: DataMessage): void => this.stage!.accept(rank, message);
 
-  constructor(private readonly ctx: LayerContext, private readonly down: OrderDown, private readonly up: OrderUp) {}
+  constructor(
+    private readonly ctx: LayerContext,
+    private readonly down: OrderDown,
+    private readonly up: OrderUp,
+  ) {}
 
   /** A view was installed: a stage of its own; the sent past starts afresh. */
   newView(view: View, myRank: number): void {

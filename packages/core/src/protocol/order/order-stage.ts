@@ -60,7 +60,11 @@ export class OrderStage {
   private readonly arrivals: { rank: number; message: DataMessage }[] | null;
   private pendingGroupCount = 0;
 
-  constructor(view: View, private readonly myRank: number, private readonly host: OrderStageHost) {
+  constructor(
+    view: View,
+    private readonly myRank: number,
+    private readonly host: OrderStageHost,
+  ) {
     this.queues = view.members.map(() => new Queue<Pending>());
     this.lastDeps = view.members.map(() => view.members.map(() => 0));
     this.lastDepsCopy = view.members.map(() => null);

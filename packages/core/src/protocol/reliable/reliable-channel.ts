@@ -18,7 +18,10 @@ export class ReliableChannel {
   private heldAcks: number[] | null = null;
   private readonly ranks = new Map<MemberId, number>();
 
-  constructor(readonly view: View, readonly myRank: number) {
+  constructor(
+    readonly view: View,
+    readonly myRank: number,
+  ) {
     this.streams = view.members.map(() => new SenderStream());
     this.acks = view.members.map(() => view.members.map(() => 0));
     view.members.forEach((member, rank) => this.ranks.set(member, rank));
@@ -30,7 +33,14 @@ export class ReliableChannel {
 
   /** Sequences a new multicast of this member; the caller sends it to the others. */
   sequence(topic: string, payload: Uint8Array, meta: MessageMeta = {}): DataMessage {
-    const message: DataMessage = { sender: this.view.members[this.myRank]!, viewId: this.view.id, seq: ++this.sentSeq, topic, payload, ...meta };
+    const message: DataMessage = {
+      sender: this.view.members[this.myRank]!,
+      viewId: this.view.id,
+      seq: ++this.sentSeq,
+      topic,
+      payload,
+      ...meta,
+    };
     this.streams[this.myRank]!.add(message);
     return message;
   }

@@ -87,7 +87,11 @@ export class ReliableLayer {
   /** The application lags: acks are held back (ReliableChannel.holdAcks), and heartbeats say so. */
   private acksHeld = false;
 
-  constructor(private readonly ctx: LayerContext, private readonly down: ReliableDown, private readonly up: ReliableUp) {}
+  constructor(
+    private readonly ctx: LayerContext,
+    private readonly down: ReliableDown,
+    private readonly up: ReliableUp,
+  ) {}
 
   /** The current view's channel (null before the first view). */
   get channel(): ReliableChannel | null {
@@ -122,8 +126,10 @@ export class ReliableLayer {
         if (fresh) this.received(rank);
         return;
       }
-      case 'nak': return this.onNak(from, body);
-      case 'heartbeat': return this.onHeartbeat(from, rank, body);
+      case 'nak':
+        return this.onNak(from, body);
+      case 'heartbeat':
+        return this.onHeartbeat(from, rank, body);
     }
   }
 
@@ -136,10 +142,14 @@ export class ReliableLayer {
     // Generous: a sender's window is its own option, and may be larger than this member's.
     const reach = this.current!.streams[rank]!.contiguous + Math.max(4 * this.ctx.options.windowMessagesMax, SEQ_REACH_MIN);
     switch (body.type) {
-      case 'data': return body.seq > reach ? `seq ${body.seq} beyond reach (${reach})` : null;
-      case 'pack': return body.messages.some((m) => m.seq > reach) ? `a packed seq beyond reach (${reach})` : null;
-      case 'heartbeat': return body.sentHigh > reach ? `advertised seq ${body.sentHigh} beyond reach (${reach})` : null;
-      default: return null;
+      case 'data':
+        return body.seq > reach ? `seq ${body.seq} beyond reach (${reach})` : null;
+      case 'pack':
+        return body.messages.some((m) => m.seq > reach) ? `a packed seq beyond reach (${reach})` : null;
+      case 'heartbeat':
+        return body.sentHigh > reach ? `advertised seq ${body.sentHigh} beyond reach (${reach})` : null;
+      default:
+        return null;
     }
   }
 
@@ -160,7 +170,11 @@ export class ReliableLayer {
     const channel = this.current!;
     this.receivedSinceAck = 0;
     const heartbeat: HeartbeatBody = {
-      type: 'heartbeat', sentHigh: channel.sentHigh, acks: channel.ackVector(), flushing: this.up.flushing(), slow: this.acksHeld,
+      type: 'heartbeat',
+      sentHigh: channel.sentHigh,
+      acks: channel.ackVector(),
+      flushing: this.up.flushing(),
+      slow: this.acksHeld,
     };
     for (const member of channel.view.members) if (member !== this.ctx.me) this.down.send(member, heartbeat);
   }
@@ -197,7 +211,8 @@ export class ReliableLayer {
     }
     channel.streams.forEach((stream, rank) => {
       const target = value.targets[rank]!;
-      if (stream.delivered > target) throw new Error(`flush invariant: ${this.ctx.me} delivered ${rank}:${stream.delivered} beyond cut ${target}`);
+      if (stream.delivered > target)
+        throw new Error(`flush invariant: ${this.ctx.me} delivered ${rank}:${stream.delivered} beyond cut ${target}`);
       while (stream.delivered < target) {
         const message = stream.store.get(stream.delivered + 1);
         if (!message) throw new Error(`flush invariant: ${this.ctx.me} lacks ${rank}:${stream.delivered + 1} of the cut`);

@@ -64,8 +64,13 @@ const KNOWN_BITS = ORDER_BITS | SAFE_BIT | DEPS_BIT | CALL_BIT | KEY_BIT;
  * without receiving sends no entry at all: a one-byte header.
  */
 export function writeMeta(w: FrameWriter, meta: MessageMeta): void {
-  w.u8(ORDERS.indexOf(meta.order ?? 'fifo') | (meta.safe ? SAFE_BIT : 0) | (meta.depsDelta ? DEPS_BIT : 0)
-    | (meta.call ? CALL_BIT : 0) | (meta.requestKey ? KEY_BIT : 0));
+  w.u8(
+    ORDERS.indexOf(meta.order ?? 'fifo') |
+      (meta.safe ? SAFE_BIT : 0) |
+      (meta.depsDelta ? DEPS_BIT : 0) |
+      (meta.call ? CALL_BIT : 0) |
+      (meta.requestKey ? KEY_BIT : 0),
+  );
   if (meta.depsDelta) {
     w.uint(meta.depsDelta.length);
     for (const [rank, seq] of meta.depsDelta) w.uint(rank).uint(seq);

@@ -78,16 +78,32 @@ const MESSAGE_LENGTH_MAX = 1_000;
 export function writeClient(w: FrameWriter, body: ClientLayerBody): void {
   switch (body.type) {
     case 'client-request':
-      w.string(body.key).uint(body.call).uint(body.viewLabel).internedString(body.topic).u8(ORDERS.indexOf(body.order))
-        .bool(body.safe).uint(body.quorum).uint(body.timeoutMs).bytes(body.payload);
+      w.string(body.key)
+        .uint(body.call)
+        .uint(body.viewLabel)
+        .internedString(body.topic)
+        .u8(ORDERS.indexOf(body.order))
+        .bool(body.safe)
+        .uint(body.quorum)
+        .uint(body.timeoutMs)
+        .bytes(body.payload);
       return;
     case 'client-reject':
       // An empty code: no refusal (the label was stale).
-      w.uint(body.call).uint(body.viewId).strings(body.members).string(body.code ?? '').string(body.code ? body.message ?? '' : '');
+      w.uint(body.call)
+        .uint(body.viewId)
+        .strings(body.members)
+        .string(body.code ?? '')
+        .string(body.code ? (body.message ?? '') : '');
       return;
     case 'client-result':
       w.uint(body.call).uint(body.viewId).strings(body.expected).uint(body.replies.length);
-      for (const reply of body.replies) w.string(reply.member).uint(reply.rank).uint(reply.viewId ?? 0).bool(reply.failed).bytes(reply.payload);
+      for (const reply of body.replies)
+        w.string(reply.member)
+          .uint(reply.rank)
+          .uint(reply.viewId ?? 0)
+          .bool(reply.failed)
+          .bytes(reply.payload);
       w.strings(body.failed).strings(body.slow).bool(body.quorumMet);
       return;
     case 'view-query':
@@ -118,7 +134,9 @@ export function readClient(type: ClientLayerBody['type'], r: FrameReader): Clien
       const code = r.string();
       const message = r.string();
       if (code.length > CODE_LENGTH_MAX) throw new DecodeError('refusal code too long');
-      return code === '' ? { type, call, viewId, members } : { type, call, viewId, members, code, message: message.slice(0, MESSAGE_LENGTH_MAX) };
+      return code === ''
+        ? { type, call, viewId, members }
+        : { type, call, viewId, members, code, message: message.slice(0, MESSAGE_LENGTH_MAX) };
     }
     case 'client-result': {
       const call = positive(r.uint());
@@ -132,7 +150,9 @@ export function readClient(type: ClientLayerBody['type'], r: FrameReader): Clien
         const ranIn = r.uint();
         const failed = r.bool();
         const payload = r.bytesCopy();
-        replies.push(ranIn === 0 || ranIn === viewId ? { member, rank, failed, payload } : { member, rank, viewId: ranIn, failed, payload });
+        replies.push(
+          ranIn === 0 || ranIn === viewId ? { member, rank, failed, payload } : { member, rank, viewId: ranIn, failed, payload },
+        );
       }
       return { type, call, viewId, expected, replies, failed: r.strings(), slow: r.strings(), quorumMet: r.bool() };
     }
@@ -147,19 +167,31 @@ function positive(call: number): number {
 }
 
 const CLIENT_CODES: readonly (readonly [code: number, type: ClientLayerBody['type']])[] = [
-  [17, 'client-request'], [18, 'client-reject'], [19, 'client-result'], [20, 'view-query'],
+  [17, 'client-request'],
+  [18, 'client-reject'],
+  [19, 'client-result'],
+  [20, 'view-query'],
 ];
 
 /** The frame kinds of clients outside the group; their codes are the wire format's (see protocol/frames.ts). */
-export const clientFrameKinds: readonly FrameKind<ClientLayerBody>[] = CLIENT_CODES.map(([code, type]) => frameKind<ClientLayerBody>({
-  code, type, write: writeClient, read: (r) => readClient(type, r), sizeHint: clientBytes,
-}));
+export const clientFrameKinds: readonly FrameKind<ClientLayerBody>[] = CLIENT_CODES.map(([code, type]) =>
+  frameKind<ClientLayerBody>({
+    code,
+    type,
+    write: writeClient,
+    read: (r) => readClient(type, r),
+    sizeHint: clientBytes,
+  }),
+);
 
 /** A guess of a body's bytes: its payloads and a little more. */
 function clientBytes(body: ClientLayerBody): number {
   switch (body.type) {
-    case 'client-request': return 48 + body.key.length + body.topic.length + body.payload.length;
-    case 'client-result': return body.replies.reduce((bytes, reply) => bytes + 24 + reply.member.length + reply.payload.length, 112);
-    default: return 112;
+    case 'client-request':
+      return 48 + body.key.length + body.topic.length + body.payload.length;
+    case 'client-result':
+      return body.replies.reduce((bytes, reply) => bytes + 24 + reply.member.length + reply.payload.length, 112);
+    default:
+      return 112;
   }
 }

@@ -19,30 +19,44 @@ export function validateQuorum(quorum: unknown): ReplyQuorum {
 /** Replies needed from a view of `viewSize` members; a k larger than the view means all. */
 export function repliesNeeded(quorum: Exclude<ReplyQuorum, 'none'>, viewSize: number): number {
   switch (quorum) {
-    case 'first': return 1;
-    case 'majority': return majorityOf(viewSize);
-    case 'all': return viewSize;
-    default: return Math.min(quorum, viewSize);
+    case 'first':
+      return 1;
+    case 'majority':
+      return majorityOf(viewSize);
+    case 'all':
+      return viewSize;
+    default:
+      return Math.min(quorum, viewSize);
   }
 }
 
 /** Wire form: 0 none, -1 first, -2 majority, -3 all, k > 0 itself (shifted to stay unsigned). */
 export function quorumCode(quorum: ReplyQuorum): number {
   switch (quorum) {
-    case 'none': return 0;
-    case 'first': return 1;
-    case 'majority': return 2;
-    case 'all': return 3;
-    default: return quorum + 3;
+    case 'none':
+      return 0;
+    case 'first':
+      return 1;
+    case 'majority':
+      return 2;
+    case 'all':
+      return 3;
+    default:
+      return quorum + 3;
   }
 }
 
 export function quorumOfCode(code: number): ReplyQuorum {
   switch (code) {
-    case 0: return 'none';
-    case 1: return 'first';
-    case 2: return 'majority';
-    case 3: return 'all';
-    default: return code - 3;
+    case 0:
+      return 'none';
+    case 1:
+      return 'first';
+    case 2:
+      return 'majority';
+    case 3:
+      return 'all';
+    default:
+      return code - 3;
   }
 }

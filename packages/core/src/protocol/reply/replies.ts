@@ -74,7 +74,9 @@ export class Replies {
    * no overlap, and the gaps are the missing ranks.
    */
   gather<T>(merge?: (parts: readonly T[]) => T): T {
-    const parts = this.parts().sort((a, b) => a.rank - b.rank).map((reply) => reply.value as T);
+    const parts = this.parts()
+      .sort((a, b) => a.rank - b.rank)
+      .map((reply) => reply.value as T);
     if (merge) return merge(parts);
     return parts.flatMap((part) => (Array.isArray(part) ? part : [part])) as T;
   }

@@ -18,7 +18,11 @@ export class ReplyAcks implements Riders {
   private timer: TimerHandle | null = null;
 
   /** `below`: the wire itself (an ack takes no other ack along). */
-  constructor(private readonly below: Pick<Wire, 'send'>, private readonly clock: Clock, private readonly delayMs: number) {}
+  constructor(
+    private readonly below: Pick<Wire, 'send'>,
+    private readonly clock: Clock,
+    private readonly delayMs: number,
+  ) {}
 
   /** Queues the encoded ack frame of a reply from `to`. */
   add(to: Address, ack: Uint8Array): void {

@@ -8,7 +8,14 @@ const UNDECODABLE: ReplyError = { name: 'DecodeError', code: 'DECODE', message: 
  * One member's reply as the caller sees it: the decoded value, or the error the handler threw;
  * a payload the serializer cannot read becomes a DECODE error reply, never an exception.
  */
-export function decodeReply(serializer: Serializer, member: MemberId, rank: number, failed: boolean, payload: Uint8Array, viewId?: number): Reply {
+export function decodeReply(
+  serializer: Serializer,
+  member: MemberId,
+  rank: number,
+  failed: boolean,
+  payload: Uint8Array,
+  viewId?: number,
+): Reply {
   const named = viewId === undefined ? { member, rank } : { member, rank, viewId };
   let value: unknown;
   try {

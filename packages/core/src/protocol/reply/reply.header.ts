@@ -40,9 +40,16 @@ export interface ReplyAckBody {
 export type ReplyLayerBody = ReplyBody | ReplyAckBody;
 
 export function writeReply(w: FrameWriter, body: ReplyBody): void {
-  w.string(body.to).uint(body.call).uint(body.viewId).uint(body.rank).bool(body.failed).bytes(body.payload).string(body.context)
+  w.string(body.to)
+    .uint(body.call)
+    .uint(body.viewId)
+    .uint(body.rank)
+    .bool(body.failed)
+    .bytes(body.payload)
+    .string(body.context)
     // 0: it ran in `viewId`.
-    .uint(body.ranIn?.viewId ?? 0).uint(body.ranIn?.rank ?? 0);
+    .uint(body.ranIn?.viewId ?? 0)
+    .uint(body.ranIn?.rank ?? 0);
 }
 
 export function readReply(r: FrameReader): ReplyBody {
@@ -50,7 +57,14 @@ export function readReply(r: FrameReader): ReplyBody {
   const call = r.uint();
   if (call < 1) throw new DecodeError('call id must be >= 1');
   const body: ReplyBody = {
-    type: 'reply', to, call, viewId: r.uint(), rank: r.uint(), failed: r.bool(), payload: r.bytesCopy(), context: r.string(),
+    type: 'reply',
+    to,
+    call,
+    viewId: r.uint(),
+    rank: r.uint(),
+    failed: r.bool(),
+    payload: r.bytesCopy(),
+    context: r.string(),
   };
   const ranView = r.uint();
   const ranRank = r.uint();
@@ -69,6 +83,12 @@ export function readReplyAck(r: FrameReader): ReplyAckBody {
 
 /** The reply layer's frame kinds; their codes are the wire format's (see protocol/frames.ts). */
 export const replyFrameKinds: readonly FrameKind<ReplyLayerBody>[] = [
-  frameKind<ReplyBody>({ code: 15, type: 'reply', write: writeReply, read: readReply, sizeHint: (body) => 32 + body.to.length + body.payload.length + body.context.length }),
+  frameKind<ReplyBody>({
+    code: 15,
+    type: 'reply',
+    write: writeReply,
+    read: readReply,
+    sizeHint: (body) => 32 + body.to.length + body.payload.length + body.context.length,
+  }),
   frameKind<ReplyAckBody>({ code: 16, type: 'reply-ack', write: writeReplyAck, read: readReplyAck }),
 ];

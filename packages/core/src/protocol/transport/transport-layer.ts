@@ -32,13 +32,20 @@ export class TransportLayer implements EndpointOwner {
   private readonly endpoint: Endpoint;
   private readonly bundler: Bundler;
 
-  constructor(private readonly ctx: LayerContext, private readonly up: TransportUp) {
+  constructor(
+    private readonly ctx: LayerContext,
+    private readonly up: TransportUp,
+  ) {
     const { options } = ctx;
     this.me = ctx.me;
     this.epoch = options.epoch ?? 0;
     // The Group hands in its endpoint (shared with replies and clients); a stack alone makes its own.
     this.endpoint = options.endpoint ?? new Endpoint(options.wire, options.group, options.clock, ctx.stats);
-    this.bundler = new Bundler(options.clock, (view, body) => this.sendToView(view, body), () => !ctx.life.isGone);
+    this.bundler = new Bundler(
+      options.clock,
+      (view, body) => this.sendToView(view, body),
+      () => !ctx.life.isGone,
+    );
   }
 
   start(): void {

@@ -63,7 +63,9 @@ export class Cluster {
    * to the protocol; it must hand it on with `receive` (hostile-member.ts checks what the
    * member did with it). Null: straight to the protocol.
    */
-  arrivalTap: ((process: Process, group: Group, from: Address, frame: Uint8Array, receive: (from: Address, frame: Uint8Array) => void) => void) | null = null;
+  arrivalTap:
+    | ((process: Process, group: Group, from: Address, frame: Uint8Array, receive: (from: Address, frame: Uint8Array) => void) => void)
+    | null = null;
   /** Called once a process's join resolved, to give it its handlers (workload.ts). */
   onJoined: (process: Process, group: Group) => void = () => {};
 
@@ -171,7 +173,9 @@ export class Cluster {
       const down = victims?.filter(isDown) ?? [];
       if (down.length === 0) {
         this.run.counts.skippedNoCandidate++;
-        this.run.note(`restart after costly crash #${action.of}: ${victims === undefined ? 'that crash did not happen' : `${victims.join(', ')} not down`}`);
+        this.run.note(
+          `restart after costly crash #${action.of}: ${victims === undefined ? 'that crash did not happen' : `${victims.join(', ')} not down`}`,
+        );
       }
       for (const address of down) this.restartAt(address, action.side);
       return;
@@ -197,9 +201,19 @@ export class Cluster {
       this.sides.set(address, side < 0.5 ? 0 : 1);
       this.applyPartition();
     }
-    const process: Process = { address, state: 'joining', group: null, sent: old.sent, unsent: 0, delivered: 0, generation: old.generation + 1 };
+    const process: Process = {
+      address,
+      state: 'joining',
+      group: null,
+      sent: old.sent,
+      unsent: 0,
+      delivered: 0,
+      generation: old.generation + 1,
+    };
     this.run.counts.restarts++;
-    this.run.note(`restart ${address} (process ${process.generation}, was ${old.state}${old.group ? ` as ${old.group.me}` : ''}) seeds [${seeds.join(', ')}]`);
+    this.run.note(
+      `restart ${address} (process ${process.generation}, was ${old.state}${old.group ? ` as ${old.group.me}` : ''}) seeds [${seeds.join(', ')}]`,
+    );
     this.joinGroup(process, wire, seeds);
   }
 
@@ -214,11 +228,12 @@ export class Cluster {
     };
     // Every frame it receives passes the arrival tap (hostile-member.ts), once it holds a Group.
     const onFrame = wire.onFrame.bind(wire);
-    wire.onFrame = (receiver) => onFrame((from, frame) => {
-      const group = process.group;
-      if (group === null || this.arrivalTap === null) receiver(from, frame);
-      else this.arrivalTap(process, group, from, frame, receiver);
-    });
+    wire.onFrame = (receiver) =>
+      onFrame((from, frame) => {
+        const group = process.group;
+        if (group === null || this.arrivalTap === null) receiver(from, frame);
+        else this.arrivalTap(process, group, from, frame, receiver);
+      });
     this.processes.set(address, process);
     this.run.counts.joinsStarted++;
     Group.join(GROUP_NAME, {
@@ -267,7 +282,9 @@ export class Cluster {
           this.run.counts.joinFailures++;
           const admitted = [...this.listed].filter((m) => addressOf(m) === address && !this.views.has(m));
           if (admitted.length > 0) this.run.counts.admittedButTimedOut++;
-          this.run.note(`${address} join failed${admitted.length > 0 ? ` although ${admitted.join(', ')} is listed in an installed view` : ''}: ${describeError(error)}`);
+          this.run.note(
+            `${address} join failed${admitted.length > 0 ? ` although ${admitted.join(', ')} is listed in an installed view` : ''}: ${describeError(error)}`,
+          );
         } else {
           this.run.violation('join-rejected', `Group.join at ${address} rejected: ${describeError(error)}`);
         }
@@ -324,12 +341,17 @@ export class Cluster {
     const n = view?.members.length ?? 0;
     // Every member alive and in that view: one still in the view before may hold only an
     // accepted value for this one, and the stand-ins would then be judged in the older view.
-    const allIn = view !== null && view.members.every((m) => {
-      const p = this.processes.get(addressOf(m));
-      return p?.state === 'member' && p.group?.me === m && !this.exited.has(m) && this.views.get(m)?.id === view.id;
-    });
+    const allIn =
+      view !== null &&
+      view.members.every((m) => {
+        const p = this.processes.get(addressOf(m));
+        return p?.state === 'member' && p.group?.me === m && !this.exited.has(m) && this.views.get(m)?.id === view.id;
+      });
     if (tag === undefined || view === null || n % 2 !== 0 || !allIn) {
-      const what = tag === undefined ? 'crash' : `costly crash #${tag} (${view === null ? 'no view' : n % 2 !== 0 ? `view of ${n}` : 'not every member is alive in the view'}: a plain crash)`;
+      const what =
+        tag === undefined
+          ? 'crash'
+          : `costly crash #${tag} (${view === null ? 'no view' : n % 2 !== 0 ? `view of ${n}` : 'not every member is alive in the view'}: a plain crash)`;
       const process = this.choose(this.members(), action.pick, what);
       if (!process) return;
       if (tag !== undefined) this.costlyVictims.set(tag, [process.address]);
@@ -338,7 +360,10 @@ export class Cluster {
     }
     const start = Math.floor(action.pick * n);
     const victims = Array.from({ length: n / 2 }, (_, i) => this.processes.get(addressOf(view.members[(start + i) % n]!))!);
-    this.costlyVictims.set(tag, victims.map((p) => p.address));
+    this.costlyVictims.set(
+      tag,
+      victims.map((p) => p.address),
+    );
     this.run.counts.costlyCrashes++;
     if (n === 2) this.run.counts.costlyCrashesOfTwo++;
     for (const victim of victims) {

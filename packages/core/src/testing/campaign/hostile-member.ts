@@ -65,13 +65,40 @@ const STREAM_RECORDER = 12;
 const NEXT_VIEW_SHARE = 0.15;
 
 const ALL_KINDS: readonly FrameBody['type'][] = [
-  'data', 'pack', 'nak', 'heartbeat', 'join-request', 'join-pending', 'leave-request', 'prepare', 'promise', 'reject',
-  'accept', 'accepted', 'install', 'welcome', 'view-notice', 'reply', 'reply-ack', 'client-request', 'client-reject',
-  'client-result', 'view-query',
+  'data',
+  'pack',
+  'nak',
+  'heartbeat',
+  'join-request',
+  'join-pending',
+  'leave-request',
+  'prepare',
+  'promise',
+  'reject',
+  'accept',
+  'accepted',
+  'install',
+  'welcome',
+  'view-notice',
+  'reply',
+  'reply-ack',
+  'client-request',
+  'client-reject',
+  'client-result',
+  'view-query',
 ];
 /** The kinds that carry a number that can be out of reach (the others are sent as itself). */
 const OUT_OF_REACH_KINDS: readonly FrameBody['type'][] = [
-  'data', 'pack', 'heartbeat', 'prepare', 'promise', 'reject', 'accept', 'accepted', 'install', 'view-notice',
+  'data',
+  'pack',
+  'heartbeat',
+  'prepare',
+  'promise',
+  'reject',
+  'accept',
+  'accepted',
+  'install',
+  'view-notice',
 ];
 
 /** A live member as the hostile member sees it when it sends. */
@@ -167,8 +194,10 @@ export class HostileMember {
         this.send(target.process.address, encodeFrame({ ...frame, epoch, viewId }));
       }
     }
-    this.run.note(`hostile member replays ${action.stale === 'view' ? 'frames of earlier views' : 'frames under another epoch'}: ` +
-      `${sent.length > 0 ? sent.join(', ') : 'none recorded of an earlier view'}`);
+    this.run.note(
+      `hostile member replays ${action.stale === 'view' ? 'frames of earlier views' : 'frames under another epoch'}: ` +
+        `${sent.length > 0 ? sent.join(', ') : 'none recorded of an earlier view'}`,
+    );
   }
 
   // --- sending -----------------------------------------------------------------------------
@@ -227,26 +256,59 @@ export class HostileMember {
     const ids = [...t.members, HOSTILE_ID];
     let body: FrameBody;
     switch (kind) {
-      case 'data': body = this.data(random, 1 + small()); break;
-      case 'pack': body = { type: 'pack', messages: Array.from({ length: 1 + random.int(3) }, () => this.data(random, 1 + small())) }; break;
-      case 'nak': body = { type: 'nak', missing: Array.from({ length: 1 + random.int(5) }, () => 1 + small()) }; break;
-      case 'heartbeat':
-        body = { type: 'heartbeat', sentHigh: small(), acks: t.members.map(() => small()), flushing: random.next() < 0.5, slow: random.next() < 0.2 };
+      case 'data':
+        body = this.data(random, 1 + small());
         break;
-      case 'join-request': body = { type: 'join-request', nonce: random.int(0x8000_0000), candidate: random.next() < 0.5, vote: pick([HOSTILE_ADDRESS, t.process.address, '']) }; break;
-      case 'join-pending': body = { type: 'join-pending', coordinator: pick(ids), nonce: random.int(0x8000_0000), round: small() }; break;
-      case 'leave-request': body = { type: 'leave-request' }; break;
-      case 'prepare': body = { type: 'prepare', ballot: this.ballot(random, size, false) }; break;
+      case 'pack':
+        body = { type: 'pack', messages: Array.from({ length: 1 + random.int(3) }, () => this.data(random, 1 + small())) };
+        break;
+      case 'nak':
+        body = { type: 'nak', missing: Array.from({ length: 1 + random.int(5) }, () => 1 + small()) };
+        break;
+      case 'heartbeat':
+        body = {
+          type: 'heartbeat',
+          sentHigh: small(),
+          acks: t.members.map(() => small()),
+          flushing: random.next() < 0.5,
+          slow: random.next() < 0.2,
+        };
+        break;
+      case 'join-request':
+        body = {
+          type: 'join-request',
+          nonce: random.int(0x8000_0000),
+          candidate: random.next() < 0.5,
+          vote: pick([HOSTILE_ADDRESS, t.process.address, '']),
+        };
+        break;
+      case 'join-pending':
+        body = { type: 'join-pending', coordinator: pick(ids), nonce: random.int(0x8000_0000), round: small() };
+        break;
+      case 'leave-request':
+        body = { type: 'leave-request' };
+        break;
+      case 'prepare':
+        body = { type: 'prepare', ballot: this.ballot(random, size, false) };
+        break;
       case 'promise':
         body = {
-          type: 'promise', ballot: this.ballot(random, size, false), digest: t.members.map(() => small()),
+          type: 'promise',
+          ballot: this.ballot(random, size, false),
+          digest: t.members.map(() => small()),
           held: random.next() < 0.5 ? [] : [this.held(random, size)],
           accepted: random.next() < 0.5 ? null : { ballot: this.ballot(random, size, false), value: this.value(random, t, t.viewId + 1) },
         };
         break;
-      case 'reject': body = { type: 'reject', promised: this.ballot(random, size, false) }; break;
-      case 'accept': body = { type: 'accept', ballot: this.ballot(random, size, false), value: this.value(random, t, t.viewId + 1) }; break;
-      case 'accepted': body = { type: 'accepted', ballot: this.ballot(random, size, false) }; break;
+      case 'reject':
+        body = { type: 'reject', promised: this.ballot(random, size, false) };
+        break;
+      case 'accept':
+        body = { type: 'accept', ballot: this.ballot(random, size, false), value: this.value(random, t, t.viewId + 1) };
+        break;
+      case 'accepted':
+        body = { type: 'accepted', ballot: this.ballot(random, size, false) };
+        break;
       case 'install': {
         // A key holder can forge an install whose cut applies (the protocol believes it, even
         // from a process in no view): this one installs another view than the next, or has a
@@ -260,7 +322,13 @@ export class HostileMember {
       case 'welcome': {
         // A welcome acts only on a joiner that it lists; it lists members of a view only.
         const members = this.someOf(random, ids);
-        body = { type: 'welcome', viewId: t.viewId + 1, members, state: random.next() < 0.5 ? null : this.bytes(random, 16), value: this.value(random, t, t.viewId + 1) };
+        body = {
+          type: 'welcome',
+          viewId: t.viewId + 1,
+          members,
+          state: random.next() < 0.5 ? null : this.bytes(random, 16),
+          value: this.value(random, t, t.viewId + 1),
+        };
         break;
       }
       case 'view-notice':
@@ -269,29 +337,53 @@ export class HostileMember {
         break;
       case 'reply':
         body = {
-          type: 'reply', to: t.me, call: 1 + random.int(40), viewId: t.viewId, rank: random.int(size), failed: random.next() < 0.3,
-          payload: this.payload(random), context: '',
+          type: 'reply',
+          to: t.me,
+          call: 1 + random.int(40),
+          viewId: t.viewId,
+          rank: random.int(size),
+          failed: random.next() < 0.3,
+          payload: this.payload(random),
+          context: '',
         };
         break;
-      case 'reply-ack': body = { type: 'reply-ack', call: 1 + random.int(40) }; break;
+      case 'reply-ack':
+        body = { type: 'reply-ack', call: 1 + random.int(40) };
+        break;
       case 'client-request': {
         const n = ++this.requests;
         body = {
-          type: 'client-request', key: `${HOSTILE_ID}#${n}`, call: n, viewLabel: pick([0, 0, t.viewId, t.viewId + 1]),
-          topic: pick(['h', '', 'cohort:h']), order: pick(['fifo', 'causal', 'total', 'group'] as const), safe: random.next() < 0.3,
-          quorum: random.int(6), timeoutMs: 1 + random.int(5_000), payload: this.payload(random),
+          type: 'client-request',
+          key: `${HOSTILE_ID}#${n}`,
+          call: n,
+          viewLabel: pick([0, 0, t.viewId, t.viewId + 1]),
+          topic: pick(['h', '', 'cohort:h']),
+          order: pick(['fifo', 'causal', 'total', 'group'] as const),
+          safe: random.next() < 0.3,
+          quorum: random.int(6),
+          timeoutMs: 1 + random.int(5_000),
+          payload: this.payload(random),
         };
         break;
       }
-      case 'client-reject': body = { type: 'client-reject', call: 1 + random.int(40), viewId: viewNear(), members: this.someOf(random, ids) }; break;
+      case 'client-reject':
+        body = { type: 'client-reject', call: 1 + random.int(40), viewId: viewNear(), members: this.someOf(random, ids) };
+        break;
       case 'client-result':
         body = {
-          type: 'client-result', call: 1 + random.int(40), viewId: viewNear(), expected: this.someOf(random, t.members),
+          type: 'client-result',
+          call: 1 + random.int(40),
+          viewId: viewNear(),
+          expected: this.someOf(random, t.members),
           replies: [{ member: pick(t.members), rank: random.int(size), failed: false, payload: this.payload(random) }],
-          failed: [], slow: [], quorumMet: random.next() < 0.5,
+          failed: [],
+          slow: [],
+          quorumMet: random.next() < 0.5,
         };
         break;
-      case 'view-query': body = { type: 'view-query' }; break;
+      case 'view-query':
+        body = { type: 'view-query' };
+        break;
     }
     const viewId = pick([t.viewId, t.viewId, t.viewId - 1, t.viewId + 1, 0]);
     return { epoch: t.epoch, group: GROUP_NAME, from: HOSTILE_ID, viewId: Math.max(0, viewId), body };
@@ -311,7 +403,9 @@ export class HostileMember {
     const kind = OUT_OF_REACH_KINDS[random.int(OUT_OF_REACH_KINDS.length)]!;
     let body: FrameBody;
     switch (kind) {
-      case 'data': body = this.data(random, far()); break;
+      case 'data':
+        body = this.data(random, far());
+        break;
       case 'pack': {
         // One seq beyond reach is enough for the whole frame to be refused: the others are plausible.
         const messages = Array.from({ length: 1 + random.int(3) }, () => this.data(random, 1 + random.int(50)));
@@ -321,18 +415,39 @@ export class HostileMember {
         break;
       }
       case 'heartbeat':
-        body = { type: 'heartbeat', sentHigh: far(), acks: t.members.map(() => random.int(50)), flushing: random.next() < 0.5, slow: random.next() < 0.2 };
+        body = {
+          type: 'heartbeat',
+          sentHigh: far(),
+          acks: t.members.map(() => random.int(50)),
+          flushing: random.next() < 0.5,
+          slow: random.next() < 0.2,
+        };
         break;
-      case 'prepare': body = { type: 'prepare', ballot: farBallot() }; break;
-      case 'promise': body = { type: 'promise', ballot: farBallot(), digest: t.members.map(() => 0), held: [], accepted: null }; break;
-      case 'reject': body = { type: 'reject', promised: farBallot() }; break;
+      case 'prepare':
+        body = { type: 'prepare', ballot: farBallot() };
+        break;
+      case 'promise':
+        body = { type: 'promise', ballot: farBallot(), digest: t.members.map(() => 0), held: [], accepted: null };
+        break;
+      case 'reject':
+        body = { type: 'reject', promised: farBallot() };
+        break;
       case 'accept':
-        body = { type: 'accept', ballot: farBallot(), value: { viewId: t.viewId + 1, members: [...t.members], targets: t.members.map(() => 0), messages: [] } };
+        body = {
+          type: 'accept',
+          ballot: farBallot(),
+          value: { viewId: t.viewId + 1, members: [...t.members], targets: t.members.map(() => 0), messages: [] },
+        };
         break;
-      case 'accepted': body = { type: 'accepted', ballot: farBallot() }; break;
+      case 'accepted':
+        body = { type: 'accepted', ballot: farBallot() };
+        break;
       case 'install':
         // Names the receiver, so its cut is checked against what it holds: beyond it.
-        body = { type: 'install', value: { viewId: t.viewId + 1, members: [...t.members], targets: t.members.map(() => far()), messages: [] } };
+        body = {
+          type: 'install',
+          value: { viewId: t.viewId + 1, members: [...t.members], targets: t.members.map(() => far()), messages: [] },
+        };
         break;
       default:
         // 'view-notice': from outside the view it announces.
@@ -357,7 +472,8 @@ export class HostileMember {
     const meta: { order?: MessageMeta['order']; safe?: boolean; depsDelta?: [number, number][]; call?: number; requestKey?: string } = {};
     if (order !== 'fifo') meta.order = order;
     if (random.next() < 0.2) meta.safe = true;
-    if (random.next() < 0.5) meta.depsDelta = Array.from({ length: random.int(3) }, () => [random.int(8), random.int(50)] as [number, number]);
+    if (random.next() < 0.5)
+      meta.depsDelta = Array.from({ length: random.int(3) }, () => [random.int(8), random.int(50)] as [number, number]);
     if (random.next() < 0.1) meta.call = 1 + random.int(40);
     if (random.next() < 0.1) meta.requestKey = `${HOSTILE_ID}#${1 + random.int(40)}`;
     return meta;
@@ -383,10 +499,14 @@ export class HostileMember {
    */
   private misshapen(random: Random, value: FlushValue, size: number): FlushValue {
     switch (random.int(4)) {
-      case 0: return { ...value, members: [] };
-      case 1: return { ...value, members: [...value.members, value.members[0] ?? HOSTILE_ID, value.members[0] ?? HOSTILE_ID] };
-      case 2: return { ...value, targets: [] };
-      default: return { ...value, messages: [{ ...this.held(random, size), senderRank: 0x1_0000 + random.int(1_000) }] };
+      case 0:
+        return { ...value, members: [] };
+      case 1:
+        return { ...value, members: [...value.members, value.members[0] ?? HOSTILE_ID, value.members[0] ?? HOSTILE_ID] };
+      case 2:
+        return { ...value, targets: [] };
+      default:
+        return { ...value, messages: [{ ...this.held(random, size), senderRank: 0x1_0000 + random.int(1_000) }] };
     }
   }
 
@@ -434,7 +554,13 @@ export class FrameChecks {
     };
   }
 
-  private fromMember(process: Process, group: Group, from: Address, bytes: Uint8Array, receive: (from: Address, frame: Uint8Array) => void): void {
+  private fromMember(
+    process: Process,
+    group: Group,
+    from: Address,
+    bytes: Uint8Array,
+    receive: (from: Address, frame: Uint8Array) => void,
+  ): void {
     const before = group.stats.framesRejected;
     receive(from, bytes);
     const rejected = group.stats.framesRejected - before;
@@ -449,7 +575,10 @@ export class FrameChecks {
       } catch {
         // Described as 'a frame'.
       }
-      this.run.violation('frame-rejected', `${group.me} rejected ${what} (sent by the process at ${from}): the checks against hostile frames refused honest traffic`);
+      this.run.violation(
+        'frame-rejected',
+        `${group.me} rejected ${what} (sent by the process at ${from}): the checks against hostile frames refused honest traffic`,
+      );
     }
   }
 

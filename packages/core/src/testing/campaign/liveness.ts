@@ -56,16 +56,21 @@ export class Liveness {
         return { quiescent: true };
       }
       counts.blockedAsExpected = 1;
-      this.run.note(`settled after ${counts.convergeMs} ms, blocked as expected: ${excused.map((e) => `${e.member}: ${e.reason}`).join('; ')}; ` +
-        `the history is checked without 'quiescent'`);
+      this.run.note(
+        `settled after ${counts.convergeMs} ms, blocked as expected: ${excused.map((e) => `${e.member}: ${e.reason}`).join('; ')}; ` +
+          `the history is checked without 'quiescent'`,
+      );
       return { quiescent: false };
     }
     this.run.note(`did not converge within ${scenario.settleMs} ms: ${this.describeProcesses()}`);
     const silent = excused.filter((e) => !this.cluster.blocked.has(e.member));
     const prefix = `${scenario.settleMs} ms after the faults stopped the group had not converged`;
     if (silent.length > 0) {
-      this.run.violation('liveness', `${prefix}, and ${silent.length} member(s) that cannot go on never reported 'blocked': ` +
-        `${silent.map((e) => `${e.member} (${e.reason})`).join('; ')}; ${this.describeProcesses()}`);
+      this.run.violation(
+        'liveness',
+        `${prefix}, and ${silent.length} member(s) that cannot go on never reported 'blocked': ` +
+          `${silent.map((e) => `${e.member} (${e.reason})`).join('; ')}; ${this.describeProcesses()}`,
+      );
     } else {
       this.run.violation('liveness', `${prefix} although it can go on by design: ${this.describeProcesses()}`);
     }
@@ -141,7 +146,9 @@ export class Liveness {
       if (view.id > mine.id && !this.cluster.removedByHarness.has(member) && !this.cluster.exited.has(member)) return null;
     }
     const stuck = this.noQuorumByDesign(mine);
-    return stuck === null ? null : `${p.group!.me} is behind in view ${mine.id} and no member that installed a later view is alive; ${stuck}`;
+    return stuck === null
+      ? null
+      : `${p.group!.me} is behind in view ${mine.id} and no member that installed a later view is alive; ${stuck}`;
   }
 
   /**
@@ -155,8 +162,12 @@ export class Liveness {
     if (rest >= majorityOf(n)) return null;
     const standIns = removed.filter((m) => this.hasStandIn(m));
     if (standIns.length > 0 && standIns.length < majorityOf(n) && rest + standIns.length === n) return null;
-    return `the harness crashed or removed ${removed.length} of the ${n} members of view ${view.id} [${view.members.join(', ')}] (${removed.join(', ')})` +
-      (standIns.length > 0 ? `; only ${standIns.length} of them restarted (${standIns.map(addressOf).join(', ')}), which cannot stand in for all` : '');
+    return (
+      `the harness crashed or removed ${removed.length} of the ${n} members of view ${view.id} [${view.members.join(', ')}] (${removed.join(', ')})` +
+      (standIns.length > 0
+        ? `; only ${standIns.length} of them restarted (${standIns.map(addressOf).join(', ')}), which cannot stand in for all`
+        : '')
+    );
   }
 
   /**
@@ -179,16 +190,19 @@ export class Liveness {
       if (p.state !== 'member' && p.state !== 'joining' && p.state !== 'leaving') continue;
       const me = p.group?.me;
       const view = me === undefined ? undefined : c.views.get(me);
-      const where = me === undefined
-        ? 'no group yet'
-        : c.exited.has(me)
-          ? `${me} exited`
-          : view
-            ? `${me} in view ${view.id} (${view.members.length} members), delivered ${c.deliveredInView.get(me) ?? 0} of ${c.sendsInView.get(view.id) ?? 0} sent in it`
-            : `${me} has no view`;
+      const where =
+        me === undefined
+          ? 'no group yet'
+          : c.exited.has(me)
+            ? `${me} exited`
+            : view
+              ? `${me} in view ${view.id} (${view.members.length} members), delivered ${c.deliveredInView.get(me) ?? 0} of ${c.sendsInView.get(view.id) ?? 0} sent in it`
+              : `${me} has no view`;
       const blocked = me === undefined ? undefined : c.blocked.get(me);
-      parts.push(`${p.address} ${p.state}${p.generation > 1 ? ` (restart ${p.generation - 1})` : ''}: ${where}` +
-        `${blocked !== undefined ? `, blocked (${blocked})` : ''}${p.unsent > 0 ? `, ${p.unsent} fbcast(s) not sent yet` : ''}`);
+      parts.push(
+        `${p.address} ${p.state}${p.generation > 1 ? ` (restart ${p.generation - 1})` : ''}: ${where}` +
+          `${blocked !== undefined ? `, blocked (${blocked})` : ''}${p.unsent > 0 ? `, ${p.unsent} fbcast(s) not sent yet` : ''}`,
+      );
     }
     return `${parts.join('; ')}; latest ${c.describeLatest()}`;
   }

@@ -90,7 +90,8 @@ export async function runScenario(seedOrScenario: number | Scenario, options: Ru
   const locate = runner.trace !== null && !options.mutateHistory;
   violations.push(...judgeHistory(history, runner.quiescent, locate));
   if (runner.trace) {
-    for (const { property, message, at } of violations) runner.trace.note({ kind: 'violation', property, message, ...(at !== undefined ? { at } : {}) });
+    for (const { property, message, at } of violations)
+      runner.trace.note({ kind: 'violation', property, message, ...(at !== undefined ? { at } : {}) });
     await runner.trace.close();
   }
   const stats = runner.finishStats(history, realClock.now() - startedReal);
@@ -109,7 +110,10 @@ class ScenarioRunner {
   private readonly liveness: Liveness;
   private readonly hostile: HostileMember;
 
-  constructor(private readonly scenario: Scenario, traceSink?: TraceSink) {
+  constructor(
+    private readonly scenario: Scenario,
+    traceSink?: TraceSink,
+  ) {
     const network = new SimulatedNetwork({
       seed: scenario.seed,
       loss: scenario.network.loss,
@@ -117,7 +121,9 @@ class ScenarioRunner {
       reorder: scenario.network.reorder,
       delayMs: scenario.network.delayMs,
     });
-    this.trace = traceSink ? new TraceRecorder(traceSink, { clock: network, keepHistory: true, title: `campaign seed ${scenario.seed}` }) : null;
+    this.trace = traceSink
+      ? new TraceRecorder(traceSink, { clock: network, keepHistory: true, title: `campaign seed ${scenario.seed}` })
+      : null;
     this.context = new RunContext(network, scenario, this.trace ?? undefined);
     // Runtime choices (which member, which side) come from the harness stream of the seed.
     this.cluster = new Cluster(this.context, seededRandom(network.random.int(0x1_0000_0000)));
@@ -127,7 +133,11 @@ class ScenarioRunner {
     // Every frame that reaches a member is checked: the hostile member's act on nothing, and
     // no member's is rejected.
     new FrameChecks(this.context, this.cluster);
-    this.hostile = new HostileMember(this.context, this.cluster, scenario.actions.some((a) => a.kind === 'replay'));
+    this.hostile = new HostileMember(
+      this.context,
+      this.cluster,
+      scenario.actions.some((a) => a.kind === 'replay'),
+    );
   }
 
   async run(): Promise<void> {

@@ -33,7 +33,12 @@ export function generateScatter(seed: number, phaseStart: number, durationMs: nu
     const quorum = q < 0.7 ? 'all' : q < 0.9 ? 'majority' : 'first';
     const timeoutMs = random.next() < 0.2 ? 300 + random.int(1_200) : 5_000;
     actions.push({
-      at: t, kind: 'scatter', client: direct ? SCATTER_DIRECT_CLIENT : SCATTER_RELAY_CLIENT, mode: direct ? 'direct' : 'relay', quorum, timeoutMs,
+      at: t,
+      kind: 'scatter',
+      client: direct ? SCATTER_DIRECT_CLIENT : SCATTER_RELAY_CLIENT,
+      mode: direct ? 'direct' : 'relay',
+      quorum,
+      timeoutMs,
     });
   }
   return actions;

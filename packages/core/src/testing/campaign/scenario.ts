@@ -52,7 +52,15 @@ export type ScenarioAction =
    * ('sent': its sender) or delivered ('delivered': the member that delivered it), that member
    * crashes, if it can without costing the majority (the arm lapses after `windowMs`).
    */
-  | { at: number; kind: 'crash-around-safe'; pick: number; count: number; order: 'fifo' | 'causal' | 'total'; when: 'sent' | 'delivered'; windowMs: number }
+  | {
+      at: number;
+      kind: 'crash-around-safe';
+      pick: number;
+      count: number;
+      order: 'fifo' | 'causal' | 'total';
+      when: 'sent' | 'delivered';
+      windowMs: number;
+    }
   /**
    * The live processes are shuffled with `shuffle` and split in two: the first
    * 1 + floor(fraction x (n - 1)) on one side, the rest on the other.
@@ -292,7 +300,12 @@ function generateCalls(seed: number, phaseStart: number, durationMs: number, mea
     if (t >= durationMs) break;
     if (random.next() < 0.65) {
       actions.push({
-        at: t, kind: 'call', pick: random.next(), order: orderOf(), quorum: quorumOf(), nested: random.next() < 0.15,
+        at: t,
+        kind: 'call',
+        pick: random.next(),
+        order: orderOf(),
+        quorum: quorumOf(),
+        nested: random.next() < 0.15,
         timeoutMs: random.next() < 0.2 ? 200 + random.int(800) : 5_000,
       });
     } else {
@@ -337,8 +350,10 @@ export function describeAction(action: ScenarioAction): string {
     case 'crash-after-accept':
       return `${at} crash the next coordinator that sends 'accept' (within ${action.windowMs} ms)`;
     case 'crash-around-safe':
-      return `${at} ${action.order} safe x${action.count} from member pick ${action.pick.toFixed(3)}, then crash its ` +
-        `${action.when === 'sent' ? 'sender right after the first is sent' : 'first deliverer right after it delivers'} (within ${action.windowMs} ms)`;
+      return (
+        `${at} ${action.order} safe x${action.count} from member pick ${action.pick.toFixed(3)}, then crash its ` +
+        `${action.when === 'sent' ? 'sender right after the first is sent' : 'first deliverer right after it delivers'} (within ${action.windowMs} ms)`
+      );
     case 'partition':
       return `${at} partition (shuffle ${action.shuffle}, fraction ${action.fraction.toFixed(3)})`;
     case 'heal':

@@ -101,18 +101,57 @@ export interface ScenarioStats {
 }
 
 /** The counters the runner keeps during a run (the rest of the stats is computed at the end). */
-export type RunCounts = Omit<ScenarioStats, 'virtualMs' | 'realMs' | 'events' | 'framesSent' | 'framesDropped' | 'historyEvents' | 'sends' | 'deliveries' | 'views' | 'initialMembers'>;
+export type RunCounts = Omit<
+  ScenarioStats,
+  'virtualMs' | 'realMs' | 'events' | 'framesSent' | 'framesDropped' | 'historyEvents' | 'sends' | 'deliveries' | 'views' | 'initialMembers'
+>;
 
 export function newRunCounts(): RunCounts {
   return {
-    joinsStarted: 0, joinsSucceeded: 0, joinFailures: 0, leaves: 0, leaveTimeouts: 0, crashes: 0,
-    partitions: 0, heals: 0, lossChanges: 0, skippedForMajority: 0, skippedNoCandidate: 0,
-    exclusions: 0, rejoins: 0,
-    restartActions: 0, restarts: 0, restartsJoined: 0, costlyCrashActions: 0, costlyCrashes: 0, costlyCrashesOfTwo: 0,
-    acceptCrashActions: 0, acceptCrashes: 0, safeCrashActions: 0, safeCrashesSent: 0, safeCrashesDelivered: 0,
-    convergeMs: -1, blockedAsExpected: 0, admittedButTimedOut: 0, liveAtEnd: 0, finalViewSize: 0,
-    calls: 0, callsQuorumMet: 0, clientRequests: 0, clientRequestsAnswered: 0, scatters: 0, scattersComplete: 0,
-    hostileActions: 0, hostileSelfFrames: 0, hostileNamedFrames: 0, hostileArrived: 0, hostileRejected: 0, frameRejectedErrors: 0,
-    replayActions: 0, staleViewFrames: 0, staleEpochFrames: 0, staleEpochDropped: 0,
+    joinsStarted: 0,
+    joinsSucceeded: 0,
+    joinFailures: 0,
+    leaves: 0,
+    leaveTimeouts: 0,
+    crashes: 0,
+    partitions: 0,
+    heals: 0,
+    lossChanges: 0,
+    skippedForMajority: 0,
+    skippedNoCandidate: 0,
+    exclusions: 0,
+    rejoins: 0,
+    restartActions: 0,
+    restarts: 0,
+    restartsJoined: 0,
+    costlyCrashActions: 0,
+    costlyCrashes: 0,
+    costlyCrashesOfTwo: 0,
+    acceptCrashActions: 0,
+    acceptCrashes: 0,
+    safeCrashActions: 0,
+    safeCrashesSent: 0,
+    safeCrashesDelivered: 0,
+    convergeMs: -1,
+    blockedAsExpected: 0,
+    admittedButTimedOut: 0,
+    liveAtEnd: 0,
+    finalViewSize: 0,
+    calls: 0,
+    callsQuorumMet: 0,
+    clientRequests: 0,
+    clientRequestsAnswered: 0,
+    scatters: 0,
+    scattersComplete: 0,
+    hostileActions: 0,
+    hostileSelfFrames: 0,
+    hostileNamedFrames: 0,
+    hostileArrived: 0,
+    hostileRejected: 0,
+    frameRejectedErrors: 0,
+    replayActions: 0,
+    staleViewFrames: 0,
+    staleEpochFrames: 0,
+    staleEpochDropped: 0,
   };
 }

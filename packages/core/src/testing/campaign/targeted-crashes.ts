@@ -80,8 +80,10 @@ export class TargetedCrashes {
     const first = process.sent + 1;
     this.safeArm = { sender: process.group!.me, when: action.when, until: this.run.network.now() + action.windowMs, ids: new Set() };
     this.workload.burst(process, action.count, action.order, true);
-    this.run.note(`${action.order} safe ${process.address}:${first}..${process.sent} from ${process.group!.me}, ` +
-      `armed: crash ${action.when === 'sent' ? 'it right after the first is sent' : 'the first member that delivers one, right after'}`);
+    this.run.note(
+      `${action.order} safe ${process.address}:${first}..${process.sent} from ${process.group!.me}, ` +
+        `armed: crash ${action.when === 'sent' ? 'it right after the first is sent' : 'the first member that delivers one, right after'}`,
+    );
   }
 
   private live(arm: SafeArm): boolean {

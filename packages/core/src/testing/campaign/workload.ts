@@ -78,9 +78,10 @@ export class Workload {
     // history models a hand-over as a process-wide event, so hand one only to a process with
     // nothing waiting (docs/ordering.md).
     // Calls and relayed client requests wait in the same outbox: pendingMessages counts them all.
-    const from = candidates.length > 1 && variant % 3 === 0 && process.unsent === 0 && group.pendingMessages === 0
-      ? candidates[(index + 1) % candidates.length]!
-      : null;
+    const from =
+      candidates.length > 1 && variant % 3 === 0 && process.unsent === 0 && group.pendingMessages === 0
+        ? candidates[(index + 1) % candidates.length]!
+        : null;
     const send = (): void => this.burst(process, count, order, safe);
     if (from) {
       const context = from.group!.context();
@@ -94,32 +95,40 @@ export class Workload {
       // A process the harness crashed meanwhile sends nothing: its Group does not know it is
       // dead (the simulator stopped its wire and clock), so the harness must not act for it.
       const gone = (): boolean => process.group !== group || process.state === 'crashed' || group.status.state === 'closed';
-      group.awaitContext(context).then(() => {
-        if (gone()) return;
-        if (process.unsent !== 0 || group.pendingMessages !== 0) {
-          send();
-          return;
-        }
-        this.run.recorder.record({ kind: 'context-in', member: group.me, token });
-        CausalContext.run(context, send);
-      }, () => {
-        if (!gone()) send();
-      });
+      group.awaitContext(context).then(
+        () => {
+          if (gone()) return;
+          if (process.unsent !== 0 || group.pendingMessages !== 0) {
+            send();
+            return;
+          }
+          this.run.recorder.record({ kind: 'context-in', member: group.me, token });
+          CausalContext.run(context, send);
+        },
+        () => {
+          if (!gone()) send();
+        },
+      );
     } else {
       send();
     }
     if (variant % 5 === 1) {
       process.unsent++;
-      group.flush().then(() => {
-        process.unsent--;
-      }, (error: unknown) => {
-        process.unsent--;
-        if (error instanceof GroupClosedError) return;
-        this.run.violation('fbcast-rejected', `flush() by ${process.address} rejected: ${describeError(error)}`);
-      });
+      group.flush().then(
+        () => {
+          process.unsent--;
+        },
+        (error: unknown) => {
+          process.unsent--;
+          if (error instanceof GroupClosedError) return;
+          this.run.violation('fbcast-rejected', `flush() by ${process.address} rejected: ${describeError(error)}`);
+        },
+      );
     }
-    this.run.note(`${order}${safe ? ' safe' : ''} ${process.address}:${first}..${process.sent} from ${group.me}` +
-      `${from ? ` in the context of ${from.group!.me}` : ''}${variant % 5 === 1 ? ', then flush()' : ''}`);
+    this.run.note(
+      `${order}${safe ? ' safe' : ''} ${process.address}:${first}..${process.sent} from ${group.me}` +
+        `${from ? ` in the context of ${from.group!.me}` : ''}${variant % 5 === 1 ? ', then flush()' : ''}`,
+    );
   }
 
   /** `count` multicasts from `process` back to back; payloads "address:n" are unique in the run. */
@@ -128,13 +137,16 @@ export class Workload {
     for (let i = 0; i < count; i++) {
       const payload = `${process.address}:${++process.sent}`;
       process.unsent++;
-      group.multicast(TOPIC, payload, { order, safe }).then(() => {
-        process.unsent--;
-      }, (error: unknown) => {
-        process.unsent--;
-        if (error instanceof GroupClosedError) return;
-        this.run.violation('fbcast-rejected', `fbcast of "${payload}" by ${process.address} rejected: ${describeError(error)}`);
-      });
+      group.multicast(TOPIC, payload, { order, safe }).then(
+        () => {
+          process.unsent--;
+        },
+        (error: unknown) => {
+          process.unsent--;
+          if (error instanceof GroupClosedError) return;
+          this.run.violation('fbcast-rejected', `fbcast of "${payload}" by ${process.address} rejected: ${describeError(error)}`);
+        },
+      );
     }
   }
 
@@ -149,13 +161,19 @@ export class Workload {
     const group = process.group!;
     const what = `call ${++this.run.counts.calls} by ${group.me} (${action.order}, replies ${action.quorum}${action.nested ? ', nested' : ''})`;
     this.run.note(what);
-    group.multicast(action.nested ? NESTED_TOPIC : CALL_TOPIC, what, { order: action.order, replies: action.quorum, timeoutMs: action.timeoutMs }).then(
-      (replies) => {
-        this.record(what, { replies });
-        if (replies.quorumMet) this.run.counts.callsQuorumMet++;
-      },
-      (error: unknown) => this.record(what, { error }),
-    );
+    group
+      .multicast(action.nested ? NESTED_TOPIC : CALL_TOPIC, what, {
+        order: action.order,
+        replies: action.quorum,
+        timeoutMs: action.timeoutMs,
+      })
+      .then(
+        (replies) => {
+          this.record(what, { replies });
+          if (replies.quorumMet) this.run.counts.callsQuorumMet++;
+        },
+        (error: unknown) => this.record(what, { error }),
+      );
   }
 
   /** Client `client` (at "c<client>"), opened on first use; null if nobody is there to ask. */
@@ -166,7 +184,10 @@ export class Workload {
       const seeds = this.cluster.addresses.filter((a) => this.cluster.processes.get(a)!.state === 'member');
       if (seeds.length === 0) return null;
       connection = GroupConnection.open(GROUP_NAME, {
-        wire: this.run.network.wire(address), seeds, mode, observer: connectionObserver(this.run.recorder),
+        wire: this.run.network.wire(address),
+        seeds,
+        mode,
+        observer: connectionObserver(this.run.recorder),
       }).catch((error: unknown) => {
         this.run.note(`client ${address} could not connect: ${describeError(error)}`);
         this.clients.delete(client);
@@ -222,6 +243,11 @@ export class Workload {
 
   /** How a call ended, for the call checker (../checker/call-checker.ts) to judge after the run. */
   private record(what: string, outcome: CallOutcome, more: { refusalAllowed?: boolean; scatter?: RecordedCall['scatter'] } = {}): void {
-    this.run.recordCall({ what, refusalAllowed: more.refusalAllowed ?? false, ...(more.scatter ? { scatter: more.scatter } : {}), outcome });
+    this.run.recordCall({
+      what,
+      refusalAllowed: more.refusalAllowed ?? false,
+      ...(more.scatter ? { scatter: more.scatter } : {}),
+      outcome,
+    });
   }
 }

@@ -36,9 +36,7 @@ export const afterExitChecker: CheckerFactory = (report) => {
     },
     finish() {
       for (const [member, o] of offences) {
-        report(
-          `${member} acted after its '${o.exitKind}' (event #${o.exitIndex}): ${o.count} event(s), the first a ${o.first}`,
-        );
+        report(`${member} acted after its '${o.exitKind}' (event #${o.exitIndex}): ${o.count} event(s), the first a ${o.first}`);
       }
     },
   };

@@ -38,9 +38,11 @@ function checkReplies(replies: Replies, what: string, report: Report, options: C
     answered.add(reply.member);
     // A direct request's member may have run it in another view than the one the answer is judged in.
     const inView = reply.viewId === undefined || reply.viewId === replies.viewId;
-    if (inView && replies.expected.length > 0 && !expected.has(reply.member)) report(`${what}: a reply from ${reply.member}, not in the view it waited on`);
+    if (inView && replies.expected.length > 0 && !expected.has(reply.member))
+      report(`${what}: a reply from ${reply.member}, not in the view it waited on`);
     if (hostile.has(addressOf(reply.member))) report(`${what}: a reply from the hostile member ${reply.member}, in no view, was counted`);
-    if (reply.error && reply.error.code !== 'DUPLICATE_REQUEST') report(`${what}: ${reply.member} answered with an error: ${reply.error.message}`);
+    if (reply.error && reply.error.code !== 'DUPLICATE_REQUEST')
+      report(`${what}: ${reply.member} answered with an error: ${reply.error.message}`);
   }
   for (const member of [...replies.failed, ...replies.slow]) {
     if (answered.has(member)) report(`${what}: ${member} answered and is also listed as failed or slow`);
@@ -59,7 +61,9 @@ function checkScatter(replies: Replies, what: string, scatter: NonNullable<Recor
     const share = shareOf({ rank: reply.rank, viewSize: size }, scatter.items);
     const value = reply.value as number[];
     if (!Array.isArray(value) || value[0] !== share.start || value[1] !== share.end) {
-      report(`${what}: ${reply.member} answered for [${String(value)}] as rank ${reply.rank} of view ${replies.viewId} (${size} members), whose share is [${share.start},${share.end}]`);
+      report(
+        `${what}: ${reply.member} answered for [${String(value)}] as rank ${reply.rank} of view ${replies.viewId} (${size} members), whose share is [${share.start},${share.end}]`,
+      );
     }
     covered.add(reply.rank);
   }
@@ -68,7 +72,9 @@ function checkScatter(replies: Replies, what: string, scatter: NonNullable<Recor
   for (let rank = 0; rank < size; rank++) {
     const share = shareOf({ rank, viewSize: size }, scatter.items);
     if (covered.has(rank) === missing.includes(rank)) {
-      report(`${what}: rank ${rank} of view ${replies.viewId} is ${covered.has(rank) ? 'answered and listed missing' : 'neither answered nor listed missing'}`);
+      report(
+        `${what}: rank ${rank} of view ${replies.viewId} is ${covered.has(rank) ? 'answered and listed missing' : 'neither answered nor listed missing'}`,
+      );
     }
     if (!covered.has(rank)) continue;
     const range = ranges[at++];

@@ -112,7 +112,8 @@ export const groupPositionChecker: CheckerFactory = (report, options) => {
         if (cut.after === undefined) continue;
         const refAfter = firstAfter.get(key);
         if (refAfter === undefined) firstAfter.set(key, cut);
-        else if (refAfter.after !== undefined && !sameFingerprint(refAfter.after, cut.after)) mismatches.push({ side: 'after', a: refAfter, b: cut });
+        else if (refAfter.after !== undefined && !sameFingerprint(refAfter.after, cut.after))
+          mismatches.push({ side: 'after', a: refAfter, b: cut });
       }
       if (mismatches.length === 0) return;
 

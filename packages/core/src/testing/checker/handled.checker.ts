@@ -109,7 +109,11 @@ export const handledChecker: CheckerFactory = (report, options) => {
       if (t.crashedAt >= 0) return;
       const at = ctx.index;
       if (msg >= 0 && t.handled.has(msg)) {
-        offend(t, 'again', () => `${event.id} again (event #${at}; first handled at event #${firstEvent(ctx, 'handled', member.id, event.id)})`);
+        offend(
+          t,
+          'again',
+          () => `${event.id} again (event #${at}; first handled at event #${firstEvent(ctx, 'handled', member.id, event.id)})`,
+        );
         return;
       }
       if (msg < 0 || !member.delivered.has(msg)) {
@@ -125,8 +129,10 @@ export const handledChecker: CheckerFactory = (report, options) => {
       // Delivered, not handled yet, and not the next one: an earlier delivery is still unhandled.
       offend(t, 'order', () => {
         const earlier = ctx.messageIds[t.delivered[t.next]!]!;
-        return `${event.id} (event #${at}; delivered at event #${firstEvent(ctx, 'deliver', member.id, event.id)}) before ` +
-          `${earlier}, which it delivered earlier (event #${firstEvent(ctx, 'deliver', member.id, earlier)}) and had not handled`;
+        return (
+          `${event.id} (event #${at}; delivered at event #${firstEvent(ctx, 'deliver', member.id, event.id)}) before ` +
+          `${earlier}, which it delivered earlier (event #${firstEvent(ctx, 'deliver', member.id, earlier)}) and had not handled`
+        );
       });
     },
     finish(ctx) {

@@ -14,13 +14,17 @@ export const integrityChecker: CheckerFactory = (report) => ({
   onSend(event, msg, _sender, ctx) {
     const first = ctx.sends[msg];
     if (first !== undefined) {
-      report(`message id ${event.id} sent twice: by ${first.member} (event #${ctx.sendIndex[msg]}) and by ${event.member} (event #${ctx.index})`);
+      report(
+        `message id ${event.id} sent twice: by ${first.member} (event #${ctx.sendIndex[msg]}) and by ${event.member} (event #${ctx.index})`,
+      );
     }
   },
   onDeliver(event, msg, member, ctx) {
     const send = ctx.sends[msg];
     if (send === undefined) {
-      report(`${member.id} delivered ${event.id} (from ${event.sender}, view ${event.viewId}) at event #${ctx.index}, but no send of ${event.id} came before`);
+      report(
+        `${member.id} delivered ${event.id} (from ${event.sender}, view ${event.viewId}) at event #${ctx.index}, but no send of ${event.id} came before`,
+      );
       return;
     }
     const wrong: string[] = [];

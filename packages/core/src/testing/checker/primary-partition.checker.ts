@@ -46,7 +46,9 @@ export const primaryPartitionChecker: CheckerFactory = (report) => ({
       report(
         `${formatView(id + 1, next.view.members)} keeps ${kept} of the ${size} members of ${formatView(id, v.view.members)}` +
           (leavers > 0 ? ` (+${leavers} that left gracefully)` : '') +
-          (standIns > 0 ? ` (+${standIns} restarted at the same address, which may stand in only when every other member stays and they are no majority)` : '') +
+          (standIns > 0
+            ? ` (+${standIns} restarted at the same address, which may stand in only when every other member stays and they are no majority)`
+            : '') +
           `: a primary partition needs a strict majority (${needed})`,
       );
     }

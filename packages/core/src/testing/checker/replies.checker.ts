@@ -32,9 +32,13 @@ export const repliesChecker: CheckerFactory = (report) => {
       for (const reply of replies) {
         const viewId = handled.get(`${reply.from} ${reply.id}`);
         if (viewId === undefined) {
-          report(`${reply.caller} got a reply from ${reply.from} to ${reply.id} (event #${reply.index}), which ${reply.from} never delivered`);
+          report(
+            `${reply.caller} got a reply from ${reply.from} to ${reply.id} (event #${reply.index}), which ${reply.from} never delivered`,
+          );
         } else if (viewId !== reply.viewId) {
-          report(`${reply.caller} got a reply from ${reply.from} to ${reply.id} naming view ${reply.viewId} (event #${reply.index}), but ${reply.from} delivered it in view ${viewId}`);
+          report(
+            `${reply.caller} got a reply from ${reply.from} to ${reply.id} naming view ${reply.viewId} (event #${reply.index}), but ${reply.from} delivered it in view ${viewId}`,
+          );
         }
       }
     },

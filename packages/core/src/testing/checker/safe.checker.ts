@@ -37,7 +37,9 @@ export const safeChecker: CheckerFactory = (report, options) => {
       if (safe.size === 0) return;
       const survivors = survivorsOf(ctx, options.quiescent === true);
       const describe = (s: Survivor, viewId: number): string =>
-        s.until === ctx.events.length ? `${s.member.id} (alive at the end in view ${viewId})` : `${s.member.id} (installed view ${viewId + 1} at event #${s.until})`;
+        s.until === ctx.events.length
+          ? `${s.member.id} (alive at the end in view ${viewId})`
+          : `${s.member.id} (installed view ${viewId + 1} at event #${s.until})`;
       for (const [msg, deliveries] of safe) {
         for (const [viewId, first] of deliveries.byView) {
           const missing: string[] = [];

@@ -77,7 +77,9 @@ export const selfDeliveryChecker: CheckerFactory = (report, options) => {
               `${missing.length} message(s) it sent earlier: ${listSome(missing)}`,
           );
         } else {
-          report(`${miss.member.id} is alive at the end of the history but never delivered ${missing.length} message(s) it sent: ${listSome(missing)}`);
+          report(
+            `${miss.member.id} is alive at the end of the history but never delivered ${missing.length} message(s) it sent: ${listSome(missing)}`,
+          );
         }
       }
     },

@@ -19,7 +19,8 @@ export const survivorDeliveryChecker: CheckerFactory = (report, options) => ({
       if (member.exit !== undefined || member.view === undefined) continue;
       const ref = firstInView.get(member.view.id);
       if (ref === undefined) firstInView.set(member.view.id, member);
-      else if (!sameFingerprint(ref.deliveredInView, member.deliveredInView)) mismatches.push({ viewId: member.view.id, a: ref.id, b: member.id });
+      else if (!sameFingerprint(ref.deliveredInView, member.deliveredInView))
+        mismatches.push({ viewId: member.view.id, a: ref.id, b: member.id });
     }
     for (const message of describeMismatches(
       ctx.events,

@@ -15,7 +15,9 @@ export const viewSequenceChecker: CheckerFactory = (report) => {
       const prev = member.view;
       if (prev !== undefined) {
         if (id <= prev.id) {
-          report(`${event.member} installed view ${id} (event #${ctx.index}) after view ${prev.id} (event #${member.viewIndex}): view ids must increase`);
+          report(
+            `${event.member} installed view ${id} (event #${ctx.index}) after view ${prev.id} (event #${member.viewIndex}): view ids must increase`,
+          );
         } else if (id !== prev.id + 1) {
           const skipped = id - prev.id - 1 === 1 ? `view ${prev.id + 1}` : `views ${prev.id + 1}..${id - 1}`;
           report(`${event.member} installed view ${id} (event #${ctx.index}) right after view ${prev.id}: it skipped ${skipped}`);
@@ -23,7 +25,9 @@ export const viewSequenceChecker: CheckerFactory = (report) => {
       }
       if (!ctx.views.has(id)) {
         if (newest !== undefined && id !== newest + 1) {
-          report(`view ${id} was first installed (by ${event.member}, event #${ctx.index}) when the newest view was ${newest}: group view ids must go up by 1`);
+          report(
+            `view ${id} was first installed (by ${event.member}, event #${ctx.index}) when the newest view was ${newest}: group view ids must go up by 1`,
+          );
         }
         if (newest === undefined || id > newest) newest = id;
       }

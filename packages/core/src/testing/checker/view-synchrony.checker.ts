@@ -32,12 +32,16 @@ export const viewSynchronyChecker: CheckerFactory = (report) => {
       if (view === undefined) {
         report(`${member.id} delivered ${event.id} in view ${event.viewId} (event #${ctx.index}) before installing any view`);
       } else if (view.id !== event.viewId) {
-        report(`${member.id} delivered ${event.id} tagged view ${event.viewId} (event #${ctx.index}) while its installed view was ${view.id}`);
+        report(
+          `${member.id} delivered ${event.id} tagged view ${event.viewId} (event #${ctx.index}) while its installed view was ${view.id}`,
+        );
       }
       const send = ctx.sends[msg];
       if (send !== undefined) {
         if (send.viewId !== event.viewId) {
-          report(`${event.id} was sent by ${send.member} in view ${send.viewId} but delivered by ${member.id} in view ${event.viewId} (event #${ctx.index})`);
+          report(
+            `${event.id} was sent by ${send.member} in view ${send.viewId} but delivered by ${member.id} in view ${event.viewId} (event #${ctx.index})`,
+          );
         }
       } else {
         const first = ctx.firstDeliveries[msg];

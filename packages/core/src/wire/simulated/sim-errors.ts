@@ -12,11 +12,7 @@ export class SimulationUnhealthyError extends CohortError {
   constructor(readonly errors: readonly unknown[]) {
     const first = errors[0];
     const detail = first instanceof Error ? `${first.name}: ${first.message}` : String(first);
-    super(
-      'SIM_UNHEALTHY',
-      `${errors.length} error(s) were thrown by simulated event callbacks; the first: ${detail}`,
-      { cause: first },
-    );
+    super('SIM_UNHEALTHY', `${errors.length} error(s) were thrown by simulated event callbacks; the first: ${detail}`, { cause: first });
   }
 }
 

@@ -299,9 +299,7 @@ export class SimulatedNetwork {
     if (this.isClosed) return Promise.reject(new SimulationClosedError());
     const timeoutMs = options.timeoutMs ?? DEFAULT_RUN_UNTIL_TIMEOUT_MS;
     if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0) {
-      return Promise.reject(
-        new InvalidArgumentError(`runUntil: timeoutMs must be a finite number >= 0, got ${String(timeoutMs)}`),
-      );
+      return Promise.reject(new InvalidArgumentError(`runUntil: timeoutMs must be a finite number >= 0, got ${String(timeoutMs)}`));
     }
     if (typeof predicate !== 'function') {
       return Promise.reject(new InvalidArgumentError('runUntil: predicate must be a function'));

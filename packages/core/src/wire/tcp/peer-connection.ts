@@ -171,7 +171,11 @@ export class PeerConnection implements Contender {
   }
 
   private onData(chunk: Buffer): void {
-    this.parser.push(chunk, (frame) => this.onParsed(frame), () => this.onMarker());
+    this.parser.push(
+      chunk,
+      (frame) => this.onParsed(frame),
+      () => this.onMarker(),
+    );
     const oversized = this.parser.oversized;
     if (oversized === undefined) return;
     if (this.hello === undefined) this.fail('handshake', `first frame of ${oversized} bytes is not a hello`);

@@ -101,10 +101,20 @@ export function resolveTcpWireOptions(options: TcpWireOptions): ResolvedTcpWireO
   if (Buffer.byteLength(advertiseHost) + 8 > MAX_ADDRESS_BYTES) {
     throw new InvalidArgumentError(`tcpWire advertiseHost is longer than ${MAX_ADDRESS_BYTES - 8} bytes`);
   }
-  const maxFrameBytes = integer(options.maxFrameBytes, DEFAULT_MAX_FRAME_BYTES, 'maxFrameBytes',
-    FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + MAX_BODY_BYTES);
-  const maxBufferedBytesPerPeer = integer(options.maxBufferedBytesPerPeer, DEFAULT_MAX_BUFFERED_BYTES_PER_PEER,
-    'maxBufferedBytesPerPeer', 1, Number.MAX_SAFE_INTEGER);
+  const maxFrameBytes = integer(
+    options.maxFrameBytes,
+    DEFAULT_MAX_FRAME_BYTES,
+    'maxFrameBytes',
+    FRAME_HEADER_BYTES,
+    FRAME_HEADER_BYTES + MAX_BODY_BYTES,
+  );
+  const maxBufferedBytesPerPeer = integer(
+    options.maxBufferedBytesPerPeer,
+    DEFAULT_MAX_BUFFERED_BYTES_PER_PEER,
+    'maxBufferedBytesPerPeer',
+    1,
+    Number.MAX_SAFE_INTEGER,
+  );
   const maxPeers = integer(options.maxPeers, DEFAULT_MAX_PEERS, 'maxPeers', 1, Number.MAX_SAFE_INTEGER);
   const handshakeTimeoutMs = positive(options.handshakeTimeoutMs, DEFAULT_HANDSHAKE_TIMEOUT_MS, 'handshakeTimeoutMs');
   const reconnectDelayMs = options.reconnectDelayMs ?? DEFAULT_RECONNECT_DELAY_MS;
@@ -130,8 +140,17 @@ export function resolveTcpWireOptions(options: TcpWireOptions): ResolvedTcpWireO
     throw new InvalidArgumentError('tcpWire onReceiverError must be a function');
   }
   return {
-    host, port, advertiseHost, maxFrameBytes, maxBufferedBytesPerPeer, maxPeers,
-    reconnectDelayMs: { min, max }, handshakeTimeoutMs, tls, clock, random,
+    host,
+    port,
+    advertiseHost,
+    maxFrameBytes,
+    maxBufferedBytesPerPeer,
+    maxPeers,
+    reconnectDelayMs: { min, max },
+    handshakeTimeoutMs,
+    tls,
+    clock,
+    random,
     onReceiverError: options.onReceiverError,
   };
 }

@@ -42,9 +42,21 @@ export interface TcpWireStats {
 
 export function emptyStats(): TcpWireStats {
   return {
-    framesSent: 0, framesReceived: 0, bytesSent: 0, bytesReceived: 0, writes: 0,
-    framesDropped: 0, oversizedFrames: 0, connections: 0, connectionsOpened: 0,
-    dials: 0, dialFailures: 0, handshakeFailures: 0, duplicateConnections: 0,
-    peersRefused: 0, peersDown: 0, receiverErrors: 0,
+    framesSent: 0,
+    framesReceived: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+    writes: 0,
+    framesDropped: 0,
+    oversizedFrames: 0,
+    connections: 0,
+    connectionsOpened: 0,
+    dials: 0,
+    dialFailures: 0,
+    handshakeFailures: 0,
+    duplicateConnections: 0,
+    peersRefused: 0,
+    peersDown: 0,
+    receiverErrors: 0,
   };
 }

@@ -199,18 +199,19 @@ export class TcpWire implements Wire {
     this.counters.dials++;
     let socket: Socket;
     try {
-      socket = this.settings.tls === undefined
-        ? netConnect({ host: target.host, port: target.port })
-        : tlsConnect({
-          host: target.host,
-          port: target.port,
-          key: this.settings.tls.key,
-          cert: this.settings.tls.cert,
-          ca: this.settings.tls.ca,
-          passphrase: this.settings.tls.passphrase,
-          rejectUnauthorized: this.settings.tls.rejectUnauthorized ?? true,
-          ...(this.settings.tls.checkServerIdentity ? { checkServerIdentity: this.settings.tls.checkServerIdentity } : {}),
-        });
+      socket =
+        this.settings.tls === undefined
+          ? netConnect({ host: target.host, port: target.port })
+          : tlsConnect({
+              host: target.host,
+              port: target.port,
+              key: this.settings.tls.key,
+              cert: this.settings.tls.cert,
+              ca: this.settings.tls.ca,
+              passphrase: this.settings.tls.passphrase,
+              rejectUnauthorized: this.settings.tls.rejectUnauthorized ?? true,
+              ...(this.settings.tls.checkServerIdentity ? { checkServerIdentity: this.settings.tls.checkServerIdentity } : {}),
+            });
     } catch {
       this.counters.dialFailures++;
       return undefined;

@@ -12,7 +12,10 @@ const BALLOT = { round: 1, rank: 0 };
 
 /** The message `seq` of the sender of rank `senderRank`; its payload names it, so copies compare equal. */
 const heldMessage = (senderRank: number, seq: number): HeldMessage => ({
-  senderRank, seq, topic: `t${senderRank}`, payload: Uint8Array.of(senderRank, seq),
+  senderRank,
+  seq,
+  topic: `t${senderRank}`,
+  payload: Uint8Array.of(senderRank, seq),
 });
 
 /** A promise with this digest, holding the listed [senderRank, seq] messages. */
@@ -27,7 +30,10 @@ const carried = (value: FlushValue): string[] => value.messages.map((m) => `${m.
 
 describe('computeFlushValue', () => {
   it('proposes the next view id and members, with a target for every old member by rank', () => {
-    const promises = new Map([[A, promise([0, 0, 0], [])], [B, promise([0, 0, 0], [])]]);
+    const promises = new Map([
+      [A, promise([0, 0, 0], [])],
+      [B, promise([0, 0, 0], [])],
+    ]);
     const value = computeFlushValue(view, promises, [A, B, 'd/1']);
     expect(value).toEqual({ viewId: 5, members: [A, B, 'd/1'], targets: [0, 0, 0], messages: [] });
   });
@@ -66,7 +72,16 @@ describe('computeFlushValue', () => {
     // c crashed having sent 1..6; survivors hold 1, 2, 4 and 6 of them: 3 is lost, so 4 and 6 must go too.
     const promises = new Map([
       [A, promise([0, 0, 2], [...upTo(2, 2), [2, 4]])],
-      [B, promise([0, 0, 1], [[2, 1], [2, 6]])],
+      [
+        B,
+        promise(
+          [0, 0, 1],
+          [
+            [2, 1],
+            [2, 6],
+          ],
+        ),
+      ],
     ]);
     const value = computeFlushValue(view, promises, [A, B]);
     expect(value.targets[2]).toBe(2);
@@ -133,7 +148,16 @@ describe('computeFlushValue', () => {
   it('needs no copy of messages below every staying member’s digest, even if respondents dropped them', () => {
     // Messages 1..3 of a are stable and were collected everywhere; only 4..5 are still held.
     const promises = new Map([
-      [A, promise([5, 0, 0], [[0, 4], [0, 5]])],
+      [
+        A,
+        promise(
+          [5, 0, 0],
+          [
+            [0, 4],
+            [0, 5],
+          ],
+        ),
+      ],
       [B, promise([3, 0, 0], [])],
     ]);
     const value = computeFlushValue(view, promises, [A, B]);
@@ -174,7 +198,9 @@ describe('computeFlushValue', () => {
       const staying = respondents.filter(() => random.next() < 0.8);
       const value = computeFlushValue(runView, promises, [...staying, 'joiner/1']);
 
-      const fail = (what: string): void => { problems.push(`run ${run}: ${what}`); };
+      const fail = (what: string): void => {
+        problems.push(`run ${run}: ${what}`);
+      };
       const anyHolds = (key: string): boolean => [...holdings.values()].some((has) => has.has(key));
       const carriedKeys = new Set(carried(value));
       if (carriedKeys.size !== value.messages.length) fail('a message is carried twice');
@@ -186,7 +212,8 @@ describe('computeFlushValue', () => {
       });
       for (const m of value.messages) {
         if (m.seq > value.targets[m.senderRank]! || m.seq <= stable[m.senderRank]!) fail(`carries ${m.senderRank}:${m.seq} needlessly`);
-        if (m.topic !== `t${m.senderRank}` || m.payload[0] !== m.senderRank || m.payload[1] !== m.seq) fail(`carries a wrong copy of ${m.senderRank}:${m.seq}`);
+        if (m.topic !== `t${m.senderRank}` || m.payload[0] !== m.senderRank || m.payload[1] !== m.seq)
+          fail(`carries a wrong copy of ${m.senderRank}:${m.seq}`);
       }
       // ...and every staying member ends up holding all of it.
       for (const member of staying) {
@@ -227,7 +254,10 @@ describe('computeFlushValue on promises taken from reliable channels at differen
       channel.takeDeliverable();
     }
     // The view change starts: a and b promise at once (digest of c: 2).
-    const early = new Map([[A, promiseFrom(a)], [B, promiseFrom(b)]]);
+    const early = new Map([
+      [A, promiseFrom(a)],
+      [B, promiseFrom(b)],
+    ]);
     expect(early.get(A)!.digest[C_RANK]).toBe(2);
     // Message 3 reaches a and b after they promised (they hold it but, blocked, do not deliver it).
     // Their heartbeats reach c, which has delivered 1..3 as their sender.
@@ -240,7 +270,9 @@ describe('computeFlushValue on promises taken from reliable channels at differen
     const promises = new Map([...early, [C, promiseFrom(c)]]);
 
     let value: FlushValue | undefined;
-    expect(() => { value = computeFlushValue(view, promises, [A, B, C]); }).not.toThrow();
+    expect(() => {
+      value = computeFlushValue(view, promises, [A, B, C]);
+    }).not.toThrow();
     // c delivered 3 already, so the cut must include it; a and b must be able to reach it.
     expect(value!.targets[C_RANK]).toBe(3);
     for (const channel of [a, b]) {

@@ -1,7 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import type { TimerHandle } from '../../../src/env/clock.js';
 import type {
-  AcceptBody, Ballot, FlushValue, InstallBody, MembershipBody, PromiseBody,
+  AcceptBody,
+  Ballot,
+  FlushValue,
+  InstallBody,
+  MembershipBody,
+  PromiseBody,
 } from '../../../src/protocol/membership/membership.header.js';
 import { ViewChangeProposer, type ProposerHost } from '../../../src/protocol/membership/view-change.proposer.js';
 import { addressOf, type MemberId, type View } from '../../../src/protocol/types.js';
@@ -16,7 +21,11 @@ class ManualClock {
   setTimer(delayMs: number, fn: () => void): TimerHandle {
     const timer = { dueMs: this.nowMs + delayMs, order: this.created++, fn, cancelled: false };
     this.timers.push(timer);
-    return { cancel: () => { timer.cancelled = true; } };
+    return {
+      cancel: () => {
+        timer.cancelled = true;
+      },
+    };
   }
 
   get pendingTimers(): number {
@@ -27,9 +36,7 @@ class ManualClock {
   advance(ms: number): void {
     const endMs = this.nowMs + ms;
     for (;;) {
-      const due = this.timers
-        .filter((t) => !t.cancelled && t.dueMs <= endMs)
-        .sort((x, y) => x.dueMs - y.dueMs || x.order - y.order)[0];
+      const due = this.timers.filter((t) => !t.cancelled && t.dueMs <= endMs).sort((x, y) => x.dueMs - y.dueMs || x.order - y.order)[0];
       if (!due) break;
       this.timers = this.timers.filter((t) => t !== due);
       this.nowMs = due.dueMs;
@@ -48,7 +55,10 @@ const BACKOFF_MS = RETRY_DELAY_MS * (1 + JITTER);
 const view: View = { id: 7, members: ['m0/1', 'm1/1', 'm2/1', 'm3/1', 'm4/1'] };
 const [M0, M1, M2, M3, M4] = view.members as [MemberId, MemberId, MemberId, MemberId, MemberId];
 
-interface Sent { to: MemberId; body: MembershipBody }
+interface Sent {
+  to: MemberId;
+  body: MembershipBody;
+}
 
 /** Stub below the proposer: records what it sends, answers what it asks. */
 class StubHost implements ProposerHost {
@@ -63,22 +73,40 @@ class StubHost implements ProposerHost {
   readonly phaseTimeoutMs = PHASE_TIMEOUT_MS;
   readonly retryDelayMs = RETRY_DELAY_MS;
 
-  constructor(readonly clock: ManualClock, readonly view: View, myRank = 0) {
+  constructor(
+    readonly clock: ManualClock,
+    readonly view: View,
+    myRank = 0,
+  ) {
     this.myRank = myRank;
     this.me = view.members[myRank]!;
   }
 
-  nowMs(): number { return this.clock.nowMs; }
-  setTimer(delayMs: number, fn: () => void): TimerHandle { return this.clock.setTimer(delayMs, fn); }
-  jitter(): number { return JITTER; }
-  send(to: MemberId, body: MembershipBody): void { this.sent.push({ to, body }); }
-  isSuspected(member: MemberId): boolean { return member !== this.me && this.suspected.has(member); }
+  nowMs(): number {
+    return this.clock.nowMs;
+  }
+  setTimer(delayMs: number, fn: () => void): TimerHandle {
+    return this.clock.setTimer(delayMs, fn);
+  }
+  jitter(): number {
+    return JITTER;
+  }
+  send(to: MemberId, body: MembershipBody): void {
+    this.sent.push({ to, body });
+  }
+  isSuspected(member: MemberId): boolean {
+    return member !== this.me && this.suspected.has(member);
+  }
   suspect(member: MemberId): void {
     this.suspectCalls.push(member);
     if (member !== this.me) this.suspected.add(member);
   }
-  pendingJoins(): MemberId[] { return this.joins; }
-  pendingLeaves(): ReadonlySet<MemberId> { return this.leaves; }
+  pendingJoins(): MemberId[] {
+    return this.joins;
+  }
+  pendingLeaves(): ReadonlySet<MemberId> {
+    return this.leaves;
+  }
   isQuorum(voters: ReadonlySet<MemberId>, standIns: ReadonlySet<MemberId>): boolean {
     return isQuorumWithStandIns(MAJORITY, this.view, voters, standIns);
   }
@@ -109,7 +137,10 @@ const ofType = <T extends MembershipBody['type']>(sent: Sent[], type: T): { to: 
 /** Who was sent a body of this type, each once, sorted. */
 const recipients = (sent: Sent[], type: MembershipBody['type']): MemberId[] => [...new Set(ofType(sent, type).map((s) => s.to))].sort();
 
-function promise(ballot: Ballot, options: { digest?: number[]; held?: [number, number][]; accepted?: PromiseBody['accepted'] } = {}): PromiseBody {
+function promise(
+  ballot: Ballot,
+  options: { digest?: number[]; held?: [number, number][]; accepted?: PromiseBody['accepted'] } = {},
+): PromiseBody {
   const held = (options.held ?? []).map(([senderRank, seq]) => ({ senderRank, seq, topic: 't', payload: Uint8Array.of(senderRank, seq) }));
   return { type: 'promise', ballot, digest: options.digest ?? view.members.map(() => 0), held, accepted: options.accepted ?? null };
 }
@@ -134,7 +165,12 @@ function acceptedValue(sent: Sent[]): FlushValue {
   return accepts[0]!.body.value;
 }
 
-const otherValue = (members: MemberId[], viewId = view.id + 1): FlushValue => ({ viewId, members, targets: view.members.map(() => 0), messages: [] });
+const otherValue = (members: MemberId[], viewId = view.id + 1): FlushValue => ({
+  viewId,
+  members,
+  targets: view.members.map(() => 0),
+  messages: [],
+});
 
 describe('ViewChangeProposer: phase 1, prepare and promise', () => {
   it('sends prepare with its first ballot to every member of the view, itself included', () => {
@@ -339,7 +375,21 @@ describe('ViewChangeProposer: the value it proposes', () => {
     const ballot = startedBallot(host);
     // m0 lacks 1:1..2 and 4:1..5; m1 holds them; m2 also holds 4:7, beyond a hole at 4:6.
     proposer.onPromise(M0, promise(ballot, { digest: [3, 0, 1, 0, 0] }));
-    proposer.onPromise(M1, promise(ballot, { digest: [3, 2, 1, 0, 5], held: [[1, 1], [1, 2], [4, 1], [4, 2], [4, 3], [4, 4], [4, 5]] }));
+    proposer.onPromise(
+      M1,
+      promise(ballot, {
+        digest: [3, 2, 1, 0, 5],
+        held: [
+          [1, 1],
+          [1, 2],
+          [4, 1],
+          [4, 2],
+          [4, 3],
+          [4, 4],
+          [4, 5],
+        ],
+      }),
+    );
     proposer.onPromise(M2, promise(ballot, { digest: [3, 2, 1, 0, 5], held: [[4, 7]] }));
     for (const member of [M3, M4]) proposer.onPromise(member, promise(ballot, { digest: [3, 2, 1, 0, 5] }));
     const value = acceptedValue(host.take());

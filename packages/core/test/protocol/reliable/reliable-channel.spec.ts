@@ -14,7 +14,11 @@ const B = 1;
 const C = 2;
 
 const msg = (senderRank: number, seq: number): DataMessage => ({
-  sender: view.members[senderRank]!, viewId: view.id, seq, topic: `t${senderRank}`, payload: Uint8Array.of(senderRank, seq & 0xff),
+  sender: view.members[senderRank]!,
+  viewId: view.id,
+  seq,
+  topic: `t${senderRank}`,
+  payload: Uint8Array.of(senderRank, seq & 0xff),
 });
 
 const label = (m: DataMessage): string => `${m.sender}#${m.seq}`;
@@ -152,7 +156,10 @@ describe('ReliableChannel: gap detection and retransmission', () => {
     channel.sequence('y', Uint8Array.of(2));
     channel.receive(B, msg(B, 1));
     const found = channel.ownMessages([2, 1, 5]);
-    expect(found.map((m) => [m.sender, m.seq, m.topic])).toEqual([['a/1', 2, 'y'], ['a/1', 1, 'x']]);
+    expect(found.map((m) => [m.sender, m.seq, m.topic])).toEqual([
+      ['a/1', 2, 'y'],
+      ['a/1', 1, 'x'],
+    ]);
   });
 
   it('no longer answers a NAK for own messages that became stable and were collected', () => {

@@ -24,13 +24,22 @@ function stubWire(address: Address) {
   const wire = {
     address,
     send: (to: Address, bytes: Uint8Array) => void sent.push({ to, frame: decodeFrame(bytes) }),
-    onFrame: (fn: typeof deliver) => { deliver = fn; subscriptions++; },
-    onPeerDown: (fn: typeof peerDown) => { peerDown = fn; },
-    onRejected: (fn: typeof rejected) => { rejected = fn; },
+    onFrame: (fn: typeof deliver) => {
+      deliver = fn;
+      subscriptions++;
+    },
+    onPeerDown: (fn: typeof peerDown) => {
+      peerDown = fn;
+    },
+    onRejected: (fn: typeof rejected) => {
+      rejected = fn;
+    },
     close: () => Promise.resolve(),
   };
   return {
-    wire, sent, subscriptions: () => subscriptions,
+    wire,
+    sent,
+    subscriptions: () => subscriptions,
     deliver: (from: Address, bytes: Uint8Array) => deliver(from, bytes),
     peerDown: (at: Address, reason: PeerDownReason) => peerDown(at, reason),
     rejected: (at: Address, reason: string) => rejected(at, reason),
@@ -61,24 +70,54 @@ function groupSandwich() {
     peerDown: (address, reason) => void log.push(`peer down ${address} ${reason}`),
     rejected: (address, reason) => void log.push(`rejected ${address}: ${reason}`),
   };
-  endpoint.route(replyFrameKinds.map((kind) => kind.type), recorder('responder', log));
-  endpoint.route(clientFrameKinds.map((kind) => kind.type), recorder('clients', log));
+  endpoint.route(
+    replyFrameKinds.map((kind) => kind.type),
+    recorder('responder', log),
+  );
+  endpoint.route(
+    clientFrameKinds.map((kind) => kind.type),
+    recorder('clients', log),
+  );
   endpoint.attach(owner, recorder('stack', log));
   endpoint.open();
   const bytes = (frame: Partial<Frame>): Uint8Array =>
     encodeFrame({ epoch: 7, group: 'g', from: 'b/1', viewId: 5, body: { type: 'leave-request' }, ...frame });
   return {
-    clock, below, stats, log, riders, endpoint, owner, bytes,
-    setPhase: (next: typeof phase) => { phase = next; },
+    clock,
+    below,
+    stats,
+    log,
+    riders,
+    endpoint,
+    owner,
+    bytes,
+    setPhase: (next: typeof phase) => {
+      phase = next;
+    },
     deliver: (b: Uint8Array) => below.deliver('b', b),
   };
 }
 
 const reply = {
-  type: 'reply', to: 'a/1', call: 3, viewId: 5, rank: 1, failed: false, payload: new Uint8Array([1]), context: '',
+  type: 'reply',
+  to: 'a/1',
+  call: 3,
+  viewId: 5,
+  rank: 1,
+  failed: false,
+  payload: new Uint8Array([1]),
+  context: '',
 } as const;
 const clientRequest = {
-  type: 'client-request', key: 'c/c9#1', call: 1, viewLabel: 0, topic: 't', order: 'fifo', safe: false, quorum: 0, timeoutMs: 1000,
+  type: 'client-request',
+  key: 'c/c9#1',
+  call: 1,
+  viewLabel: 0,
+  topic: 't',
+  order: 'fifo',
+  safe: false,
+  quorum: 0,
+  timeoutMs: 1000,
   payload: new Uint8Array(),
 } as const;
 
@@ -130,7 +169,7 @@ describe('transport/ sandwich: the one endpoint between the wire (stub) and the 
     expect(s.stats).toMatchObject({ framesMalformed: 0, framesDropped: 0, framesOtherEpoch: 0 });
   });
 
-  it("an own frame loops back to its receiver one turn later, never over the wire", () => {
+  it('an own frame loops back to its receiver one turn later, never over the wire', () => {
     const s = groupSandwich();
     s.endpoint.loopback(s.endpoint.frame('a/1', 5, { type: 'leave-request' }));
     expect(s.log).toEqual([]);
@@ -147,7 +186,7 @@ describe('transport/ sandwich: the one endpoint between the wire (stub) and the 
     expect(s.log).toEqual(['stack <- leave-request from a/1 at a']);
   });
 
-  it('stamps the group and the owner\'s epoch, and lets the riders waiting for a peer go first', () => {
+  it("stamps the group and the owner's epoch, and lets the riders waiting for a peer go first", () => {
     const s = groupSandwich();
     s.endpoint.send('b', s.endpoint.frame('a/1', 0, reply));
     expect(s.riders).toEqual(['b']);
@@ -166,7 +205,7 @@ describe('transport/ sandwich: the one endpoint between the wire (stub) and the 
     expect(s.log).toEqual(['seed b answered', 'stack <- leave-request from b/1 at b']);
   });
 
-  it('hands the wire\'s peer signals to the current owner', () => {
+  it("hands the wire's peer signals to the current owner", () => {
     const s = groupSandwich();
     s.below.peerDown('c', 'refused');
     s.below.rejected('d', 'authentication failed');
@@ -182,7 +221,10 @@ describe('transport/ sandwich: the one endpoint between the wire (stub) and the 
     endpoint.attach({ me: 'c/c9', epoch: 0, arrived: () => true, acceptsAnyEpoch: () => true });
     endpoint.route(['view-notice', 'client-result', 'client-reject', 'reply'], recorder('connection', log));
     endpoint.open();
-    below.deliver('b', encodeFrame({ epoch: 7, group: 'g', from: 'b/1', viewId: 0, body: { type: 'view-notice', viewId: 5, members: ['b/1'] } }));
+    below.deliver(
+      'b',
+      encodeFrame({ epoch: 7, group: 'g', from: 'b/1', viewId: 0, body: { type: 'view-notice', viewId: 5, members: ['b/1'] } }),
+    );
     below.deliver('b', encodeFrame({ epoch: 7, group: 'g', from: 'b/1', viewId: 0, body: { ...reply, to: 'c/c9' } }));
     below.deliver('b', encodeFrame({ epoch: 7, group: 'g', from: 'b/1', viewId: 5, body: { type: 'leave-request' } }));
     below.deliver('b', Uint8Array.of(9, 9));
@@ -198,8 +240,14 @@ describe('transport/ sandwich: the one endpoint between the wire (stub) and the 
     expect(query).toMatchObject({ to: 'b', frame: { epoch: 0, group: 'g', viewId: 0, body: { type: 'view-query' } } });
     const id = query.frame.from;
     below.deliver('b', Uint8Array.of(1, 2, 3));
-    below.deliver('b', encodeFrame({ epoch: 7, group: 'other', from: 'b/1', viewId: 0, body: { type: 'view-notice', viewId: 4, members: ['b/1'] } }));
-    below.deliver('b', encodeFrame({ epoch: 7, group: 'g', from: 'b/1', viewId: 0, body: { type: 'view-notice', viewId: 5, members: ['b/1'] } }));
+    below.deliver(
+      'b',
+      encodeFrame({ epoch: 7, group: 'other', from: 'b/1', viewId: 0, body: { type: 'view-notice', viewId: 4, members: ['b/1'] } }),
+    );
+    below.deliver(
+      'b',
+      encodeFrame({ epoch: 7, group: 'g', from: 'b/1', viewId: 0, body: { type: 'view-notice', viewId: 5, members: ['b/1'] } }),
+    );
     const connection = await opening;
     expect(connection.id).toBe(id);
     expect(connection.view).toEqual({ id: 5, members: ['b/1'], coordinator: 'b/1' });

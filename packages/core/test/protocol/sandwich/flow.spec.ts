@@ -22,20 +22,36 @@ function sandwich(windowMessagesMax = 2) {
   const sentDown: string[] = [];
   let ownDeliveries = 0;
   const layer = new FlowLayer(ctx, {
-    channel: () => ({ view: current, myRank: 0, get sentHigh() { return sentHigh; }, stableSeq: () => stable }),
+    channel: () => ({
+      view: current,
+      myRank: 0,
+      get sentHigh() {
+        return sentHigh;
+      },
+      stableSeq: () => stable,
+    }),
     isOpen: () => open,
     send: (topic, payload, options) => {
       sentDown.push(`${topic}:${options.order}`);
       return { sender: 'a/1', viewId: view.id, seq: ++sentHigh, topic, payload };
     },
-    deliverReady: () => { ownDeliveries++; },
+    deliverReady: () => {
+      ownDeliveries++;
+    },
   });
   const results: string[] = [];
-  const entry = (topic: string, options: SendOptions = FIFO): OutboxEntry =>
-    ({ topic, payload: new Uint8Array(), options, sent: (m: DataMessage | null) => void results.push(m ? `${topic}#${m.seq}` : `${topic}:null`) });
+  const entry = (topic: string, options: SendOptions = FIFO): OutboxEntry => ({
+    topic,
+    payload: new Uint8Array(),
+    options,
+    sent: (m: DataMessage | null) => void results.push(m ? `${topic}#${m.seq}` : `${topic}:null`),
+  });
   const flushEntry = (name: string): OutboxEntry => ({ flushed: (ok: boolean) => void results.push(`${name}:${ok}`) });
   /** Stability moved up to `seq` (reliable/'s heartbeats, passed up through order/). */
-  const stableTo = (seq: number): void => { stable = seq; layer.drainOutbox(); };
+  const stableTo = (seq: number): void => {
+    stable = seq;
+    layer.drainOutbox();
+  };
   /** membership/ installed the next view: reliable/'s channel starts afresh. */
   const nextView = (): void => {
     current = { id: current.id + 1, members: current.members };
@@ -43,7 +59,22 @@ function sandwich(windowMessagesMax = 2) {
     stable = 0;
     layer.newView();
   };
-  return { clock, ctx, log, layer, sentDown, results, entry, flushEntry, stableTo, nextView, setOpen: (o: boolean) => { open = o; }, own: () => ownDeliveries };
+  return {
+    clock,
+    ctx,
+    log,
+    layer,
+    sentDown,
+    results,
+    entry,
+    flushEntry,
+    stableTo,
+    nextView,
+    setOpen: (o: boolean) => {
+      open = o;
+    },
+    own: () => ownDeliveries,
+  };
 }
 
 describe('flow/ sandwich: FlowLayer between order/ and reliable/ (stub) and the application (recorder)', () => {

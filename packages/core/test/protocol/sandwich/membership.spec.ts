@@ -17,28 +17,40 @@ function sandwich() {
   const down: { to: string; viewId: number; body: FrameBody }[] = [];
   const up: string[] = [];
   let channel: ReliableChannel | null = null;
-  const layer = new MembershipLayer(ctx, {
-    epoch: 0,
-    send: (to, viewId, body) => void down.push({ to, viewId, body }),
-    multicast: () => undefined,
-    flushPack: () => void up.push('flushPack'),
-  }, {
-    channel: () => channel,
-    streamFrame: (from, rank, body) => void up.push(`${body.type} from ${from} (rank ${rank})`),
-    sequenceProblem: () => null,
-    viewInstalled: (view, myRank) => { channel = new ReliableChannel(view, myRank); up.push(`view ${view.id} [${view.members.join(' ')}] rank ${myRank}`); },
-    viewOpened: () => void up.push('opened'),
-    promised: () => void up.push('promised'),
-    accepted: () => void up.push('accepted'),
-    applyCut: (value) => { up.push(`cut ${value.targets.join(',')}`); return true; },
-    heartbeat: (flushing) => ({ type: 'heartbeat', sentHigh: 0, acks: [], flushing, slow: false }),
-    sendHeartbeats: () => void up.push('heartbeats'),
-    sendNaks: () => undefined,
-    hasPendingGroup: () => false,
-    unconfirmed: () => [],
-    handOver: () => [],
-    stop: () => { ctx.life.phase = 'gone'; },
-  });
+  const layer = new MembershipLayer(
+    ctx,
+    {
+      epoch: 0,
+      send: (to, viewId, body) => void down.push({ to, viewId, body }),
+      multicast: () => undefined,
+      flushPack: () => void up.push('flushPack'),
+    },
+    {
+      channel: () => channel,
+      streamFrame: (from, rank, body) => void up.push(`${body.type} from ${from} (rank ${rank})`),
+      sequenceProblem: () => null,
+      viewInstalled: (view, myRank) => {
+        channel = new ReliableChannel(view, myRank);
+        up.push(`view ${view.id} [${view.members.join(' ')}] rank ${myRank}`);
+      },
+      viewOpened: () => void up.push('opened'),
+      promised: () => void up.push('promised'),
+      accepted: () => void up.push('accepted'),
+      applyCut: (value) => {
+        up.push(`cut ${value.targets.join(',')}`);
+        return true;
+      },
+      heartbeat: (flushing) => ({ type: 'heartbeat', sentHigh: 0, acks: [], flushing, slow: false }),
+      sendHeartbeats: () => void up.push('heartbeats'),
+      sendNaks: () => undefined,
+      hasPendingGroup: () => false,
+      unconfirmed: () => [],
+      handOver: () => [],
+      stop: () => {
+        ctx.life.phase = 'gone';
+      },
+    },
+  );
   const frame = (from: MemberId, viewId: number, body: FrameBody): Frame => ({ epoch: layer.down.epoch, group: 'g', from, viewId, body });
   return { clock, ctx, log, layer, down, up, frame };
 }
@@ -82,7 +94,9 @@ describe('membership/ sandwich: MembershipLayer between transport/ (stub) and re
     expect(s.up).toEqual(['data from b/1 (rank 1)']);
     expect(s.down.map((f) => [f.to, f.viewId, f.body.type])).toEqual([['b/1', 2, 'heartbeat']]);
     // Its install arrives: view 3 starts, then the waiting frame goes up in it.
-    s.layer.gate.onFrame(s.frame(s.b, 2, { type: 'install', value: { viewId: 3, members: ['a/1', 'b/1'], targets: [0, 0], messages: [] } }));
+    s.layer.gate.onFrame(
+      s.frame(s.b, 2, { type: 'install', value: { viewId: 3, members: ['a/1', 'b/1'], targets: [0, 0], messages: [] } }),
+    );
     expect(s.up.slice(1)).toEqual(['cut 0,0', 'flushPack', 'view 3 [a/1 b/1] rank 0', 'heartbeat from b/1 (rank 1)', 'opened']);
   });
 
@@ -94,13 +108,15 @@ describe('membership/ sandwich: MembershipLayer between transport/ (stub) and re
     s.layer.gate.onFrame(s.frame(s.b, 2, { type: 'prepare', ballot: { round: 1, rank: 1 } }));
     expect(s.up).toEqual(['promised']);
     expect(s.layer.isOpen).toBe(false);
-    expect(s.down.map((f) => f.body)).toEqual([{ type: 'promise', ballot: { round: 1, rank: 1 }, digest: [0, 0], held: [], accepted: null }]);
+    expect(s.down.map((f) => f.body)).toEqual([
+      { type: 'promise', ballot: { round: 1, rank: 1 }, digest: [0, 0], held: [], accepted: null },
+    ]);
     // A lower ballot is refused with the promise made.
     s.layer.gate.onFrame(s.frame(s.b, 2, { type: 'prepare', ballot: { round: 0, rank: 1 } }));
     expect(s.down[1]!.body).toEqual({ type: 'reject', promised: { round: 1, rank: 1 } });
   });
 
-  it('a forged ballot (a rank not the sender\'s) is rejected and does not count as a sign of life', () => {
+  it("a forged ballot (a rank not the sender's) is rejected and does not count as a sign of life", () => {
     const s = twoMembers();
     s.up.length = 0;
     s.layer.gate.onFrame(s.frame(s.b, 2, { type: 'prepare', ballot: { round: 1, rank: 0 } }));

@@ -19,22 +19,29 @@ function message(rank: number, seq: number, order: MessageOrder = 'total', paylo
 }
 
 /** The sequencer's announcement, message `seq` of its stream. */
-const announcement = (seq: number, runs: OrderRun[]): DataMessage => ({ ...message(A, seq, 'announce', encodeAnnouncement(runs)), depsDelta: null });
+const announcement = (seq: number, runs: OrderRun[]): DataMessage => ({
+  ...message(A, seq, 'announce', encodeAnnouncement(runs)),
+  depsDelta: null,
+});
 
 function sandwich(myRank: number) {
   const clock = new ManualClock();
   const { ctx, log } = layerContext(view.members[myRank]!, clock);
   const channel = new ReliableChannel(view, myRank);
   const sentDown: DataMessage[] = [];
-  const layer = new OrderLayer(ctx, {
-    channel: () => channel,
-    isOpen: () => true,
-    send: (topic: string, payload: Uint8Array, meta: MessageMeta) => {
-      const sent = channel.sequence(topic, payload, meta);
-      sentDown.push(sent);
-      return sent;
+  const layer = new OrderLayer(
+    ctx,
+    {
+      channel: () => channel,
+      isOpen: () => true,
+      send: (topic: string, payload: Uint8Array, meta: MessageMeta) => {
+        const sent = channel.sequence(topic, payload, meta);
+        sentDown.push(sent);
+        return sent;
+      },
     },
-  }, { stabilityMoved: () => undefined });
+    { stabilityMoved: () => undefined },
+  );
   layer.newView(view, myRank);
   /** reliable/ stores a message; order/ gets what is gap-free (FIFO per sender). */
   const arrive = (m: DataMessage): void => {
@@ -46,7 +53,10 @@ function sandwich(myRank: number) {
 
 describe('order/ sandwich: total order announced as runs', () => {
   it('payload: runs round-trip; one burst of a sender is one run of three varints', () => {
-    const runs = [{ rank: B, firstSeq: 7, count: 300 }, { rank: C, firstSeq: 1, count: 1 }];
+    const runs = [
+      { rank: B, firstSeq: 7, count: 300 },
+      { rank: C, firstSeq: 1, count: 1 },
+    ];
     const payload = encodeAnnouncement(runs);
     expect(decodeAnnouncement(payload, 3)).toEqual(runs);
     expect(payload.length).toBe(1 + (1 + 1 + 2) + 3);
@@ -93,8 +103,11 @@ describe('order/ sandwich: total order announced as runs', () => {
     const announced = s.sentDown.filter((m) => m.order === 'announce');
     expect(announced).toHaveLength(1);
     expect(decodeAnnouncement(announced[0]!.payload)).toEqual([
-      { rank: B, firstSeq: 1, count: 2 }, { rank: C, firstSeq: 1, count: 1 },
-      { rank: A, firstSeq: 1, count: 2 }, { rank: C, firstSeq: 2, count: 1 }, { rank: B, firstSeq: 3, count: 1 },
+      { rank: B, firstSeq: 1, count: 2 },
+      { rank: C, firstSeq: 1, count: 1 },
+      { rank: A, firstSeq: 1, count: 2 },
+      { rank: C, firstSeq: 2, count: 1 },
+      { rank: B, firstSeq: 3, count: 1 },
     ]);
     expect(s.log.delivered).toEqual(['b/1#1', 'b/1#2', 'c/1#1', 'a/1#1', 'a/1#2', 'c/1#2', 'b/1#3']);
   });
@@ -116,10 +129,18 @@ describe('order/ sandwich: total order announced as runs', () => {
     const s = sandwich(C);
     // The sequencer a's stream: its own total messages #1 #2, an announcement #3, its #4, an announcement #5.
     const fromA = [
-      message(A, 1), message(A, 2),
-      announcement(3, [{ rank: B, firstSeq: 1, count: 2 }, { rank: A, firstSeq: 1, count: 2 }]),
+      message(A, 1),
+      message(A, 2),
+      announcement(3, [
+        { rank: B, firstSeq: 1, count: 2 },
+        { rank: A, firstSeq: 1, count: 2 },
+      ]),
       message(A, 4),
-      announcement(5, [{ rank: C, firstSeq: 1, count: 1 }, { rank: B, firstSeq: 3, count: 1 }, { rank: A, firstSeq: 4, count: 1 }]),
+      announcement(5, [
+        { rank: C, firstSeq: 1, count: 1 },
+        { rank: B, firstSeq: 3, count: 1 },
+        { rank: A, firstSeq: 4, count: 1 },
+      ]),
     ];
     // Out of order on the wire (reliable/ passes each sender's up in seq order).
     for (const m of [message(C, 1), message(B, 3), fromA[3]!, fromA[4]!, message(B, 2), fromA[0]!, fromA[1]!, fromA[2]!]) s.arrive(m);
@@ -158,7 +179,12 @@ describe('order/ sandwich: total order announced as runs', () => {
 
   it('at the cut: the rest of a run whose messages are missing is skipped at once, even a run of 2^40', () => {
     const s = sandwich(C);
-    s.arrive(announcement(1, [{ rank: B, firstSeq: 1, count: 2 ** 40 }, { rank: C, firstSeq: 1, count: 1 }]));
+    s.arrive(
+      announcement(1, [
+        { rank: B, firstSeq: 1, count: 2 ** 40 },
+        { rank: C, firstSeq: 1, count: 1 },
+      ]),
+    );
     s.arrive(message(B, 1));
     s.arrive(message(C, 1));
     expect(s.log.delivered).toEqual(['b/1#1']);

@@ -13,9 +13,22 @@ import { label, layerContext, ManualClock } from './stubs.js';
 const view: View = { id: 4, members: ['a/1', 'b/1', 'c/1'] };
 const [A, B, C] = [0, 1, 2];
 
-function message(rank: number, seq: number, order: MessageOrder = 'fifo', extra: { depsDelta?: DepsDelta; safe?: boolean; payload?: Uint8Array } = {}): DataMessage {
+function message(
+  rank: number,
+  seq: number,
+  order: MessageOrder = 'fifo',
+  extra: { depsDelta?: DepsDelta; safe?: boolean; payload?: Uint8Array } = {},
+): DataMessage {
   const { payload, ...meta } = extra;
-  return { sender: view.members[rank]!, viewId: view.id, seq, topic: 't', payload: payload ?? new Uint8Array(), ...(order === 'fifo' ? {} : { order }), ...meta };
+  return {
+    sender: view.members[rank]!,
+    viewId: view.id,
+    seq,
+    topic: 't',
+    payload: payload ?? new Uint8Array(),
+    ...(order === 'fifo' ? {} : { order }),
+    ...meta,
+  };
 }
 
 function sandwich(myRank: number) {
@@ -25,15 +38,19 @@ function sandwich(myRank: number) {
   const sentDown: DataMessage[] = [];
   let open = true;
   const stabilityMovedUp: number[] = [];
-  const layer = new OrderLayer(ctx, {
-    channel: () => channel,
-    isOpen: () => open,
-    send: (topic: string, payload: Uint8Array, meta: MessageMeta) => {
-      const sent = channel.sequence(topic, payload, meta);
-      sentDown.push(sent);
-      return sent;
+  const layer = new OrderLayer(
+    ctx,
+    {
+      channel: () => channel,
+      isOpen: () => open,
+      send: (topic: string, payload: Uint8Array, meta: MessageMeta) => {
+        const sent = channel.sequence(topic, payload, meta);
+        sentDown.push(sent);
+        return sent;
+      },
     },
-  }, { stabilityMoved: () => void stabilityMovedUp.push(clock.now()) });
+    { stabilityMoved: () => void stabilityMovedUp.push(clock.now()) },
+  );
   layer.newView(view, myRank);
   /** reliable/ passes a message up (it arrived with no gap before it). */
   const arrive = (m: DataMessage): void => {
@@ -46,7 +63,20 @@ function sandwich(myRank: number) {
     // The stub's own acks stand for every member's.
     for (let rank = 0; rank < view.members.length; rank++) channel.onHeartbeat(rank, 0, channel.digest());
   };
-  return { clock, ctx, log, channel, layer, sentDown, arrive, allStable, stabilityMovedUp, setOpen: (o: boolean) => { open = o; } };
+  return {
+    clock,
+    ctx,
+    log,
+    channel,
+    layer,
+    sentDown,
+    arrive,
+    allStable,
+    stabilityMovedUp,
+    setOpen: (o: boolean) => {
+      open = o;
+    },
+  };
 }
 
 describe('order/ sandwich: OrderLayer between reliable/ (stub) and the application (recorder)', () => {
@@ -87,7 +117,14 @@ describe('order/ sandwich: OrderLayer between reliable/ (stub) and the applicati
     expect(s.log.delivered).toEqual([]);
     expect(s.log.held).toEqual(['b/1#1:total', 'c/1#1:total']);
     // The sequencer (a, rank 0) announces c#1 before b#1.
-    s.arrive(message(A, 1, 'announce', { payload: encodeAnnouncement([{ rank: C, firstSeq: 1, count: 1 }, { rank: B, firstSeq: 1, count: 1 }]) }));
+    s.arrive(
+      message(A, 1, 'announce', {
+        payload: encodeAnnouncement([
+          { rank: C, firstSeq: 1, count: 1 },
+          { rank: B, firstSeq: 1, count: 1 },
+        ]),
+      }),
+    );
     expect(s.log.delivered).toEqual(['c/1#1', 'b/1#1']);
   });
 
@@ -100,7 +137,10 @@ describe('order/ sandwich: OrderLayer between reliable/ (stub) and the applicati
     s.clock.turn();
     expect(s.sentDown).toHaveLength(1);
     expect(s.sentDown[0]!.order).toBe('announce');
-    expect(decodeAnnouncement(s.sentDown[0]!.payload)).toEqual([{ rank: B, firstSeq: 1, count: 1 }, { rank: C, firstSeq: 1, count: 1 }]);
+    expect(decodeAnnouncement(s.sentDown[0]!.payload)).toEqual([
+      { rank: B, firstSeq: 1, count: 1 },
+      { rank: C, firstSeq: 1, count: 1 },
+    ]);
     expect(s.log.delivered).toEqual(['b/1#1', 'c/1#1']);
   });
 

@@ -23,18 +23,31 @@ function sandwich(myRank: number) {
   const down: { to: MemberId; body: FrameBody }[] = [];
   const multicast: DataBody[] = [];
   const up = { delivered: [] as string[], stabilityMoved: 0, slow: [] as string[], flushing: [] as string[] };
-  const layer: ReliableLayer = new ReliableLayer(ctx, {
-    send: (to, body) => void down.push({ to, body }),
-    multicast: (_view, body) => void multicast.push(body),
-  }, {
-    received: () => { for (const m of layer.channel!.takeDeliverable()) up.delivered.push(label(m)); },
-    stabilityMoved: () => { up.stabilityMoved++; },
-    peerLoad: (member, slow) => { if (slow) up.slow.push(member); },
-    peerFlushing: (member, flushing) => { if (flushing) up.flushing.push(member); },
-    flushing: () => false,
-  });
+  const layer: ReliableLayer = new ReliableLayer(
+    ctx,
+    {
+      send: (to, body) => void down.push({ to, body }),
+      multicast: (_view, body) => void multicast.push(body),
+    },
+    {
+      received: () => {
+        for (const m of layer.channel!.takeDeliverable()) up.delivered.push(label(m));
+      },
+      stabilityMoved: () => {
+        up.stabilityMoved++;
+      },
+      peerLoad: (member, slow) => {
+        if (slow) up.slow.push(member);
+      },
+      peerFlushing: (member, flushing) => {
+        if (flushing) up.flushing.push(member);
+      },
+      flushing: () => false,
+    },
+  );
   layer.newView(view, myRank);
-  const naks = () => down.filter((f) => f.body.type === 'nak').map((f) => ({ to: f.to, missing: f.body.type === 'nak' ? f.body.missing : [] }));
+  const naks = () =>
+    down.filter((f) => f.body.type === 'nak').map((f) => ({ to: f.to, missing: f.body.type === 'nak' ? f.body.missing : [] }));
   return { clock, ctx, layer, down, multicast, up, naks };
 }
 
@@ -68,9 +81,14 @@ describe('reliable/ sandwich: ReliableLayer between membership/ (stub) and order
     const first = s.layer.send('x', Uint8Array.of(1), {});
     const second = s.layer.send('y', Uint8Array.of(2), { order: 'causal', depsDelta: [] });
     expect([first.seq, second.seq]).toEqual([1, 2]);
-    expect(s.multicast.map((m) => [m.seq, m.topic, m.order])).toEqual([[1, 'x', undefined], [2, 'y', 'causal']]);
+    expect(s.multicast.map((m) => [m.seq, m.topic, m.order])).toEqual([
+      [1, 'x', undefined],
+      [2, 'y', 'causal'],
+    ]);
     s.layer.onFrame(b, B, { type: 'nak', missing: [2, 9] });
-    expect(s.down).toEqual([{ to: b, body: { type: 'data', seq: 2, topic: 'y', payload: Uint8Array.of(2), order: 'causal', depsDelta: [] } }]);
+    expect(s.down).toEqual([
+      { to: b, body: { type: 'data', seq: 2, topic: 'y', payload: Uint8Array.of(2), order: 'causal', depsDelta: [] } },
+    ]);
     expect(s.ctx.stats.messagesRetransmitted).toBe(1);
   });
 

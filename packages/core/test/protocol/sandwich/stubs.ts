@@ -22,7 +22,11 @@ export class ManualClock implements Clock {
   setTimer(delayMs: number, fn: () => void): TimerHandle {
     const timer = { atMs: this.nowMs + delayMs, fn, cancelled: false };
     this.timers.push(timer);
-    return { cancel: () => { timer.cancelled = true; } };
+    return {
+      cancel: () => {
+        timer.cancelled = true;
+      },
+    };
   }
 
   defer(fn: () => void): void {
@@ -62,7 +66,11 @@ export interface EventLog {
 
 export const label = (m: DataMessage): string => `${m.sender}#${m.seq}`;
 
-export function layerContext(me: MemberId, clock: ManualClock, overrides: Partial<MemberOptions> = {}): { ctx: LayerContext; log: EventLog } {
+export function layerContext(
+  me: MemberId,
+  clock: ManualClock,
+  overrides: Partial<MemberOptions> = {},
+): { ctx: LayerContext; log: EventLog } {
   const log: EventLog = { delivered: [], held: [], sent: [], installed: [], rejected: [], other: [] };
   const events: MemberEvents = {
     sent: (m) => void log.sent.push(label(m)),
@@ -77,8 +85,16 @@ export function layerContext(me: MemberId, clock: ManualClock, overrides: Partia
     joinFailed: () => void log.other.push('joinFailed'),
   };
   const options = {
-    group: 'g', me, clock, random: seededRandom(1), timing: DEFAULT_TIMING, seeds: [], mayFormGroup: true,
-    windowMessagesMax: 8, quorum: MAJORITY, events,
+    group: 'g',
+    me,
+    clock,
+    random: seededRandom(1),
+    timing: DEFAULT_TIMING,
+    seeds: [],
+    mayFormGroup: true,
+    windowMessagesMax: 8,
+    quorum: MAJORITY,
+    events,
     wire: { address: me.slice(0, me.lastIndexOf('/')), send: () => undefined, onFrame: () => undefined },
     ...overrides,
   } as unknown as MemberOptions;

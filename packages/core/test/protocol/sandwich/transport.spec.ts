@@ -15,8 +15,11 @@ function sandwich() {
   const sent: { to: string; frame: Frame }[] = [];
   let deliver: (from: string, bytes: Uint8Array) => void = () => undefined;
   const wire = {
-    address: 'a', send: (to: string, bytes: Uint8Array) => void sent.push({ to, frame: decodeFrame(bytes) }),
-    onFrame: (fn: (from: string, bytes: Uint8Array) => void) => { deliver = fn; },
+    address: 'a',
+    send: (to: string, bytes: Uint8Array) => void sent.push({ to, frame: decodeFrame(bytes) }),
+    onFrame: (fn: (from: string, bytes: Uint8Array) => void) => {
+      deliver = fn;
+    },
   };
   const { ctx } = layerContext('a/1', clock, { wire, epoch: 7 } as never);
   const up: Frame[] = [];
@@ -33,13 +36,17 @@ function sandwich() {
 }
 
 describe('transport/ sandwich: the endpoint between the wire (stub) and membership/ (recorder)', () => {
-  it('packs a turn\'s data into one frame per member, and a control frame never overtakes it', () => {
+  it("packs a turn's data into one frame per member, and a control frame never overtakes it", () => {
     const s = sandwich();
     s.endpoint.multicast(view, { type: 'data', seq: 1, topic: 't', payload: new Uint8Array() });
     s.endpoint.multicast(view, { type: 'data', seq: 2, topic: 't', payload: new Uint8Array() });
     expect(s.sent).toEqual([]);
     s.endpoint.send('b/1', 5, { type: 'nak', missing: [3] });
-    expect(s.sent.map((x) => [x.to, x.frame.body.type])).toEqual([['b', 'pack'], ['c', 'pack'], ['b', 'nak']]);
+    expect(s.sent.map((x) => [x.to, x.frame.body.type])).toEqual([
+      ['b', 'pack'],
+      ['c', 'pack'],
+      ['b', 'nak'],
+    ]);
     expect(s.sent[0]!.frame).toMatchObject({ epoch: 7, group: 'g', from: 'a/1', viewId: 5 });
     s.clock.turn();
     expect(s.sent).toHaveLength(3);
@@ -49,7 +56,10 @@ describe('transport/ sandwich: the endpoint between the wire (stub) and membersh
     const s = sandwich();
     s.endpoint.multicast(view, { type: 'data', seq: 1, topic: 't', payload: new Uint8Array() });
     s.clock.turn();
-    expect(s.sent.map((x) => [x.to, x.frame.body.type])).toEqual([['b', 'data'], ['c', 'data']]);
+    expect(s.sent.map((x) => [x.to, x.frame.body.type])).toEqual([
+      ['b', 'data'],
+      ['c', 'data'],
+    ]);
   });
 
   it('own control frames go up one turn later, never over the wire', () => {

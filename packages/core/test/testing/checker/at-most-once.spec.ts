@@ -24,7 +24,9 @@ describe('at-most-once (hand-made histories)', () => {
     const events = new HistoryBuilder().view(1, [A, B]).serve(A, 'k#1', 1).serve(B, 'k#1', 1).serve(A, 'k#1', 2).events;
     const vs = check(events);
     expect(vs).toHaveLength(1);
-    expect(vs[0]!.message).toContain(`${A} executed client request k#1 more than once: as a direct request (event #2), then as a direct request in view 2 (event #4)`);
+    expect(vs[0]!.message).toContain(
+      `${A} executed client request k#1 more than once: as a direct request (event #2), then as a direct request in view 2 (event #4)`,
+    );
   });
 
   it('catches a relayed request run on delivering two multicasts of its key, and a delivery plus a direct run', () => {
@@ -56,8 +58,17 @@ describe('at-most-once (recorded runs): turning request deduplication off is cau
     const h = harness({ seed: 34 });
     const groups = await h.form(['a', 'b', 'c']);
     const runs: string[] = [];
-    for (const g of groups) g.handle('charge', (amount) => { runs.push(g.me); return amount; });
-    const client = await GroupConnection.open('g', { wire: h.net.wire('client'), seeds: ['a'], mode: 'relay', observer: connectionObserver(h.recorder) });
+    for (const g of groups)
+      g.handle('charge', (amount) => {
+        runs.push(g.me);
+        return amount;
+      });
+    const client = await GroupConnection.open('g', {
+      wire: h.net.wire('client'),
+      seeds: ['a'],
+      mode: 'relay',
+      observer: connectionObserver(h.recorder),
+    });
     h.net.setLink('a', 'client', { loss: 1 });
     const replies = await client.multicast('charge', 30, { replies: 'all', timeoutMs: 5_000 });
     expect(replies.quorumMet).toBe(true);
@@ -71,7 +82,12 @@ describe('at-most-once (recorded runs): turning request deduplication off is cau
     const h = harness({ seed: 35, loss: 0.3, duplication: 0.2 });
     const groups = await h.form(['a', 'b', 'c']);
     for (const g of groups) g.handle('charge', (amount) => amount);
-    const client = await GroupConnection.open('g', { wire: h.net.wire('client'), seeds: ['a'], mode: 'direct', observer: connectionObserver(h.recorder) });
+    const client = await GroupConnection.open('g', {
+      wire: h.net.wire('client'),
+      seeds: ['a'],
+      mode: 'direct',
+      observer: connectionObserver(h.recorder),
+    });
     for (let i = 0; i < 20; i++) await client.multicast('charge', i, { replies: 'all', timeoutMs: 5_000 });
     await h.net.sleep(500);
     await client.close();

@@ -24,20 +24,13 @@ export const BROKEN: readonly BrokenHistory[] = [
   {
     property: 'view-sequence',
     story: 'a member skips view 2 of the group (goes from 1 to 3)',
-    events: new HistoryBuilder()
-      .view(1, [A, B, C])
-      .view(2, [A, B, C], [B, C])
-      .view(3, [A, B, C]).events,
+    events: new HistoryBuilder().view(1, [A, B, C]).view(2, [A, B, C], [B, C]).view(3, [A, B, C]).events,
     mentions: [A, 'view 3', 'view 2'],
   },
   {
     property: 'primary-partition',
     story: 'view 2 keeps only one member of three',
-    events: new HistoryBuilder()
-      .view(1, [A, B, C])
-      .crash(B)
-      .crash(C)
-      .view(2, [A]).events,
+    events: new HistoryBuilder().view(1, [A, B, C]).crash(B).crash(C).view(2, [A]).events,
     mentions: ['view 2', 'view 1', A],
   },
   {
@@ -57,61 +50,40 @@ export const BROKEN: readonly BrokenHistory[] = [
     property: 'view-synchrony',
     // a crashes at the very end so that 'eventual-delivery' (its sender alive at the end) stays out of it.
     story: 'a and b both move from view 1 to 2 but only a delivered m1 in view 1',
-    events: new HistoryBuilder()
-      .view(1, [A, B])
-      .multicast(A, 'm0', 1, [A, B])
-      .multicast(A, 'm1', 1, [A])
-      .view(2, [A, B])
-      .crash(A).events,
+    events: new HistoryBuilder().view(1, [A, B]).multicast(A, 'm0', 1, [A, B]).multicast(A, 'm1', 1, [A]).view(2, [A, B]).crash(A).events,
     mentions: [A, B, 'm1', 'view 1'],
   },
   {
     property: 'self-delivery',
     // a crashes at the very end so that 'eventual-delivery' (its sender alive at the end) stays out of it.
     story: 'a sends m1 in view 1 and installs view 2 without delivering it (nobody does)',
-    events: new HistoryBuilder()
-      .view(1, [A, B])
-      .send(A, 'm1', 1)
-      .view(2, [A, B])
-      .crash(A).events,
+    events: new HistoryBuilder().view(1, [A, B]).send(A, 'm1', 1).view(2, [A, B]).crash(A).events,
     mentions: [A, 'm1', 'view 2'],
   },
   {
     property: 'no-duplicate',
     story: 'b delivers m1 twice',
-    events: new HistoryBuilder()
-      .view(1, [A, B])
-      .multicast(A, 'm1', 1, [A, B])
-      .deliver(B, 'm1', A, 1).events,
+    events: new HistoryBuilder().view(1, [A, B]).multicast(A, 'm1', 1, [A, B]).deliver(B, 'm1', A, 1).events,
     mentions: [B, 'm1'],
   },
   {
     property: 'integrity',
     story: 'b delivers m1 with another payload than was sent',
-    events: new HistoryBuilder()
-      .view(1, [A, B])
-      .send(A, 'm1', 1, 'hello')
-      .deliver(A, 'm1', A, 1, 'hello')
-      .deliver(B, 'm1', A, 1, 'HELLO').events,
+    events: new HistoryBuilder().view(1, [A, B]).send(A, 'm1', 1, 'hello').deliver(A, 'm1', A, 1, 'hello').deliver(B, 'm1', A, 1, 'HELLO')
+      .events,
     mentions: [B, 'm1', 'HELLO'],
   },
   {
     property: 'after-exit',
     story: 'b sends after its crash',
-    events: new HistoryBuilder()
-      .view(1, [A, B])
-      .crash(B)
-      .send(B, 'm9', 1).events,
+    events: new HistoryBuilder().view(1, [A, B]).crash(B).send(B, 'm9', 1).events,
     mentions: [B, 'm9', 'crash'],
   },
   {
     property: 'survivor-delivery',
     // The sender c crashed, so that 'eventual-delivery' (senders alive at the end) stays out of it.
     story: "at the end, a and b are alive in view 1 but only a delivered the crashed c's m1",
-    events: new HistoryBuilder()
-      .view(1, [A, B, C])
-      .multicast(C, 'm1', 1, [A, C])
-      .crash(C).events,
+    events: new HistoryBuilder().view(1, [A, B, C]).multicast(C, 'm1', 1, [A, C]).crash(C).events,
     mentions: [A, B, 'm1', 'view 1'],
   },
   {
@@ -142,11 +114,7 @@ export const BROKEN: readonly BrokenHistory[] = [
   {
     property: 'safe',
     story: 'c delivers its safe message and crashes; the survivors a and b never deliver it',
-    events: new HistoryBuilder()
-      .view(1, [A, B, C])
-      .multicast(C, 'm1', 1, [C], { safe: true })
-      .crash(C)
-      .view(2, [A, B]).events,
+    events: new HistoryBuilder().view(1, [A, B, C]).multicast(C, 'm1', 1, [C], { safe: true }).crash(C).view(2, [A, B]).events,
     mentions: ['m1', C, A, B, 'view 1'],
   },
   {
@@ -164,30 +132,19 @@ export const BROKEN: readonly BrokenHistory[] = [
   {
     property: 'eventual-delivery',
     story: 'b stays behind in view 1, alive at the end, without the message a sent in it',
-    events: new HistoryBuilder()
-      .view(1, [A, B, C])
-      .multicast(A, 'm1', 1, [A, C])
-      .view(2, [A, C]).events,
+    events: new HistoryBuilder().view(1, [A, B, C]).multicast(A, 'm1', 1, [A, C]).view(2, [A, C]).events,
     mentions: [B, 'm1', 'view 1'],
   },
   {
     property: 'replies',
     story: 'a gets a reply from c to m1 naming view 2, but c delivered m1 in view 1',
-    events: new HistoryBuilder()
-      .view(1, [A, B, C])
-      .multicast(A, 'm1', 1, [A, B, C])
-      .reply(A, B, 'm1', 1)
-      .reply(A, C, 'm1', 2).events,
+    events: new HistoryBuilder().view(1, [A, B, C]).multicast(A, 'm1', 1, [A, B, C]).reply(A, B, 'm1', 1).reply(A, C, 'm1', 2).events,
     mentions: [A, C, 'm1', 'view 2', 'view 1'],
   },
   {
     property: 'no-silent-loss',
     story: 'b is excluded from view 1; only b itself delivered its m1, and b reports nothing unconfirmed',
-    events: new HistoryBuilder()
-      .view(1, [A, B, C])
-      .multicast(B, 'm1', 1, [B])
-      .excluded(B)
-      .view(2, [A, C]).events,
+    events: new HistoryBuilder().view(1, [A, B, C]).multicast(B, 'm1', 1, [B]).excluded(B).view(2, [A, C]).events,
     mentions: [B, 'm1', 'excluded', 'view 1'],
   },
   {

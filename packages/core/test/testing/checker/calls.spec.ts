@@ -18,7 +18,12 @@ function part(rank: number): Reply {
   return { member: VIEW[rank]!, rank, viewId: 4, value: [start, end] };
 }
 
-const call = (outcome: RecordedCall['outcome'], more: Partial<RecordedCall> = {}): RecordedCall => ({ what: 'call 1', refusalAllowed: false, outcome, ...more });
+const call = (outcome: RecordedCall['outcome'], more: Partial<RecordedCall> = {}): RecordedCall => ({
+  what: 'call 1',
+  refusalAllowed: false,
+  outcome,
+  ...more,
+});
 const scatter = { items: ITEMS, quorum: 'all' as const };
 
 describe('the call checker', () => {
@@ -34,12 +39,15 @@ describe('the call checker', () => {
     });
 
     it('reports two replies from one member, a reply from outside the view, an error, and a member both answered and failed', () => {
-      const result = replies([
-        { member: 'a/1', rank: 0, viewId: 4, value: 0 },
-        { member: 'a/1', rank: 0, viewId: 4, value: 0 },
-        { member: 'z/1', rank: 1, viewId: 4, value: 1 },
-        { member: 'c/1', rank: 2, viewId: 4, error: { name: 'Error', message: 'boom' } },
-      ], { failed: ['a/1'] });
+      const result = replies(
+        [
+          { member: 'a/1', rank: 0, viewId: 4, value: 0 },
+          { member: 'a/1', rank: 0, viewId: 4, value: 0 },
+          { member: 'z/1', rank: 1, viewId: 4, value: 1 },
+          { member: 'c/1', rank: 2, viewId: 4, error: { name: 'Error', message: 'boom' } },
+        ],
+        { failed: ['a/1'] },
+      );
       expect(checkCalls([call({ replies: result })])).toEqual([
         { property: 'call-result', message: 'call 1: two replies from a/1' },
         { property: 'call-result', message: 'call 1: a reply from z/1, not in the view it waited on' },
@@ -76,19 +84,22 @@ describe('the call checker', () => {
 
   describe("'call-rejected'", () => {
     it('passes a call whose member is gone, and a refusal where one is allowed', () => {
-      expect(checkCalls([
-        call({ error: new GroupClosedError('closed') }),
-        call({ error: new ExcludedError() }),
-        call({ error: new NotAcceptedError(3_000) }, { refusalAllowed: true }),
-      ])).toEqual([]);
+      expect(
+        checkCalls([
+          call({ error: new GroupClosedError('closed') }),
+          call({ error: new ExcludedError() }),
+          call({ error: new NotAcceptedError(3_000) }, { refusalAllowed: true }),
+        ]),
+      ).toEqual([]);
     });
 
     it('reports any other rejection, a refusal where none is allowed included', () => {
       const timeout = new Error('stuck');
-      expect(checkCalls([
-        call({ error: timeout }),
-        call({ error: new NotAcceptedError(3_000) }, { what: 'scatter-gather 1' }),
-      ]).map((v) => `[${v.property}] ${v.message}`)).toEqual([
+      expect(
+        checkCalls([call({ error: timeout }), call({ error: new NotAcceptedError(3_000) }, { what: 'scatter-gather 1' })]).map(
+          (v) => `[${v.property}] ${v.message}`,
+        ),
+      ).toEqual([
         '[call-rejected] call 1 rejected: Error: stuck',
         '[call-rejected] scatter-gather 1 rejected: NotAcceptedError: no member of the group accepted the request within 3000 ms; it may or may not have been multicast',
       ]);

@@ -97,7 +97,7 @@ describe('causal: happened-before from the history alone', () => {
     h.deliver(C, 'm1', A, 1).deliver(C, 'm2', A, 1).deliver(C, 'm3', A, 1);
     const vs = only('causal', h.events);
     expect(vs).toHaveLength(1);
-    expect(vs[0]?.message).toContain("before m1 (from a/1, delivered at event #");
+    expect(vs[0]?.message).toContain('before m1 (from a/1, delivered at event #');
     expect(vs[0]?.message).toContain("(and 2 more of a/1's earlier messages)");
   });
 

@@ -9,20 +9,12 @@ const all = (events: readonly HistoryEvent[], quiescent = true): Violation[] => 
 
 describe('safe', () => {
   it('passes when the survivors deliver what a crashed member delivered', () => {
-    const events = new HistoryBuilder()
-      .view(1, [A, B, C])
-      .multicast(C, 'm1', 1, [C, A, B], { safe: true })
-      .crash(C)
-      .view(2, [A, B]).events;
+    const events = new HistoryBuilder().view(1, [A, B, C]).multicast(C, 'm1', 1, [C, A, B], { safe: true }).crash(C).view(2, [A, B]).events;
     expect(all(events)).toEqual([]);
   });
 
   it('catches a survivor that moved on without it, naming the message, the deliverer and the survivor', () => {
-    const events = new HistoryBuilder()
-      .view(1, [A, B, C])
-      .multicast(C, 'm1', 1, [C, A], { safe: true })
-      .crash(C)
-      .view(2, [A, B]).events;
+    const events = new HistoryBuilder().view(1, [A, B, C]).multicast(C, 'm1', 1, [C, A], { safe: true }).crash(C).view(2, [A, B]).events;
     const vs = only('safe', events);
     expect(vs.map((v) => v.message)).toEqual([
       `safe message m1 (from ${C}) was delivered in view 1 by ${C} (event #4) but 1 survivor(s) of view 1 did not deliver it in that view: ` +
@@ -34,27 +26,27 @@ describe('safe', () => {
     for (const exit of ['left', 'excluded'] as const) {
       const h = new HistoryBuilder().view(1, [A, B, C]).multicast(A, 'm1', 1, [C], { safe: true });
       h[exit](C);
-      expect(only('safe', h.view(2, [A, B]).events).map((v) => v.message).join()).toContain(`by ${C}`);
+      expect(
+        only('safe', h.view(2, [A, B]).events)
+          .map((v) => v.message)
+          .join(),
+      ).toContain(`by ${C}`);
     }
   });
 
   it('does not require a member that joined in the next view', () => {
-    const events = new HistoryBuilder()
-      .view(1, [A, B])
-      .multicast(A, 'm1', 1, [A, B], { safe: true })
-      .view(2, [A, B, D]).events;
+    const events = new HistoryBuilder().view(1, [A, B]).multicast(A, 'm1', 1, [A, B], { safe: true }).view(2, [A, B, D]).events;
     expect(all(events)).toEqual([]);
   });
 
   it('in the last view, requires the members alive at the end only when the run settled', () => {
-    const events = new HistoryBuilder()
-      .view(1, [A, B, C])
-      .multicast(C, 'm1', 1, [C], { safe: true })
-      .crash(C).events;
+    const events = new HistoryBuilder().view(1, [A, B, C]).multicast(C, 'm1', 1, [C], { safe: true }).crash(C).events;
     expect(only('safe', events, false)).toEqual([]);
     const vs = only('safe', events, true);
     expect(vs).toHaveLength(1);
-    expect(vs[0]?.message).toContain(`2 survivor(s) of view 1 did not deliver it in that view: [${A} (alive at the end in view 1), ${B} (alive at the end in view 1)]`);
+    expect(vs[0]?.message).toContain(
+      `2 survivor(s) of view 1 did not deliver it in that view: [${A} (alive at the end in view 1), ${B} (alive at the end in view 1)]`,
+    );
   });
 
   it('ignores messages that are not safe and safe messages nobody delivered', () => {
@@ -176,26 +168,32 @@ describe('eventual-delivery', () => {
   });
 });
 
-describe('orphans: a sender\'s later messages go with its orphan (FIFO leaves no hole)', () => {
-  it('excuses, and requires discarding, a fifo message sent after its sender\'s orphan', async () => {
+describe("orphans: a sender's later messages go with its orphan (FIFO leaves no hole)", () => {
+  it("excuses, and requires discarding, a fifo message sent after its sender's orphan", async () => {
     const { checkHistory } = await import('../../../src/testing/checker/history-checker.js');
     const v1 = { id: 1, members: ['p/1', 'q/1', 'r/1'] };
     const v2 = { id: 2, members: ['q/1', 'r/1'] };
     const base = [
-      { kind: 'view', member: 'p/1', view: v1 }, { kind: 'view', member: 'q/1', view: v1 }, { kind: 'view', member: 'r/1', view: v1 },
+      { kind: 'view', member: 'p/1', view: v1 },
+      { kind: 'view', member: 'q/1', view: v1 },
+      { kind: 'view', member: 'r/1', view: v1 },
       // a is lost with p; q's cbcast b saw it (a context from p), q's fifo c follows b.
       { kind: 'send', member: 'p/1', id: 'a', viewId: 1, payload: 'a', order: 'causal' },
       { kind: 'deliver', member: 'p/1', id: 'a', sender: 'p/1', viewId: 1, payload: 'a' },
-      { kind: 'context-out', member: 'p/1', token: 't' }, { kind: 'context-in', member: 'q/1', token: 't' },
+      { kind: 'context-out', member: 'p/1', token: 't' },
+      { kind: 'context-in', member: 'q/1', token: 't' },
       { kind: 'send', member: 'q/1', id: 'b', viewId: 1, payload: 'b', order: 'causal' },
       { kind: 'send', member: 'q/1', id: 'c', viewId: 1, payload: 'c' },
       { kind: 'crash', member: 'p/1' },
     ] as const;
     const settled = [...base, { kind: 'view', member: 'q/1', view: v2 }, { kind: 'view', member: 'r/1', view: v2 }] as const;
     expect(checkHistory(settled as never, { quiescent: true })).toEqual([]);
-    const delivered = [...base,
+    const delivered = [
+      ...base,
       { kind: 'deliver', member: 'r/1', id: 'c', sender: 'q/1', viewId: 1, payload: 'c' },
-      { kind: 'view', member: 'q/1', view: v2 }, { kind: 'view', member: 'r/1', view: v2 }] as const;
+      { kind: 'view', member: 'q/1', view: v2 },
+      { kind: 'view', member: 'r/1', view: v2 },
+    ] as const;
     expect(checkHistory(delivered as never, { quiescent: true }).map((v) => v.property)).toContain('orphans');
   });
 });

@@ -27,7 +27,8 @@ describe('a generated run with every delivery order', () => {
   });
 
   it('delivers some concurrent messages in different orders at different members (the check is not trivial)', () => {
-    const order = (member: string): Map<string, number> => new Map(deliveriesOf(events, member).map((i, k) => [(events[i] as Deliver).id, k]));
+    const order = (member: string): Map<string, number> =>
+      new Map(deliveriesOf(events, member).map((i, k) => [(events[i] as Deliver).id, k]));
     const a = order('n0/1');
     const b = order('n1/1');
     const ids = [...a.keys()].filter((id) => b.has(id));
@@ -106,7 +107,12 @@ describe('mutations of a generated run are caught', () => {
     const k = mine.findIndex((i, n) => {
       const g = (events[i] as Deliver).id;
       const prev = n > 0 ? (events[mine[n - 1]!] as Deliver) : undefined;
-      return prev !== undefined && sends.get(g)?.order === 'group' && sends.get(prev.id)?.order !== 'group' && (sentAt.get(g) ?? Infinity) < mine[n - 1]!;
+      return (
+        prev !== undefined &&
+        sends.get(g)?.order === 'group' &&
+        sends.get(prev.id)?.order !== 'group' &&
+        (sentAt.get(g) ?? Infinity) < mine[n - 1]!
+      );
     });
     const [gi, pi] = [mine[k]!, mine[k - 1]!];
     const g = (events[gi] as Deliver).id;

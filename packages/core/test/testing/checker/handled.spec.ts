@@ -68,7 +68,11 @@ describe('handled', () => {
     });
 
     it('counts a repeated delivery once (no-duplicate judges the repeat)', () => {
-      const events = threeMessages().deliver(B, 'm2', A, 1).handled(A, 'm1', 'm2', 'm3').handled(B, 'm1', 'm2', 'm3').handled(C, 'm1', 'm2', 'm3').events;
+      const events = threeMessages()
+        .deliver(B, 'm2', A, 1)
+        .handled(A, 'm1', 'm2', 'm3')
+        .handled(B, 'm1', 'm2', 'm3')
+        .handled(C, 'm1', 'm2', 'm3').events;
       expect(judge(events)).toEqual([]);
     });
   });
@@ -89,14 +93,13 @@ describe('handled', () => {
 
     it('a member that handled nothing at all at quiescence', () => {
       const vs = judge(threeMessages().handled(A, 'm1', 'm2', 'm3').handled(B, 'm1', 'm2', 'm3').events);
-      expect(vs.map((v) => v.message)).toEqual([expect.stringContaining(`${C} (alive at the end of a quiescent run) never handled 3 of the 3`)]);
+      expect(vs.map((v) => v.message)).toEqual([
+        expect.stringContaining(`${C} (alive at the end of a quiescent run) never handled 3 of the 3`),
+      ]);
     });
 
     it('a message handled twice, quiescent or not', () => {
-      const events = threeMessages()
-        .handled(A, 'm1', 'm2', 'm3')
-        .handled(B, 'm1', 'm2', 'm2', 'm3')
-        .handled(C, 'm1', 'm2', 'm3').events;
+      const events = threeMessages().handled(A, 'm1', 'm2', 'm3').handled(B, 'm1', 'm2', 'm2', 'm3').handled(C, 'm1', 'm2', 'm3').events;
       for (const quiescent of [true, false]) {
         const vs = judge(events, quiescent);
         expect(vs).toHaveLength(1);
@@ -106,10 +109,7 @@ describe('handled', () => {
     });
 
     it('messages handled out of delivery order, quiescent or not', () => {
-      const events = threeMessages()
-        .handled(A, 'm1', 'm2', 'm3')
-        .handled(B, 'm1', 'm3', 'm2')
-        .handled(C, 'm1', 'm2', 'm3').events;
+      const events = threeMessages().handled(A, 'm1', 'm2', 'm3').handled(B, 'm1', 'm3', 'm2').handled(C, 'm1', 'm2', 'm3').events;
       for (const quiescent of [true, false]) {
         const vs = judge(events, quiescent);
         expect(vs).toHaveLength(1);
@@ -134,10 +134,7 @@ describe('handled', () => {
     });
 
     it('a message handled that the member never delivered, or before it delivered it', () => {
-      const never = threeMessages()
-        .handled(A, 'm1', 'm2', 'm3')
-        .handled(B, 'm1', 'ghost', 'm2', 'm3')
-        .handled(C, 'm1', 'm2', 'm3').events;
+      const never = threeMessages().handled(A, 'm1', 'm2', 'm3').handled(B, 'm1', 'ghost', 'm2', 'm3').handled(C, 'm1', 'm2', 'm3').events;
       for (const quiescent of [true, false]) {
         const vs = judge(never, quiescent);
         expect(vs).toHaveLength(1);
@@ -157,22 +154,14 @@ describe('handled', () => {
     });
 
     it('a message sent by another member that this one never delivered', () => {
-      const events = new HistoryBuilder()
-        .view(1, [A, B])
-        .multicast(A, 'm1', 1, [A])
-        .handled(A, 'm1')
-        .handled(B, 'm1').events;
+      const events = new HistoryBuilder().view(1, [A, B]).multicast(A, 'm1', 1, [A]).handled(A, 'm1').handled(B, 'm1').events;
       const vs = judge(events, false);
       expect(vs).toHaveLength(1);
       expect(vs[0]!.message).toContain(`${B} handled 1 message(s) it had not delivered (by then); the first: m1`);
     });
 
     it("a crashed member's handler runs before its crash", () => {
-      const events = threeMessages()
-        .handled(A, 'm1', 'm2', 'm3')
-        .handled(B, 'm1', 'm2', 'm3')
-        .handled(C, 'm2')
-        .crash(C).events;
+      const events = threeMessages().handled(A, 'm1', 'm2', 'm3').handled(B, 'm1', 'm2', 'm3').handled(C, 'm2').crash(C).events;
       expect(judge(events).map((v) => v.message)).toEqual([expect.stringContaining(`${C} handled 1 message(s) out of its delivery order`)]);
     });
   });
@@ -184,8 +173,16 @@ describe('handled, in a simulated group', () => {
   it('records where each handler ran, lagging behind the protocol; the whole history holds every property at quiescence', async () => {
     const h = harness({ seed: 71, loss: 0.02, reorder: 0.1 });
     const [a, b, c] = await h.form(['a', 'b', 'c']);
-    const seen = new Map<string, string[]>([['a', []], ['b', []], ['c', []]]);
-    for (const [name, group] of [['a', a!], ['b', b!], ['c', c!]] as const) {
+    const seen = new Map<string, string[]>([
+      ['a', []],
+      ['b', []],
+      ['c', []],
+    ]);
+    for (const [name, group] of [
+      ['a', a!],
+      ['b', b!],
+      ['c', c!],
+    ] as const) {
       // c's handler is slow: its queue lags behind what the protocol delivers.
       group.handle('e', async (x) => {
         if (name === 'c') await h.net.sleep(3);

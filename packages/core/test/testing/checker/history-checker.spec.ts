@@ -1,10 +1,5 @@
 import { CohortError } from '../../../src/errors.js';
-import {
-  assertHistory,
-  checkHistory,
-  HistoryViolationError,
-  PROPERTY_NAMES,
-} from '../../../src/testing/checker/history-checker.js';
+import { assertHistory, checkHistory, HistoryViolationError, PROPERTY_NAMES } from '../../../src/testing/checker/history-checker.js';
 import { A, B, C, D, E, HistoryBuilder } from './history-builder.js';
 import { generateValidHistory } from './history-generator.js';
 
@@ -64,7 +59,9 @@ describe('checkHistory on valid histories', () => {
 describe('options', () => {
   it('checks only the selected properties', () => {
     const events = new HistoryBuilder().view(1, [A, B]).send(A, 'm1', 1).deliver(B, 'm1', A, 1).deliver(B, 'm1', A, 1).events;
-    expect(new Set(checkHistory(events, { quiescent: true }).map((v) => v.property))).toEqual(new Set(['self-delivery', 'no-duplicate', 'eventual-delivery', 'survivor-delivery']));
+    expect(new Set(checkHistory(events, { quiescent: true }).map((v) => v.property))).toEqual(
+      new Set(['self-delivery', 'no-duplicate', 'eventual-delivery', 'survivor-delivery']),
+    );
     // Unsettled, what a live member still owes is not asked.
     expect(new Set(checkHistory(events).map((v) => v.property))).toEqual(new Set(['no-duplicate']));
     expect(checkHistory(events, { properties: ['no-duplicate'] }).map((v) => v.property)).toEqual(['no-duplicate']);
@@ -131,4 +128,3 @@ describe('assertHistory', () => {
     expect(error.message).toContain('b/1 delivered m1');
   });
 });
-

@@ -16,7 +16,11 @@ export function generateValidHistory(messages: number, seed = 1): HistoryEvent[]
   const random = seededRandom(seed);
   const events: HistoryEvent[] = [];
   const n = ['n0/1', 'n1/1', 'n2/1', 'n3/1', 'n4/1'] as const;
-  const views: MemberId[][] = [[n[0], n[1], n[2], n[3]], [n[0], n[1], n[2], n[3], n[4]], [n[0], n[1], n[2], n[4]]];
+  const views: MemberId[][] = [
+    [n[0], n[1], n[2], n[3]],
+    [n[0], n[1], n[2], n[3], n[4]],
+    [n[0], n[1], n[2], n[4]],
+  ];
   const queues = new Map<MemberId, Queue>();
   let next = 0;
 
@@ -41,7 +45,7 @@ export function generateValidHistory(messages: number, seed = 1): HistoryEvent[]
     let alive = [...members];
     const quota = v === views.length - 1 ? messages - next : Math.floor(messages / views.length);
     const crashAt = viewId === 2 ? Math.floor(quota / 2) : -1;
-    for (let k = 0; k < quota; ) {
+    for (let k = 0; k < quota;) {
       if (k === crashAt && alive.includes(n[3])) {
         events.push({ kind: 'crash', member: n[3] });
         alive = alive.filter((m) => m !== n[3]);
@@ -104,7 +108,11 @@ export function generateOrderedHistory(messages: number, seed = 1): { events: Hi
   const gateway = 'gw/1';
   const names: MemberId[] = [...n, gateway];
   const index = new Map(names.map((m, i) => [m, i]));
-  const views: MemberId[][] = [[n[0], n[1], n[2], n[3]], [n[0], n[1], n[2], n[3], n[4]], [n[0], n[1], n[2], n[4]]];
+  const views: MemberId[][] = [
+    [n[0], n[1], n[2], n[3]],
+    [n[0], n[1], n[2], n[3], n[4]],
+    [n[0], n[1], n[2], n[4]],
+  ];
   const stats: OrderedHistoryStats = { sends: { fifo: 0, causal: 0, total: 0, group: 0 }, safe: 0, handOvers: 0, viaGateway: 0 };
 
   const clocks = names.map(() => new Int32Array(names.length));
@@ -181,7 +189,7 @@ export function generateOrderedHistory(messages: number, seed = 1): { events: Hi
     let alive = members.map((m) => index.get(m)!);
     const quota = v === views.length - 1 ? messages - next : Math.floor(messages / views.length);
     const crashAt = viewId === 2 ? Math.floor(quota / 2) : -1;
-    for (let k = 0; k < quota; ) {
+    for (let k = 0; k < quota;) {
       if (k === crashAt && alive.includes(3)) {
         events.push({ kind: 'crash', member: n[3] });
         alive = alive.filter((q) => q !== 3);
@@ -196,10 +204,26 @@ export function generateOrderedHistory(messages: number, seed = 1): { events: Hi
         dep[s] = seq;
         clocks[s]![s] = seq + 1;
         const m: Multicast = {
-          id: `m${next++}`, sender: names[s]!, from: s, seq, viewId, payload: `p${k}`, order, safe, dep,
+          id: `m${next++}`,
+          sender: names[s]!,
+          from: s,
+          seq,
+          viewId,
+          payload: `p${k}`,
+          order,
+          safe,
+          dep,
           totalSeq: order === 'total' || order === 'group' ? totalSent++ : -1,
         };
-        events.push({ kind: 'send', member: m.sender, id: m.id, viewId, payload: m.payload, ...(order === 'fifo' && random.next() < 0.5 ? {} : { order }), ...(safe ? { safe } : {}) });
+        events.push({
+          kind: 'send',
+          member: m.sender,
+          id: m.id,
+          viewId,
+          payload: m.payload,
+          ...(order === 'fifo' && random.next() < 0.5 ? {} : { order }),
+          ...(safe ? { safe } : {}),
+        });
         stats.sends[order]++;
         if (safe) stats.safe++;
         if (order === 'group') {

@@ -7,8 +7,7 @@ const judge = (events: readonly HistoryEvent[], quiescent = true): Violation[] =
   checkHistory(events, { properties: ['no-silent-loss'], quiescent });
 
 /** View 1 of a, b, c; b multicasts m1 and m2, which only b itself delivers. */
-const bSendsAlone = (): HistoryBuilder =>
-  new HistoryBuilder().view(1, [A, B, C]).multicast(B, 'm1', 1, [B]).multicast(B, 'm2', 1, [B]);
+const bSendsAlone = (): HistoryBuilder => new HistoryBuilder().view(1, [A, B, C]).multicast(B, 'm1', 1, [B]).multicast(B, 'm2', 1, [B]);
 
 describe('no-silent-loss', () => {
   describe('an excluded sender', () => {
@@ -71,7 +70,11 @@ describe('no-silent-loss', () => {
         .crash(C)
         .excluded(B)
         .view(2, [A, 'd/1']).events;
-      expect(judge(events).map((v) => v.message).join()).toContain('m1');
+      expect(
+        judge(events)
+          .map((v) => v.message)
+          .join(),
+      ).toContain('m1');
       expect(judge([...events, { kind: 'unconfirmed', member: B, ids: ['m1'] }])).toEqual([]);
     });
 

@@ -75,7 +75,7 @@ describe('total-agreement', () => {
 });
 
 describe('group-position', () => {
-  it("catches a gbcast delivered before a message at one member and after it at another, naming the ids", () => {
+  it('catches a gbcast delivered before a message at one member and after it at another, naming the ids', () => {
     const events = new HistoryBuilder()
       .view(1, [A, B, C])
       .send(A, 'm1', 1)

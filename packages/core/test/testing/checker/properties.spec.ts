@@ -38,7 +38,11 @@ describe('view-agreement', () => {
 
   it('catches a view with a different member set', () => {
     const events = new HistoryBuilder().view(4, [A, B, C], [A, B]).view(4, [A, B], [C]).events;
-    expect(only('view-agreement', events).map((v) => v.message).join()).toContain('view 4 differs');
+    expect(
+      only('view-agreement', events)
+        .map((v) => v.message)
+        .join(),
+    ).toContain('view 4 differs');
   });
 });
 
@@ -157,12 +161,7 @@ describe('view-synchrony', () => {
   });
 
   it("reports a crashed sender's message that reached only some survivors (all or none)", () => {
-    const events = new HistoryBuilder()
-      .view(1, [A, B, C])
-      .send(C, 'm1', 1)
-      .deliver(A, 'm1', C, 1)
-      .crash(C)
-      .view(2, [A, B]).events;
+    const events = new HistoryBuilder().view(1, [A, B, C]).send(C, 'm1', 1).deliver(A, 'm1', C, 1).crash(C).view(2, [A, B]).events;
     const vs = only('view-synchrony', events);
     expect(vs).toHaveLength(1);
     expect(vs[0]?.message).toContain('only a/1 delivered 1 [m1]; only b/1 delivered nothing');
@@ -270,13 +269,8 @@ describe('each checker ignores the events it does not care about', () => {
   // For each property, a history of wild events of only the kinds (or of the situations)
   // that it does not judge.
   const wild: Record<PropertyName, Parameters<typeof checkHistory>[0]> = {
-    'view-agreement': new HistoryBuilder()
-      .deliver(A, 'ghost', B, 9)
-      .deliver(A, 'ghost', B, 9)
-      .send(B, 'z', 3)
-      .crash(A)
-      .crash(A)
-      .left(C).events,
+    'view-agreement': new HistoryBuilder().deliver(A, 'ghost', B, 9).deliver(A, 'ghost', B, 9).send(B, 'z', 3).crash(A).crash(A).left(C)
+      .events,
     'view-sequence': new HistoryBuilder().send(A, 'z', 7).deliver(B, 'z', C, 2).crash(A).excluded(A).left(B).events,
     'primary-partition': new HistoryBuilder().view(1, [A, B, C], [A]).send(A, 'z', 1).crash(B).crash(C).excluded(A).events,
     fifo: new HistoryBuilder().view(3, [A], [B]).view(1, [C, A]).left(A).crash(A).deliver(B, 'ghost', A, 1).events,
@@ -284,14 +278,8 @@ describe('each checker ignores the events it does not care about', () => {
     'self-delivery': new HistoryBuilder().view(1, [A, B]).send(A, 'm1', 1).deliver(B, 'ghost', C, 4).crash(A).view(2, [B]).events,
     'no-duplicate': new HistoryBuilder().view(2, [A]).view(1, [B]).send(A, 'm', 5).send(A, 'm', 5).crash(A).crash(A).events,
     integrity: new HistoryBuilder().view(4, [A], [B]).view(2, [C]).crash(B).left(B).excluded(C).events,
-    'after-exit': new HistoryBuilder()
-      .view(1, [A, B])
-      .crash(A)
-      .crash(A)
-      .left(A)
-      .send(B, 'm', 1)
-      .deliver(B, 'ghost', A, 1)
-      .view(3, [C], [B]).events,
+    'after-exit': new HistoryBuilder().view(1, [A, B]).crash(A).crash(A).left(A).send(B, 'm', 1).deliver(B, 'ghost', A, 1).view(3, [C], [B])
+      .events,
     'survivor-delivery': new HistoryBuilder().view(1, [A, B]).multicast(A, 'm', 1, [A]).crash(A).events,
     // fifo and group messages out of order, concurrent cbcasts in any order, unknown context tokens.
     causal: new HistoryBuilder()
@@ -330,12 +318,8 @@ describe('each checker ignores the events it does not care about', () => {
       .deliver(A, 'g1', A, 1)
       .deliver(B, 'g1', A, 2).events,
     // a message that is not safe delivered only by a crashed member; a safe one nobody delivered.
-    safe: new HistoryBuilder()
-      .view(1, [A, B, C])
-      .multicast(C, 'm1', 1, [C])
-      .sendWith(C, 'm2', 1, { safe: true })
-      .crash(C)
-      .view(2, [A, B]).events,
+    safe: new HistoryBuilder().view(1, [A, B, C]).multicast(C, 'm1', 1, [C]).sendWith(C, 'm2', 1, { safe: true }).crash(C).view(2, [A, B])
+      .events,
     // a fifo message depending on a lost one; a cbcast depending on a lost message of an older view.
     orphans: new HistoryBuilder()
       .view(1, [A, B, C])

@@ -92,9 +92,11 @@ export function wireConformance(name: string, factory: WireFactory): void {
     it('delivers a frame intact between every ordered pair, reported from the sender address', async () => {
       await withFixture(factory, 4, async ({ wires, until }) => {
         const inboxes = wires.map(collect);
-        wires.forEach((sender, i) => wires.forEach((receiver, j) => {
-          if (i !== j) sender.send(receiver.address, bytes(100 + 10 * i + j, i * 16 + j));
-        }));
+        wires.forEach((sender, i) =>
+          wires.forEach((receiver, j) => {
+            if (i !== j) sender.send(receiver.address, bytes(100 + 10 * i + j, i * 16 + j));
+          }),
+        );
         const expected = wires.length - 1;
         expect(await until(() => inboxes.every((inbox) => inbox.length >= expected))).toBe(true);
         inboxes.forEach((inbox, j) => {
@@ -175,25 +177,29 @@ export function wireConformance(name: string, factory: WireFactory): void {
       });
     });
 
-    it('reports a crashed peer it was talking to: "closed", then "refused" on the next send', async () => {
-      await withFixture(factory, 1, async ({ wires: [a], until, crashablePeer }) => {
-        if (a!.onPeerDown === undefined || crashablePeer === undefined) return; // optional feature
-        const peer = await crashablePeer();
-        const downs = collectDowns(a!);
-        const echoes = collect(a!);
-        a!.send(peer.address, label('ping'));
-        expect(await until(() => echoes.length === 1)).toBe(true);
-        expect(echoes[0]!.from).toBe(peer.address);
-        expect(downs).toEqual([]);
-        await peer.crash();
-        expect(await until(() => downs.length > 0)).toBe(true);
-        expect(downs).toEqual([{ address: peer.address, reason: 'closed' }]);
-        a!.send(peer.address, label('anyone there?'));
-        expect(await until(() => downs.some((d) => d.reason === 'refused'))).toBe(true);
-        expect(downs.filter((d) => d.reason === 'closed')).toHaveLength(1);
-        expect(downs.every((d) => d.address === peer.address)).toBe(true);
-      });
-    }, HEAVY_TEST_TIMEOUT_MS);
+    it(
+      'reports a crashed peer it was talking to: "closed", then "refused" on the next send',
+      async () => {
+        await withFixture(factory, 1, async ({ wires: [a], until, crashablePeer }) => {
+          if (a!.onPeerDown === undefined || crashablePeer === undefined) return; // optional feature
+          const peer = await crashablePeer();
+          const downs = collectDowns(a!);
+          const echoes = collect(a!);
+          a!.send(peer.address, label('ping'));
+          expect(await until(() => echoes.length === 1)).toBe(true);
+          expect(echoes[0]!.from).toBe(peer.address);
+          expect(downs).toEqual([]);
+          await peer.crash();
+          expect(await until(() => downs.length > 0)).toBe(true);
+          expect(downs).toEqual([{ address: peer.address, reason: 'closed' }]);
+          a!.send(peer.address, label('anyone there?'));
+          expect(await until(() => downs.some((d) => d.reason === 'refused'))).toBe(true);
+          expect(downs.filter((d) => d.reason === 'closed')).toHaveLength(1);
+          expect(downs.every((d) => d.address === peer.address)).toBe(true);
+        });
+      },
+      HEAVY_TEST_TIMEOUT_MS,
+    );
 
     it('does not report an orderly close() as a peer down', async () => {
       await withFixture(factory, 3, async ({ wires: [a, b, c], until }) => {
@@ -216,42 +222,50 @@ export function wireConformance(name: string, factory: WireFactory): void {
       });
     });
 
-    it('delivers large frames (256 KiB) intact', async () => {
-      await withFixture(factory, 2, async ({ wires: [a, b], until }) => {
-        const atB = collect(b!);
-        const sizes = [256 * 1024, 256 * 1024 + 1, 1];
-        sizes.forEach((size, k) => a!.send(b!.address, bytes(size, 1000 + k)));
-        expect(await until(() => atB.length === sizes.length)).toBe(true);
-        const bySize = new Map(atB.map((r) => [r.frame.length, r.frame]));
-        sizes.forEach((size, k) => {
-          const got = bySize.get(size);
-          expect(got).toBeDefined();
-          expect(Buffer.from(got!).equals(Buffer.from(bytes(size, 1000 + k)))).toBe(true);
+    it(
+      'delivers large frames (256 KiB) intact',
+      async () => {
+        await withFixture(factory, 2, async ({ wires: [a, b], until }) => {
+          const atB = collect(b!);
+          const sizes = [256 * 1024, 256 * 1024 + 1, 1];
+          sizes.forEach((size, k) => a!.send(b!.address, bytes(size, 1000 + k)));
+          expect(await until(() => atB.length === sizes.length)).toBe(true);
+          const bySize = new Map(atB.map((r) => [r.frame.length, r.frame]));
+          sizes.forEach((size, k) => {
+            const got = bySize.get(size);
+            expect(got).toBeDefined();
+            expect(Buffer.from(got!).equals(Buffer.from(bytes(size, 1000 + k)))).toBe(true);
+          });
         });
-      });
-    }, HEAVY_TEST_TIMEOUT_MS);
+      },
+      HEAVY_TEST_TIMEOUT_MS,
+    );
 
-    it('delivers every one of 10,000 small frames exactly once', async () => {
-      await withFixture(factory, 2, async ({ wires: [a, b], until }) => {
-        const count = 10_000;
-        const seen = new Uint32Array(count);
-        let received = 0;
-        let foreign = 0;
-        b!.onFrame((from, frame) => {
-          if (from !== a!.address || frame.length !== 4) foreign++;
-          else seen[Buffer.from(frame).readUInt32BE(0)]! += 1;
-          received++;
+    it(
+      'delivers every one of 10,000 small frames exactly once',
+      async () => {
+        await withFixture(factory, 2, async ({ wires: [a, b], until }) => {
+          const count = 10_000;
+          const seen = new Uint32Array(count);
+          let received = 0;
+          let foreign = 0;
+          b!.onFrame((from, frame) => {
+            if (from !== a!.address || frame.length !== 4) foreign++;
+            else seen[Buffer.from(frame).readUInt32BE(0)]! += 1;
+            received++;
+          });
+          for (let i = 0; i < count; i++) {
+            const frame = new Uint8Array(4);
+            new DataView(frame.buffer).setUint32(0, i);
+            a!.send(b!.address, frame);
+          }
+          expect(await until(() => received >= count)).toBe(true);
+          expect(foreign).toBe(0);
+          expect(received).toBe(count);
+          expect(seen.every((n) => n === 1)).toBe(true);
         });
-        for (let i = 0; i < count; i++) {
-          const frame = new Uint8Array(4);
-          new DataView(frame.buffer).setUint32(0, i);
-          a!.send(b!.address, frame);
-        }
-        expect(await until(() => received >= count)).toBe(true);
-        expect(foreign).toBe(0);
-        expect(received).toBe(count);
-        expect(seen.every((n) => n === 1)).toBe(true);
-      });
-    }, HEAVY_TEST_TIMEOUT_MS);
+      },
+      HEAVY_TEST_TIMEOUT_MS,
+    );
   });
 }

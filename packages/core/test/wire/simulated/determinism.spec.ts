@@ -60,10 +60,7 @@ const options = (seed: number) => ({
 
 describe('SimulatedNetwork determinism', () => {
   it('the same seed gives the identical history, even when two networks run interleaved', async () => {
-    const [first, second] = await Promise.all([
-      runScenario(newNetwork(options(1234))),
-      runScenario(newNetwork(options(1234))),
-    ]);
+    const [first, second] = await Promise.all([runScenario(newNetwork(options(1234))), runScenario(newNetwork(options(1234)))]);
     expect(first.length).toBeGreaterThan(1000);
     expect(second).toEqual(first);
     const third = await runScenario(newNetwork(options(1234)));
@@ -72,8 +69,14 @@ describe('SimulatedNetwork determinism', () => {
     // The scenario exercised every path.
     const text = first.join('\n');
     for (const needle of [
-      ' deliver ', ' duplicate ', ' loss', ' partition', ' receiver-down', 'deferred after pong',
-      'peer-down n3 closed', 'peer-down n3 refused',
+      ' deliver ',
+      ' duplicate ',
+      ' loss',
+      ' partition',
+      ' receiver-down',
+      'deferred after pong',
+      'peer-down n3 closed',
+      'peer-down n3 refused',
     ]) {
       expect(text).toContain(needle);
     }

@@ -1,8 +1,5 @@
 import { afterEach } from '@jest/globals';
-import {
-  SimulatedNetwork,
-  type SimulatedNetworkOptions,
-} from '../../../src/wire/simulated/simulated-network.js';
+import { SimulatedNetwork, type SimulatedNetworkOptions } from '../../../src/wire/simulated/simulated-network.js';
 
 export const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 export const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);

@@ -144,9 +144,9 @@ describe('SimulatedNetwork: delivery', () => {
       const copies = got.filter((r) => r.text === String(i));
       expect(copies).toHaveLength(2);
     }
-    const sameTime = got.filter((r, i) => got.findIndex((o) => o.text === r.text) === i).filter(
-      (first) => got.filter((r) => r.text === first.text).every((r) => r.at === first.at),
-    );
+    const sameTime = got
+      .filter((r, i) => got.findIndex((o) => o.text === r.text) === i)
+      .filter((first) => got.filter((r) => r.text === first.text).every((r) => r.at === first.at));
     expect(sameTime.length).toBeLessThan(5);
     expect(network.stats).toMatchObject({ sent: 100, duplicated: 100, delivered: 200, dropped: 0 });
   });

@@ -129,7 +129,11 @@ describe('FrameParser', () => {
       const events: string[] = [];
       const parser = new FrameParser(64);
       for (const chunk of [withMarker.subarray(0, at), withMarker.subarray(at)]) {
-        parser.push(chunk, (frame) => events.push(hex(frame)), () => events.push('marker'));
+        parser.push(
+          chunk,
+          (frame) => events.push(hex(frame)),
+          () => events.push('marker'),
+        );
       }
       expect(events).toEqual(['01', 'marker', '02']);
       expect(parser.oversized).toBeUndefined();

@@ -24,8 +24,7 @@ describe('Group over tcpWire', () => {
       groups.push(first);
       groups.push(await Group.join('tcp-group', { wire: w2, seeds: [w1.address] }));
       groups.push(await Group.join('tcp-group', { wire: w3, seeds: [w1.address] }));
-      expect(await eventually(() => groups.every((g) => g.view.members.length === 3
-        && g.view.id === first.view.id), PATIENCE)).toBe(true);
+      expect(await eventually(() => groups.every((g) => g.view.members.length === 3 && g.view.id === first.view.id), PATIENCE)).toBe(true);
       expect(first.view.members.map((m) => m.split('/')[0]).sort()).toEqual(wires.map((w) => w.address).sort());
 
       const fifo = groups.map(() => new Map<string, number[]>());
@@ -37,8 +36,12 @@ describe('Group over tcpWire', () => {
           list.push(payload as number);
           fifo[k]!.set(delivery.sender, list);
         });
-        group.handle('total', (payload) => { total[k]!.push(payload as string); });
-        group.on('view', (view) => { views[k]!.push(view); });
+        group.handle('total', (payload) => {
+          total[k]!.push(payload as string);
+        });
+        group.on('view', (view) => {
+          views[k]!.push(view);
+        });
       });
 
       // Every member sends, interleaved, without waiting for one another.
@@ -47,7 +50,9 @@ describe('Group over tcpWire', () => {
       for (let i = 0; i < ABCASTS; i++) sends.push(groups[i % 3]!.abcast('total', `${i % 3}:${i}`));
       await Promise.all(sends);
       const delivered = (k: number): number => [...fifo[k]!.values()].reduce((n, l) => n + l.length, 0);
-      expect(await eventually(() => groups.every((_g, k) => delivered(k) === FBCASTS && total[k]!.length === ABCASTS), PATIENCE)).toBe(true);
+      expect(await eventually(() => groups.every((_g, k) => delivered(k) === FBCASTS && total[k]!.length === ABCASTS), PATIENCE)).toBe(
+        true,
+      );
 
       // fbcast: each sender's messages in the order it sent them, at every member.
       groups.forEach((group, sender) => {

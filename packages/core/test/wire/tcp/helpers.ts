@@ -70,7 +70,11 @@ export class ManualTimers implements Clock {
       },
     };
     this.timers.push(timer);
-    return { cancel: () => { timer.cancelled = true; } };
+    return {
+      cancel: () => {
+        timer.cancelled = true;
+      },
+    };
   }
 
   defer(fn: () => void): void {

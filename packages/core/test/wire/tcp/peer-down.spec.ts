@@ -82,34 +82,40 @@ describe('tcpWire peer down: a peer process that is SIGKILLed', () => {
 });
 
 describe('tcpWire peer down: a peer killed while frames flow both ways', () => {
-  it('reports closed (EOF or reset, whichever the kernel sends) and stays usable', async () => {
-    const children: ChildWire[] = [];
-    try {
-      const child = await startChildWire();
-      children.push(child);
-      const a = await newWire();
-      const b = await newWire();
-      const seen = downs(a);
-      let echoed = 0;
-      a.onFrame((from) => { if (from === child.address) echoed++; });
-      const atB: string[] = [];
-      b.onFrame((_from, frame) => atB.push(decode(frame)));
-      // A steady stream to the child, so the kill is likely to find unread data (a reset).
-      const payload = new Uint8Array(16 * 1024);
-      for (let i = 0; i < 200; i++) a.send(child.address, payload);
-      expect(await eventually(() => echoed > 0)).toBe(true);
-      await child.kill();
-      for (let i = 0; i < 50; i++) a.send(child.address, payload);
-      expect(await eventually(() => seen.some((d) => d.reason === 'closed'), WITHIN_5_S)).toBe(true);
-      expect(seen.filter((d) => d.reason === 'closed')).toEqual([{ address: child.address, reason: 'closed' }]);
-      expect(seen.every((d) => d.address === child.address)).toBe(true);
-      // The wire goes on working for everyone else.
-      a.send(b.address, encode('still here'));
-      expect(await eventually(() => atB.includes('still here'))).toBe(true);
-    } finally {
-      await killAll(children);
-    }
-  }, CHILD_START_TIMEOUT_MS + 10_000);
+  it(
+    'reports closed (EOF or reset, whichever the kernel sends) and stays usable',
+    async () => {
+      const children: ChildWire[] = [];
+      try {
+        const child = await startChildWire();
+        children.push(child);
+        const a = await newWire();
+        const b = await newWire();
+        const seen = downs(a);
+        let echoed = 0;
+        a.onFrame((from) => {
+          if (from === child.address) echoed++;
+        });
+        const atB: string[] = [];
+        b.onFrame((_from, frame) => atB.push(decode(frame)));
+        // A steady stream to the child, so the kill is likely to find unread data (a reset).
+        const payload = new Uint8Array(16 * 1024);
+        for (let i = 0; i < 200; i++) a.send(child.address, payload);
+        expect(await eventually(() => echoed > 0)).toBe(true);
+        await child.kill();
+        for (let i = 0; i < 50; i++) a.send(child.address, payload);
+        expect(await eventually(() => seen.some((d) => d.reason === 'closed'), WITHIN_5_S)).toBe(true);
+        expect(seen.filter((d) => d.reason === 'closed')).toEqual([{ address: child.address, reason: 'closed' }]);
+        expect(seen.every((d) => d.address === child.address)).toBe(true);
+        // The wire goes on working for everyone else.
+        a.send(b.address, encode('still here'));
+        expect(await eventually(() => atB.includes('still here'))).toBe(true);
+      } finally {
+        await killAll(children);
+      }
+    },
+    CHILD_START_TIMEOUT_MS + 10_000,
+  );
 });
 
 describe('tcpWire peer down: what is never reported', () => {
@@ -182,7 +188,9 @@ describe('tcpWire peer down: what is never reported', () => {
         sockets.push(socket);
         let isClosed = false;
         socket.on('error', () => {});
-        socket.on('close', () => { isClosed = true; });
+        socket.on('close', () => {
+          isClosed = true;
+        });
         socket.resume();
         await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
         return { socket, closed: () => isClosed };
@@ -196,7 +204,9 @@ describe('tcpWire peer down: what is never reported', () => {
       const polite = await open();
       const politeAddress = '127.0.0.1:1';
       let got = 0;
-      a.onFrame((from) => { if (from === politeAddress) got++; });
+      a.onFrame((from) => {
+        if (from === politeAddress) got++;
+      });
       polite.socket.write(encodeFrame(encodeHello({ address: politeAddress, instance: 7 })));
       polite.socket.write(encodeFrame(encode('hi')));
       expect(await eventually(() => got === 1)).toBe(true);

@@ -17,7 +17,9 @@ async function rawSocket(address: string, sockets: Socket[]): Promise<{ socket: 
   sockets.push(socket);
   let isClosed = false;
   socket.on('error', () => {});
-  socket.on('close', () => { isClosed = true; });
+  socket.on('close', () => {
+    isClosed = true;
+  });
   socket.resume(); // read (and discard) the wire's hello, or its end would never surface
   await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
   return { socket, closed: () => isClosed };
@@ -113,8 +115,14 @@ describe('tcpWire: frames and connections', () => {
     const b = await newWire();
     const atA: string[] = [];
     const atB: string[] = [];
-    a.onFrame((from, frame) => { expect(from).toBe(b.address); atA.push(decode(frame)); });
-    b.onFrame((from, frame) => { expect(from).toBe(a.address); atB.push(decode(frame)); });
+    a.onFrame((from, frame) => {
+      expect(from).toBe(b.address);
+      atA.push(decode(frame));
+    });
+    b.onFrame((from, frame) => {
+      expect(from).toBe(a.address);
+      atB.push(decode(frame));
+    });
     for (let i = 0; i < 50; i++) {
       a.send(b.address, encode(`a${i}`));
       b.send(a.address, encode(`b${i}`));
@@ -142,8 +150,12 @@ describe('tcpWire: frames and connections', () => {
       try {
         let atA = 0;
         let atB = 0;
-        a.onFrame(() => { atA++; });
-        b.onFrame(() => { atB++; });
+        a.onFrame(() => {
+          atA++;
+        });
+        b.onFrame(() => {
+          atB++;
+        });
         for (let i = 0; i < 30; i++) {
           a.send(b.address, encode(`a${i}`));
           b.send(a.address, encode(`b${i}`));
@@ -240,7 +252,10 @@ describe('tcpWire: reconnect with backoff and buffering', () => {
     expect(a.stats.dials).toBe(ceilings.length);
     const b = await newWire({ port });
     const got: string[] = [];
-    b.onFrame((from, frame) => { expect(from).toBe(a.address); got.push(decode(frame)); });
+    b.onFrame((from, frame) => {
+      expect(from).toBe(a.address);
+      got.push(decode(frame));
+    });
     a.send(target, encode(`m${sent++}`));
     timers.pending(handshakeTimeoutMs)[0]!.fire();
     expect(await eventually(() => got.length === sent)).toBe(true);
@@ -325,12 +340,14 @@ describe('tcpWire: limits and hostile peers', () => {
       const { socket, closed } = await rawSocket(a.address, sockets);
       const header = Buffer.alloc(4);
       header.writeUInt32BE(2 << 20);
-      socket.write(Buffer.concat([
-        encodeFrame(encodeHello({ address: '127.0.0.1:1', instance: 5 })),
-        encodeFrame(encode('fine')),
-        header,
-        Buffer.alloc(100),
-      ]));
+      socket.write(
+        Buffer.concat([
+          encodeFrame(encodeHello({ address: '127.0.0.1:1', instance: 5 })),
+          encodeFrame(encode('fine')),
+          header,
+          Buffer.alloc(100),
+        ]),
+      );
       expect(await eventually(closed)).toBe(true);
       expect(got).toEqual(['127.0.0.1:1 fine']);
       expect(a.stats.oversizedFrames).toBe(1);
@@ -368,7 +385,10 @@ describe('tcpWire: limits and hostile peers', () => {
       const silent = await rawSocket(a.address, sockets);
       expect(await eventually(() => timers.pending().some((t) => t.delayMs === 1234))).toBe(true);
       expect(silent.closed()).toBe(false);
-      timers.pending().find((t) => t.delayMs === 1234)!.fire();
+      timers
+        .pending()
+        .find((t) => t.delayMs === 1234)!
+        .fire();
       expect(await eventually(silent.closed)).toBe(true);
       expect(a.stats.handshakeFailures).toBe(1);
     } finally {

@@ -24,7 +24,13 @@ class RecordingSocket implements WriteTarget {
   }
 }
 
-function setup(): { coalescer: WriteCoalescer; socket: RecordingSocket; runDeferred: () => void; written: number[][]; connected: { value: boolean } } {
+function setup(): {
+  coalescer: WriteCoalescer;
+  socket: RecordingSocket;
+  runDeferred: () => void;
+  written: number[][];
+  connected: { value: boolean };
+} {
   const deferred: (() => void)[] = [];
   const socket = new RecordingSocket();
   const written: number[][] = [];
@@ -85,7 +91,11 @@ describe('WriteCoalescer', () => {
 
   it('schedules one flush per turn, and clear() drops what waits', () => {
     const deferred: (() => void)[] = [];
-    const coalescer = new WriteCoalescer((fn) => deferred.push(fn), () => undefined, () => {});
+    const coalescer = new WriteCoalescer(
+      (fn) => deferred.push(fn),
+      () => undefined,
+      () => {},
+    );
     for (let i = 0; i < 5; i++) coalescer.push(encodeFrame(Uint8Array.of(i)));
     expect(deferred).toHaveLength(1);
     expect(coalescer.clear()).toBe(5);
