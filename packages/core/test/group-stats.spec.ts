@@ -26,6 +26,17 @@ describe('group.stats: counters where the event happens, gauges of what is held 
     });
   });
 
+  it('alone in the view, a member keeps no message it has delivered (no heartbeat comes in to make it stable)', async () => {
+    const h = harness({ seed: 63 });
+    const [a, b] = await h.form(['a', 'b']);
+    for (const g of [a, b]) g!.handle('e', () => undefined);
+    await b!.leave();
+    await h.net.runUntil(() => a!.view.members.length === 1);
+    for (let i = 0; i < 50; i++) await a!.fbcast('e', i);
+    await h.net.runUntil(() => a!.stats.messagesDelivered === 50);
+    expect(a!.stats).toMatchObject({ viewMembers: 1, unstableMessages: 0, windowMessages: 0 });
+  });
+
   it('counts retransmissions on a lossy link, and each wait for a full window once', async () => {
     const h = harness({ seed: 62 });
     const [a, b, c] = await h.form(['a', 'b', 'c'], { windowMessagesMax: 4 });

@@ -61,6 +61,7 @@ export class ReliableChannel {
         ready.push(stream.store.get(++stream.delivered)!);
       }
     }
+    this.collectIfAlone();
     return ready;
   }
 
@@ -74,6 +75,16 @@ export class ReliableChannel {
       const stream = streams[rank]!;
       while (stream.delivered < stream.contiguous) take(rank, stream.store.get(++stream.delivered)!);
     }
+    this.collectIfAlone();
+  }
+
+  /**
+   * Alone in the view, a message is stable once this member holds it, and no heartbeat will
+   * come in to trigger the collection: collect after each delivery, or a group of one would
+   * keep every message it ever sent.
+   */
+  private collectIfAlone(): void {
+    if (this.streams.length === 1) this.collectStable();
   }
 
   onHeartbeat(senderRank: number, sentHigh: number, acks: readonly number[]): void {
