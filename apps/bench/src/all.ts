@@ -111,19 +111,33 @@ function suiteOptions(options: AllOptions, runs: Plan | null, nats?: readonly st
   return {
     orders: asyncRuns === 'all' ? options.orders : asyncRuns === 'fifo-1' ? ['fifo'] : [],
     senders: asyncRuns === 'fifo-1' ? [1] : [1, 3],
-    count: options.count, warmup: options.warmup,
-    calls: nats || p.runs.has('replies') ? options.calls : 0, callsWarmup: options.callsWarmup,
-    pipelinedCalls: !nats && p.runs.has('pipelined') ? options.pipelinedCalls : 0, outstanding: options.outstanding,
-    size: options.size, chunk: options.chunk, suspectMs: options.suspectMs, timeoutMs: options.timeoutMs, ...(nats ? { nats } : {}),
+    count: options.count,
+    warmup: options.warmup,
+    calls: nats || p.runs.has('replies') ? options.calls : 0,
+    callsWarmup: options.callsWarmup,
+    pipelinedCalls: !nats && p.runs.has('pipelined') ? options.pipelinedCalls : 0,
+    outstanding: options.outstanding,
+    size: options.size,
+    chunk: options.chunk,
+    suspectMs: options.suspectMs,
+    timeoutMs: options.timeoutMs,
+    ...(nats ? { nats } : {}),
   };
 }
 
 function nestOptions(options: AllOptions, parts: Plan['nest'], natsUrl?: string): Parameters<typeof runNest>[0] {
   return {
-    transport: natsUrl ? 'nats' : 'tcp', ...(natsUrl ? { natsUrl } : {}),
-    count: parts.emit ? options.nestCount : 0, calls: parts.send ? options.calls : 0, warmup: options.callsWarmup,
-    pipelinedCalls: parts.pipelined ? options.pipelinedCalls : 0, outstanding: options.outstanding,
-    size: options.size, chunk: options.nestChunk, objectPattern: false, timeoutMs: options.timeoutMs,
+    transport: natsUrl ? 'nats' : 'tcp',
+    ...(natsUrl ? { natsUrl } : {}),
+    count: parts.emit ? options.nestCount : 0,
+    calls: parts.send ? options.calls : 0,
+    warmup: options.callsWarmup,
+    pipelinedCalls: parts.pipelined ? options.pipelinedCalls : 0,
+    outstanding: options.outstanding,
+    size: options.size,
+    chunk: options.nestChunk,
+    objectPattern: false,
+    timeoutMs: options.timeoutMs,
   };
 }
 
@@ -154,10 +168,18 @@ export async function runAll(options: AllOptions): Promise<AllResults> {
   const p = plan(options.sections);
   const baselines = [...p.runs].filter((section) => !options.sections.includes(section));
   log(`sections: ${options.sections.join(', ')}` + (baselines.length > 0 ? `; their baselines: ${baselines.join(', ')}` : ''));
-  let cohort: Omit<CohortSuiteResult, 'wire'> = { throughput: [], latency: null, latencyFailure: null, pipelined: null, pipelinedFailure: null };
+  let cohort: Omit<CohortSuiteResult, 'wire'> = {
+    throughput: [],
+    latency: null,
+    latencyFailure: null,
+    pipelined: null,
+    pipelinedFailure: null,
+  };
   if (p.runs.has('async') || p.runs.has('replies') || p.runs.has('pipelined')) {
-    log(`# Cohort: a group of 3 processes on 127.0.0.1 (TCP wire)` +
-      (options.suspectMs ? `, timing.suspectTimeoutMs ${options.suspectMs} (default 600)` : ', default timing'));
+    log(
+      `# Cohort: a group of 3 processes on 127.0.0.1 (TCP wire)` +
+        (options.suspectMs ? `, timing.suspectTimeoutMs ${options.suspectMs} (default 600)` : ', default timing'),
+    );
     const { wire: _tcp, ...suite } = await runCohortSuite(suiteOptions(options, p), log);
     cohort = suite;
   }
@@ -184,11 +206,21 @@ export async function runAll(options: AllOptions): Promise<AllResults> {
   let nestjs: NestjsSuiteResult | null = null;
   if (p.runs.has('nestjs')) {
     log(`\n# @cohort/nestjs: a group of 3 Nest applications on 127.0.0.1 (GroupModule, GroupServer, TCP wire)`);
-    nestjs = await runNestjsSuite({
-      count: options.count, warmup: options.warmup, calls: options.calls, callsWarmup: options.callsWarmup,
-      pipelinedCalls: options.pipelinedCalls, outstanding: options.outstanding, size: options.size, chunk: options.chunk,
-      suspectMs: options.suspectMs, timeoutMs: options.timeoutMs,
-    }, log);
+    nestjs = await runNestjsSuite(
+      {
+        count: options.count,
+        warmup: options.warmup,
+        calls: options.calls,
+        callsWarmup: options.callsWarmup,
+        pipelinedCalls: options.pipelinedCalls,
+        outstanding: options.outstanding,
+        size: options.size,
+        chunk: options.chunk,
+        suspectMs: options.suspectMs,
+        timeoutMs: options.timeoutMs,
+      },
+      log,
+    );
   }
 
   let headerBytes: HeaderBytesResult[] | null = null;
@@ -197,13 +229,30 @@ export async function runAll(options: AllOptions): Promise<AllResults> {
     log(`\n# ${describeHeaderBytes(headerBytes)}`);
   }
 
-  const nats = !p.runs.has('nats') ? { skipped: 'not asked for (--only)' }
-    : options.natsServers > 0 ? await runNatsRows(options) : { skipped: 'not asked for (--nats-servers 0)' };
+  const nats = !p.runs.has('nats')
+    ? { skipped: 'not asked for (--only)' }
+    : options.natsServers > 0
+      ? await runNatsRows(options)
+      : { skipped: 'not asked for (--nats-servers 0)' };
   return { options, ...cohort, raw, rawRoundTrip, nest, nestjs, headerBytes, nats, wallMs: performance.now() - t0 };
 }
 
 /** The options both all.ts and nats.ts read (the defaults of a full run, or small counts with --quick). */
-export const COMMON_FLAGS = ['quick', 'orders', 'count', 'warmup', 'nest-count', 'calls', 'pipelined', 'outstanding', 'chunk', 'suspect-ms', 'json', 'timeout', 'nats-servers'] as const;
+export const COMMON_FLAGS = [
+  'quick',
+  'orders',
+  'count',
+  'warmup',
+  'nest-count',
+  'calls',
+  'pipelined',
+  'outstanding',
+  'chunk',
+  'suspect-ms',
+  'json',
+  'timeout',
+  'nats-servers',
+] as const;
 
 export function parseOptions(args: Args, defaults: { orders: Order[]; sections: readonly Section[]; natsServers: number }): AllOptions {
   const quick = args.flag('quick');
@@ -244,7 +293,10 @@ export function watchdog(name: string, quick: boolean): NodeJS.Timeout {
 /** Writes every figure, the machine's load and the child processes to `path` (--json). */
 export function writeJson(path: string, started: Date, machineBefore: string, machineAfter: string, results: AllResults): void {
   const summary = summaryRows(results);
-  writeFileSync(path, `${JSON.stringify({ date: started.toISOString(), machineBefore, machineAfter, ...results, summary, children: childReport() }, null, 2)}\n`);
+  writeFileSync(
+    path,
+    `${JSON.stringify({ date: started.toISOString(), machineBefore, machineAfter, ...results, summary, children: childReport() }, null, 2)}\n`,
+  );
   log(`results written to ${path}`);
 }
 

@@ -67,7 +67,8 @@ async function send(g: Group, command: Command): Promise<void> {
   // One options object for the whole run: the benchmark measures the group's allocations, not its own.
   const options = { order };
   const { sendMs } = await sendChunked(count, command.chunk as number, (i) => g.multicast('b', makePayload(size, index, i, run), options), {
-    check: () => limit.check(), yieldEvery: command.yieldEvery as number,
+    check: () => limit.check(),
+    yieldEvery: command.yieldEvery as number,
   });
   report({ type: 'sent', run, count, sendMs });
 }
@@ -99,10 +100,16 @@ async function pipelinedCalls(g: Group, command: Command): Promise<void> {
   const warmup = command.warmup as number;
   const size = command.size as number;
   const limit = deadline(command.timeoutMs as number, `${warmup + calls} calls, ${String(command.outstanding)} outstanding`);
-  const summary = await pipelined(calls, warmup, command.outstanding as number, async (i) => {
-    const replies = await g.multicast('r', makePayload(size, 0, i, run), { replies: 'all', timeoutMs: 10_000 });
-    return replies.quorumMet && replies.replies.length === replies.expected.length;
-  }, () => limit.check());
+  const summary = await pipelined(
+    calls,
+    warmup,
+    command.outstanding as number,
+    async (i) => {
+      const replies = await g.multicast('r', makePayload(size, 0, i, run), { replies: 'all', timeoutMs: 10_000 });
+      return replies.quorumMet && replies.replies.length === replies.expected.length;
+    },
+    () => limit.check(),
+  );
   report({ type: 'pipelined', run, ...summary, expectedReplies: g.view.members.length });
 }
 
@@ -116,61 +123,69 @@ async function awaitView(g: Group, size: number, timeoutMs: number): Promise<voi
   report({ type: 'view-ok', size, viewId: g.view.id });
 }
 
-onCommand(async (command) => {
-  switch (command.cmd) {
-    case 'join': {
-      group = await Group.join(command.group as string, {
-        wire,
-        seeds: command.seeds as string[],
-        serializer: passThrough,
-        ...(command.window ? { windowMessagesMax: command.window as number } : {}),
-        ...(command.suspectMs ? { timing: { suspectTimeoutMs: command.suspectMs as number } } : {}),
-      });
-      group.handle('b', onDeliver);
-      // The reply is the request itself (an echo, as in the Nest baseline).
-      group.handle('r', (payload) => payload);
-      const me = group.me;
-      // Not fatal for this process (the group rejoins), but the run is void: the parent ends it.
-      group.on('error', (error) => report({ type: 'group-error', message: `group error at ${me}: ${String(error)}` }));
-      group.on('excluded', () => report({ type: 'group-error', message: `${me} was excluded from the group (the others suspected it)` }));
-      group.on('view', (view) => {
-        if (formedViewId !== null && view.id !== formedViewId) {
-          report({ type: 'group-error', message: `${me} installed view ${view.id} with ${view.members.length} members during the benchmark` });
-        }
-      });
-      report({ type: 'joined', me: group.me, viewSize: group.view.members.length });
-      return;
+onCommand(
+  async (command) => {
+    switch (command.cmd) {
+      case 'join': {
+        group = await Group.join(command.group as string, {
+          wire,
+          seeds: command.seeds as string[],
+          serializer: passThrough,
+          ...(command.window ? { windowMessagesMax: command.window as number } : {}),
+          ...(command.suspectMs ? { timing: { suspectTimeoutMs: command.suspectMs as number } } : {}),
+        });
+        group.handle('b', onDeliver);
+        // The reply is the request itself (an echo, as in the Nest baseline).
+        group.handle('r', (payload) => payload);
+        const me = group.me;
+        // Not fatal for this process (the group rejoins), but the run is void: the parent ends it.
+        group.on('error', (error) => report({ type: 'group-error', message: `group error at ${me}: ${String(error)}` }));
+        group.on('excluded', () => report({ type: 'group-error', message: `${me} was excluded from the group (the others suspected it)` }));
+        group.on('view', (view) => {
+          if (formedViewId !== null && view.id !== formedViewId) {
+            report({
+              type: 'group-error',
+              message: `${me} installed view ${view.id} with ${view.members.length} members during the benchmark`,
+            });
+          }
+        });
+        report({ type: 'joined', me: group.me, viewSize: group.view.members.length });
+        return;
+      }
+      case 'await-view':
+        return awaitView(group!, command.size as number, command.timeoutMs as number);
+      case 'prepare':
+        run = command.run as number;
+        return counter.prepare(run, command.expected as number);
+      case 'start': {
+        if (command.run !== run) throw new Error(`start of run ${String(command.run)} but prepared ${run}`);
+        counter.start();
+        if ((command.send as number) > 0) await send(group!, command);
+        return;
+      }
+      case 'latency': {
+        run = command.run as number;
+        return latency(group!, command);
+      }
+      case 'pipelined': {
+        run = command.run as number;
+        return pipelinedCalls(group!, command);
+      }
+      case 'progress':
+        return counter.progress();
+      case 'stats':
+        report({ type: 'stats', wire: wireStats(), group: group?.stats ?? null, held: group?.heldMessages ?? 0 });
+        return;
+      default:
+        throw new Error(`unknown command ${command.cmd}`);
     }
-    case 'await-view': return awaitView(group!, command.size as number, command.timeoutMs as number);
-    case 'prepare':
-      run = command.run as number;
-      return counter.prepare(run, command.expected as number);
-    case 'start': {
-      if (command.run !== run) throw new Error(`start of run ${String(command.run)} but prepared ${run}`);
-      counter.start();
-      if ((command.send as number) > 0) await send(group!, command);
-      return;
-    }
-    case 'latency': {
-      run = command.run as number;
-      return latency(group!, command);
-    }
-    case 'pipelined': {
-      run = command.run as number;
-      return pipelinedCalls(group!, command);
-    }
-    case 'progress': return counter.progress();
-    case 'stats':
-      report({ type: 'stats', wire: wireStats(), group: group?.stats ?? null, held: group?.heldMessages ?? 0 });
-      return;
-    default:
-      throw new Error(`unknown command ${command.cmd}`);
-  }
-}, async () => {
-  // Leave quietly if that is quick; the parent kills us otherwise.
-  await Promise.race([group?.leave(), new Promise((resolve) => setTimeout(resolve, 500))]);
-  await wire.close();
-});
+  },
+  async () => {
+    // Leave quietly if that is quick; the parent kills us otherwise.
+    await Promise.race([group?.leave(), new Promise((resolve) => setTimeout(resolve, 500))]);
+    await wire.close();
+  },
+);
 
 // BENCH_DEBUG=1: every 500 ms, what this member delivered, holds and sent, and its event-loop delay.
 if (process.env.BENCH_DEBUG) {
@@ -180,9 +195,11 @@ if (process.env.BENCH_DEBUG) {
   const t0 = performance.now();
   setInterval(() => {
     const s = wireStats();
-    process.stderr.write(`[bench ${group?.me ?? wire.address} +${((performance.now() - t0) / 1000).toFixed(1)}s] delivered ${counter.delivered}/${counter.expected} ` +
-      `held ${group?.heldMessages ?? 0} frames out ${s.framesSent} in ${s.framesReceived} writes ${s.writes} ` +
-      `loop delay max ${(delay.max / 1e6).toFixed(0)} ms p99 ${(delay.percentile(99) / 1e6).toFixed(0)} ms\n`);
+    process.stderr.write(
+      `[bench ${group?.me ?? wire.address} +${((performance.now() - t0) / 1000).toFixed(1)}s] delivered ${counter.delivered}/${counter.expected} ` +
+        `held ${group?.heldMessages ?? 0} frames out ${s.framesSent} in ${s.framesReceived} writes ${s.writes} ` +
+        `loop delay max ${(delay.max / 1e6).toFixed(0)} ms p99 ${(delay.percentile(99) / 1e6).toFixed(0)} ms\n`,
+    );
     delay.reset();
   }, 500).unref();
 }

@@ -7,7 +7,14 @@
  */
 import { fmt } from './lib/args.js';
 import {
-  CohortGroup, describeThroughput, RunFailedError, type LatencyResult, type Order, type PipelinedResult, type ThroughputOptions, type ThroughputResult,
+  CohortGroup,
+  describeThroughput,
+  RunFailedError,
+  type LatencyResult,
+  type Order,
+  type PipelinedResult,
+  type ThroughputOptions,
+  type ThroughputResult,
 } from './fbcast-throughput.js';
 import { describeLatency, describePipelined } from './replies-latency.js';
 
@@ -66,10 +73,21 @@ export function slowestPerSec(outcome: ThroughputOutcome): number {
 export async function runCohortSuite(options: CohortSuiteOptions, log: (line: string) => void): Promise<CohortSuiteResult> {
   const nats = options.nats && options.nats.length > 0 ? options.nats : undefined;
   const result: CohortSuiteResult = {
-    wire: nats ? 'nats' : 'tcp', throughput: [], latency: null, latencyFailure: null, pipelined: null, pipelinedFailure: null,
+    wire: nats ? 'nats' : 'tcp',
+    throughput: [],
+    latency: null,
+    latencyFailure: null,
+    pipelined: null,
+    pipelinedFailure: null,
   };
   const throughputOptions = (order: Order, senders: 1 | 3, count: number): ThroughputOptions => ({
-    count, senders, order, size: options.size, chunk: options.chunk, yieldEvery: 0, timeoutMs: options.timeoutMs,
+    count,
+    senders,
+    order,
+    size: options.size,
+    chunk: options.chunk,
+    yieldEvery: 0,
+    timeoutMs: options.timeoutMs,
   });
   let group: CohortGroup | null = null;
   /** A fresh group (warmed up) if there is none or the last run broke it. */
@@ -88,7 +106,7 @@ export async function runCohortSuite(options: CohortSuiteOptions, log: (line: st
   };
   try {
     for (const order of options.orders) {
-      for (const senders of options.senders ?? [1, 3] as const) {
+      for (const senders of options.senders ?? ([1, 3] as const)) {
         const runOptions = throughputOptions(order, senders, options.count);
         try {
           const outcome = await (await ready()).throughput(runOptions);
@@ -99,7 +117,9 @@ export async function runCohortSuite(options: CohortSuiteOptions, log: (line: st
           result.throughput.push({ options: runOptions, failure: error.message, progress: error.progress });
           log(`FAILED: ${error.message}`);
           for (const p of error.progress) {
-            log(`  member ${p.member}: ${fmt(p.delivered)}/${fmt(p.expected)} delivered before the failure (${fmt(p.perSecFromStart)}/s from the start signal)`);
+            log(
+              `  member ${p.member}: ${fmt(p.delivered)}/${fmt(p.expected)} delivered before the failure (${fmt(p.perSecFromStart)}/s from the start signal)`,
+            );
           }
         }
       }
@@ -115,7 +135,9 @@ export async function runCohortSuite(options: CohortSuiteOptions, log: (line: st
     }
     if (options.pipelinedCalls > 0) {
       try {
-        result.pipelined = await (await ready()).pipelined(options.pipelinedCalls, Math.ceil(options.pipelinedCalls / 10), options.outstanding, options.size, options.timeoutMs);
+        result.pipelined = await (
+          await ready()
+        ).pipelined(options.pipelinedCalls, Math.ceil(options.pipelinedCalls / 10), options.outstanding, options.size, options.timeoutMs);
         log(describePipelined(result.pipelined));
       } catch (error) {
         result.pipelinedFailure = (error as Error).message;

@@ -35,8 +35,7 @@ function summarize(path: string, top: number): void {
   const self = new Map<number, number>();
   profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
   const total = [...self.values()].reduce((s, v) => s + v, 0);
-  const idle = [...self.entries()].filter(([id]) => byId.get(id)!.callFrame.functionName === '(idle)')
-    .reduce((s, [, v]) => s + v, 0);
+  const idle = [...self.entries()].filter(([id]) => byId.get(id)!.callFrame.functionName === '(idle)').reduce((s, [, v]) => s + v, 0);
   const selfByLabel = new Map<string, number>();
   const inclusiveByLabel = new Map<string, number>();
   for (const [id, t] of self) {
@@ -54,12 +53,17 @@ function summarize(path: string, top: number): void {
   const pct = (t: number): string => `${((100 * t) / Math.max(1, busy)).toFixed(1).padStart(5)}%`;
   console.log(`\n${path}: ${(total / 1000).toFixed(0)} ms sampled, ${(busy / 1000).toFixed(0)} ms busy (percentages of busy)`);
   console.log('  self time:');
-  for (const [l, t] of [...selfByLabel].filter(([l]) => !l.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, top)) {
+  for (const [l, t] of [...selfByLabel]
+    .filter(([l]) => !l.startsWith('(idle)'))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)) {
     console.log(`   ${pct(t)} ${(t / 1000).toFixed(1).padStart(8)} ms  ${l}`);
   }
   console.log('  inclusive time:');
-  for (const [l, t] of [...inclusiveByLabel].filter(([l]) => !l.startsWith('(idle)') && !l.startsWith('(root)'))
-    .sort((a, b) => b[1] - a[1]).slice(0, top)) {
+  for (const [l, t] of [...inclusiveByLabel]
+    .filter(([l]) => !l.startsWith('(idle)') && !l.startsWith('(root)'))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)) {
     console.log(`   ${pct(t)} ${(t / 1000).toFixed(1).padStart(8)} ms  ${l}`);
   }
 }
@@ -79,7 +83,10 @@ if (args.length === 0) {
 }
 for (const arg of args) {
   const files = statSync(arg).isDirectory()
-    ? readdirSync(arg).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(arg, f)).sort()
+    ? readdirSync(arg)
+        .filter((f) => f.endsWith('.cpuprofile'))
+        .map((f) => join(arg, f))
+        .sort()
     : [arg];
   for (const file of files) summarize(file, top);
 }

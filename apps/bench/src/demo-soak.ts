@@ -18,13 +18,20 @@ import { Args, isMain, machine } from './lib/args.js';
 import { ROOT } from './lib/children.js';
 import { startLoad } from './lib/load.js';
 
-interface RunOutcome { ok: boolean; ms: number; code: number | null; tail: string }
+interface RunOutcome {
+  ok: boolean;
+  ms: number;
+  code: number | null;
+  tail: string;
+}
 
 /** One `npm start` (the demo's main, as npm runs it), bounded by `timeoutMs`. */
 function runDemo(timeoutMs: number, extra: readonly string[]): Promise<RunOutcome> {
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'apps/demo/src/main.ts'), ...extra], {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' },
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FORCE_COLOR: '0' },
   });
   let output = '';
   const keep = (chunk: Buffer): void => {
@@ -64,12 +71,21 @@ async function main(): Promise<void> {
   let lowestLoad = Infinity;
   const stop = (): void => {
     if (load?.pid !== undefined) {
-      try { process.kill(load.pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(load.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }
   };
-  process.once('SIGINT', () => { stop(); process.exit(130); });
+  process.once('SIGINT', () => {
+    stop();
+    process.exit(130);
+  });
   try {
-    console.log(`machine: ${machine()}; load: ${load ? `${threads} spinning threads (pid ${load.pid})` : 'none'}; ${runs} runs of npm start${extra.length ? ' -- --nats' : ''}`);
+    console.log(
+      `machine: ${machine()}; load: ${load ? `${threads} spinning threads (pid ${load.pid})` : 'none'}; ${runs} runs of npm start${extra.length ? ' -- --nats' : ''}`,
+    );
     if (load) await waitForLoad(minLoad, 90_000);
     for (let run = 1; run <= runs; run++) {
       const atStart = loadavg()[0]!;
@@ -77,7 +93,9 @@ async function main(): Promise<void> {
       const outcome = await runDemo(timeoutMs, extra);
       if (outcome.ok) passed++;
       else failed++;
-      console.log(`run ${run}/${runs}: ${outcome.ok ? 'ok' : `FAILED (exit ${outcome.code})`} in ${(outcome.ms / 1_000).toFixed(1)} s (load average ${atStart.toFixed(1)})`);
+      console.log(
+        `run ${run}/${runs}: ${outcome.ok ? 'ok' : `FAILED (exit ${outcome.code})`} in ${(outcome.ms / 1_000).toFixed(1)} s (load average ${atStart.toFixed(1)})`,
+      );
       if (!outcome.ok) console.log(outcome.tail.replace(/^/gm, '    '));
     }
   } finally {

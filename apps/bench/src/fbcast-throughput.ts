@@ -139,8 +139,15 @@ export class CohortGroup {
     const nats = options.nats;
     const script = options.script ?? 'cohort-member.ts';
     const label = script === 'cohort-member.ts' ? 'cohort member' : script.replace(/\.ts$/, '');
-    const members = Array.from({ length: size }, (_, i) => new Child(`${label} ${i + 1}`, script,
-      nats && nats.length > 0 ? ['--nats', [...nats.slice(i % nats.length), ...nats.slice(0, i % nats.length)].join(',')] : []));
+    const members = Array.from(
+      { length: size },
+      (_, i) =>
+        new Child(
+          `${label} ${i + 1}`,
+          script,
+          nats && nats.length > 0 ? ['--nats', [...nats.slice(i % nats.length), ...nats.slice(0, i % nats.length)].join(',')] : [],
+        ),
+    );
     const group = new CohortGroup(members);
     try {
       const addresses = (await Promise.all(members.map((m) => m.next('ready', timeoutMs)))).map((r) => r.address as string);
@@ -179,10 +186,20 @@ export class CohortGroup {
     const shares = members.map((_, i) => (i < senders ? Math.floor(count / senders) + (i < count % senders ? 1 : 0) : 0));
     const delivered = members.map((m) => m.next('delivered', timeoutMs, (r) => r.run === run));
     const sent = members.filter((_, i) => shares[i]! > 0).map((m) => m.next('sent', timeoutMs, (r) => r.run === run));
-    members.forEach((member, i) => member.send({
-      cmd: 'start', run, send: shares[i], index: i, order: options.order, size: options.size,
-      chunk: options.chunk, yieldEvery: options.yieldEvery, timeoutMs, ...(options.via ? { via: options.via } : {}),
-    }));
+    members.forEach((member, i) =>
+      member.send({
+        cmd: 'start',
+        run,
+        send: shares[i],
+        index: i,
+        order: options.order,
+        size: options.size,
+        chunk: options.chunk,
+        yieldEvery: options.yieldEvery,
+        timeoutMs,
+        ...(options.via ? { via: options.via } : {}),
+      }),
+    );
     let reports: Message[];
     let sends: Message[];
     try {
@@ -190,12 +207,19 @@ export class CohortGroup {
         this.onBroken = (reason) => reject(new Error(reason));
         if (this.broken) reject(new Error(this.broken));
       });
-      [reports, sends] = await withTimeout(Promise.race([Promise.all([Promise.all(delivered), Promise.all(sent)]), broken]),
-        timeoutMs + 1000, `run ${run}: ${count} ${options.order} multicasts were not all delivered`);
+      [reports, sends] = await withTimeout(
+        Promise.race([Promise.all([Promise.all(delivered), Promise.all(sent)]), broken]),
+        timeoutMs + 1000,
+        `run ${run}: ${count} ${options.order} multicasts were not all delivered`,
+      );
     } catch (error) {
       delivered.forEach((p) => p.catch(() => undefined));
       sent.forEach((p) => p.catch(() => undefined));
-      throw new RunFailedError(`${options.order}, ${senders} sender(s), ${count} messages: ${(error as Error).message}`, options, await this.progress());
+      throw new RunFailedError(
+        `${options.order}, ${senders} sender(s), ${count} messages: ${(error as Error).message}`,
+        options,
+        await this.progress(),
+      );
     } finally {
       this.onBroken = null;
     }
@@ -221,8 +245,13 @@ export class CohortGroup {
       const b = before[i]!;
       const d = (k: string): number => (a[k] ?? 0) - (b[k] ?? 0);
       return {
-        member: i + 1, framesSent: d('framesSent'), framesReceived: d('framesReceived'), writes: d('writes'),
-        bytesSent: d('bytesSent'), bytesReceived: d('bytesReceived'), framesDropped: d('framesDropped'),
+        member: i + 1,
+        framesSent: d('framesSent'),
+        framesReceived: d('framesReceived'),
+        writes: d('writes'),
+        bytesSent: d('bytesSent'),
+        bytesReceived: d('bytesReceived'),
+        framesDropped: d('framesDropped'),
       };
     });
     return {
@@ -283,7 +312,13 @@ export class CohortGroup {
   }
 
   /** `calls` multicast(..., { replies: 'all' }) from member 1, `outstanding` in flight, after `warmup` unmeasured ones. */
-  async pipelined(calls: number, warmup: number, outstanding: number, size: number, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<PipelinedResult> {
+  async pipelined(
+    calls: number,
+    warmup: number,
+    outstanding: number,
+    size: number,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+  ): Promise<PipelinedResult> {
     const run = ++this.run;
     const caller = this.members[0]!;
     if (this.broken) throw new Error(`the group is broken: ${this.broken}`);
@@ -321,18 +356,32 @@ export interface FbcastBenchOptions {
 }
 
 export const DEFAULT_FBCAST: FbcastBenchOptions = {
-  count: 200_000, senders: 1, order: 'fifo', size: 64, warmup: 20_000, chunk: 1024, yieldEvery: 0,
+  count: 200_000,
+  senders: 1,
+  order: 'fifo',
+  size: 64,
+  warmup: 20_000,
+  chunk: 1024,
+  yieldEvery: 0,
   timeoutMs: DEFAULT_TIMEOUT_MS,
 };
 
 /** The whole benchmark: start a group of 3, warm up, one measured run, stop every child. */
-export async function runFbcast(options: FbcastBenchOptions): Promise<{ result: ThroughputResult; children: ReturnType<typeof childReport> }> {
+export async function runFbcast(
+  options: FbcastBenchOptions,
+): Promise<{ result: ThroughputResult; children: ReturnType<typeof childReport> }> {
   const group = await CohortGroup.start(3, { window: options.window, suspectMs: options.suspectMs });
   try {
-    const run = (count: number): Promise<ThroughputResult> => group.throughput({
-      count, senders: options.senders, order: options.order, size: options.size, chunk: options.chunk,
-      yieldEvery: options.yieldEvery, timeoutMs: options.timeoutMs,
-    });
+    const run = (count: number): Promise<ThroughputResult> =>
+      group.throughput({
+        count,
+        senders: options.senders,
+        order: options.order,
+        size: options.size,
+        chunk: options.chunk,
+        yieldEvery: options.yieldEvery,
+        timeoutMs: options.timeoutMs,
+      });
     if (options.warmup > 0) await run(options.warmup);
     const result = await run(options.count);
     await group.stop();
@@ -346,30 +395,50 @@ export async function runFbcast(options: FbcastBenchOptions): Promise<{ result: 
 export function describeThroughput(result: ThroughputResult, wire = 'TCP wire'): string {
   const { options } = result;
   const lines: string[] = [];
-  lines.push(`${fmt(options.count)} asynchronous ${options.size}-byte ${options.order} multicasts, ` +
-    `${options.senders} sender${options.senders > 1 ? 's' : ''}, 3 members on 127.0.0.1 (${wire})` +
-    (options.via ? `, published with ${options.via === 'emit' ? 'GroupClient.emit()' : 'a @Multicast() method'}` : ''));
+  lines.push(
+    `${fmt(options.count)} asynchronous ${options.size}-byte ${options.order} multicasts, ` +
+      `${options.senders} sender${options.senders > 1 ? 's' : ''}, 3 members on 127.0.0.1 (${wire})` +
+      (options.via ? `, published with ${options.via === 'emit' ? 'GroupClient.emit()' : 'a @Multicast() method'}` : ''),
+  );
   for (const r of result.receivers) {
-    const role = (r.member <= options.senders) ? 'sender+receiver' : 'receiver';
-    lines.push(`  member ${r.member} (${role}): ${fmt(r.delivered)}/${fmt(r.expected)} delivered in ${fmt(r.elapsedMs, 1)} ms: ` +
-      `${fmt(r.perSecFromStart)} deliveries/s from the start signal, ${fmt(r.perSecFirstToLast)}/s first to last` +
-      (r.fifoViolations ? `, ${r.fifoViolations} FIFO VIOLATIONS` : ''));
+    const role = r.member <= options.senders ? 'sender+receiver' : 'receiver';
+    lines.push(
+      `  member ${r.member} (${role}): ${fmt(r.delivered)}/${fmt(r.expected)} delivered in ${fmt(r.elapsedMs, 1)} ms: ` +
+        `${fmt(r.perSecFromStart)} deliveries/s from the start signal, ${fmt(r.perSecFirstToLast)}/s first to last` +
+        (r.fifoViolations ? `, ${r.fifoViolations} FIFO VIOLATIONS` : ''),
+    );
   }
-  lines.push(`  slowest receiver ${fmt(result.minPerSec)}/s, mean ${fmt(result.meanPerSec)}/s; ` +
-    `send loop ${result.sendMs.map((ms) => `${fmt(ms, 1)} ms`).join(', ')}; ` +
-    `same delivery sequence at every member: ${result.sameSequence ? 'yes' : 'no'}`);
+  lines.push(
+    `  slowest receiver ${fmt(result.minPerSec)}/s, mean ${fmt(result.meanPerSec)}/s; ` +
+      `send loop ${result.sendMs.map((ms) => `${fmt(ms, 1)} ms`).join(', ')}; ` +
+      `same delivery sequence at every member: ${result.sameSequence ? 'yes' : 'no'}`,
+  );
   for (const w of result.wire) {
-    lines.push(`  member ${w.member} wire: ${fmt(w.framesSent)} frames sent in ${fmt(w.writes)} writes ` +
-      `(${fmt(w.bytesSent / 1e6, 1)} MB), ${fmt(w.framesReceived)} frames received (${fmt(w.bytesReceived / 1e6, 1)} MB)` +
-      (w.framesDropped ? `, ${w.framesDropped} dropped` : ''));
+    lines.push(
+      `  member ${w.member} wire: ${fmt(w.framesSent)} frames sent in ${fmt(w.writes)} writes ` +
+        `(${fmt(w.bytesSent / 1e6, 1)} MB), ${fmt(w.framesReceived)} frames received (${fmt(w.bytesReceived / 1e6, 1)} MB)` +
+        (w.framesDropped ? `, ${w.framesDropped} dropped` : ''),
+    );
   }
   if (result.rssMb) lines.push(`  peak RSS since start, per member: ${describeRss(result.rssMb)} (node ${childNodeFlags().join(' ')})`);
   return lines.join('\n');
 }
 
 async function main(): Promise<void> {
-  const args = new Args(process.argv.slice(2),
-    ['count', 'senders', 'order', 'size', 'warmup', 'chunk', 'yield', 'window', 'suspect-ms', 'quick', 'json', 'timeout']);
+  const args = new Args(process.argv.slice(2), [
+    'count',
+    'senders',
+    'order',
+    'size',
+    'warmup',
+    'chunk',
+    'yield',
+    'window',
+    'suspect-ms',
+    'quick',
+    'json',
+    'timeout',
+  ]);
   const quick = args.flag('quick');
   const senders = args.int('senders', 1, 1, 3);
   if (senders !== 1 && senders !== 3) throw new Error('--senders must be 1 or 3');
@@ -392,7 +461,9 @@ async function main(): Promise<void> {
     if (error instanceof RunFailedError) {
       console.error(`FAILED: ${error.message}`);
       for (const p of error.progress) {
-        console.error(`  member ${p.member}: ${fmt(p.delivered)}/${fmt(p.expected)} delivered before the failure (${fmt(p.perSecFromStart)}/s from the start signal)`);
+        console.error(
+          `  member ${p.member}: ${fmt(p.delivered)}/${fmt(p.expected)} delivered before the failure (${fmt(p.perSecFromStart)}/s from the start signal)`,
+        );
       }
       process.exitCode = 1;
       return;

@@ -51,12 +51,19 @@ export function measureHeaderBytes(members: number, pack: number, senders: Sende
   const others: [number, number][] = [];
   for (let rank = 1; rank < members; rank++) others.push([rank, SEQ_MID_RUN + 37 * rank]);
   const messages: CausalMessage[] = Array.from({ length: pack }, (_, i) => ({
-    seq: SEQ_MID_RUN + i, topic, payload, depsDelta: i === 0 && senders === 'all send' ? others : [],
+    seq: SEQ_MID_RUN + i,
+    topic,
+    payload,
+    depsDelta: i === 0 && senders === 'all send' ? others : [],
   }));
   // A member id as the TCP wire makes it ("host:port/incarnation"), a 32-bit epoch, a view id past the joins.
   const frame = encodeCausalFrame({ epoch: 0xfedc_ba98, group: 'bench', from: '127.0.0.1:40123/654321', viewId: members + 1 }, messages);
   return {
-    members, pack, senders, payloadBytes, frameBytes: frame.length,
+    members,
+    pack,
+    senders,
+    payloadBytes,
+    frameBytes: frame.length,
     headerBytesPerMessage: headerBytesPerMessage(frame.length, pack, payloadBytes, new TextEncoder().encode(topic).length),
   };
 }
@@ -65,15 +72,19 @@ export function measureHeaderBytes(members: number, pack: number, senders: Sende
 export function measureAllHeaderBytes(): HeaderBytesResult[] {
   const results: HeaderBytesResult[] = [];
   for (const members of HEADER_MEMBERS) {
-    for (const pack of HEADER_PACKS) for (const senders of ['all send', 'one sends'] as const) results.push(measureHeaderBytes(members, pack, senders));
+    for (const pack of HEADER_PACKS)
+      for (const senders of ['all send', 'one sends'] as const) results.push(measureHeaderBytes(members, pack, senders));
   }
   return results;
 }
 
 export function describeHeaderBytes(results: readonly HeaderBytesResult[]): string {
-  const lines = [`cbcast header bytes per message (the core's encoder, in-process: frame bytes beyond payload and topic / messages; aim <= ${HEADER_BYTES_AIM} B)`];
+  const lines = [
+    `cbcast header bytes per message (the core's encoder, in-process: frame bytes beyond payload and topic / messages; aim <= ${HEADER_BYTES_AIM} B)`,
+  ];
   for (const members of new Set(results.map((r) => r.members))) {
-    const cells = results.filter((r) => r.members === members)
+    const cells = results
+      .filter((r) => r.members === members)
       .map((r) => `pack ${r.pack} ${r.senders}: ${fmt(r.headerBytesPerMessage, 2)} B`);
     lines.push(`  ${members} members: ${cells.join(', ')}`);
   }

@@ -43,8 +43,11 @@ function summarize(path: string, top: number): void {
     }
     for (const child of node.children) stack.push({ node: child, caller: node });
   }
-  const rows = (m: Map<string, number>, n: number): string[] => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n)
-    .map(([name, bytes]) => `${(bytes / 1e6).toFixed(1).padStart(8)} MB ${((bytes / total) * 100).toFixed(1).padStart(5)} %  ${name}`);
+  const rows = (m: Map<string, number>, n: number): string[] =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([name, bytes]) => `${(bytes / 1e6).toFixed(1).padStart(8)} MB ${((bytes / total) * 100).toFixed(1).padStart(5)} %  ${name}`);
   console.log(`${path}: ${(total / 1e6).toFixed(1)} MB allocated (sampled)`);
   console.log('  by function (self):');
   for (const row of rows(byFunction, top)) console.log(`  ${row}`);
@@ -58,6 +61,8 @@ if (!target) throw new Error('usage: heap-profile-summary.ts <file-or-dir> [--to
 const topAt = args.indexOf('--top');
 const top = topAt >= 0 ? Number(args[topAt + 1]) : 25;
 const files = statSync(target).isDirectory()
-  ? readdirSync(target).filter((f) => f.endsWith('.heapprofile')).map((f) => join(target, f))
+  ? readdirSync(target)
+      .filter((f) => f.endsWith('.heapprofile'))
+      .map((f) => join(target, f))
   : [target];
 for (const path of files) summarize(path, top);

@@ -20,7 +20,16 @@ import type { LatencySummary } from './lib/payload.js';
 import type { Order } from './fbcast-throughput.js';
 import { findRun, type CohortSuiteResult } from './cohort-suite.js';
 import {
-  childrenLine, COMMON_FLAGS, markdown, NATS_MISSING, natsRows, parseOptions, runAll, watchdog, writeJson, type AllResults,
+  childrenLine,
+  COMMON_FLAGS,
+  markdown,
+  NATS_MISSING,
+  natsRows,
+  parseOptions,
+  runAll,
+  watchdog,
+  writeJson,
+  type AllResults,
 } from './all.js';
 
 const log = (line: string): void => console.log(line);
@@ -38,7 +47,13 @@ export function sideBySide(results: AllResults): string {
   const rows: string[][] = [];
   for (const order of results.options.orders) {
     for (const senders of [1, 3]) {
-      rows.push([`Cohort ${order}, ${senders} sender${senders > 1 ? 's' : ''}: deliveries/s (slowest of 3)`, cell(nats?.cohort ?? null, order, senders), cell(tcp, order, senders), '', '']);
+      rows.push([
+        `Cohort ${order}, ${senders} sender${senders > 1 ? 's' : ''}: deliveries/s (slowest of 3)`,
+        cell(nats?.cohort ?? null, order, senders),
+        cell(tcp, order, senders),
+        '',
+        '',
+      ]);
     }
   }
   const emit = (e: { perSecFromStart: number } | null | undefined): string => (e ? fmt(e.perSecFromStart) : '–');
@@ -54,7 +69,8 @@ async function main(): Promise<void> {
   // --servers: the name this script's option had before it became part of npm run bench.
   const servers = args.int('servers', 0, 0, 9);
   const options = parseOptions(args, { orders: ['fifo'], sections: ['async', 'replies', 'nest', 'nats'], natsServers: servers || 1 });
-  if (options.natsServers === 0) throw new Error('--nats-servers must be at least 1 here (npm run bench -- --nats-servers 0 leaves NATS out)');
+  if (options.natsServers === 0)
+    throw new Error('--nats-servers must be at least 1 here (npm run bench -- --nats-servers 0 leaves NATS out)');
   if (findNatsServer() === null) {
     console.error(`bench:nats: ${NATS_MISSING}: no NATS rows measured`);
     process.exitCode = 1;
@@ -69,10 +85,17 @@ async function main(): Promise<void> {
   const machineAfter = machine();
   log(`\nmachine after the run: ${machineAfter}`);
   const n = options.natsServers;
-  log(`\n# Summary (${options.quick ? 'quick run, ' : ''}${started.toISOString()}, ${fmt(results.wallMs / 1000, 1)} s; ${n} nats-server${n > 1 ? 's' : ''})\n`);
+  log(
+    `\n# Summary (${options.quick ? 'quick run, ' : ''}${started.toISOString()}, ${fmt(results.wallMs / 1000, 1)} s; ${n} nats-server${n > 1 ? 's' : ''})\n`,
+  );
   log(sideBySide(results));
   log(`\n# Ratios, same run\n`);
-  log(markdown(natsRows(results).map((r) => [r.metric, r.ours, r.baseline, r.ratio]), ['metric', 'ours', 'baseline (this run)', 'ratio ours/baseline']));
+  log(
+    markdown(
+      natsRows(results).map((r) => [r.metric, r.ours, r.baseline, r.ratio]),
+      ['metric', 'ours', 'baseline (this run)', 'ratio ours/baseline'],
+    ),
+  );
   log(`\n${childrenLine()}`);
   const jsonPath = args.string('json');
   if (jsonPath) writeJson(jsonPath, started, machineBefore, machineAfter, results);

@@ -72,11 +72,19 @@ export async function runNest(options: NestOptions): Promise<NestResult> {
       const sent = client.next('sent', options.timeoutMs);
       server.send({ cmd: 'start', run });
       client.send({
-        cmd: 'emit', run, count: options.count, size: options.size, chunk: options.chunk,
-        objectPattern: options.objectPattern, timeoutMs: options.timeoutMs,
+        cmd: 'emit',
+        run,
+        count: options.count,
+        size: options.size,
+        chunk: options.chunk,
+        objectPattern: options.objectPattern,
+        timeoutMs: options.timeoutMs,
       });
-      const [report, sendReport] = await withTimeout(Promise.all([delivered, sent]), options.timeoutMs + 1000,
-        `${label}: ${options.count} events were not all received`);
+      const [report, sendReport] = await withTimeout(
+        Promise.all([delivered, sent]),
+        options.timeoutMs + 1000,
+        `${label}: ${options.count} events were not all received`,
+      );
       const count = report.count as number;
       const tStart = report.tStart as number;
       const tFirst = report.tFirst as number;
@@ -91,14 +99,26 @@ export async function runNest(options: NestOptions): Promise<NestResult> {
     }
     let latency: LatencySummary | null = null;
     if (options.calls > 0) {
-      client.send({ cmd: 'latency', run: 2, calls: options.calls, warmup: options.warmup, size: options.size, timeoutMs: options.timeoutMs });
+      client.send({
+        cmd: 'latency',
+        run: 2,
+        calls: options.calls,
+        warmup: options.warmup,
+        size: options.size,
+        timeoutMs: options.timeoutMs,
+      });
       latency = (await client.next('latency', options.timeoutMs + 1000)) as unknown as LatencySummary;
     }
     let pipelined: PipelinedSummary | null = null;
     if (options.pipelinedCalls && options.pipelinedCalls > 0) {
       client.send({
-        cmd: 'pipelined', run: 3, calls: options.pipelinedCalls, warmup: Math.ceil(options.pipelinedCalls / 10),
-        outstanding: options.outstanding ?? 100, size: options.size, timeoutMs: options.timeoutMs,
+        cmd: 'pipelined',
+        run: 3,
+        calls: options.pipelinedCalls,
+        warmup: Math.ceil(options.pipelinedCalls / 10),
+        outstanding: options.outstanding ?? 100,
+        size: options.size,
+        timeoutMs: options.timeoutMs,
       });
       pipelined = (await client.next('pipelined', options.timeoutMs + 1000)) as unknown as PipelinedSummary;
     }
@@ -110,28 +130,49 @@ export async function runNest(options: NestOptions): Promise<NestResult> {
 
 export function describeNest(result: NestResult): string {
   const where = result.options.transport === 'tcp' ? 'on 127.0.0.1' : `through the nats-server at ${result.options.natsUrl}`;
-  const lines = [`${LABEL[result.options.transport]} transport (@nestjs/microservices Transport.${result.options.transport.toUpperCase()}), client and microservice in 2 processes ${where}`];
+  const lines = [
+    `${LABEL[result.options.transport]} transport (@nestjs/microservices Transport.${result.options.transport.toUpperCase()}), client and microservice in 2 processes ${where}`,
+  ];
   if (result.emit) {
     const pattern = result.options.objectPattern ? "{ cmd: 'e' }" : "'e'";
-    lines.push(`  emit(${pattern}, ${result.options.size}-char string) x ${fmt(result.emit.count)}: ${fmt(result.emit.perSecFromStart)} events/s ` +
-      `at the receiver from the start signal (${fmt(result.emit.perSecFirstToLast)}/s first to last; ${fmt(result.emit.elapsedMs, 1)} ms)`);
+    lines.push(
+      `  emit(${pattern}, ${result.options.size}-char string) x ${fmt(result.emit.count)}: ${fmt(result.emit.perSecFromStart)} events/s ` +
+        `at the receiver from the start signal (${fmt(result.emit.perSecFirstToLast)}/s first to last; ${fmt(result.emit.elapsedMs, 1)} ms)`,
+    );
   }
   if (result.latency) {
     const l = result.latency;
-    lines.push(`  send('r') echo x ${fmt(l.calls)} sequential: p50 ${fmt(l.p50Us, 1)} µs, p90 ${fmt(l.p90Us, 1)} µs, ` +
-      `p99 ${fmt(l.p99Us, 1)} µs, max ${fmt(l.maxUs, 1)} µs, mean ${fmt(l.meanUs, 1)} µs`);
+    lines.push(
+      `  send('r') echo x ${fmt(l.calls)} sequential: p50 ${fmt(l.p50Us, 1)} µs, p90 ${fmt(l.p90Us, 1)} µs, ` +
+        `p99 ${fmt(l.p99Us, 1)} µs, max ${fmt(l.maxUs, 1)} µs, mean ${fmt(l.meanUs, 1)} µs`,
+    );
   }
   if (result.pipelined) {
     const p = result.pipelined;
-    lines.push(`  send('r') echo x ${fmt(p.calls)}, ${p.outstanding} outstanding: ${fmt(p.callsPerSec)} calls/s ` +
-      `(${fmt(p.totalMs)} ms; each call p50 ${fmt(p.p50Us, 1)} µs, p99 ${fmt(p.p99Us, 1)} µs)`);
+    lines.push(
+      `  send('r') echo x ${fmt(p.calls)}, ${p.outstanding} outstanding: ${fmt(p.callsPerSec)} calls/s ` +
+        `(${fmt(p.totalMs)} ms; each call p50 ${fmt(p.p50Us, 1)} µs, p99 ${fmt(p.p99Us, 1)} µs)`,
+    );
   }
   if (result.rssMb) lines.push(`  peak RSS: microservice / client ${describeRss(result.rssMb)}`);
   return lines.join('\n');
 }
 
 async function main(): Promise<void> {
-  const args = new Args(process.argv.slice(2), ['transport', 'nats-url', 'count', 'calls', 'pipelined', 'outstanding', 'warmup', 'size', 'chunk', 'object-pattern', 'timeout', 'quick']);
+  const args = new Args(process.argv.slice(2), [
+    'transport',
+    'nats-url',
+    'count',
+    'calls',
+    'pipelined',
+    'outstanding',
+    'warmup',
+    'size',
+    'chunk',
+    'object-pattern',
+    'timeout',
+    'quick',
+  ]);
   const quick = args.flag('quick');
   const transport = args.choice('transport', ['tcp', 'nats'] as const, 'tcp');
   const objectPattern = args.flag('object-pattern');

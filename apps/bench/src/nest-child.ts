@@ -19,7 +19,13 @@ import type { Server, Socket } from 'node:net';
 import { Controller, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
-  ClientProxyFactory, EventPattern, MessagePattern, Payload, Transport, type ClientProxy, type ClientOptions,
+  ClientProxyFactory,
+  EventPattern,
+  MessagePattern,
+  Payload,
+  Transport,
+  type ClientProxy,
+  type ClientOptions,
 } from '@nestjs/microservices';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { lastValueFrom } from 'rxjs';
@@ -38,7 +44,12 @@ function textPayload(size: number, seq: number): string {
 }
 
 const counter = {
-  run: -1, expected: 0, count: 0, tStart: 0, tFirst: 0, tLast: 0,
+  run: -1,
+  expected: 0,
+  count: 0,
+  tStart: 0,
+  tFirst: 0,
+  tLast: 0,
   onEvent(): void {
     if (this.count === 0) this.tFirst = performance.now();
     if (++this.count === this.expected) {
@@ -80,25 +91,38 @@ const controllers: Type[] = transport === 'tcp' ? [BenchController, ObjectPatter
 class BenchModule {}
 
 async function server(): Promise<void> {
-  const app = await NestFactory.createMicroservice(BenchModule, transport === 'tcp'
-    ? { transport: Transport.TCP, options: { host: '127.0.0.1', port: 0 }, logger: false }
-    : { transport: Transport.NATS, options: { servers: [natsUrl!] }, logger: false });
+  const app = await NestFactory.createMicroservice(
+    BenchModule,
+    transport === 'tcp'
+      ? { transport: Transport.TCP, options: { host: '127.0.0.1', port: 0 }, logger: false }
+      : { transport: Transport.NATS, options: { servers: [natsUrl!] }, logger: false },
+  );
   await app.listen();
   let port: number | undefined;
   if (transport === 'tcp') {
     const address = app.unwrap<Server>().address();
     port = typeof address === 'object' && address ? address.port : 0;
   }
-  onCommand((command: Command) => {
-    if (command.cmd === 'prepare') {
-      Object.assign(counter, { run: command.run as number, expected: command.expected as number, count: 0, tStart: 0, tFirst: 0, tLast: 0 });
-      report({ type: 'prepared', run: counter.run });
-    } else if (command.cmd === 'start') {
-      counter.tStart = performance.now();
-    } else {
-      throw new Error(`unknown command ${command.cmd}`);
-    }
-  }, () => app.close());
+  onCommand(
+    (command: Command) => {
+      if (command.cmd === 'prepare') {
+        Object.assign(counter, {
+          run: command.run as number,
+          expected: command.expected as number,
+          count: 0,
+          tStart: 0,
+          tFirst: 0,
+          tLast: 0,
+        });
+        report({ type: 'prepared', run: counter.run });
+      } else if (command.cmd === 'start') {
+        counter.tStart = performance.now();
+      } else {
+        throw new Error(`unknown command ${command.cmd}`);
+      }
+    },
+    () => app.close(),
+  );
   report({ type: 'ready', port });
 }
 
@@ -162,30 +186,44 @@ async function client(): Promise<void> {
   const pipelinedCalls = async (command: Command): Promise<void> => {
     const limit = deadline(command.timeoutMs as number, `${String(command.calls)} requests, ${String(command.outstanding)} outstanding`);
     const size = command.size as number;
-    const summary = await pipelined(command.calls as number, command.warmup as number, command.outstanding as number, async (i) => {
-      const payload = textPayload(size, i);
-      return (await lastValueFrom(proxy!.send<string, string>('r', payload))) === payload;
-    }, () => limit.check());
+    const summary = await pipelined(
+      command.calls as number,
+      command.warmup as number,
+      command.outstanding as number,
+      async (i) => {
+        const payload = textPayload(size, i);
+        return (await lastValueFrom(proxy!.send<string, string>('r', payload))) === payload;
+      },
+      () => limit.check(),
+    );
     report({ type: 'pipelined', run: command.run as number, ...summary });
   };
 
-  const clientOptions = (command: Command): ClientOptions => (transport === 'tcp'
-    ? { transport: Transport.TCP, options: { host: '127.0.0.1', port: command.port as number } }
-    : { transport: Transport.NATS, options: { servers: [natsUrl!] } });
+  const clientOptions = (command: Command): ClientOptions =>
+    transport === 'tcp'
+      ? { transport: Transport.TCP, options: { host: '127.0.0.1', port: command.port as number } }
+      : { transport: Transport.NATS, options: { servers: [natsUrl!] } };
 
-  onCommand(async (command: Command) => {
-    switch (command.cmd) {
-      case 'connect':
-        proxy = ClientProxyFactory.create(clientOptions(command));
-        await proxy.connect();
-        report({ type: 'connected' });
-        return;
-      case 'emit': return emit(command);
-      case 'latency': return latency(command);
-      case 'pipelined': return pipelinedCalls(command);
-      default: throw new Error(`unknown command ${command.cmd}`);
-    }
-  }, () => proxy?.close());
+  onCommand(
+    async (command: Command) => {
+      switch (command.cmd) {
+        case 'connect':
+          proxy = ClientProxyFactory.create(clientOptions(command));
+          await proxy.connect();
+          report({ type: 'connected' });
+          return;
+        case 'emit':
+          return emit(command);
+        case 'latency':
+          return latency(command);
+        case 'pipelined':
+          return pipelinedCalls(command);
+        default:
+          throw new Error(`unknown command ${command.cmd}`);
+      }
+    },
+    () => proxy?.close(),
+  );
   report({ type: 'ready' });
 }
 

@@ -77,18 +77,23 @@ function appModule(name: string, seeds: string[], suspectMs: number | undefined)
   class BenchMemberModule {}
   return {
     module: BenchMemberModule,
-    imports: [GroupModule.forRoot({ name, wire: tcp, seeds, logger: false, ...(suspectMs ? { timing: { suspectTimeoutMs: suspectMs } } : {}) })],
+    imports: [
+      GroupModule.forRoot({ name, wire: tcp, seeds, logger: false, ...(suspectMs ? { timing: { suspectTimeoutMs: suspectMs } } : {}) }),
+    ],
     controllers: [BenchController],
     providers: [Ledger],
   };
 }
 
 async function join(command: Command): Promise<void> {
-  const service = await NestFactory.createMicroservice(appModule(command.group as string, command.seeds as string[], command.suspectMs as number | undefined), {
-    useFactory: (g: Group) => ({ strategy: new GroupServer({ group: g }) }),
-    inject: [COHORT_GROUP],
-    logger: false,
-  });
+  const service = await NestFactory.createMicroservice(
+    appModule(command.group as string, command.seeds as string[], command.suspectMs as number | undefined),
+    {
+      useFactory: (g: Group) => ({ strategy: new GroupServer({ group: g }) }),
+      inject: [COHORT_GROUP],
+      logger: false,
+    },
+  );
   await service.listen();
   app = service;
   const g = app.get<Group>(COHORT_GROUP);
@@ -111,9 +116,10 @@ async function send(command: Command): Promise<void> {
   const size = command.size as number;
   const ledger = app!.get(Ledger);
   const limit = deadline(command.timeoutMs as number, `sending ${count} messages with ${String(command.via)}`);
-  const publish = command.via === 'multicast'
-    ? (i: number) => ledger.record(textPayload(size, index, i, run))
-    : (i: number) => lastValueFrom(client!.emit('b', textPayload(size, index, i, run)), { defaultValue: undefined });
+  const publish =
+    command.via === 'multicast'
+      ? (i: number) => ledger.record(textPayload(size, index, i, run))
+      : (i: number) => lastValueFrom(client!.emit('b', textPayload(size, index, i, run)), { defaultValue: undefined });
   const { sendMs } = await sendChunked(count, command.chunk as number, publish, { check: () => limit.check() });
   report({ type: 'sent', run, count, sendMs });
 }
@@ -138,14 +144,28 @@ async function latency(command: Command): Promise<void> {
     if (i >= warmup) samples.push(performance.now() - start);
     if (i % 256 === 0) limit.check();
   }
-  report({ type: 'latency', run, ...summarizeLatencies(samples, performance.now() - t0), incomplete, expectedReplies: group!.view.members.length });
+  report({
+    type: 'latency',
+    run,
+    ...summarizeLatencies(samples, performance.now() - t0),
+    incomplete,
+    expectedReplies: group!.view.members.length,
+  });
 }
 
 async function pipelinedCalls(command: Command): Promise<void> {
   const size = command.size as number;
-  const limit = deadline(command.timeoutMs as number, `${String(command.calls)} GroupClient.send, ${String(command.outstanding)} outstanding`);
-  const summary = await pipelined(command.calls as number, command.warmup as number, command.outstanding as number,
-    (i) => call(textPayload(size, 0, i, run)), () => limit.check());
+  const limit = deadline(
+    command.timeoutMs as number,
+    `${String(command.calls)} GroupClient.send, ${String(command.outstanding)} outstanding`,
+  );
+  const summary = await pipelined(
+    command.calls as number,
+    command.warmup as number,
+    command.outstanding as number,
+    (i) => call(textPayload(size, 0, i, run)),
+    () => limit.check(),
+  );
   report({ type: 'pipelined', run, ...summary, expectedReplies: group!.view.members.length });
 }
 
@@ -159,35 +179,41 @@ async function awaitView(size: number, timeoutMs: number): Promise<void> {
   report({ type: 'view-ok', size, viewId: formedViewId });
 }
 
-onCommand(async (command) => {
-  switch (command.cmd) {
-    case 'join': return join(command);
-    case 'await-view': return awaitView(command.size as number, command.timeoutMs as number);
-    case 'prepare':
-      run = command.run as number;
-      return counter.prepare(run, command.expected as number);
-    case 'start':
-      if (command.run !== run) throw new Error(`start of run ${String(command.run)} but prepared ${run}`);
-      counter.start();
-      if ((command.send as number) > 0) await send(command);
-      return;
-    case 'latency':
-      run = command.run as number;
-      return latency(command);
-    case 'pipelined':
-      run = command.run as number;
-      return pipelinedCalls(command);
-    case 'progress': return counter.progress();
-    case 'stats':
-      report({ type: 'stats', wire: { ...tcp.stats }, group: group?.stats ?? null, held: group?.heldMessages ?? 0 });
-      return;
-    default:
-      throw new Error(`unknown command ${command.cmd}`);
-  }
-}, async () => {
-  // Leave quietly if that is quick (app.close() leaves the group); the parent kills us otherwise.
-  await Promise.race([app?.close(), new Promise((resolve) => setTimeout(resolve, 500))]);
-  await tcp.close();
-});
+onCommand(
+  async (command) => {
+    switch (command.cmd) {
+      case 'join':
+        return join(command);
+      case 'await-view':
+        return awaitView(command.size as number, command.timeoutMs as number);
+      case 'prepare':
+        run = command.run as number;
+        return counter.prepare(run, command.expected as number);
+      case 'start':
+        if (command.run !== run) throw new Error(`start of run ${String(command.run)} but prepared ${run}`);
+        counter.start();
+        if ((command.send as number) > 0) await send(command);
+        return;
+      case 'latency':
+        run = command.run as number;
+        return latency(command);
+      case 'pipelined':
+        run = command.run as number;
+        return pipelinedCalls(command);
+      case 'progress':
+        return counter.progress();
+      case 'stats':
+        report({ type: 'stats', wire: { ...tcp.stats }, group: group?.stats ?? null, held: group?.heldMessages ?? 0 });
+        return;
+      default:
+        throw new Error(`unknown command ${command.cmd}`);
+    }
+  },
+  async () => {
+    // Leave quietly if that is quick (app.close() leaves the group); the parent kills us otherwise.
+    await Promise.race([app?.close(), new Promise((resolve) => setTimeout(resolve, 500))]);
+    await tcp.close();
+  },
+);
 
 report({ type: 'ready', address: tcp.address });

@@ -10,7 +10,12 @@
  */
 import { Args, fmt, isMain } from './lib/args.js';
 import {
-  CohortGroup, describeThroughput, RunFailedError, type LatencyResult, type PipelinedResult, type ThroughputOptions,
+  CohortGroup,
+  describeThroughput,
+  RunFailedError,
+  type LatencyResult,
+  type PipelinedResult,
+  type ThroughputOptions,
 } from './fbcast-throughput.js';
 import type { FailedRun, ThroughputOutcome } from './cohort-suite.js';
 import { describeLatency, describePipelined } from './replies-latency.js';
@@ -46,7 +51,14 @@ const WIRE = 'GroupModule, TCP wire';
 export async function runNestjsSuite(options: NestjsSuiteOptions, log: (line: string) => void): Promise<NestjsSuiteResult> {
   const result: NestjsSuiteResult = { emit: null, multicast: null, latency: null, pipelined: null, failures: [] };
   const runOptions = (via: 'emit' | 'multicast', count: number): ThroughputOptions => ({
-    count, senders: 1, order: 'fifo', size: options.size, chunk: options.chunk, yieldEvery: 0, timeoutMs: options.timeoutMs, via,
+    count,
+    senders: 1,
+    order: 'fifo',
+    size: options.size,
+    chunk: options.chunk,
+    yieldEvery: 0,
+    timeoutMs: options.timeoutMs,
+    via,
   });
   let group: CohortGroup | null = null;
   const ready = async (): Promise<CohortGroup> => {
@@ -93,12 +105,16 @@ export async function runNestjsSuite(options: NestjsSuiteOptions, log: (line: st
     result.emit = await throughput('emit');
     result.multicast = await throughput('multicast');
     if (options.calls > 0) {
-      result.latency = await attempt('GroupClient.send() latency', (g) => g.latency(options.calls, options.callsWarmup, options.size, options.timeoutMs));
-      if (result.latency) log(describeLatency(result.latency, options.callsWarmup).replace("multicast(..., { replies: 'all' })", "GroupClient.send('r')"));
+      result.latency = await attempt('GroupClient.send() latency', (g) =>
+        g.latency(options.calls, options.callsWarmup, options.size, options.timeoutMs),
+      );
+      if (result.latency)
+        log(describeLatency(result.latency, options.callsWarmup).replace("multicast(..., { replies: 'all' })", "GroupClient.send('r')"));
     }
     if (options.pipelinedCalls > 0) {
-      result.pipelined = await attempt('GroupClient.send() pipelined', (g) => g.pipelined(
-        options.pipelinedCalls, Math.ceil(options.pipelinedCalls / 10), options.outstanding, options.size, options.timeoutMs));
+      result.pipelined = await attempt('GroupClient.send() pipelined', (g) =>
+        g.pipelined(options.pipelinedCalls, Math.ceil(options.pipelinedCalls / 10), options.outstanding, options.size, options.timeoutMs),
+      );
       if (result.pipelined) log(describePipelined(result.pipelined, "GroupClient.send('r')"));
     }
   } finally {
@@ -110,18 +126,21 @@ export async function runNestjsSuite(options: NestjsSuiteOptions, log: (line: st
 async function main(): Promise<void> {
   const args = new Args(process.argv.slice(2), ['count', 'warmup', 'calls', 'pipelined', 'outstanding', 'suspect-ms', 'timeout', 'quick']);
   const quick = args.flag('quick');
-  const result = await runNestjsSuite({
-    count: args.int('count', quick ? 20_000 : 200_000, 3),
-    warmup: args.int('warmup', quick ? 2_000 : 20_000),
-    calls: args.int('calls', quick ? 1_000 : 10_000),
-    callsWarmup: quick ? 100 : 1_000,
-    pipelinedCalls: args.int('pipelined', quick ? 2_000 : 20_000),
-    outstanding: args.int('outstanding', 100, 1),
-    size: 64,
-    chunk: 1024,
-    suspectMs: args.int('suspect-ms', 0) || undefined,
-    timeoutMs: args.int('timeout', 120_000, 1000),
-  }, (line) => console.log(line));
+  const result = await runNestjsSuite(
+    {
+      count: args.int('count', quick ? 20_000 : 200_000, 3),
+      warmup: args.int('warmup', quick ? 2_000 : 20_000),
+      calls: args.int('calls', quick ? 1_000 : 10_000),
+      callsWarmup: quick ? 100 : 1_000,
+      pipelinedCalls: args.int('pipelined', quick ? 2_000 : 20_000),
+      outstanding: args.int('outstanding', 100, 1),
+      size: 64,
+      chunk: 1024,
+      suspectMs: args.int('suspect-ms', 0) || undefined,
+      timeoutMs: args.int('timeout', 120_000, 1000),
+    },
+    (line) => console.log(line),
+  );
   const failedRun = [result.emit, result.multicast].some((r) => r !== null && 'failure' in r);
   if (result.failures.length > 0 || failedRun) process.exitCode = 1;
 }

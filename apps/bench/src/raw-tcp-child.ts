@@ -70,28 +70,36 @@ if (role === 'receiver') {
     report({ type: 'ready', port: typeof address === 'object' && address ? address.port : 0 });
   });
 
-  onCommand((command: Command) => {
-    if (command.cmd === 'prepare') {
-      run = command.run as number;
-      expected = command.expected as number;
-      count = 0;
-      tStart = tFirst = tLast = 0;
-      report({ type: 'prepared', run });
-    } else if (command.cmd === 'start') {
-      tStart = performance.now();
-    } else {
-      throw new Error(`unknown command ${command.cmd}`);
-    }
-  }, () => new Promise<void>((resolve) => server.close(() => resolve())));
+  onCommand(
+    (command: Command) => {
+      if (command.cmd === 'prepare') {
+        run = command.run as number;
+        expected = command.expected as number;
+        count = 0;
+        tStart = tFirst = tLast = 0;
+        report({ type: 'prepared', run });
+      } else if (command.cmd === 'start') {
+        tStart = performance.now();
+      } else {
+        throw new Error(`unknown command ${command.cmd}`);
+      }
+    },
+    () => new Promise<void>((resolve) => server.close(() => resolve())),
+  );
 } else if (role === 'sender') {
   let sockets: Socket[] = [];
 
   const connectAll = async (ports: number[]): Promise<void> => {
-    sockets = await Promise.all(ports.map((port) => new Promise<Socket>((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port }, () => resolve(socket));
-      socket.setNoDelay(true);
-      socket.once('error', reject);
-    })));
+    sockets = await Promise.all(
+      ports.map(
+        (port) =>
+          new Promise<Socket>((resolve, reject) => {
+            const socket = connect({ host: '127.0.0.1', port }, () => resolve(socket));
+            socket.setNoDelay(true);
+            socket.once('error', reject);
+          }),
+      ),
+    );
     report({ type: 'connected' });
   };
 
@@ -125,11 +133,16 @@ if (role === 'receiver') {
     report({ type: 'sent', run, sendMs: performance.now() - t0, writes });
   };
 
-  onCommand(async (command: Command) => {
-    if (command.cmd === 'connect') return connectAll(command.ports as number[]);
-    if (command.cmd === 'start') return send(command);
-    throw new Error(`unknown command ${command.cmd}`);
-  }, () => { for (const socket of sockets) socket.destroy(); });
+  onCommand(
+    async (command: Command) => {
+      if (command.cmd === 'connect') return connectAll(command.ports as number[]);
+      if (command.cmd === 'start') return send(command);
+      throw new Error(`unknown command ${command.cmd}`);
+    },
+    () => {
+      for (const socket of sockets) socket.destroy();
+    },
+  );
   report({ type: 'ready' });
 } else if (role === 'echo') {
   const server = createServer((socket: Socket) => {
@@ -141,9 +154,12 @@ if (role === 'receiver') {
     const address = server.address();
     report({ type: 'ready', port: typeof address === 'object' && address ? address.port : 0 });
   });
-  onCommand((command: Command) => {
-    throw new Error(`unknown command ${command.cmd}`);
-  }, () => new Promise<void>((resolve) => server.close(() => resolve())));
+  onCommand(
+    (command: Command) => {
+      throw new Error(`unknown command ${command.cmd}`);
+    },
+    () => new Promise<void>((resolve) => server.close(() => resolve())),
+  );
 } else if (role === 'ping') {
   let socket: Socket | null = null;
   const latency = async (command: Command): Promise<void> => {
@@ -183,10 +199,15 @@ if (role === 'receiver') {
     }
     report({ type: 'latency', ...summarizeLatencies(samples, performance.now() - t0) });
   };
-  onCommand(async (command: Command) => {
-    if (command.cmd === 'latency') return latency(command);
-    throw new Error(`unknown command ${command.cmd}`);
-  }, () => { socket?.destroy(); });
+  onCommand(
+    async (command: Command) => {
+      if (command.cmd === 'latency') return latency(command);
+      throw new Error(`unknown command ${command.cmd}`);
+    },
+    () => {
+      socket?.destroy();
+    },
+  );
   report({ type: 'ready' });
 } else {
   throw new Error(`raw-tcp-child: unknown role ${String(role)} (receiver | sender | echo | ping)`);

@@ -33,7 +33,10 @@ export interface RawTcpResult {
 }
 
 export async function runRawTcp(options: RawTcpOptions): Promise<RawTcpResult> {
-  const receivers = [new Child('raw receiver 1', 'raw-tcp-child.ts', ['receiver']), new Child('raw receiver 2', 'raw-tcp-child.ts', ['receiver'])];
+  const receivers = [
+    new Child('raw receiver 1', 'raw-tcp-child.ts', ['receiver']),
+    new Child('raw receiver 2', 'raw-tcp-child.ts', ['receiver']),
+  ];
   const sender = new Child('raw sender', 'raw-tcp-child.ts', ['sender']);
   const all = [...receivers, sender];
   try {
@@ -48,15 +51,19 @@ export async function runRawTcp(options: RawTcpOptions): Promise<RawTcpResult> {
     const sent = sender.next('sent', options.timeoutMs);
     for (const r of receivers) r.send({ cmd: 'start', run });
     sender.send({ cmd: 'start', run, count: options.count, size: options.size, batch: options.batch, timeoutMs: options.timeoutMs });
-    const [reports, sendReport] = await withTimeout(Promise.all([Promise.all(delivered), sent]), options.timeoutMs + 1000,
-      `raw TCP: ${options.count} messages were not all received`);
+    const [reports, sendReport] = await withTimeout(
+      Promise.all([Promise.all(delivered), sent]),
+      options.timeoutMs + 1000,
+      `raw TCP: ${options.count} messages were not all received`,
+    );
     const results = reports.map((r, i) => {
       const count = r.count as number;
       const tStart = r.tStart as number;
       const tFirst = r.tFirst as number;
       const tLast = r.tLast as number;
       return {
-        receiver: i + 1, count,
+        receiver: i + 1,
+        count,
         perSecFromStart: count / Math.max(1e-3, (tLast - tStart) / 1000),
         perSecFirstToLast: count / Math.max(1e-3, (tLast - tFirst) / 1000),
         elapsedMs: tLast - tStart,
@@ -64,9 +71,12 @@ export async function runRawTcp(options: RawTcpOptions): Promise<RawTcpResult> {
     });
     const rates = results.map((r) => r.perSecFromStart);
     return {
-      options, receivers: results,
-      minPerSec: Math.min(...rates), meanPerSec: rates.reduce((s, v) => s + v, 0) / rates.length,
-      sendMs: sendReport.sendMs as number, writes: sendReport.writes as number,
+      options,
+      receivers: results,
+      minPerSec: Math.min(...rates),
+      meanPerSec: rates.reduce((s, v) => s + v, 0) / rates.length,
+      sendMs: sendReport.sendMs as number,
+      writes: sendReport.writes as number,
       rssMb: await peakRss(all),
     };
   } finally {
@@ -92,17 +102,23 @@ export async function runRawPingPong(calls: number, warmup: number, size: number
 }
 
 export function describePingPong(l: LatencySummary): string {
-  return `raw TCP round trip (echo, 1 message at a time) x ${fmt(l.calls)}: p50 ${fmt(l.p50Us, 1)} µs, ` +
-    `p90 ${fmt(l.p90Us, 1)} µs, p99 ${fmt(l.p99Us, 1)} µs, max ${fmt(l.maxUs, 1)} µs, mean ${fmt(l.meanUs, 1)} µs`;
+  return (
+    `raw TCP round trip (echo, 1 message at a time) x ${fmt(l.calls)}: p50 ${fmt(l.p50Us, 1)} µs, ` +
+    `p90 ${fmt(l.p90Us, 1)} µs, p99 ${fmt(l.p99Us, 1)} µs, max ${fmt(l.maxUs, 1)} µs, mean ${fmt(l.meanUs, 1)} µs`
+  );
 }
 
 export function describeRawTcp(result: RawTcpResult): string {
   const { options } = result;
-  const lines = [`raw TCP fan-out: ${fmt(options.count)} ${options.size}-byte length-prefixed messages, ` +
-    `${options.batch} per write, 1 sender -> 2 receivers on 127.0.0.1`];
+  const lines = [
+    `raw TCP fan-out: ${fmt(options.count)} ${options.size}-byte length-prefixed messages, ` +
+      `${options.batch} per write, 1 sender -> 2 receivers on 127.0.0.1`,
+  ];
   for (const r of result.receivers) {
-    lines.push(`  receiver ${r.receiver}: ${fmt(r.count)} in ${fmt(r.elapsedMs, 1)} ms: ${fmt(r.perSecFromStart)} deliveries/s ` +
-      `from the start signal, ${fmt(r.perSecFirstToLast)}/s first to last`);
+    lines.push(
+      `  receiver ${r.receiver}: ${fmt(r.count)} in ${fmt(r.elapsedMs, 1)} ms: ${fmt(r.perSecFromStart)} deliveries/s ` +
+        `from the start signal, ${fmt(r.perSecFirstToLast)}/s first to last`,
+    );
   }
   lines.push(`  slowest receiver ${fmt(result.minPerSec)}/s; ${fmt(result.writes)} writes per socket in ${fmt(result.sendMs, 1)} ms`);
   lines.push(`  peak RSS: receivers / sender ${describeRss(result.rssMb)}`);

@@ -19,19 +19,24 @@ export async function runRepliesLatency(calls: number, warmup: number, size: num
 }
 
 export function describeLatency(l: LatencyResult, warmup: number): string {
-  return `multicast(..., { replies: 'all' }) x ${fmt(l.calls)} sequential from member 1 of 3 (after ${fmt(warmup)} warm-up): ` +
+  return (
+    `multicast(..., { replies: 'all' }) x ${fmt(l.calls)} sequential from member 1 of 3 (after ${fmt(warmup)} warm-up): ` +
     `p50 ${fmt(l.p50Us, 1)} µs, p90 ${fmt(l.p90Us, 1)} µs, p99 ${fmt(l.p99Us, 1)} µs, max ${fmt(l.maxUs, 1)} µs, ` +
-    `mean ${fmt(l.meanUs, 1)} µs` + (l.incomplete ? `; ${l.incomplete} calls without all replies` : '') +
+    `mean ${fmt(l.meanUs, 1)} µs` +
+    (l.incomplete ? `; ${l.incomplete} calls without all replies` : '') +
     `\n  per call: ${l.perCall.map((p) => `member ${p.member} sent ${fmt(p.framesSent, 1)} frames in ${fmt(p.writes, 1)} writes`).join(', ')}` +
-    (l.rssMb ? `\n  peak RSS since start, per member: ${describeRss(l.rssMb)}` : '');
+    (l.rssMb ? `\n  peak RSS since start, per member: ${describeRss(l.rssMb)}` : '')
+  );
 }
 
 /** `what`: how the calls were made, e.g. "multicast(..., { replies: 'all' })". */
 export function describePipelined(p: PipelinedResult, what = "multicast(..., { replies: 'all' })"): string {
-  return `${what} x ${fmt(p.calls)} from member 1 of 3, ${p.outstanding} outstanding: ${fmt(p.callsPerSec)} calls/s ` +
+  return (
+    `${what} x ${fmt(p.calls)} from member 1 of 3, ${p.outstanding} outstanding: ${fmt(p.callsPerSec)} calls/s ` +
     `(${fmt(p.totalMs)} ms; each call p50 ${fmt(p.p50Us, 1)} µs, p99 ${fmt(p.p99Us, 1)} µs)` +
     (p.incomplete ? `; ${p.incomplete} calls without all replies` : '') +
-    (p.rssMb ? `\n  peak RSS since start, per member: ${describeRss(p.rssMb)}` : '');
+    (p.rssMb ? `\n  peak RSS since start, per member: ${describeRss(p.rssMb)}` : '')
+  );
 }
 
 if (isMain(import.meta.filename)) {
@@ -39,8 +44,11 @@ if (isMain(import.meta.filename)) {
   const quick = args.flag('quick');
   const calls = args.int('calls', quick ? 1_000 : 10_000, 1);
   const warmup = args.int('warmup', quick ? 100 : 1_000);
-  runRepliesLatency(calls, warmup, args.int('size', 64, 9)).then((l) => console.log(describeLatency(l, warmup)), (error: unknown) => {
-    console.error(`replies-latency failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  });
+  runRepliesLatency(calls, warmup, args.int('size', 64, 9)).then(
+    (l) => console.log(describeLatency(l, warmup)),
+    (error: unknown) => {
+      console.error(`replies-latency failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -35,6 +35,10 @@ export function plan(asked: readonly Section[]): Plan {
     runs,
     asyncRuns: wants('async', 'nats') ? 'all' : runs.has('async') ? 'fifo-1' : 'none',
     raw: { fanOut: runs.has('raw') && wants('async', 'raw'), roundTrip: runs.has('raw') && wants('replies', 'raw') },
-    nest: { emit: runs.has('nest') && wants('async', 'nest'), send: runs.has('nest') && wants('replies', 'nest'), pipelined: runs.has('nest') && wants('pipelined', 'nest') },
+    nest: {
+      emit: runs.has('nest') && wants('async', 'nest'),
+      send: runs.has('nest') && wants('replies', 'nest'),
+      pipelined: runs.has('nest') && wants('pipelined', 'nest'),
+    },
   };
 }

@@ -81,12 +81,22 @@ export function targetCell(r: number, target: Target | undefined): string {
 }
 
 /** One row: the cells and the numbers, from ours, the baseline, how each reads, and the target. */
-export function row(metric: string, ours: number, oursCell: string, baseline: number, baselineCell: string,
-  options: { target?: Target; rssMb?: (number | null)[] } = {}): Row {
+export function row(
+  metric: string,
+  ours: number,
+  oursCell: string,
+  baseline: number,
+  baselineCell: string,
+  options: { target?: Target; rssMb?: (number | null)[] } = {},
+): Row {
   const r = ratioValue(ours, baseline);
   const met = options.target ? meets(r, options.target) : undefined;
   return {
-    metric, ours: oursCell, baseline: baselineCell, ratio: ratio(ours, baseline), target: targetCell(r, options.target),
+    metric,
+    ours: oursCell,
+    baseline: baselineCell,
+    ratio: ratio(ours, baseline),
+    target: targetCell(r, options.target),
     rss: options.rssMb ? describeRss(options.rssMb) : '',
     values: { ours, baseline, ratio: r, ...(met === undefined ? {} : { met }), ...(options.rssMb ? { rssMb: options.rssMb } : {}) },
   };
@@ -114,13 +124,28 @@ function asyncRows(results: AllResults): Row[] {
     const single = t.options.senders === 1 && t.options.order !== 'total';
     const rssMb = rssOf(t);
     if (raw !== undefined) {
-      rows.push(row(name, value, throughputCell(t), raw, `raw TCP fan-out: ${fmt(raw)}/s`,
-        { ...(single ? { target: { op: '>=', value: AIMS.rawFanOutRatio } as Target } : {}), rssMb }));
+      rows.push(
+        row(name, value, throughputCell(t), raw, `raw TCP fan-out: ${fmt(raw)}/s`, {
+          ...(single ? { target: { op: '>=', value: AIMS.rawFanOutRatio } as Target } : {}),
+          rssMb,
+        }),
+      );
     }
     if (nestEmit !== undefined) rows.push(row(name, value, throughputCell(t), nestEmit, `Nest TCP emit(): ${fmt(nestEmit)}/s`, { rssMb }));
-    if (single) rows.push(row(name, value, throughputCell(t), AIMS.asyncPerSec, `aim ${fmt(AIMS.asyncPerSec)}/s (not measured)`, { target: { op: '>=', value: 1 }, rssMb }));
+    if (single)
+      rows.push(
+        row(name, value, throughputCell(t), AIMS.asyncPerSec, `aim ${fmt(AIMS.asyncPerSec)}/s (not measured)`, {
+          target: { op: '>=', value: 1 },
+          rssMb,
+        }),
+      );
     if (t.options.order === 'total' && t.options.senders === 3) {
-      rows.push(row(name, value, throughputCell(t), AIMS.totalPerSec, `aim ${fmt(AIMS.totalPerSec)}/s (not measured)`, { target: { op: '>=', value: 1 }, rssMb }));
+      rows.push(
+        row(name, value, throughputCell(t), AIMS.totalPerSec, `aim ${fmt(AIMS.totalPerSec)}/s (not measured)`, {
+          target: { op: '>=', value: 1 },
+          rssMb,
+        }),
+      );
     }
   }
   return rows;
@@ -136,10 +161,20 @@ function callRows(results: AllResults): Row[] {
     const r = results.rawRoundTrip;
     const n = results.nest?.latency;
     if (r) {
-      rows.push(row(p50, l.p50Us, fmt(l.p50Us, 1), r.p50Us, `raw TCP round trip p50: ${fmt(r.p50Us, 1)} µs`, { target: { op: '<=', value: AIMS.rawRoundTripRatio }, rssMb: l.rssMb }));
+      rows.push(
+        row(p50, l.p50Us, fmt(l.p50Us, 1), r.p50Us, `raw TCP round trip p50: ${fmt(r.p50Us, 1)} µs`, {
+          target: { op: '<=', value: AIMS.rawRoundTripRatio },
+          rssMb: l.rssMb,
+        }),
+      );
       rows.push(row(p99, l.p99Us, fmt(l.p99Us, 1), r.p99Us, `raw TCP round trip p99: ${fmt(r.p99Us, 1)} µs`, { rssMb: l.rssMb }));
     }
-    rows.push(row(p99, l.p99Us, fmt(l.p99Us, 1), AIMS.allRepliesP99Us, `aim ${fmt(AIMS.allRepliesP99Us)} µs (not measured)`, { target: { op: '<=', value: 1 }, rssMb: l.rssMb }));
+    rows.push(
+      row(p99, l.p99Us, fmt(l.p99Us, 1), AIMS.allRepliesP99Us, `aim ${fmt(AIMS.allRepliesP99Us)} µs (not measured)`, {
+        target: { op: '<=', value: 1 },
+        rssMb: l.rssMb,
+      }),
+    );
     if (n) {
       rows.push(row(p50, l.p50Us, fmt(l.p50Us, 1), n.p50Us, `Nest TCP send() p50: ${fmt(n.p50Us, 1)} µs`, { rssMb: l.rssMb }));
       rows.push(row(p99, l.p99Us, fmt(l.p99Us, 1), n.p99Us, `Nest TCP send() p99: ${fmt(n.p99Us, 1)} µs`, { rssMb: l.rssMb }));
@@ -151,8 +186,16 @@ function callRows(results: AllResults): Row[] {
   const metric = `multicast replies:'all', ${results.options.outstanding} outstanding: calls/s (3 members)`;
   if (p) {
     const n = results.nest?.pipelined;
-    rows.push(row(metric, p.callsPerSec, fmt(p.callsPerSec), n?.callsPerSec ?? NaN,
-      n ? `Nest TCP send(), ${n.outstanding} outstanding: ${fmt(n.callsPerSec)} calls/s` : 'Nest TCP send() not measured', { rssMb: p.rssMb }));
+    rows.push(
+      row(
+        metric,
+        p.callsPerSec,
+        fmt(p.callsPerSec),
+        n?.callsPerSec ?? NaN,
+        n ? `Nest TCP send(), ${n.outstanding} outstanding: ${fmt(n.callsPerSec)} calls/s` : 'Nest TCP send() not measured',
+        { rssMb: p.rssMb },
+      ),
+    );
   } else if (results.pipelinedFailure) {
     rows.push({ metric, ours: 'FAILED', baseline: results.pipelinedFailure, ratio: '' });
   }
@@ -167,23 +210,42 @@ function nestjsRows(results: AllResults): Row[] {
   const target: Target = { op: '>=', value: AIMS.nestjsRatio };
   const coreFifo = findRun({ wire: 'tcp', ...results }, 'fifo', 1);
   const coreValue = coreFifo ? slowestPerSec(coreFifo) : NaN;
-  const coreCell = coreFifo ? `core multicast() fifo, 1 sender: ${isFailed(coreFifo) ? 'FAILED ' : ''}${fmt(coreValue)}/s` : 'core fifo, 1 sender: not measured';
-  for (const [what, t] of [['GroupClient.emit()', n.emit], ['@Multicast() method', n.multicast]] as const) {
+  const coreCell = coreFifo
+    ? `core multicast() fifo, 1 sender: ${isFailed(coreFifo) ? 'FAILED ' : ''}${fmt(coreValue)}/s`
+    : 'core fifo, 1 sender: not measured';
+  for (const [what, t] of [
+    ['GroupClient.emit()', n.emit],
+    ['@Multicast() method', n.multicast],
+  ] as const) {
     const metric = `@cohort/nestjs ${what}, fifo, 1 sender: deliveries/s per receiver (slowest of 3)`;
     if (t) rows.push(row(metric, slowestPerSec(t), throughputCell(t), coreValue, coreCell, { target, rssMb: rssOf(t) }));
   }
   if (n.pipelined) {
     const core = results.pipelined;
-    rows.push(row(`@cohort/nestjs GroupClient.send(), ${n.pipelined.outstanding} outstanding: calls/s`, n.pipelined.callsPerSec, fmt(n.pipelined.callsPerSec),
-      core?.callsPerSec ?? NaN, core ? `core replies:'all', ${core.outstanding} outstanding: ${fmt(core.callsPerSec)} calls/s` : 'core: not measured',
-      { target, rssMb: n.pipelined.rssMb }));
+    rows.push(
+      row(
+        `@cohort/nestjs GroupClient.send(), ${n.pipelined.outstanding} outstanding: calls/s`,
+        n.pipelined.callsPerSec,
+        fmt(n.pipelined.callsPerSec),
+        core?.callsPerSec ?? NaN,
+        core ? `core replies:'all', ${core.outstanding} outstanding: ${fmt(core.callsPerSec)} calls/s` : 'core: not measured',
+        { target, rssMb: n.pipelined.rssMb },
+      ),
+    );
   }
   if (n.latency) {
     const core = results.latency;
     // A latency: the same target the other way round (at most twice the core's).
-    rows.push(row(`@cohort/nestjs GroupClient.send() p50 µs, one at a time [lower is better]`, n.latency.p50Us, fmt(n.latency.p50Us, 1),
-      core?.p50Us ?? NaN, core ? `core replies:'all' p50: ${fmt(core.p50Us, 1)} µs` : 'core: not measured',
-      { target: { op: '<=', value: 1 / AIMS.nestjsRatio }, rssMb: n.latency.rssMb }));
+    rows.push(
+      row(
+        `@cohort/nestjs GroupClient.send() p50 µs, one at a time [lower is better]`,
+        n.latency.p50Us,
+        fmt(n.latency.p50Us, 1),
+        core?.p50Us ?? NaN,
+        core ? `core replies:'all' p50: ${fmt(core.p50Us, 1)} µs` : 'core: not measured',
+        { target: { op: '<=', value: 1 / AIMS.nestjsRatio }, rssMb: n.latency.rssMb },
+      ),
+    );
   }
   for (const failure of n.failures) rows.push({ metric: '@cohort/nestjs', ours: 'FAILED', baseline: failure, ratio: '' });
   return rows;
@@ -199,14 +261,30 @@ export function headerRows(headers: readonly HeaderBytesResult[] | null, results
   const aim: Target = { op: '<=', value: 1 };
   for (const h of headers ?? []) {
     if (h.senders !== 'all send' || (h.pack !== 16 && h.pack !== 1024)) continue;
-    rows.push(row(`cbcast header B/message, ${h.members} members all sending, packs of ${fmt(h.pack)} (encoder, in-process)`,
-      h.headerBytesPerMessage, fmt(h.headerBytesPerMessage, 2), HEADER_BYTES_AIM, `aim ${HEADER_BYTES_AIM} B (not measured)`, { target: aim }));
+    rows.push(
+      row(
+        `cbcast header B/message, ${h.members} members all sending, packs of ${fmt(h.pack)} (encoder, in-process)`,
+        h.headerBytesPerMessage,
+        fmt(h.headerBytesPerMessage, 2),
+        HEADER_BYTES_AIM,
+        `aim ${HEADER_BYTES_AIM} B (not measured)`,
+        { target: aim },
+      ),
+    );
   }
   const causal = results ? findRun({ wire: 'tcp', ...results }, 'causal', 1) : undefined;
   if (causal && !isFailed(causal)) {
     const perMessage = wireBytesPerMessage(causal);
-    rows.push(row(`causal, 1 sender, 3 members: wire B/message beyond payload+topic (run's counters, all frames)`,
-      perMessage, fmt(perMessage, 2), HEADER_BYTES_AIM, `aim ${HEADER_BYTES_AIM} B (not measured)`, { target: aim }));
+    rows.push(
+      row(
+        `causal, 1 sender, 3 members: wire B/message beyond payload+topic (run's counters, all frames)`,
+        perMessage,
+        fmt(perMessage, 2),
+        HEADER_BYTES_AIM,
+        `aim ${HEADER_BYTES_AIM} B (not measured)`,
+        { target: aim },
+      ),
+    );
   }
   return rows;
 }
@@ -234,8 +312,16 @@ function rssRows(results: AllResults): Row[] {
   for (const [metric, rssMb] of groups) {
     if (!rssMb) continue;
     const peak = maxRss(rssMb);
-    rows.push(row(metric, peak, fmt(peak, 1), RSS_TARGET_MB,
-      `target < ${RSS_TARGET_MB} MB (not measured; members run with node ${childNodeFlags().join(' ')})`, { target, rssMb }));
+    rows.push(
+      row(
+        metric,
+        peak,
+        fmt(peak, 1),
+        RSS_TARGET_MB,
+        `target < ${RSS_TARGET_MB} MB (not measured; members run with node ${childNodeFlags().join(' ')})`,
+        { target, rssMb },
+      ),
+    );
   }
   return rows;
 }
@@ -247,18 +333,31 @@ function lastRss(suite: Pick<AllResults, 'throughput' | 'latency' | 'pipelined'>
 }
 
 function lastNestjsRss(n: NonNullable<AllResults['nestjs']>): (number | null)[] | undefined {
-  return [n.pipelined?.rssMb, n.latency?.rssMb, n.multicast ? rssOf(n.multicast) : undefined, n.emit ? rssOf(n.emit) : undefined].find((r) => r && r.length > 0);
+  return [n.pipelined?.rssMb, n.latency?.rssMb, n.multicast ? rssOf(n.multicast) : undefined, n.emit ? rssOf(n.emit) : undefined].find(
+    (r) => r && r.length > 0,
+  );
 }
 
 /** Every row of the summary, in the order printed. */
 export function summaryRows(results: AllResults): Row[] {
   return [
-    ...asyncRows(results), ...callRows(results), ...nestjsRows(results), ...headerRows(results.headerBytes, results),
-    ...rssRows(results), ...natsRows(results),
+    ...asyncRows(results),
+    ...callRows(results),
+    ...nestjsRows(results),
+    ...headerRows(results.headerBytes, results),
+    ...rssRows(results),
+    ...natsRows(results),
   ];
 }
 
-export const SUMMARY_HEADER = ['metric', 'ours', 'baseline (this run)', 'ratio ours/baseline', 'target (ratio)', 'peak RSS MB (each process)'];
+export const SUMMARY_HEADER = [
+  'metric',
+  'ours',
+  'baseline (this run)',
+  'ratio ours/baseline',
+  'target (ratio)',
+  'peak RSS MB (each process)',
+];
 
 /** The summary table (markdown). */
 export function summaryTable(results: AllResults): string {
@@ -286,20 +385,37 @@ export function natsRows(results: AllResults): Row[] {
     const onTcp = findRun({ wire: 'tcp', ...results }, t.options.order, t.options.senders);
     if (onTcp) {
       const tcpValue = slowestPerSec(onTcp);
-      rows.push(row(`${where} ${runName(t)}`, value, throughputCell(t), tcpValue, `Cohort on tcpWire: ${isFailed(onTcp) ? 'FAILED ' : ''}${fmt(tcpValue)}/s`, { rssMb: rssOf(t) }));
+      rows.push(
+        row(
+          `${where} ${runName(t)}`,
+          value,
+          throughputCell(t),
+          tcpValue,
+          `Cohort on tcpWire: ${isFailed(onTcp) ? 'FAILED ' : ''}${fmt(tcpValue)}/s`,
+          { rssMb: rssOf(t) },
+        ),
+      );
     }
-    rows.push(row(`${where} ${runName(t)}`, value, throughputCell(t), nestEmit, `Nest NATS emit(): ${fmt(nestEmit)}/s`, { rssMb: rssOf(t) }));
+    rows.push(
+      row(`${where} ${runName(t)}`, value, throughputCell(t), nestEmit, `Nest NATS emit(): ${fmt(nestEmit)}/s`, { rssMb: rssOf(t) }),
+    );
   }
   const l = nats.cohort.latency;
   for (const q of ['p50', 'p99'] as const) {
     if (!l) break;
     const key = `${q}Us` as const;
     const metric = `${where} multicast replies:'all' ${q} µs (3 members) [lower is better]`;
-    if (results.latency) rows.push(row(metric, l[key], fmt(l[key], 1), results.latency[key], `Cohort on tcpWire ${q}: ${fmt(results.latency[key], 1)} µs`, { rssMb: l.rssMb }));
+    if (results.latency)
+      rows.push(
+        row(metric, l[key], fmt(l[key], 1), results.latency[key], `Cohort on tcpWire ${q}: ${fmt(results.latency[key], 1)} µs`, {
+          rssMb: l.rssMb,
+        }),
+      );
     const n = nats.nest.latency;
     if (n) rows.push(row(metric, l[key], fmt(l[key], 1), n[key], `Nest NATS send() ${q}: ${fmt(n[key], 1)} µs`, { rssMb: l.rssMb }));
   }
-  if (!l && nats.cohort.latencyFailure) rows.push({ metric: `${where} multicast replies:'all'`, ours: 'FAILED', baseline: nats.cohort.latencyFailure, ratio: '' });
+  if (!l && nats.cohort.latencyFailure)
+    rows.push({ metric: `${where} multicast replies:'all'`, ours: 'FAILED', baseline: nats.cohort.latencyFailure, ratio: '' });
   return rows;
 }
 
@@ -308,12 +424,42 @@ export function referenceTable(results: AllResults): string {
   const ok = results.throughput.filter((t): t is ThroughputResult => !isFailed(t));
   const fifo1 = ok.find((t) => t.options.order === 'fifo' && t.options.senders === 1);
   const rows: string[][] = [];
-  if (fifo1) rows.push(['fifo, 1 sender: deliveries/s', fmt(fifo1.minPerSec), `JGroups 2.12 async FIFO ~${fmt(REFERENCE.jgroupsAsyncFifo)}/s`, ratio(fifo1.minPerSec, REFERENCE.jgroupsAsyncFifo)]);
+  if (fifo1)
+    rows.push([
+      'fifo, 1 sender: deliveries/s',
+      fmt(fifo1.minPerSec),
+      `JGroups 2.12 async FIFO ~${fmt(REFERENCE.jgroupsAsyncFifo)}/s`,
+      ratio(fifo1.minPerSec, REFERENCE.jgroupsAsyncFifo),
+    ]);
   const nest = results.nest;
-  if (nest?.emit) rows.push(['Nest TCP emit() events/s (this run)', fmt(nest.emit.perSecFromStart), `published ~${fmt(REFERENCE.nestEmit)}/s`, ratio(nest.emit.perSecFromStart, REFERENCE.nestEmit)]);
-  if (nest?.latency) rows.push(['Nest TCP send() p50 µs (this run)', fmt(nest.latency.p50Us, 1), `published ${REFERENCE.nestSendP50Us} µs`, ratio(nest.latency.p50Us, REFERENCE.nestSendP50Us)]);
-  if (results.raw) rows.push(['raw TCP fan-out deliveries/s (this run)', fmt(results.raw.minPerSec), `published ~${fmt(REFERENCE.rawTcp)}/s`, ratio(results.raw.minPerSec, REFERENCE.rawTcp)]);
-  if (results.latency) rows.push([`multicast replies:'all' p50 µs`, fmt(results.latency.p50Us, 1), `aim < ${REFERENCE.aimAllRepliesP50Us} µs`, ratio(results.latency.p50Us, REFERENCE.aimAllRepliesP50Us)]);
+  if (nest?.emit)
+    rows.push([
+      'Nest TCP emit() events/s (this run)',
+      fmt(nest.emit.perSecFromStart),
+      `published ~${fmt(REFERENCE.nestEmit)}/s`,
+      ratio(nest.emit.perSecFromStart, REFERENCE.nestEmit),
+    ]);
+  if (nest?.latency)
+    rows.push([
+      'Nest TCP send() p50 µs (this run)',
+      fmt(nest.latency.p50Us, 1),
+      `published ${REFERENCE.nestSendP50Us} µs`,
+      ratio(nest.latency.p50Us, REFERENCE.nestSendP50Us),
+    ]);
+  if (results.raw)
+    rows.push([
+      'raw TCP fan-out deliveries/s (this run)',
+      fmt(results.raw.minPerSec),
+      `published ~${fmt(REFERENCE.rawTcp)}/s`,
+      ratio(results.raw.minPerSec, REFERENCE.rawTcp),
+    ]);
+  if (results.latency)
+    rows.push([
+      `multicast replies:'all' p50 µs`,
+      fmt(results.latency.p50Us, 1),
+      `aim < ${REFERENCE.aimAllRepliesP50Us} µs`,
+      ratio(results.latency.p50Us, REFERENCE.aimAllRepliesP50Us),
+    ]);
   if (rows.length === 0) return '(none of its rows ran)';
   return markdown(rows, ['metric', 'measured', 'reference (not measured here)', 'ratio']);
 }
@@ -323,6 +469,11 @@ export function markdown(rows: string[][], header: string[], left: readonly numb
   // At least 3: a separator needs a dash besides the alignment colon.
   const widths = header.map((h, i) => Math.max(3, h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const isLeft = (i: number): boolean => left.includes(i);
-  const line = (cells: string[]): string => `| ${header.map((_, i) => (isLeft(i) ? (cells[i] ?? '').padEnd(widths[i]!) : (cells[i] ?? '').padStart(widths[i]!))).join(' | ')} |`;
-  return [line(header), `|${widths.map((w, i) => (isLeft(i) ? ` ${'-'.repeat(w)} ` : ` ${'-'.repeat(w - 1)}: `)).join('|')}|`, ...rows.map(line)].join('\n');
+  const line = (cells: string[]): string =>
+    `| ${header.map((_, i) => (isLeft(i) ? (cells[i] ?? '').padEnd(widths[i]!) : (cells[i] ?? '').padStart(widths[i]!))).join(' | ')} |`;
+  return [
+    line(header),
+    `|${widths.map((w, i) => (isLeft(i) ? ` ${'-'.repeat(w)} ` : ` ${'-'.repeat(w - 1)}: `)).join('|')}|`,
+    ...rows.map(line),
+  ].join('\n');
 }

@@ -30,15 +30,27 @@ async function main(): Promise<void> {
       for (const order of orders) {
         const label = `run ${run}/${runs} ${order}, 3 senders, ${fmt(count)} messages`;
         try {
-          const { result } = await runFbcast({ ...DEFAULT_FBCAST, count, senders: 3, order, timeoutMs: args.int('timeout', DEFAULT_FBCAST.timeoutMs, 1000) });
+          const { result } = await runFbcast({
+            ...DEFAULT_FBCAST,
+            count,
+            senders: 3,
+            order,
+            timeoutMs: args.int('timeout', DEFAULT_FBCAST.timeoutMs, 1000),
+          });
           // Every member delivers every message in FIFO order; with total order, in one sequence.
-          const ok = result.receivers.every((r) => r.delivered === r.expected && r.fifoViolations === 0) && (order !== 'total' || result.sameSequence);
+          const ok =
+            result.receivers.every((r) => r.delivered === r.expected && r.fifoViolations === 0) &&
+            (order !== 'total' || result.sameSequence);
           if (ok) passed++;
           else failed++;
-          console.log(`${label}: ${ok ? 'ok' : 'FAILED'} slowest receiver ${fmt(result.minPerSec)}/s (load average ${loadavg()[0]!.toFixed(1)})`);
+          console.log(
+            `${label}: ${ok ? 'ok' : 'FAILED'} slowest receiver ${fmt(result.minPerSec)}/s (load average ${loadavg()[0]!.toFixed(1)})`,
+          );
         } catch (error) {
           failed++;
-          console.log(`${label}: FAILED ${error instanceof RunFailedError ? error.message : String(error)} (load average ${loadavg()[0]!.toFixed(1)})`);
+          console.log(
+            `${label}: FAILED ${error instanceof RunFailedError ? error.message : String(error)} (load average ${loadavg()[0]!.toFixed(1)})`,
+          );
         }
       }
     }

@@ -27,8 +27,12 @@ function runBench(args: string[], timeoutMs = 45_000): Promise<{ code: number | 
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`fbcast-throughput ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stderr}`));
@@ -49,22 +53,26 @@ describe('apps/bench fbcast-throughput (--quick, tiny counts)', () => {
   it.each([
     ['fifo', '1', 2_000],
     ['total', '3', 2_001],
-  ])('%s order, %s sender(s): every member delivers exactly the %i messages sent; every child exits', async (order, senders, count) => {
-    const { code, output, stderr } = await runBench(['--count', String(count), '--order', order, '--senders', senders]);
-    expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
-    const { result, children } = output;
-    expect(result.options).toMatchObject({ count, order, senders: Number(senders) });
-    expect(result.receivers).toHaveLength(3);
-    for (const receiver of result.receivers) {
-      expect(receiver).toMatchObject({ delivered: count, expected: count, fifoViolations: 0 });
-    }
-    // Total order: the same sequence everywhere (compared by a hash of each member's sequence).
-    if (order === 'total') expect(result.sameSequence).toBe(true);
-    // The three members, all gone: reported exited, and no such process any more.
-    expect(children).toHaveLength(3);
-    for (const child of children) {
-      expect(child.exited).toBe(true);
-      expect(alive(child.pid)).toBe(false);
-    }
-  }, 60_000);
+  ])(
+    '%s order, %s sender(s): every member delivers exactly the %i messages sent; every child exits',
+    async (order, senders, count) => {
+      const { code, output, stderr } = await runBench(['--count', String(count), '--order', order, '--senders', senders]);
+      expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+      const { result, children } = output;
+      expect(result.options).toMatchObject({ count, order, senders: Number(senders) });
+      expect(result.receivers).toHaveLength(3);
+      for (const receiver of result.receivers) {
+        expect(receiver).toMatchObject({ delivered: count, expected: count, fifoViolations: 0 });
+      }
+      // Total order: the same sequence everywhere (compared by a hash of each member's sequence).
+      if (order === 'total') expect(result.sameSequence).toBe(true);
+      // The three members, all gone: reported exited, and no such process any more.
+      expect(children).toHaveLength(3);
+      for (const child of children) {
+        expect(child.exited).toBe(true);
+        expect(alive(child.pid)).toBe(false);
+      }
+    },
+    60_000,
+  );
 });

@@ -10,15 +10,29 @@ const SCRIPT = join(ROOT, 'apps', 'bench', 'src', 'demo-soak.ts');
 
 describe('npm run demo:soak', () => {
   it('runs the demo under load, reports each run, and stops its load process', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, '--runs', '1', '--threads', '1', '--min-load', '0', '--timeout', '150'], {
-      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', SCRIPT, '--runs', '1', '--threads', '1', '--min-load', '0', '--timeout', '150'],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
     const code = await new Promise<number | null>((resolve) => {
-      const timer = setTimeout(() => { if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL'); }, 170_000);
-      child.on('exit', (c) => { clearTimeout(timer); resolve(c); });
+      const timer = setTimeout(() => {
+        if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+      }, 170_000);
+      child.on('exit', (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
     });
     expect(stdout).toMatch(/^run 1\/1: ok in [\d.]+ s \(load average [\d.]+\)$/m);
     expect(stdout).toMatch(/^1 passed, 0 failed; lowest 1-minute load average/m);

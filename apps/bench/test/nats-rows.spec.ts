@@ -20,8 +20,12 @@ function runBench(args: string[], timeoutMs: number): Promise<{ code: number | n
     const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     const timer = setTimeout(() => {
       if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
       reject(new Error(`all.ts ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stdout}\n${stderr}`));
@@ -37,16 +41,38 @@ type Json = AllResults & { children: { name: string; pid: number; exited: boolea
 
 describe('npm run bench: the NATS rows (tiny counts)', () => {
   let dir: string;
-  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'cohort-bench-nats-')); });
-  afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cohort-bench-nats-'));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('prints natsWire throughput and all-replies latency beside tcpWire and Nest Transport.NATS; nothing is left running', async () => {
     const json = join(dir, 'all.json');
     const count = 300;
-    const { code, stdout, stderr } = await runBench([
-      '--quick', '--only', 'async,replies,nats', '--orders', 'fifo', '--count', String(count), '--warmup', '0', '--calls', '20',
-      '--raw-count', '1000', '--nest-count', '200', '--json', json,
-    ], 150_000);
+    const { code, stdout, stderr } = await runBench(
+      [
+        '--quick',
+        '--only',
+        'async,replies,nats',
+        '--orders',
+        'fifo',
+        '--count',
+        String(count),
+        '--warmup',
+        '0',
+        '--calls',
+        '20',
+        '--raw-count',
+        '1000',
+        '--nest-count',
+        '200',
+        '--json',
+        json,
+      ],
+      150_000,
+    );
     expect({ code, stderr: code === 0 ? '' : `${stdout}\n${stderr}` }).toEqual({ code: 0, stderr: '' });
     const summary = stdout.slice(stdout.indexOf('# Summary'));
     for (const senders of ['1 sender', '3 senders']) {
@@ -81,7 +107,9 @@ describe('npm run bench: the NATS rows (tiny counts)', () => {
   it('skips them without nats-server, with a line saying so', async () => {
     const saved = process.env.NATS_SERVER_BIN;
     const logged: string[] = [];
-    const spy = jest.spyOn(console, 'log').mockImplementation((line: unknown) => { logged.push(String(line)); });
+    const spy = jest.spyOn(console, 'log').mockImplementation((line: unknown) => {
+      logged.push(String(line));
+    });
     try {
       process.env.NATS_SERVER_BIN = join(dir, 'no-nats-server-here');
       const nats = await runNatsRows({ natsServers: 1 } as AllOptions);

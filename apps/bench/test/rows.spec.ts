@@ -7,13 +7,27 @@ import { Args } from '../src/lib/args.js';
 import { parseOptions, type AllOptions, type AllResults } from '../src/all.js';
 import { headerBytesPerMessage, measureAllHeaderBytes, measureHeaderBytes } from '../src/header-bytes.js';
 import { plan, SECTIONS } from '../src/sections.js';
-import {
-  markdown, ratio, ratioValue, summaryRows, summaryTable, targetCell, wireBytesPerMessage, type Row,
-} from '../src/summary.js';
+import { markdown, ratio, ratioValue, summaryRows, summaryTable, targetCell, wireBytesPerMessage, type Row } from '../src/summary.js';
 import type { LatencyResult, PipelinedResult, ThroughputResult } from '../src/fbcast-throughput.js';
 import type { NestjsSuiteResult } from '../src/nestjs-suite.js';
 
-const FLAGS = ['quick', 'only', 'orders', 'count', 'warmup', 'nest-count', 'calls', 'pipelined', 'outstanding', 'chunk', 'suspect-ms', 'json', 'timeout', 'nats-servers', 'raw-count'];
+const FLAGS = [
+  'quick',
+  'only',
+  'orders',
+  'count',
+  'warmup',
+  'nest-count',
+  'calls',
+  'pipelined',
+  'outstanding',
+  'chunk',
+  'suspect-ms',
+  'json',
+  'timeout',
+  'nats-servers',
+  'raw-count',
+];
 
 function options(argv: string[]): AllOptions {
   return parseOptions(new Args(argv, FLAGS), { orders: ['fifo', 'causal', 'total'], sections: SECTIONS, natsServers: 1 });
@@ -22,37 +36,100 @@ function options(argv: string[]): AllOptions {
 function throughput(order: 'fifo' | 'causal' | 'total', senders: 1 | 3, minPerSec: number, rssMb = [90, 80, 70]): ThroughputResult {
   return {
     options: { count: 200_000, senders, order, size: 64, chunk: 1024, yieldEvery: 0, timeoutMs: 1 },
-    receivers: [1, 2, 3].map((member) => ({ member, delivered: 200_000, expected: 200_000, perSecFirstToLast: minPerSec, perSecFromStart: minPerSec, elapsedMs: 1, fifoViolations: 0, orderHash: 0 })),
-    minPerSec, meanPerSec: minPerSec, sameSequence: true, sendMs: [1],
-    wire: [1, 2, 3].map((member) => ({ member, framesSent: 0, framesReceived: 0, writes: 0, bytesSent: member === 1 ? 200_000 * 2 * 75 : 0, bytesReceived: 0, framesDropped: 0 })),
+    receivers: [1, 2, 3].map((member) => ({
+      member,
+      delivered: 200_000,
+      expected: 200_000,
+      perSecFirstToLast: minPerSec,
+      perSecFromStart: minPerSec,
+      elapsedMs: 1,
+      fifoViolations: 0,
+      orderHash: 0,
+    })),
+    minPerSec,
+    meanPerSec: minPerSec,
+    sameSequence: true,
+    sendMs: [1],
+    wire: [1, 2, 3].map((member) => ({
+      member,
+      framesSent: 0,
+      framesReceived: 0,
+      writes: 0,
+      bytesSent: member === 1 ? 200_000 * 2 * 75 : 0,
+      bytesReceived: 0,
+      framesDropped: 0,
+    })),
     rssMb,
   };
 }
 
 const latency = (p50Us: number, p99Us: number, rssMb = [100, 80, 70]): LatencyResult => ({
-  calls: 10_000, p50Us, p90Us: p50Us, p99Us, maxUs: p99Us, meanUs: p50Us, totalMs: 1, incomplete: 0, perCall: [], rssMb,
+  calls: 10_000,
+  p50Us,
+  p90Us: p50Us,
+  p99Us,
+  maxUs: p99Us,
+  meanUs: p50Us,
+  totalMs: 1,
+  incomplete: 0,
+  perCall: [],
+  rssMb,
 });
 const pipelinedResult = (callsPerSec: number, rssMb = [110, 80, 70]): PipelinedResult => ({
-  calls: 20_000, p50Us: 1, p90Us: 1, p99Us: 1, maxUs: 1, meanUs: 1, totalMs: 1, outstanding: 100, callsPerSec, incomplete: 0, rssMb,
+  calls: 20_000,
+  p50Us: 1,
+  p90Us: 1,
+  p99Us: 1,
+  maxUs: 1,
+  meanUs: 1,
+  totalMs: 1,
+  outstanding: 100,
+  callsPerSec,
+  incomplete: 0,
+  rssMb,
 });
 
 function results(): AllResults {
   const nestjs: NestjsSuiteResult = {
-    emit: throughput('fifo', 1, 60_000, [160, 150, 150]), multicast: throughput('fifo', 1, 30_000, [160, 150, 150]),
-    latency: latency(400, 900, [161, 150, 150]), pipelined: pipelinedResult(3_000, [162, 150, 150]), failures: [],
+    emit: throughput('fifo', 1, 60_000, [160, 150, 150]),
+    multicast: throughput('fifo', 1, 30_000, [160, 150, 150]),
+    latency: latency(400, 900, [161, 150, 150]),
+    pipelined: pipelinedResult(3_000, [162, 150, 150]),
+    failures: [],
   };
   return {
     options: options([]),
     throughput: [throughput('fifo', 1, 100_000), throughput('causal', 1, 80_000), throughput('total', 3, 50_000)],
-    latency: latency(200, 2_000), latencyFailure: null,
-    pipelined: pipelinedResult(5_000), pipelinedFailure: null,
-    raw: { options: { count: 1, size: 64, batch: 1024, timeoutMs: 1 }, receivers: [], minPerSec: 400_000, meanPerSec: 400_000, sendMs: 1, writes: 1, rssMb: [50, 50, 50] },
+    latency: latency(200, 2_000),
+    latencyFailure: null,
+    pipelined: pipelinedResult(5_000),
+    pipelinedFailure: null,
+    raw: {
+      options: { count: 1, size: 64, batch: 1024, timeoutMs: 1 },
+      receivers: [],
+      minPerSec: 400_000,
+      meanPerSec: 400_000,
+      sendMs: 1,
+      writes: 1,
+      rssMb: [50, 50, 50],
+    },
     rawRoundTrip: { calls: 1, p50Us: 50, p90Us: 60, p99Us: 100, maxUs: 100, meanUs: 50, totalMs: 1 },
     nest: {
       options: { transport: 'tcp', count: 1, calls: 1, warmup: 0, size: 64, chunk: 1, objectPattern: false, timeoutMs: 1 },
       emit: { count: 1, perSecFromStart: 50_000, perSecFirstToLast: 50_000, elapsedMs: 1, sendMs: 1 },
       latency: { calls: 1, p50Us: 100, p90Us: 100, p99Us: 400, maxUs: 400, meanUs: 100, totalMs: 1 },
-      pipelined: { calls: 1, p50Us: 1, p90Us: 1, p99Us: 1, maxUs: 1, meanUs: 1, totalMs: 1, outstanding: 100, callsPerSec: 10_000, incomplete: 0 },
+      pipelined: {
+        calls: 1,
+        p50Us: 1,
+        p90Us: 1,
+        p99Us: 1,
+        maxUs: 1,
+        meanUs: 1,
+        totalMs: 1,
+        outstanding: 100,
+        callsPerSec: 10_000,
+        incomplete: 0,
+      },
       rssMb: [70, 60],
     },
     nestjs,
@@ -65,7 +142,8 @@ function results(): AllResults {
 function find(rows: Row[], metric: string | RegExp, baseline: string | RegExp): Row {
   const match = (value: string, want: string | RegExp): boolean => (typeof want === 'string' ? value.includes(want) : want.test(value));
   const found = rows.find((r) => match(r.metric, metric) && match(r.baseline, baseline));
-  if (!found) throw new Error(`no row ${String(metric)} / ${String(baseline)} in\n${rows.map((r) => `${r.metric} | ${r.baseline}`).join('\n')}`);
+  if (!found)
+    throw new Error(`no row ${String(metric)} / ${String(baseline)} in\n${rows.map((r) => `${r.metric} | ${r.baseline}`).join('\n')}`);
   return found;
 }
 
@@ -119,7 +197,10 @@ describe('npm run bench: the rows of issue 12, each against its same-run baselin
     expect(fifoRaw).toMatchObject({ ours: '100,000', ratio: '0.25', target: '≥ 0.2 (met)', rss: '90.0 / 80.0 / 70.0 MB' });
     expect(fifoRaw.values).toMatchObject({ ours: 100_000, baseline: 400_000, ratio: 0.25, met: true, rssMb: [90, 80, 70] });
     expect(find(rows, 'causal, 1 sender', 'raw TCP fan-out')).toMatchObject({ ratio: '0.20', target: '≥ 0.2 (met)' });
-    expect(find(rows, 'fifo, 1 sender', `aim ${(1_000_000).toLocaleString('en-US')}/s`)).toMatchObject({ ratio: '0.10', target: '≥ 1 (NOT met)' });
+    expect(find(rows, 'fifo, 1 sender', `aim ${(1_000_000).toLocaleString('en-US')}/s`)).toMatchObject({
+      ratio: '0.10',
+      target: '≥ 1 (NOT met)',
+    });
     expect(find(rows, 'causal, 1 sender', 'aim 1,000,000/s')).toMatchObject({ ratio: '0.080' });
   });
 
@@ -130,15 +211,30 @@ describe('npm run bench: the rows of issue 12, each against its same-run baselin
   it("replies: 'all': p50 against the raw round trip (≤ 2), p99 against 1 ms; 100 outstanding against Nest's send()", () => {
     expect(find(rows, "replies:'all' p50", 'raw TCP round trip p50: 50.0 µs')).toMatchObject({ ratio: '4.00', target: '≤ 2 (NOT met)' });
     expect(find(rows, "replies:'all' p99", 'aim 1,000 µs')).toMatchObject({ ratio: '2.00', target: '≤ 1 (NOT met)' });
-    expect(find(rows, '100 outstanding: calls/s (3 members)', 'Nest TCP send(), 100 outstanding: 10,000 calls/s'))
-      .toMatchObject({ ours: '5,000', ratio: '0.50', rss: '110.0 / 80.0 / 70.0 MB' });
+    expect(find(rows, '100 outstanding: calls/s (3 members)', 'Nest TCP send(), 100 outstanding: 10,000 calls/s')).toMatchObject({
+      ours: '5,000',
+      ratio: '0.50',
+      rss: '110.0 / 80.0 / 70.0 MB',
+    });
   });
 
   it('@cohort/nestjs: emit, @Multicast and send against the core figure of the same run (≥ 0.5)', () => {
-    expect(find(rows, '@cohort/nestjs GroupClient.emit()', 'core multicast() fifo, 1 sender: 100,000/s')).toMatchObject({ ratio: '0.60', target: '≥ 0.5 (met)' });
-    expect(find(rows, '@cohort/nestjs @Multicast()', 'core multicast() fifo, 1 sender')).toMatchObject({ ratio: '0.30', target: '≥ 0.5 (NOT met)' });
-    expect(find(rows, '@cohort/nestjs GroupClient.send(), 100 outstanding', 'core replies')).toMatchObject({ ratio: '0.60', target: '≥ 0.5 (met)' });
-    expect(find(rows, '@cohort/nestjs GroupClient.send() p50', "core replies:'all' p50: 200.0 µs")).toMatchObject({ ratio: '2.00', target: '≤ 2 (met)' });
+    expect(find(rows, '@cohort/nestjs GroupClient.emit()', 'core multicast() fifo, 1 sender: 100,000/s')).toMatchObject({
+      ratio: '0.60',
+      target: '≥ 0.5 (met)',
+    });
+    expect(find(rows, '@cohort/nestjs @Multicast()', 'core multicast() fifo, 1 sender')).toMatchObject({
+      ratio: '0.30',
+      target: '≥ 0.5 (NOT met)',
+    });
+    expect(find(rows, '@cohort/nestjs GroupClient.send(), 100 outstanding', 'core replies')).toMatchObject({
+      ratio: '0.60',
+      target: '≥ 0.5 (met)',
+    });
+    expect(find(rows, '@cohort/nestjs GroupClient.send() p50', "core replies:'all' p50: 200.0 µs")).toMatchObject({
+      ratio: '2.00',
+      target: '≤ 2 (met)',
+    });
   });
 
   it('peak RSS: each group of members against 150 MB', () => {
@@ -158,8 +254,13 @@ describe('npm run bench: the rows of issue 12, each against its same-run baselin
 
   it('prints one table with the target and RSS columns; a NATS row says why there are none', () => {
     const table = summaryTable(results());
-    expect(table.split('\n')[0]!.split('|').map((c) => c.trim()).filter(Boolean))
-      .toEqual(['metric', 'ours', 'baseline (this run)', 'ratio ours/baseline', 'target (ratio)', 'peak RSS MB (each process)']);
+    expect(
+      table
+        .split('\n')[0]!
+        .split('|')
+        .map((c) => c.trim())
+        .filter(Boolean),
+    ).toEqual(['metric', 'ours', 'baseline (this run)', 'ratio ours/baseline', 'target (ratio)', 'peak RSS MB (each process)']);
     expect(table).toMatch(/\| over NATS \(natsWire\) +\| +skipped \| not asked for \(--nats-servers 0\)/);
     expect(markdown([['a', '1']], ['x', 'y'])).toBe('| x   |   y |\n| --- | --: |\n| a   |   1 |');
   });

@@ -16,7 +16,9 @@ export interface LocalNats {
 export async function localNats(): Promise<LocalNats> {
   if (process.env.NATS_URL) return { url: process.env.NATS_URL, started: false, stop: async () => undefined };
   if (findNatsServer() === null) {
-    throw new Error('npm start -- --nats needs a NATS server: set NATS_URL, or install nats-server (Debian: apt-get install -y nats-server)');
+    throw new Error(
+      'npm start -- --nats needs a NATS server: set NATS_URL, or install nats-server (Debian: apt-get install -y nats-server)',
+    );
   }
   const server = await NatsCluster.start({ size: 1 });
   return { url: server.urls[0]!, started: true, stop: () => server.stop() };

@@ -28,7 +28,8 @@ import { demoTrace } from './trace-output.js';
 const serve = process.argv.includes('--serve');
 const overNats = process.argv.includes('--nats');
 const started = performance.now();
-const say = (who: string, text: string): void => console.log(`${(performance.now() - started).toFixed(0).padStart(6)} ms  ${who.padEnd(10)} ${text}`);
+const say = (who: string, text: string): void =>
+  console.log(`${(performance.now() - started).toFixed(0).padStart(6)} ms  ${who.padEnd(10)} ${text}`);
 const heading = (text: string): void => console.log(`\n== ${text}`);
 const SLOW_LINK_MS = 300;
 /** The flights group's run, recorded for its space-time diagram (the phone book's group is not: one group per picture). */
@@ -73,10 +74,19 @@ async function flightsStory(): Promise<{ members: Record<string, FlightsMember>;
   const members: Record<string, FlightsMember> = {};
   for (const name of ['t', 'q', 'r']) {
     const wire = name === 'q' ? delayTo(wires[name]!, () => slowTo, SLOW_LINK_MS) : wires[name]!;
-    const member = await startFlightsMember({ wire, seeds: name === 't' ? [] : [wires.t!.address], logger, observer, ...(name === 't' ? {} : { tcp: { port: 0 } }) });
+    const member = await startFlightsMember({
+      wire,
+      seeds: name === 't' ? [] : [wires.t!.address],
+      logger,
+      observer,
+      ...(name === 't' ? {} : { tcp: { port: 0 } }),
+    });
     closers.push(() => member.close());
     members[name] = member;
-    say(name, `joined the group "flights" as ${member.group.me} (group on ${wireLabel()} ${wires[name]!.address}${member.tcpPort ? `, Nest TCP :${member.tcpPort}` : ''})`);
+    say(
+      name,
+      `joined the group "flights" as ${member.group.me} (group on ${wireLabel()} ${wires[name]!.address}${member.tcpPort ? `, Nest TCP :${member.tcpPort}` : ''})`,
+    );
   }
   await until(() => Object.values(members).every((m) => m.group.view.members.length === 3), 'a view of three');
   say('t', `view ${members.t!.group.view.id}: ${members.t!.group.view.members.length} members`);
@@ -94,7 +104,10 @@ async function flightsStory(): Promise<{ members: Record<string, FlightsMember>;
   }
 
   slowTo = wires.t!.address;
-  const gateway = await startFlightsGateway({ services: { q: { host: '127.0.0.1', port: members.q!.tcpPort! }, r: { host: '127.0.0.1', port: members.r!.tcpPort! } }, logger });
+  const gateway = await startFlightsGateway({
+    services: { q: { host: '127.0.0.1', port: members.q!.tcpPort! }, r: { host: '127.0.0.1', port: members.r!.tcpPort! } },
+    logger,
+  });
   closers.push(() => gateway.close());
   return { members, gateway };
 }
@@ -117,7 +130,13 @@ async function phoneBookStory(): Promise<void> {
     const share = member.phoneBook.lastShare!;
     say(`member ${share.rank}`, `searched entries ${share.start}..${share.end - 1} (its 1/${share.viewSize})`);
   }
-  say('caller', `got ${found.length} matches, the members' parts concatenated in book order: ${found.slice(0, 3).map((e) => e.name).join(', ')}, …`);
+  say(
+    'caller',
+    `got ${found.length} matches, the members' parts concatenated in book order: ${found
+      .slice(0, 3)
+      .map((e) => e.name)
+      .join(', ')}, …`,
+  );
 }
 
 async function causalStory(members: Record<string, FlightsMember>, gateway: FlightsGateway): Promise<void> {
@@ -127,8 +146,14 @@ async function causalStory(members: Record<string, FlightsMember>, gateway: Flig
   say('p', `POST ${gateway.url}/flights/thread: q records a (EZY12 → C-3), then r records b (EZY12 → C-4)`);
   say('net', `frames from q to t take ${SLOW_LINK_MS} ms more`);
   const response = await fetch(`${gateway.url}/flights/thread`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ steps: [{ via: 'q', flight: 'EZY12', sector: 'C-3' }, { via: 'r', flight: 'EZY12', sector: 'C-4' }] }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      steps: [
+        { via: 'q', flight: 'EZY12', sector: 'C-3' },
+        { via: 'r', flight: 'EZY12', sector: 'C-4' },
+      ],
+    }),
   });
   // The cause is in the gateway's log above (Nest's ExceptionsHandler); the body names its code, if any.
   if (!response.ok) throw new Error(`the gateway answered ${response.status}: ${await response.text()}`);
@@ -136,7 +161,10 @@ async function causalStory(members: Record<string, FlightsMember>, gateway: Flig
   await until(() => t.history.length === seenBefore + 2, 't to deliver a and b');
   const order = t.history.slice(seenBefore).map((a) => `${a.sector === 'C-3' ? 'a' : 'b'} (${a.flight}→${a.sector})`);
   say('t', `delivered ${order.join(' then ')}: b waited for a, which the slow link held back`);
-  say('t', `EZY12 is in sector ${t.sectorOf('EZY12')} at every member: ${Object.values(members).every((m) => m.flights.sectorOf('EZY12') === 'C-4')}`);
+  say(
+    't',
+    `EZY12 is in sector ${t.sectorOf('EZY12')} at every member: ${Object.values(members).every((m) => m.flights.sectorOf('EZY12') === 'C-4')}`,
+  );
 }
 
 try {
@@ -151,7 +179,9 @@ try {
   await causalStory(members, gateway);
   if (serve) {
     heading('Serving: the gateway stays up (Ctrl-C to stop)');
-    console.log(`curl -X POST ${gateway.url}/flights/thread -H 'content-type: application/json' \\\n  -d '{"steps":[{"via":"q","flight":"AF1981","sector":"D-11"},{"via":"r","flight":"AF1981","sector":"D-12"}]}'`);
+    console.log(
+      `curl -X POST ${gateway.url}/flights/thread -H 'content-type: application/json' \\\n  -d '{"steps":[{"via":"q","flight":"AF1981","sector":"D-11"},{"via":"r","flight":"AF1981","sector":"D-12"}]}'`,
+    );
     await new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());
       process.once('SIGTERM', () => resolve());
@@ -164,6 +194,8 @@ try {
 } catch (error) {
   console.error(error);
   await closeAll();
-  console.log(`\nThe run of the flights group, drawn: ${await trace.finish({ check: true }).catch((e: unknown) => `not drawn (${String(e)})`)}`);
+  console.log(
+    `\nThe run of the flights group, drawn: ${await trace.finish({ check: true }).catch((e: unknown) => `not drawn (${String(e)})`)}`,
+  );
   process.exit(1);
 }

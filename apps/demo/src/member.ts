@@ -32,7 +32,10 @@ const say = (line: string): void => console.log(`${time()} ${line}`);
 
 const tcp = await tcpWire({ host: values.host, port: Number(values.port) });
 const wire: Wire = values.key ? authenticate(tcp, { key: values.key }) : tcp;
-const seeds = values.seeds.split(',').map((s) => s.trim()).filter(Boolean);
+const seeds = values.seeds
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 say(`listening on ${tcp.address}${seeds.length ? `, joining through ${seeds.join(', ')}` : ', forming the group'}`);
 
 // A member records only when asked: without an observer the protocol keeps no record for it.

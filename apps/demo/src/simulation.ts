@@ -22,13 +22,19 @@ const recorder = trace.recorder;
 const observer = recorder.observer();
 const say = (who: string, text: string): void => console.log(`${net.now().toFixed(0).padStart(6)} ms  ${who.padEnd(10)} ${text}`);
 
-interface Service { name: string; group: Group; sectors: Map<string, string> }
+interface Service {
+  name: string;
+  group: Group;
+  sectors: Map<string, string>;
+}
 const services = new Map<string, Service>();
 
 async function start(name: string, seeds: string[]): Promise<Service> {
   const sectors = new Map<string, string>();
   const group = await Group.join('air-traffic', {
-    wire: net.wire(name), seeds, observer,
+    wire: net.wire(name),
+    seeds,
+    observer,
     getState: () => [...sectors],
     setState: (state) => {
       for (const [flight, sector] of state as [string, string][]) sectors.set(flight, sector);
@@ -57,7 +63,8 @@ try {
 
   say('tower', 'fbcast: add flight AF 1981 to sector D-9, and 199 more updates');
   await tower.group.fbcast('flight.sector', { flight: 'AF1981', sector: 'D-9' });
-  for (let i = 0; i < 199; i++) await services.get(i % 2 ? 'radar' : 'tower')!.group.fbcast('flight.sector', { flight: `LH${400 + (i % 50)}`, sector: `S-${i % 7}` });
+  for (let i = 0; i < 199; i++)
+    await services.get(i % 2 ? 'radar' : 'tower')!.group.fbcast('flight.sector', { flight: `LH${400 + (i % 50)}`, sector: `S-${i % 7}` });
   await net.sleep(300);
 
   // A handover by causal multicast while approach's frames to tower are slow: ground's answer
@@ -89,7 +96,10 @@ try {
   await net.sleep(4_500);
   say('network', 'heal');
   net.heal();
-  await net.runUntil(() => [...services.values()].every((s) => s.group.view.members.length === 4 && s.group.view.id === tower.group.view.id), { timeoutMs: 10_000 });
+  await net.runUntil(
+    () => [...services.values()].every((s) => s.group.view.members.length === 4 && s.group.view.id === tower.group.view.id),
+    { timeoutMs: 10_000 },
+  );
   await net.sleep(500);
 
   console.log('');
@@ -99,7 +109,8 @@ try {
   const violations = checkHistory(recorder.events, { quiescent: true, locate: true });
   console.log(`\nHistory checker: ${recorder.events.length} events, ${violations.length} violations.`);
   for (const violation of violations.slice(0, 10)) console.log(`  ${violation.property}: ${violation.message}`);
-  for (const { property, message, at } of violations) recorder.note({ kind: 'violation', property, message, ...(at !== undefined ? { at } : {}) });
+  for (const { property, message, at } of violations)
+    recorder.note({ kind: 'violation', property, message, ...(at !== undefined ? { at } : {}) });
   console.log(`The run, drawn: ${await trace.finish()}`);
   process.exitCode = violations.length === 0 ? 0 : 1;
 } finally {

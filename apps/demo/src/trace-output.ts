@@ -27,7 +27,9 @@ export function demoTrace(name: string, options: { title: string; clock?: Pick<C
   const jsonl = join(TRACES_DIR, `${name}.jsonl`);
   const recording = join(TRACES_DIR, `${name}.${process.pid}.jsonl`);
   const recorder = new TraceRecorder(traceFile(recording), {
-    title: options.title, keepHistory: options.keepHistory ?? false, ...(options.clock ? { clock: options.clock } : {}),
+    title: options.title,
+    keepHistory: options.keepHistory ?? false,
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   return {
     recorder,

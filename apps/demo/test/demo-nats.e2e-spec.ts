@@ -11,7 +11,10 @@ describe('npm start -- --nats: the demo with the group over NATS', () => {
     const env = { ...process.env };
     delete env.NATS_URL;
     const run = spawnSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'apps/demo/src/main.ts', '--nats'], {
-      cwd: root, encoding: 'utf8', timeout: 80_000, env,
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 80_000,
+      env,
     });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);

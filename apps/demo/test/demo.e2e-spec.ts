@@ -16,7 +16,10 @@ describe('npm start (the README demo): Nest services on loopback, three stories'
 
   it('tells the flights, phone book and causal-thread stories and exits 0', () => {
     const run = spawnSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'apps/demo/src/main.ts'], {
-      cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, COHORT_TRACE_DIR: traces },
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, COHORT_TRACE_DIR: traces },
     });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);

@@ -31,7 +31,13 @@ class MemberCli {
     if (match) return Promise.resolve(match);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms; output:\n${this.output}`)), timeoutMs);
-      this.watchers.push({ pattern, resolve: (m) => { clearTimeout(timer); resolve(m); } });
+      this.watchers.push({
+        pattern,
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+      });
     });
   }
 
@@ -41,7 +47,7 @@ class MemberCli {
   }
 }
 
-describe('the README\'s real-process demo: three members in three terminals', () => {
+describe("the README's real-process demo: three members in three terminals", () => {
   const members: MemberCli[] = [];
   afterAll(async () => {
     for (const m of members) if (m.child.exitCode === null && m.child.signalCode === null) m.child.kill('SIGKILL');

@@ -16,7 +16,10 @@ describe('npm run demo:sim (the simulated-network story)', () => {
 
   it('tells the story and ends with a clean history check', () => {
     const run = spawnSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'apps/demo/src/simulation.ts', '--seed', '7'], {
-      cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, COHORT_TRACE_DIR: traces },
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, COHORT_TRACE_DIR: traces },
     });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);

@@ -9,7 +9,7 @@ describe('observability example: Prometheus metrics and a terminus health check 
     members = [];
   });
 
-  it('serves every member\'s cohort metrics in the Prometheus text format, and health 200', async () => {
+  it("serves every member's cohort metrics in the Prometheus text format, and health 200", async () => {
     const lines: string[] = [];
     members = await runObservabilityExample((line) => lines.push(line));
     expect(lines).toHaveLength(3);
@@ -30,7 +30,10 @@ describe('observability example: Prometheus metrics and a terminus health check 
     for (const member of members) {
       const health = await fetch(`${member.url}/health`);
       expect(health.status).toBe(200);
-      expect(await health.json()).toMatchObject({ status: 'ok', info: { cohort: { status: 'up', state: 'member', view: { members: 3 } } } });
+      expect(await health.json()).toMatchObject({
+        status: 'ok',
+        info: { cohort: { status: 'up', state: 'member', view: { members: 3 } } },
+      });
     }
   });
 });

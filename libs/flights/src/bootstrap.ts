@@ -1,7 +1,15 @@
 import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { Address, Group, GroupObserver, Timing, Wire } from '@cohort/core';
 import { CausalModule, COHORT_GROUP, GroupModule } from '@cohort/nestjs';
-import { Module, type DynamicModule, type INestApplication, type INestApplicationContext, type INestMicroservice, type LoggerService, type LogLevel } from '@nestjs/common';
+import {
+  Module,
+  type DynamicModule,
+  type INestApplication,
+  type INestApplicationContext,
+  type INestMicroservice,
+  type LoggerService,
+  type LogLevel,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Transport } from '@nestjs/microservices';
 import { FlightsModule } from './flights.module.js';
@@ -39,15 +47,20 @@ export interface FlightsMember {
 }
 
 /** The application module of a flights member. */
-export function flightsMemberModule(options: Pick<FlightsMemberOptions, 'wire' | 'seeds' | 'group' | 'causal' | 'timing' | 'observer'>): DynamicModule {
+export function flightsMemberModule(
+  options: Pick<FlightsMemberOptions, 'wire' | 'seeds' | 'group' | 'causal' | 'timing' | 'observer'>,
+): DynamicModule {
   @Module({})
   class FlightsMemberModule {}
   return {
     module: FlightsMemberModule,
     imports: [
       GroupModule.forRoot({
-        name: options.group ?? 'flights', wire: options.wire, seeds: options.seeds,
-        ...(options.timing ? { timing: options.timing } : {}), ...(options.observer ? { observer: options.observer } : {}),
+        name: options.group ?? 'flights',
+        wire: options.wire,
+        seeds: options.seeds,
+        ...(options.timing ? { timing: options.timing } : {}),
+        ...(options.observer ? { observer: options.observer } : {}),
       }),
       FlightsModule,
       ...(options.causal === false ? [] : [CausalModule.forRoot()]),
@@ -63,7 +76,10 @@ export async function startFlightsMember(options: FlightsMemberOptions): Promise
   let tcpPort: number | undefined;
   if (options.tcp) {
     const service: INestMicroservice = await NestFactory.createMicroservice(module, {
-      transport: Transport.TCP, options: { host: options.tcp.host ?? '127.0.0.1', port: options.tcp.port ?? 0 }, logger, abortOnError: false,
+      transport: Transport.TCP,
+      options: { host: options.tcp.host ?? '127.0.0.1', port: options.tcp.port ?? 0 },
+      logger,
+      abortOnError: false,
     });
     await service.listen();
     tcpPort = (service.unwrap<NetServer>().address() as AddressInfo).port;

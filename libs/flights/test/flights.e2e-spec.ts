@@ -6,7 +6,9 @@ describe('flights: members, and the causal thread through the gateway', () => {
   let net: SimulatedNetwork;
   const started: (FlightsMember | FlightsGateway)[] = [];
 
-  beforeEach(() => { net = new SimulatedNetwork({ seed: 1981 }); });
+  beforeEach(() => {
+    net = new SimulatedNetwork({ seed: 1981 });
+  });
   afterEach(async () => {
     for (const app of started.splice(0).reverse()) await app.close();
     await net.close();
@@ -37,7 +39,10 @@ describe('flights: members, and the causal thread through the gateway', () => {
       const r = await startFlightsMember({ wire: net.wire('r'), seeds: ['t'], timing, causal, tcp: { port: 0 } });
       started.push(r);
       expect(await net.runUntil(() => [t, q, r].every((m) => m.group.view.members.length === 3), { timeoutMs: 30_000 })).toBe(true);
-      const p = await startFlightsGateway({ services: { q: { host: '127.0.0.1', port: q.tcpPort! }, r: { host: '127.0.0.1', port: r.tcpPort! } }, causal });
+      const p = await startFlightsGateway({
+        services: { q: { host: '127.0.0.1', port: q.tcpPort! }, r: { host: '127.0.0.1', port: r.tcpPort! } },
+        causal,
+      });
       started.push(p);
       net.setLink('q', 'r', { loss: 1 });
       net.setLink('q', 't', { loss: 1 });
@@ -45,8 +50,14 @@ describe('flights: members, and the causal thread through the gateway', () => {
       // its own request): q's link to r heals a virtual second in; its link to t stays down.
       if (causal) net.clock.setTimer(1_000, () => net.clearLink('q', 'r'));
       const response = await fetch(`${p.url}/flights/thread`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ steps: [{ via: 'q', flight: 'AF1981', sector: 'D-9' }, { via: 'r', flight: 'AF1981', sector: 'D-10' }] }),
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          steps: [
+            { via: 'q', flight: 'AF1981', sector: 'D-9' },
+            { via: 'r', flight: 'AF1981', sector: 'D-10' },
+          ],
+        }),
       });
       expect(response.status).toBe(201);
       if (causal) {

@@ -29,7 +29,12 @@ export function phoneBookMemberModule(options: Pick<PhoneBookMemberOptions, 'wir
   return {
     module: PhoneBookMemberModule,
     imports: [
-      GroupModule.forRoot({ name: options.group ?? 'phone-book', wire: options.wire, seeds: options.seeds, ...(options.timing ? { timing: options.timing } : {}) }),
+      GroupModule.forRoot({
+        name: options.group ?? 'phone-book',
+        wire: options.wire,
+        seeds: options.seeds,
+        ...(options.timing ? { timing: options.timing } : {}),
+      }),
       PhoneBookModule,
     ],
   };
@@ -37,7 +42,10 @@ export function phoneBookMemberModule(options: Pick<PhoneBookMemberOptions, 'wir
 
 /** Starts a member of the phone book group as a Nest application context. */
 export async function startPhoneBookMember(options: PhoneBookMemberOptions): Promise<PhoneBookMember> {
-  const app = await NestFactory.createApplicationContext(phoneBookMemberModule(options), { logger: options.logger ?? false, abortOnError: false });
+  const app = await NestFactory.createApplicationContext(phoneBookMemberModule(options), {
+    logger: options.logger ?? false,
+    abortOnError: false,
+  });
   await app.init();
   return { app, phoneBook: app.get(PhoneBookService), group: app.get<Group>(COHORT_GROUP), close: () => app.close() };
 }

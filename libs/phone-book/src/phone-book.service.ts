@@ -26,7 +26,8 @@ export class PhoneBookService {
 
   @Multicast({ replies: 'all', gather: 'concat' })
   async search(prefix: string, @GroupMember() member?: Delivery): Promise<PhoneBookEntry[]> {
-    if (typeof prefix !== 'string' || prefix.length === 0 || prefix.length > 100) throw new InvalidArgumentError('prefix: 1 to 100 characters');
+    if (typeof prefix !== 'string' || prefix.length === 0 || prefix.length > 100)
+      throw new InvalidArgumentError('prefix: 1 to 100 characters');
     const { start, end } = shareOf(member!, PHONE_BOOK_SIZE);
     this.lastShare = { rank: member!.rank, viewSize: member!.viewSize, start, end };
     return searchRange(prefix, start, end, MATCHES_PER_MEMBER_MAX);

@@ -6,7 +6,9 @@ describe('the split phone book', () => {
   let net: SimulatedNetwork;
   const members: PhoneBookMember[] = [];
 
-  beforeEach(() => { net = new SimulatedNetwork({ seed: 100 }); });
+  beforeEach(() => {
+    net = new SimulatedNetwork({ seed: 100 });
+  });
   afterEach(async () => {
     for (const member of members.splice(0).reverse()) await member.close();
     await net.close();

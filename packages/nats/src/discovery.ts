@@ -84,7 +84,12 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /** Resolves to the seeds found (sorted, without duplicates). See the module comment. */
 export async function discoverSeeds(options: DiscoverSeedsOptions): Promise<string[]> {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('discoverSeeds takes an options object');
-  const dns = options.dns === undefined ? [] : Array.isArray(options.dns) ? options.dns as readonly DnsSeedSource[] : [options.dns as DnsSeedSource];
+  const dns =
+    options.dns === undefined
+      ? []
+      : Array.isArray(options.dns)
+        ? (options.dns as readonly DnsSeedSource[])
+        : [options.dns as DnsSeedSource];
   if (options.static === undefined && dns.length === 0 && options.nats === undefined) {
     throw new InvalidArgumentError('discoverSeeds needs at least one source: static, dns or nats');
   }
@@ -92,8 +97,14 @@ export async function discoverSeeds(options: DiscoverSeedsOptions): Promise<stri
     throw new InvalidArgumentError('discoverSeeds: the nats wire must be created with the `group` option (its group answers discovery)');
   }
   for (const source of dns) {
-    if (!source || typeof source.name !== 'string' || source.name.length === 0) throw new InvalidArgumentError('discoverSeeds: dns.name must be a non-empty string');
-    if (typeof source.address !== 'function' && (source.address ?? 'ip:port') === 'ip:port' && typeSrv(source) === 'A' && source.port === undefined) {
+    if (!source || typeof source.name !== 'string' || source.name.length === 0)
+      throw new InvalidArgumentError('discoverSeeds: dns.name must be a non-empty string');
+    if (
+      typeof source.address !== 'function' &&
+      (source.address ?? 'ip:port') === 'ip:port' &&
+      typeSrv(source) === 'A' &&
+      source.port === undefined
+    ) {
       throw new InvalidArgumentError(`discoverSeeds: dns "${source.name}" (A records) needs a port for "ip:port" addresses`);
     }
   }
@@ -113,8 +124,10 @@ export async function discoverSeeds(options: DiscoverSeedsOptions): Promise<stri
     const left = deadline - performance.now();
     if (left <= 0) {
       throw new SeedDiscoveryError(
-        `discoverSeeds found ${seeds.length} seed(s) within ${timeoutMs} ms, fewer than ${minSeeds}: `
-          + reports.map((r) => `${r.source}: ${r.found.length > 0 ? r.found.join(', ') : 'none'}${r.error ? ` (${r.error})` : ''}`).join('; '),
+        `discoverSeeds found ${seeds.length} seed(s) within ${timeoutMs} ms, fewer than ${minSeeds}: ` +
+          reports
+            .map((r) => `${r.source}: ${r.found.length > 0 ? r.found.join(', ') : 'none'}${r.error ? ` (${r.error})` : ''}`)
+            .join('; '),
         reports,
       );
     }
@@ -139,10 +152,14 @@ async function fromNats(wire: NatsWire, waitMs: number, includeSelf: boolean): P
 function mapRecord(mapping: DnsAddressMapping, record: DnsSeedRecord): string | undefined {
   if (typeof mapping === 'function') return mapping(record);
   switch (mapping) {
-    case 'ip:port': return record.ip !== undefined && record.port !== undefined ? `${record.ip}:${record.port}` : undefined;
-    case 'host:port': return record.host !== undefined && record.port !== undefined ? `${record.host}:${record.port}` : undefined;
-    case 'first-label': return record.host?.split('.')[0] || undefined;
-    default: return undefined;
+    case 'ip:port':
+      return record.ip !== undefined && record.port !== undefined ? `${record.ip}:${record.port}` : undefined;
+    case 'host:port':
+      return record.host !== undefined && record.port !== undefined ? `${record.host}:${record.port}` : undefined;
+    case 'first-label':
+      return record.host?.split('.')[0] || undefined;
+    default:
+      return undefined;
   }
 }
 
@@ -155,7 +172,8 @@ async function fromDns(source: DnsSeedSource): Promise<SourceReport> {
   try {
     const records: DnsSeedRecord[] = [];
     if (type === 'A') {
-      for (const ip of await resolver.resolve4(source.name)) records.push({ ip, ...(source.port !== undefined ? { port: source.port } : {}) });
+      for (const ip of await resolver.resolve4(source.name))
+        records.push({ ip, ...(source.port !== undefined ? { port: source.port } : {}) });
     } else {
       const srv = await resolver.resolveSrv(source.name);
       const needIp = mapping === 'ip:port' || typeof mapping === 'function';

@@ -3,8 +3,18 @@ import { connect, type Msg, type NatsConnection, type Subscription } from '@nats
 import { AddressInUseError, NatsConnectError } from './errors.js';
 import { resolveNatsWireOptions, type NatsWireOptions, type ResolvedNatsWireOptions } from './options.js';
 import {
-  bare, decodeFragment, decodeFrames, decodeGroupFrames, decodeHeader, encodeFragment, FRAGMENT_FIELDS_BYTES, FramesPacker,
-  GroupPacker, HeaderBytes, Kind, PacketError,
+  bare,
+  decodeFragment,
+  decodeFrames,
+  decodeGroupFrames,
+  decodeHeader,
+  encodeFragment,
+  FRAGMENT_FIELDS_BYTES,
+  FramesPacker,
+  GroupPacker,
+  HeaderBytes,
+  Kind,
+  PacketError,
 } from './packet.js';
 import { isValidAddress, Subjects } from './subjects.js';
 
@@ -153,13 +163,32 @@ export class NatsWire implements Wire {
   private readonly discoveries = new Set<{ found: Set<string>; done: () => void }>();
 
   private readonly counters = {
-    framesSent: 0, framesReceived: 0, bytesSent: 0, bytesReceived: 0, publishes: 0, groupPublishes: 0, groupFrames: 0,
-    fragmentedFrames: 0, packetsReceived: 0, framesDropped: 0, oversizedFrames: 0, malformedPackets: 0, receiverErrors: 0,
-    noResponders: 0, probes: 0, peersDown: 0, disconnects: 0, reconnects: 0, heldPublished: 0,
+    framesSent: 0,
+    framesReceived: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+    publishes: 0,
+    groupPublishes: 0,
+    groupFrames: 0,
+    fragmentedFrames: 0,
+    packetsReceived: 0,
+    framesDropped: 0,
+    oversizedFrames: 0,
+    malformedPackets: 0,
+    receiverErrors: 0,
+    noResponders: 0,
+    probes: 0,
+    peersDown: 0,
+    disconnects: 0,
+    reconnects: 0,
+    heldPublished: 0,
   };
 
   /** Use natsWire(): the constructor takes a connected client and does not subscribe yet. */
-  constructor(private readonly nc: NatsConnection, private readonly options: ResolvedNatsWireOptions) {
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly options: ResolvedNatsWireOptions,
+  ) {
     this.address = options.address;
     this.timers = options.clock;
     this.instance = (options.random.int(0x10000) * 0x10000 + options.random.int(0x10000)) >>> 0;
@@ -191,8 +220,10 @@ export class NatsWire implements Wire {
     const s = this.subjects;
     this.subscriptions.push(this.nc.subscribe(s.member, { callback: (error, msg) => this.onPacket(error, msg, false) }));
     this.subscriptions.push(this.nc.subscribe(s.replies, { callback: (error, msg) => this.onReply(error, msg) }));
-    if (s.group !== undefined) this.subscriptions.push(this.nc.subscribe(s.group, { callback: (error, msg) => this.onPacket(error, msg, true) }));
-    if (s.discover !== undefined) this.subscriptions.push(this.nc.subscribe(s.discover, { callback: (error, msg) => this.onDiscover(error, msg) }));
+    if (s.group !== undefined)
+      this.subscriptions.push(this.nc.subscribe(s.group, { callback: (error, msg) => this.onPacket(error, msg, true) }));
+    if (s.discover !== undefined)
+      this.subscriptions.push(this.nc.subscribe(s.discover, { callback: (error, msg) => this.onDiscover(error, msg) }));
     void this.watchStatus();
     void this.nc.closed().then(() => {
       this.natsClosed = true;
@@ -390,8 +421,12 @@ export class NatsWire implements Wire {
         if (this.lastDirect.size >= MAX_SUSPECTS && !this.lastDirect.has(to)) this.lastDirect.clear();
         this.lastDirect.set(to, now);
         publishes.push({
-          subject: Subjects.memberOf(this.options.subjectPrefix, to), packet: bare(this.header, Kind.Probe),
-          reply: this.subjects.noResponders(to), frames: 0, bytes: 0, group: false,
+          subject: Subjects.memberOf(this.options.subjectPrefix, to),
+          packet: bare(this.header, Kind.Probe),
+          reply: this.subjects.noResponders(to),
+          frames: 0,
+          bytes: 0,
+          group: false,
         });
       }
     }
@@ -560,7 +595,12 @@ export class NatsWire implements Wire {
       partial = { frameId: fragment.frameId, total: fragment.total, received: 0, bytes: new Uint8Array(fragment.total) };
       this.partials.set(from, partial);
     }
-    if (partial === undefined || partial.frameId !== fragment.frameId || partial.total !== fragment.total || partial.received !== fragment.offset) {
+    if (
+      partial === undefined ||
+      partial.frameId !== fragment.frameId ||
+      partial.total !== fragment.total ||
+      partial.received !== fragment.offset
+    ) {
       // A piece missing (NATS lost it) or another frame begun: the frame is lost, the protocol retransmits.
       this.partials.delete(from);
       this.counters.malformedPackets++;
@@ -666,7 +706,9 @@ export class NatsWire implements Wire {
     });
     this.counters.probes++;
     try {
-      this.nc.publish(Subjects.memberOf(this.options.subjectPrefix, peer), bare(this.header, Kind.Probe), { reply: this.subjects.probe(peer) });
+      this.nc.publish(Subjects.memberOf(this.options.subjectPrefix, peer), bare(this.header, Kind.Probe), {
+        reply: this.subjects.probe(peer),
+      });
     } catch {
       state.timer.cancel();
       this.suspects.delete(peer);
@@ -733,7 +775,9 @@ export class NatsWire implements Wire {
       let timer: TimerHandle | undefined;
       await Promise.race([
         this.nc.flush().catch(() => undefined),
-        new Promise<void>((resolve) => { timer = this.timers.setTimer(this.options.closeTimeoutMs, resolve); }),
+        new Promise<void>((resolve) => {
+          timer = this.timers.setTimer(this.options.closeTimeoutMs, resolve);
+        }),
       ]);
       timer?.cancel();
       await this.nc.close().catch(() => undefined);

@@ -106,8 +106,19 @@ export const CONNECTION_DEFAULTS: Partial<NodeConnectionOptions> = {
 };
 
 const OWN_KEYS = new Set<string>([
-  'servers', 'subjectPrefix', 'group', 'address', 'peerDown', 'maxFrameBytes', 'maxBufferedBytes', 'maxPacketBytes',
-  'addressCheckMs', 'closeTimeoutMs', 'clock', 'random', 'onReceiverError',
+  'servers',
+  'subjectPrefix',
+  'group',
+  'address',
+  'peerDown',
+  'maxFrameBytes',
+  'maxBufferedBytes',
+  'maxPacketBytes',
+  'addressCheckMs',
+  'closeTimeoutMs',
+  'clock',
+  'random',
+  'onReceiverError',
 ]);
 
 function positiveInteger(value: unknown, name: string, fallback: number, min = 1): number {
@@ -132,15 +143,21 @@ export function resolveNatsWireOptions(options: NatsWireOptions): ResolvedNatsWi
   }
   const subjectPrefix = options.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX;
   if (!isValidPrefix(subjectPrefix)) {
-    throw new InvalidArgumentError(`natsWire: subjectPrefix must be dot-separated tokens of letters, digits, "_", "-", ":", got ${JSON.stringify(subjectPrefix)}`);
+    throw new InvalidArgumentError(
+      `natsWire: subjectPrefix must be dot-separated tokens of letters, digits, "_", "-", ":", got ${JSON.stringify(subjectPrefix)}`,
+    );
   }
   if (options.group !== undefined && !isValidGroupToken(options.group)) {
-    throw new InvalidArgumentError(`natsWire: group must be one subject token (letters, digits, "_", "-", ":"), got ${JSON.stringify(options.group)}`);
+    throw new InvalidArgumentError(
+      `natsWire: group must be one subject token (letters, digits, "_", "-", ":"), got ${JSON.stringify(options.group)}`,
+    );
   }
   const random = options.random ?? realRandom;
   const address = options.address ?? randomAddress(random);
   if (!isValidAddress(address)) {
-    throw new InvalidArgumentError(`natsWire: address must be 1-${MAX_ADDRESS_LENGTH} letters, digits, "_", "-" or ":", got ${JSON.stringify(address)}`);
+    throw new InvalidArgumentError(
+      `natsWire: address must be 1-${MAX_ADDRESS_LENGTH} letters, digits, "_", "-" or ":", got ${JSON.stringify(address)}`,
+    );
   }
   let peerDown: ResolvedNatsWireOptions['peerDown'];
   if (options.peerDown === false) peerDown = false;
@@ -150,7 +167,8 @@ export function resolveNatsWireOptions(options: NatsWireOptions): ResolvedNatsWi
   } else {
     throw new InvalidArgumentError('natsWire: peerDown must be false or { confirmMs }');
   }
-  const maxPacketBytes = options.maxPacketBytes === undefined ? undefined : positiveInteger(options.maxPacketBytes, 'maxPacketBytes', 0, MIN_PACKET_BYTES);
+  const maxPacketBytes =
+    options.maxPacketBytes === undefined ? undefined : positiveInteger(options.maxPacketBytes, 'maxPacketBytes', 0, MIN_PACKET_BYTES);
   if (options.onReceiverError !== undefined && typeof options.onReceiverError !== 'function') {
     throw new InvalidArgumentError('natsWire: onReceiverError must be a function');
   }

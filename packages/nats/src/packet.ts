@@ -57,7 +57,10 @@ export class HeaderBytes {
   private readonly bytes: Map<number, Uint8Array> = new Map();
   readonly length: number;
 
-  constructor(readonly from: string, readonly instance: number) {
+  constructor(
+    readonly from: string,
+    readonly instance: number,
+  ) {
     const address = encoder.encode(from);
     if (address.length > MAX_ADDRESS_BYTES) throw new RangeError(`address longer than ${MAX_ADDRESS_BYTES} bytes`);
     this.length = FIXED_HEADER_BYTES + address.length;
@@ -203,7 +206,10 @@ export class FramesPacker {
   private bytes: number;
   readonly packets: Uint8Array[] = [];
 
-  constructor(private readonly header: HeaderBytes, private readonly maxBytes: number) {
+  constructor(
+    private readonly header: HeaderBytes,
+    private readonly maxBytes: number,
+  ) {
     this.bytes = header.length;
   }
 
@@ -251,7 +257,10 @@ export class GroupPacker {
   private bodyBytes = 0;
   readonly packets: Uint8Array[] = [];
 
-  constructor(private readonly header: HeaderBytes, private readonly maxBytes: number) {}
+  constructor(
+    private readonly header: HeaderBytes,
+    private readonly maxBytes: number,
+  ) {}
 
   /** What an entry adds at most (its addresses possibly new to the table). */
   static cost(entry: GroupEntry): number {
@@ -275,8 +284,8 @@ export class GroupPacker {
       }
     }
     const body = 2 + 2 * entry.to.length + 4 + entry.frame.length;
-    const fits = this.header.length + this.tableBytes + newTable + this.bodyBytes + body <= this.maxBytes
-      && this.table.size + newAddresses <= 0xffff;
+    const fits =
+      this.header.length + this.tableBytes + newTable + this.bodyBytes + body <= this.maxBytes && this.table.size + newAddresses <= 0xffff;
     if (!fits && this.entries.length > 0) {
       this.seal();
       this.add(entry);

@@ -36,7 +36,11 @@ export class Subjects {
   readonly group: string | undefined;
   readonly discover: string | undefined;
 
-  constructor(readonly prefix: string, readonly address: string, group: string | undefined) {
+  constructor(
+    readonly prefix: string,
+    readonly address: string,
+    group: string | undefined,
+  ) {
     this.member = Subjects.memberOf(prefix, address);
     this.replyBase = `${prefix}.reply.${address}`;
     this.replies = `${this.replyBase}.>`;

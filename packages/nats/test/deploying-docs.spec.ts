@@ -28,10 +28,12 @@ type K8sObject = {
 };
 
 function objects(): K8sObject[] {
-  return blocks('yaml').flatMap((text, b) => parseAllDocuments(text).map((doc, d) => {
-    expect({ block: b, doc: d, errors: doc.errors.map((e) => e.message) }).toEqual({ block: b, doc: d, errors: [] });
-    return doc.toJS() as K8sObject;
-  }));
+  return blocks('yaml').flatMap((text, b) =>
+    parseAllDocuments(text).map((doc, d) => {
+      expect({ block: b, doc: d, errors: doc.errors.map((e) => e.message) }).toEqual({ block: b, doc: d, errors: [] });
+      return doc.toJS() as K8sObject;
+    }),
+  );
 }
 
 describe('docs/deploying.md', () => {
@@ -51,7 +53,11 @@ describe('docs/deploying.md', () => {
     const sets = all.filter((o) => o.kind === 'StatefulSet');
     expect(sets.map((s) => s.metadata.name).sort()).toEqual(['cohort', 'nats']);
     for (const set of sets) {
-      const spec = set.spec as { serviceName: string; selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> } } };
+      const spec = set.spec as {
+        serviceName: string;
+        selector: { matchLabels: Record<string, string> };
+        template: { metadata: { labels: Record<string, string> } };
+      };
       const service = services.get(spec.serviceName);
       expect(service).toBeDefined();
       const serviceSpec = service!.spec as { clusterIP: string; selector: Record<string, string> };
@@ -91,13 +97,18 @@ describe('docs/deploying.md', () => {
     const { fileExists, readFile, getSourceFile } = host;
     host.fileExists = (name) => files.has(name) || fileExists.call(host, name);
     host.readFile = (name) => files.get(name) ?? readFile.call(host, name);
-    host.getSourceFile = (name, language, onError, create) => (files.has(name)
-      ? ts.createSourceFile(name, files.get(name)!, language, true)
-      : getSourceFile.call(host, name, language, onError, create));
+    host.getSourceFile = (name, language, onError, create) =>
+      files.has(name)
+        ? ts.createSourceFile(name, files.get(name)!, language, true)
+        : getSourceFile.call(host, name, language, onError, create);
     const program = ts.createProgram([...files.keys()], options, host);
-    const problems = ts.getPreEmitDiagnostics(program)
+    const problems = ts
+      .getPreEmitDiagnostics(program)
       .filter((d) => d.file === undefined || files.has(d.file.fileName))
-      .map((d) => `${d.file ? `${d.file.fileName.split('/').pop()}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}: ` : ''}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+      .map(
+        (d) =>
+          `${d.file ? `${d.file.fileName.split('/').pop()}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}: ` : ''}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`,
+      );
     expect(problems).toEqual([]);
   }, 60_000);
 });

@@ -64,8 +64,10 @@ describe('Group over natsWire, 5 members on 3 NATS servers', () => {
       // Views do change (a gbcast is ordered by the view-change machinery), but never their members.
       const installed = recorder.lines.flatMap((l) => (l.event.kind === 'view' && l.event.view.id >= viewId ? [l.event.view.members] : []));
       for (const view of installed) expect([...view].sort()).toEqual([...membersAtStart].sort());
-      console.log(`[nats failover] ${total} multicasts, all delivered by all ${MEMBERS} ${settledMs.toFixed(0)} ms after the kill; `
-        + `reconnects: ${members.map((m) => m.wire.stats.reconnects).join(',')}; held packets published: ${members.map((m) => m.wire.stats.heldPublished).join(',')}`);
+      console.log(
+        `[nats failover] ${total} multicasts, all delivered by all ${MEMBERS} ${settledMs.toFixed(0)} ms after the kill; ` +
+          `reconnects: ${members.map((m) => m.wire.stats.reconnects).join(',')}; held packets published: ${members.map((m) => m.wire.stats.heldPublished).join(',')}`,
+      );
     } finally {
       await stopMembers(members);
       await cluster.restart(1);

@@ -21,7 +21,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NatsCluster } from '../src/testing/index.js';
 import {
-  eventually, merge, now, readStamped, sendMix, startMembers, stopMembers, StampedRecorder, violations, type Member, type MembersOptions,
+  eventually,
+  merge,
+  now,
+  readStamped,
+  sendMix,
+  startMembers,
+  stopMembers,
+  StampedRecorder,
+  violations,
+  type Member,
+  type MembersOptions,
 } from './support/groups.js';
 import type { MemberProcessConfig } from './support/member-process.js';
 
@@ -45,12 +55,16 @@ afterAll(async () => {
 
 function startChild(config: MemberProcessConfig): Promise<{ child: ChildProcess; me: string }> {
   const child = fork(join(import.meta.dirname, 'support', 'member-process.ts'), [JSON.stringify(config)], {
-    execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   children.push(child);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the child member did not join within 15 s')), 15_000);
-    child.once('exit', (code, signal) => { clearTimeout(timer); reject(new Error(`the child member exited (${code ?? signal})`)); });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`the child member exited (${code ?? signal})`));
+    });
     child.on('message', (message: { type: string; me: string }) => {
       if (message.type !== 'joined') return;
       clearTimeout(timer);
@@ -62,16 +76,25 @@ function startChild(config: MemberProcessConfig): Promise<{ child: ChildProcess;
 async function crashRun(name: string, peerDown: false | undefined, timing: Record<string, number> | undefined): Promise<number> {
   const recorder = new StampedRecorder();
   const options: MembersOptions = {
-    servers: (i) => cluster.serversFor(i % 3), subjectPrefix: name, group: name, recorder,
-    ...(timing ? { timing } : {}), ...(peerDown === false ? { wire: { peerDown: false } } : {}),
+    servers: (i) => cluster.serversFor(i % 3),
+    subjectPrefix: name,
+    group: name,
+    recorder,
+    ...(timing ? { timing } : {}),
+    ...(peerDown === false ? { wire: { peerDown: false } } : {}),
   };
   let members: Member[] = [];
   try {
     members = await startMembers(4, options);
     const historyPath = join(dir, `${name}.history.jsonl`);
     const { child, me } = await startChild({
-      servers: cluster.serversFor(1), subjectPrefix: name, group: name, seeds: [members[0]!.wire.address], historyPath,
-      ...(timing ? { timing } : {}), ...(peerDown === false ? { peerDown: false } : {}),
+      servers: cluster.serversFor(1),
+      subjectPrefix: name,
+      group: name,
+      seeds: [members[0]!.wire.address],
+      historyPath,
+      ...(timing ? { timing } : {}),
+      ...(peerDown === false ? { peerDown: false } : {}),
     });
     expect(await eventually(() => members.every((m) => m.group.view.members.includes(me)), 10_000)).toBe(true);
 

@@ -33,7 +33,9 @@ let prefixes = 0;
 /** Wires under a fresh prefix, wire i on server `on[i]` (failing over to the other). */
 async function wires(on: number[], extra: Partial<NatsWireOptions> = {}): Promise<NatsWire[]> {
   const subjectPrefix = `w${++prefixes}`;
-  const made = await Promise.all(on.map((s) => natsWire({ servers: cluster.serversFor(s), noRandomize: true, subjectPrefix, group: 'g', ...extra })));
+  const made = await Promise.all(
+    on.map((s) => natsWire({ servers: cluster.serversFor(s), noRandomize: true, subjectPrefix, group: 'g', ...extra })),
+  );
   open.push(...made);
   await cluster.awaitInterest(made.map((w) => `${subjectPrefix}.member.${w.address}`).concat(`${subjectPrefix}.group.g`));
   return made;
@@ -101,7 +103,12 @@ describe('natsWire: disconnection and peers', () => {
     const subjectPrefix = `w${++prefixes}`;
     // The receiver on n2; the sender only knows n1, which is killed, then restarted.
     const receiver = await natsWire({ servers: [cluster.servers[1]!.url], subjectPrefix });
-    const sender = await natsWire({ servers: [cluster.servers[0]!.url], subjectPrefix, maxBufferedBytes: 64 * 1024, reconnectTimeWait: 1500 });
+    const sender = await natsWire({
+      servers: [cluster.servers[0]!.url],
+      subjectPrefix,
+      maxBufferedBytes: 64 * 1024,
+      reconnectTimeWait: 1500,
+    });
     open.push(receiver, sender);
     await cluster.awaitInterest([`${subjectPrefix}.member.${receiver.address}`]);
     const got = inbox(receiver);
@@ -193,7 +200,9 @@ describe('natsWire: disconnection and peers', () => {
 
   it('refuses an address another live wire holds, and bad options', async () => {
     const [a] = await wires([0]);
-    await expect(natsWire({ servers: cluster.urls, subjectPrefix: `w${prefixes}`, address: a!.address })).rejects.toMatchObject({ code: 'WIRE_ADDRESS_IN_USE' });
+    await expect(natsWire({ servers: cluster.urls, subjectPrefix: `w${prefixes}`, address: a!.address })).rejects.toMatchObject({
+      code: 'WIRE_ADDRESS_IN_USE',
+    });
     await expect(natsWire({ servers: cluster.urls, address: 'has.dot' })).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(natsWire({ servers: cluster.urls, address: 'has/slash' })).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(natsWire({ servers: [] })).rejects.toBeInstanceOf(InvalidArgumentError);
@@ -216,7 +225,9 @@ describe('natsWire: authentication', () => {
     try {
       await expect(natsWire({ servers: token.urls, timeout: 2000 })).rejects.toMatchObject({ code: 'WIRE_CONNECT' });
       made.push(await natsWire({ servers: token.urls, token: 's3cret-token' }));
-      await expect(natsWire({ servers: users.urls, user: 'cohort', pass: 'wrong', timeout: 2000 })).rejects.toMatchObject({ code: 'WIRE_CONNECT' });
+      await expect(natsWire({ servers: users.urls, user: 'cohort', pass: 'wrong', timeout: 2000 })).rejects.toMatchObject({
+        code: 'WIRE_CONNECT',
+      });
       made.push(await natsWire({ servers: users.urls, user: 'cohort', pass: 'pa55word' }));
       made.push(await natsWire({ servers: users.urls, authenticator: nkeyAuthenticator(new TextEncoder().encode(seed)) }));
       const [, byPassword, byNkey] = made as [NatsWire, NatsWire, NatsWire];
@@ -237,15 +248,36 @@ describe('natsWire: authentication', () => {
     const made: NatsWire[] = [];
     try {
       try {
-        execFileSync('openssl', [
-          'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-          '-keyout', join(dir, 'server.key'), '-out', join(dir, 'server.crt'), '-days', '2', '-subj', '/CN=127.0.0.1',
-          '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-        ], { stdio: 'ignore' });
+        execFileSync(
+          'openssl',
+          [
+            'req',
+            '-x509',
+            '-newkey',
+            'ec',
+            '-pkeyopt',
+            'ec_paramgen_curve:prime256v1',
+            '-nodes',
+            '-keyout',
+            join(dir, 'server.key'),
+            '-out',
+            join(dir, 'server.crt'),
+            '-days',
+            '2',
+            '-subj',
+            '/CN=127.0.0.1',
+            '-addext',
+            'subjectAltName=IP:127.0.0.1,DNS:localhost',
+          ],
+          { stdio: 'ignore' },
+        );
       } catch {
         throw new Error('the NATS TLS test needs the openssl binary (Debian package openssl; .ci/run installs it)');
       }
-      tls = await NatsCluster.start({ size: 1, extraConfig: `tls { cert_file: "${join(dir, 'server.crt')}", key_file: "${join(dir, 'server.key')}" }` });
+      tls = await NatsCluster.start({
+        size: 1,
+        extraConfig: `tls { cert_file: "${join(dir, 'server.crt')}", key_file: "${join(dir, 'server.key')}" }`,
+      });
       await expect(natsWire({ servers: tls.urls, tls: null, timeout: 2000 })).rejects.toMatchObject({ code: 'WIRE_CONNECT' });
       made.push(await natsWire({ servers: tls.urls, tls: { caFile: join(dir, 'server.crt') } }));
       made.push(await natsWire({ servers: tls.urls, tls: { caFile: join(dir, 'server.crt') } }));

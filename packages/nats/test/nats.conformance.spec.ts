@@ -22,9 +22,16 @@ let fixtures = 0;
 wireConformance('nats', async (count) => {
   // A prefix per fixture: nothing of one test reaches the next.
   const subjectPrefix = `conformance.f${++fixtures}`;
-  const wires: NatsWire[] = await Promise.all(Array.from({ length: count }, (_, i) => natsWire({
-    servers: cluster.serversFor(i), noRandomize: true, subjectPrefix, group: 'conformance',
-  })));
+  const wires: NatsWire[] = await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      natsWire({
+        servers: cluster.serversFor(i),
+        noRandomize: true,
+        subjectPrefix,
+        group: 'conformance',
+      }),
+    ),
+  );
   // Interest travels between servers a moment after a subscription: wait until every server
   // knows every wire (the suite sends once and expects every frame; no protocol retransmits).
   await cluster.awaitInterest(wires.map((w) => `${subjectPrefix}.member.${w.address}`).concat(`${subjectPrefix}.group.conformance`));

@@ -36,13 +36,20 @@ describe('GroupModule.forRootAsync with natsWire', () => {
     const apps: INestApplicationContext[] = [];
     const member = async (server: number, seeds: () => string[]): Promise<INestApplicationContext> => {
       @Module({
-        imports: [GroupModule.forRootAsync({
-          useFactory: async () => {
-            const wire = await natsWire({ servers: cluster.serversFor(server), noRandomize: true, subjectPrefix: 'nest', group: 'flights' });
-            wires.push(wire);
-            return { name: 'flights', wire, seeds: seeds(), timing: { leaveTimeoutMs: 1000 } };
-          },
-        })],
+        imports: [
+          GroupModule.forRootAsync({
+            useFactory: async () => {
+              const wire = await natsWire({
+                servers: cluster.serversFor(server),
+                noRandomize: true,
+                subjectPrefix: 'nest',
+                group: 'flights',
+              });
+              wires.push(wire);
+              return { name: 'flights', wire, seeds: seeds(), timing: { leaveTimeoutMs: 1000 } };
+            },
+          }),
+        ],
         providers: [Sectors],
       })
       class AppModule {}
@@ -56,7 +63,10 @@ describe('GroupModule.forRootAsync with natsWire', () => {
       await radar.get(Sectors).assign('AF1981', 'D-9');
       await tower.get(Sectors).assign('BA304', 'C-2');
       for (const app of [tower, radar]) {
-        expect([...app.get(Sectors).assigned.entries()].sort()).toEqual([['AF1981', 'D-9'], ['BA304', 'C-2']]);
+        expect([...app.get(Sectors).assigned.entries()].sort()).toEqual([
+          ['AF1981', 'D-9'],
+          ['BA304', 'C-2'],
+        ]);
         expect(app.get(Group).view.members).toHaveLength(2);
       }
       expect(wires.map((w) => w.stats.server)).toEqual([cluster.servers[0]!.url, cluster.servers[1]!.url]);

@@ -26,7 +26,9 @@ describe('a group of 16 over NATS', () => {
       const groupFrames = stats.reduce((n, s) => n + s.groupFrames, 0);
       const publishes = stats.reduce((n, s) => n + s.publishes, 0);
       expect(groupFrames).toBeGreaterThan(0);
-      console.log(`[nats 16] ${sent.length} multicasts, ${sent.length * MEMBERS} deliveries; frames on the group subject: ${groupFrames}; publishes: ${publishes}`);
+      console.log(
+        `[nats 16] ${sent.length} multicasts, ${sent.length * MEMBERS} deliveries; frames on the group subject: ${groupFrames}; publishes: ${publishes}`,
+      );
     } finally {
       await stopMembers(members);
     }

@@ -37,7 +37,8 @@ export class Args {
     const raw = this.values.get(name);
     if (raw === undefined) return fallback;
     const value = Number(String(raw).replace(/_/g, ''));
-    if (!Number.isInteger(value) || value < min || value > max) throw new Error(`--${name} must be an integer in ${min}..${max}, got ${String(raw)}`);
+    if (!Number.isInteger(value) || value < min || value > max)
+      throw new Error(`--${name} must be an integer in ${min}..${max}, got ${String(raw)}`);
     return value;
   }
 
@@ -52,7 +53,10 @@ export class Args {
   choices<T extends string>(name: string, choices: readonly T[], fallback: readonly T[]): T[] {
     const raw = this.values.get(name);
     if (raw === undefined) return [...fallback];
-    const list = String(raw).split(',').map((s) => s.trim()).filter(Boolean);
+    const list = String(raw)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     for (const item of list) if (!choices.includes(item as T)) throw new Error(`--${name}: "${item}" is not one of ${choices.join(', ')}`);
     return list as T[];
   }
@@ -75,6 +79,10 @@ export function fmt(value: number, digits = 0): string {
 /** Node version, cores and the load average: other processes on the machine skew the figures. */
 export function machine(): string {
   const cores = cpus();
-  return `node ${process.version}, ${cores.length} cores (${cores[0]?.model.trim() ?? 'unknown'}), ` +
-    `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+  return (
+    `node ${process.version}, ${cores.length} cores (${cores[0]?.model.trim() ?? 'unknown'}), ` +
+    `load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`
+  );
 }

@@ -26,8 +26,20 @@ export function die(error: unknown): never {
   throw error;
 }
 
-process.on('uncaughtException', (error) => { try { die(error); } catch { /* reported */ } });
-process.on('unhandledRejection', (error) => { try { die(error); } catch { /* reported */ } });
+process.on('uncaughtException', (error) => {
+  try {
+    die(error);
+  } catch {
+    /* reported */
+  }
+});
+process.on('unhandledRejection', (error) => {
+  try {
+    die(error);
+  } catch {
+    /* reported */
+  }
+});
 // The parent going away (finished, crashed or killed) ends this process too.
 process.on('disconnect', () => process.exit(0));
 
@@ -53,8 +65,11 @@ function splitOfRss(): Record<string, number> {
   const mb = (bytes: number): number => Math.round((bytes / (1024 * 1024)) * 10) / 10;
   const usage = process.memoryUsage();
   const split: Record<string, number> = {
-    rss: mb(usage.rss), heapTotal: mb(usage.heapTotal), heapUsed: mb(usage.heapUsed),
-    external: mb(usage.external), arrayBuffers: mb(usage.arrayBuffers),
+    rss: mb(usage.rss),
+    heapTotal: mb(usage.heapTotal),
+    heapUsed: mb(usage.heapUsed),
+    external: mb(usage.external),
+    arrayBuffers: mb(usage.arrayBuffers),
   };
   for (const space of getHeapSpaceStatistics()) split[`${space.space_name}.committed`] = mb(space.physical_space_size);
   return split;
@@ -72,7 +87,9 @@ setInterval(() => {
   rssPeak();
   if (snapshotAtBytes > 0 && !snapshotTaken && process.memoryUsage().heapUsed > snapshotAtBytes) {
     snapshotTaken = true;
-    process.stderr.write(`[mem] pid ${process.pid}: heap snapshot written to ${writeHeapSnapshot(join(tmpdir(), `heap-${process.pid}-${Date.now()}.heapsnapshot`))}\n`);
+    process.stderr.write(
+      `[mem] pid ${process.pid}: heap snapshot written to ${writeHeapSnapshot(join(tmpdir(), `heap-${process.pid}-${Date.now()}.heapsnapshot`))}\n`,
+    );
   }
 }, RSS_SAMPLE_MS).unref();
 
@@ -94,7 +111,13 @@ export function onCommand(handler: (command: Command) => void | Promise<void>, o
     }
     Promise.resolve()
       .then(() => handler(command))
-      .catch((error: unknown) => { try { die(error); } catch { /* reported */ } });
+      .catch((error: unknown) => {
+        try {
+          die(error);
+        } catch {
+          /* reported */
+        }
+      });
   });
 }
 

@@ -62,7 +62,11 @@ export function killAll(): void {
 /** Children forked so far (alive or not): pid, and how each ended. */
 export function childReport(): { name: string; pid: number | undefined; exited: boolean; code: number | null; signal: string | null }[] {
   return [...registry].map((c) => ({
-    name: c.name, pid: c.process.pid, exited: c.exited, code: c.process.exitCode, signal: c.process.signalCode,
+    name: c.name,
+    pid: c.process.pid,
+    exited: c.exited,
+    code: c.process.exitCode,
+    signal: c.process.signalCode,
   }));
 }
 
@@ -75,7 +79,12 @@ export class Child {
   exited = false;
   private failure: Error | null = null;
 
-  constructor(readonly name: string, script: string, args: readonly string[] = [], options: { quiet?: boolean } = {}) {
+  constructor(
+    readonly name: string,
+    script: string,
+    args: readonly string[] = [],
+    options: { quiet?: boolean } = {},
+  ) {
     hookExit();
     // BENCH_CPU_PROF=<dir>: every child writes a V8 CPU profile there when it exits.
     const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
@@ -133,8 +142,14 @@ export class Child {
       }, timeoutMs);
       const waiter = {
         match,
-        resolve: (m: Message) => { clearTimeout(timer); resolve(m); },
-        reject: (e: Error) => { clearTimeout(timer); reject(e); },
+        resolve: (m: Message) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+        reject: (e: Error) => {
+          clearTimeout(timer);
+          reject(e);
+        },
       };
       this.waiters.push(waiter);
     });

@@ -5,11 +5,15 @@
  * window is full). The first failure ends the loop.
  */
 export async function sendChunked(
-  count: number, chunk: number, publish: (i: number) => Promise<unknown>,
+  count: number,
+  chunk: number,
+  publish: (i: number) => Promise<unknown>,
   options: { check: () => void; yieldEvery?: number },
 ): Promise<{ sendMs: number }> {
   let failure: unknown = null;
-  const onError = (error: unknown): void => { failure ??= error; };
+  const onError = (error: unknown): void => {
+    failure ??= error;
+  };
   const t0 = performance.now();
   let chunks = 0;
   for (let i = 0; i < count; i++) {

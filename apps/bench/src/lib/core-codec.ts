@@ -26,7 +26,14 @@ export interface CausalMessage {
 
 /** One frame as the sender writes it for one turn's causal multicasts (a lone message is a `data` frame). */
 export function encodeCausalFrame(header: FrameHeader, messages: readonly CausalMessage[]): Uint8Array {
-  const bodies: DataBody[] = messages.map((m) => ({ type: 'data', seq: m.seq, topic: m.topic, payload: m.payload, order: 'causal', depsDelta: m.depsDelta }));
+  const bodies: DataBody[] = messages.map((m) => ({
+    type: 'data',
+    seq: m.seq,
+    topic: m.topic,
+    payload: m.payload,
+    order: 'causal',
+    depsDelta: m.depsDelta,
+  }));
   const body = bodies.length === 1 ? bodies[0]! : { type: 'pack' as const, messages: bodies };
   return encodeFrame({ ...header, body });
 }

@@ -51,14 +51,29 @@ export class DeliveryCounter {
     if (this.delivered === this.expected) {
       this.tLast = now;
       report({
-        type: 'delivered', run, count: this.delivered, tStart: this.tStart, tFirst: this.tFirst, tLast: this.tLast,
-        fifoViolations: this.fifoViolations, orderHash: this.orderHash, otherRun: this.otherRun,
+        type: 'delivered',
+        run,
+        count: this.delivered,
+        tStart: this.tStart,
+        tFirst: this.tFirst,
+        tLast: this.tLast,
+        fifoViolations: this.fifoViolations,
+        orderHash: this.orderHash,
+        otherRun: this.otherRun,
       });
     }
   }
 
   /** What was delivered so far (the parent asks after a failure). */
   progress(): void {
-    report({ type: 'progress', run: this.run, delivered: this.delivered, expected: this.expected, tStart: this.tStart, tFirst: this.tFirst, now: performance.now() });
+    report({
+      type: 'progress',
+      run: this.run,
+      delivered: this.delivered,
+      expected: this.expected,
+      tStart: this.tStart,
+      tFirst: this.tFirst,
+      now: performance.now(),
+    });
   }
 }

@@ -19,7 +19,10 @@ export interface PipelinedSummary extends LatencySummary {
  * reply. `check()` runs every 256 calls (a deadline).
  */
 export async function runPipelined(
-  total: number, outstanding: number, call: (i: number) => Promise<boolean>, check: () => void,
+  total: number,
+  outstanding: number,
+  call: (i: number) => Promise<boolean>,
+  check: () => void,
 ): Promise<{ samplesMs: number[]; totalMs: number; incomplete: number }> {
   const samplesMs: number[] = [];
   let incomplete = 0;
@@ -40,7 +43,11 @@ export async function runPipelined(
 
 /** A warm-up (not measured) then `calls` measured calls, `outstanding` in flight: the summary a child reports. */
 export async function pipelined(
-  calls: number, warmup: number, outstanding: number, call: (i: number) => Promise<boolean>, check: () => void,
+  calls: number,
+  warmup: number,
+  outstanding: number,
+  call: (i: number) => Promise<boolean>,
+  check: () => void,
 ): Promise<PipelinedSummary> {
   if (warmup > 0) await runPipelined(warmup, outstanding, call, check);
   const run = await runPipelined(calls, outstanding, (i) => call(warmup + i), check);

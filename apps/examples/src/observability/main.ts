@@ -4,7 +4,12 @@ import { runObservabilityExample } from './observability.example.js';
 const members = await runObservabilityExample();
 const first = members[0]!;
 const scrape = await (await fetch(`${first.url}/metrics`)).text();
-console.log(scrape.split('\n').filter((line) => line.startsWith('cohort_messages_sent_total') || line.startsWith('cohort_call_duration_count')).join('\n'));
+console.log(
+  scrape
+    .split('\n')
+    .filter((line) => line.startsWith('cohort_messages_sent_total') || line.startsWith('cohort_call_duration_count'))
+    .join('\n'),
+);
 if (!process.argv.includes('--serve')) {
   for (const member of members.reverse()) await member.close();
 } else {

@@ -53,13 +53,24 @@ class ObservabilityController {
   }
 }
 
-function observedMemberModule(options: { wire: Awaited<ReturnType<typeof tcpWire>>; seeds: readonly Address[]; meterProvider: MeterProvider; exporter: PrometheusExporter }): DynamicModule {
+function observedMemberModule(options: {
+  wire: Awaited<ReturnType<typeof tcpWire>>;
+  seeds: readonly Address[];
+  meterProvider: MeterProvider;
+  exporter: PrometheusExporter;
+}): DynamicModule {
   @Module({})
   class ObservedMemberModule {}
   return {
     module: ObservedMemberModule,
     imports: [
-      GroupModule.forRoot({ name: 'air-traffic', wire: options.wire, seeds: options.seeds, logger: false, metrics: { meterProvider: options.meterProvider } }),
+      GroupModule.forRoot({
+        name: 'air-traffic',
+        wire: options.wire,
+        seeds: options.seeds,
+        logger: false,
+        metrics: { meterProvider: options.meterProvider },
+      }),
       TerminusModule.forRoot({ logger: false }),
     ],
     controllers: [ObservabilityController],

@@ -19,7 +19,9 @@ export async function runPhoneBookExample(
     for (const query of queries) {
       const found = await members[0]!.phoneBook.search(query);
       const shares = members.map((m) => `[${m.phoneBook.lastShare!.start}, ${m.phoneBook.lastShare!.end})`).join(' ');
-      log(`"${query}": ${found.length} found (shares ${shares})${found.length <= 3 ? `: ${found.map((e) => `${e.name} ${e.number}`).join('; ')}` : ''}`);
+      log(
+        `"${query}": ${found.length} found (shares ${shares})${found.length <= 3 ? `: ${found.map((e) => `${e.name} ${e.number}`).join('; ')}` : ''}`,
+      );
       results.push(found);
     }
     return results;

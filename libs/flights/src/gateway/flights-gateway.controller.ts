@@ -22,7 +22,8 @@ export class FlightsGatewayController {
   @Post('thread')
   async thread(@Body() body: { steps?: ThreadStep[] }): Promise<{ results: (AssignRequest & { via: string })[] }> {
     const steps = body?.steps;
-    if (!Array.isArray(steps) || steps.length === 0 || steps.length > 100) throw new BadRequestException('steps: 1 to 100 of { via, flight, sector }');
+    if (!Array.isArray(steps) || steps.length === 0 || steps.length > 100)
+      throw new BadRequestException('steps: 1 to 100 of { via, flight, sector }');
     const results: (AssignRequest & { via: string })[] = [];
     for (const step of steps) {
       const service = this.services.get(step.via);

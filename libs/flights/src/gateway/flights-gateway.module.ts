@@ -15,13 +15,17 @@ export class FlightsGatewayModule {
     const token = (name: string): string => `flights-service:${name}`;
     return {
       module: FlightsGatewayModule,
-      imports: [ClientsModule.register(names.map((name) => ({ name: token(name), transport: Transport.TCP, options: { ...services[name]! } })))],
+      imports: [
+        ClientsModule.register(names.map((name) => ({ name: token(name), transport: Transport.TCP, options: { ...services[name]! } }))),
+      ],
       controllers: [FlightsGatewayController],
-      providers: [{
-        provide: FLIGHT_SERVICES,
-        inject: names.map(token),
-        useFactory: (...clients: ClientProxy[]) => new Map(names.map((name, i) => [name, clients[i]!])),
-      }],
+      providers: [
+        {
+          provide: FLIGHT_SERVICES,
+          inject: names.map(token),
+          useFactory: (...clients: ClientProxy[]) => new Map(names.map((name, i) => [name, clients[i]!])),
+        },
+      ],
     };
   }
 }

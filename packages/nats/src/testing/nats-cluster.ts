@@ -24,8 +24,8 @@ export function findNatsServer(): string | null {
   const candidates = process.env['NATS_SERVER_BIN']
     ? [process.env['NATS_SERVER_BIN']]
     : [...(process.env['PATH'] ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin', '/usr/local/bin', '/usr/bin']
-      .filter((d) => d.length > 0)
-      .map((d) => join(d, 'nats-server'));
+        .filter((d) => d.length > 0)
+        .map((d) => join(d, 'nats-server'));
   for (const candidate of candidates) {
     try {
       accessSync(candidate, constants.X_OK);
@@ -68,7 +68,13 @@ function track(child: ChildProcess): void {
   if (!exitHooked) {
     exitHooked = true;
     process.once('exit', () => {
-      for (const alive of live) if (alive.pid !== undefined) try { process.kill(alive.pid, 'SIGKILL'); } catch { /* gone */ }
+      for (const alive of live)
+        if (alive.pid !== undefined)
+          try {
+            process.kill(alive.pid, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
     });
   }
   live.add(child);
@@ -113,25 +119,34 @@ export class NatsCluster {
     for (let i = 0; i < size; i++) {
       const name = `n${i + 1}`;
       servers.push({
-        name, port: await freePort(), routePort: await freePort(), monitorPort: await freePort(),
-        url: '', config: join(dir, `${name}.conf`), log: join(dir, `${name}.log`), child: null,
+        name,
+        port: await freePort(),
+        routePort: await freePort(),
+        monitorPort: await freePort(),
+        url: '',
+        config: join(dir, `${name}.conf`),
+        log: join(dir, `${name}.log`),
+        child: null,
       });
     }
     for (const server of servers) {
       (server as { url: string }).url = `127.0.0.1:${server.port}`;
       const routes = servers.filter((s) => s !== server).map((s) => `"nats-route://127.0.0.1:${s.routePort}"`);
-      writeFileSync(server.config, [
-        `server_name: ${server.name}`,
-        `listen: 127.0.0.1:${server.port}`,
-        `http: 127.0.0.1:${server.monitorPort}`,
-        `cluster {`,
-        `  name: cohort-local`,
-        `  listen: 127.0.0.1:${server.routePort}`,
-        `  routes: [${routes.join(', ')}]`,
-        `}`,
-        options.extraConfig ?? '',
-        '',
-      ].join('\n'));
+      writeFileSync(
+        server.config,
+        [
+          `server_name: ${server.name}`,
+          `listen: 127.0.0.1:${server.port}`,
+          `http: 127.0.0.1:${server.monitorPort}`,
+          `cluster {`,
+          `  name: cohort-local`,
+          `  listen: 127.0.0.1:${server.routePort}`,
+          `  routes: [${routes.join(', ')}]`,
+          `}`,
+          options.extraConfig ?? '',
+          '',
+        ].join('\n'),
+      );
     }
     const cluster = new NatsCluster(dir, servers, binary, options.readyTimeoutMs ?? 10_000);
     try {
@@ -172,7 +187,7 @@ export class NatsCluster {
   private async routesOf(server: NatsServer): Promise<number> {
     try {
       const response = await fetch(`http://127.0.0.1:${server.monitorPort}/routez`, { signal: AbortSignal.timeout(1000) });
-      const body = await response.json() as { num_routes?: number };
+      const body = (await response.json()) as { num_routes?: number };
       return body.num_routes ?? 0;
     } catch {
       return -1;
@@ -192,7 +207,9 @@ export class NatsCluster {
       const routes = await Promise.all(up.map((s) => this.routesOf(s)));
       if (routes.every((r) => r >= up.length - 1)) return;
       if (Date.now() > deadline) {
-        throw new Error(`NATS cluster not routed within ${timeoutMs} ms (routes: ${routes.join(', ')}): ${up.map((s) => this.tail(s)).join(' | ')}`);
+        throw new Error(
+          `NATS cluster not routed within ${timeoutMs} ms (routes: ${routes.join(', ')}): ${up.map((s) => this.tail(s)).join(' | ')}`,
+        );
       }
       await sleep(50);
     }
@@ -238,18 +255,21 @@ export class NatsCluster {
       let missing = observers.flatMap((nc, o) => subjects.map((subject) => ({ o, nc, subject })));
       while (missing.length > 0) {
         const absent = new Set<number>();
-        const subs = observers.map((nc, o) => nc.subscribe(`_observer.${o}.>`, {
-          callback: (_error, msg) => {
-            if (msg.headers?.code === 503) absent.add(Number(msg.subject.split('.')[2]));
-          },
-        }));
+        const subs = observers.map((nc, o) =>
+          nc.subscribe(`_observer.${o}.>`, {
+            callback: (_error, msg) => {
+              if (msg.headers?.code === 503) absent.add(Number(msg.subject.split('.')[2]));
+            },
+          }),
+        );
         missing.forEach(({ nc, subject, o }, k) => nc.publish(subject, probe, { reply: `_observer.${o}.${k}` }));
         await Promise.all(observers.map((nc) => nc.flush()));
         await sleep(20);
         for (const sub of subs) sub.unsubscribe();
         missing = missing.filter((_, k) => absent.has(k));
         if (missing.length === 0) return;
-        if (Date.now() > deadline) throw new Error(`no interest within ${timeoutMs} ms for ${missing.map((m) => `${m.subject}@${up[m.o]!.name}`).join(', ')}`);
+        if (Date.now() > deadline)
+          throw new Error(`no interest within ${timeoutMs} ms for ${missing.map((m) => `${m.subject}@${up[m.o]!.name}`).join(', ')}`);
         await sleep(20);
       }
     } finally {
@@ -279,7 +299,12 @@ async function killChild(child: ChildProcess | null): Promise<void> {
     return;
   }
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([exited, new Promise<void>((resolve) => { timer = setTimeout(resolve, 5000); })]);
+  await Promise.race([
+    exited,
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 5000);
+    }),
+  ]);
   clearTimeout(timer);
 }
 

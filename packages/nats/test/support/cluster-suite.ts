@@ -24,7 +24,11 @@ export function clusterForSuite(options: NatsClusterOptions = {}): () => NatsClu
 }
 
 /** `count` members in one view, member i on server i mod size first (failing over to the next ones). */
-export function startSpread(count: number, cluster: NatsCluster, group: { subjectPrefix: string; group: string; recorder: StampedRecorder }): Promise<Member[]> {
+export function startSpread(
+  count: number,
+  cluster: NatsCluster,
+  group: { subjectPrefix: string; group: string; recorder: StampedRecorder },
+): Promise<Member[]> {
   return startMembers(count, { servers: (i) => cluster.serversFor(i % cluster.servers.length), ...group });
 }
 
@@ -33,10 +37,16 @@ export function startSpread(count: number, cluster: NatsCluster, group: { subjec
  * and group ones (sendMix: k mod 4 is 2 or 3) in one sequence everywhere, and the history
  * checker finds nothing in what `recorder` holds.
  */
-export async function expectAllDelivered(members: readonly Member[], sent: number, recorder: StampedRecorder, timeoutMs: number): Promise<void> {
+export async function expectAllDelivered(
+  members: readonly Member[],
+  sent: number,
+  recorder: StampedRecorder,
+  timeoutMs: number,
+): Promise<void> {
   await eventually(() => members.every((m) => m.delivered.length >= sent), timeoutMs);
   // On failure, the diff says who fell short and in which view (an exclusion under load shows).
-  const state = (m: Member): string => `${m.delivered.length} delivered, view ${m.group.view.id} of ${m.group.view.members.length}, ${m.group.status.state}`;
+  const state = (m: Member): string =>
+    `${m.delivered.length} delivered, view ${m.group.view.id} of ${m.group.view.members.length}, ${m.group.status.state}`;
   const view = members[0]!.group.view.id;
   expect(members.map(state)).toEqual(members.map(() => `${sent} delivered, view ${view} of ${members.length}, member`));
   const ordered = (m: Member): string[] => m.delivered.filter((p) => Number(p.split('-')[1]) % 4 >= 2);

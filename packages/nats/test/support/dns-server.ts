@@ -27,7 +27,10 @@ export class DnsServer {
   /** Queries answered, as "TYPE name". */
   readonly queries: string[] = [];
 
-  private constructor(private readonly socket: Socket, readonly port: number) {
+  private constructor(
+    private readonly socket: Socket,
+    readonly port: number,
+  ) {
     socket.on('message', (message, remote) => this.answer(message, remote));
   }
 
@@ -114,7 +117,10 @@ export class DnsServer {
 }
 
 function encodeName(name: string): Buffer {
-  const parts = name.replace(/\.$/, '').split('.').map((label) => Buffer.concat([Buffer.from([label.length]), Buffer.from(label, 'ascii')]));
+  const parts = name
+    .replace(/\.$/, '')
+    .split('.')
+    .map((label) => Buffer.concat([Buffer.from([label.length]), Buffer.from(label, 'ascii')]));
   return Buffer.concat([...parts, Buffer.from([0])]);
 }
 

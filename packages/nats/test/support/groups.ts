@@ -37,7 +37,10 @@ export class StampedRecorder {
 /** Reads a child's JSONL history ({ t, event } per line). */
 export function readStamped(path: string): StampedEvent[] {
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim().length > 0).map((l) => JSON.parse(l) as StampedEvent);
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim().length > 0)
+    .map((l) => JSON.parse(l) as StampedEvent);
 }
 
 /** One history from several, in time order (ties: the order given). */
@@ -67,18 +70,26 @@ export interface MembersOptions {
 
 export async function startWire(i: number, options: MembersOptions): Promise<NatsWire> {
   return natsWire({
-    servers: options.servers(i), noRandomize: true, subjectPrefix: options.subjectPrefix, group: options.group, ...options.wire,
+    servers: options.servers(i),
+    noRandomize: true,
+    subjectPrefix: options.subjectPrefix,
+    group: options.group,
+    ...options.wire,
   });
 }
 
 export async function joinMember(wire: NatsWire, seeds: string[], options: MembersOptions): Promise<Member> {
   const group = await Group.join(options.group, {
-    wire, seeds, observer: historyObserver(options.recorder as never),
+    wire,
+    seeds,
+    observer: historyObserver(options.recorder as never),
     ...(options.timing ? { timing: options.timing } : {}),
     ...options.group_options,
   });
   const member: Member = { wire, group, delivered: [] };
-  group.handle('m', (payload) => { member.delivered.push(payload as string); });
+  group.handle('m', (payload) => {
+    member.delivered.push(payload as string);
+  });
   return member;
 }
 
@@ -95,8 +106,12 @@ export async function startMembers(count: number, options: MembersOptions, joinT
     for (const r of rest) if (r.status === 'fulfilled') members.push(r.value);
     const failed = rest.find((r) => r.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
-    const ok = await eventually(() => members.every((m) => m.group.view.members.length === count && m.group.view.id === members[0]!.group.view.id), joinTimeoutMs);
-    if (!ok) throw new Error(`no common view of ${count}: ${members.map((m) => `${m.group.view.id}/${m.group.view.members.length}`).join(' ')}`);
+    const ok = await eventually(
+      () => members.every((m) => m.group.view.members.length === count && m.group.view.id === members[0]!.group.view.id),
+      joinTimeoutMs,
+    );
+    if (!ok)
+      throw new Error(`no common view of ${count}: ${members.map((m) => `${m.group.view.id}/${m.group.view.members.length}`).join(' ')}`);
   } catch (error) {
     await stopMembers(members, wires);
     throw error;
@@ -115,7 +130,12 @@ export async function stopMembers(members: readonly Member[], wires: readonly Na
   for (const [k, m] of order.entries()) {
     let timer: NodeJS.Timeout | undefined;
     const bound = k === order.length - 1 ? 300 : 3000;
-    await Promise.race([m.group.leave().catch(() => undefined), new Promise((resolve) => { timer = setTimeout(resolve, bound); })]);
+    await Promise.race([
+      m.group.leave().catch(() => undefined),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, bound);
+      }),
+    ]);
     clearTimeout(timer);
   }
   await Promise.all(wires.map((w) => w.close().catch(() => undefined)));
@@ -127,14 +147,25 @@ export const ORDERS: readonly Order[] = ['fifo', 'causal', 'total', 'group'];
  * Member `index` multicasts `count` messages on topic 'm', cycling through every order, `burst`
  * at a time with a pause between bursts; resolves with the payloads whose multicast resolved.
  */
-export async function sendMix(member: Member, index: number, count: number, burst = 10, pauseMs = 5, orders: readonly Order[] = ORDERS): Promise<string[]> {
+export async function sendMix(
+  member: Member,
+  index: number,
+  count: number,
+  burst = 10,
+  pauseMs = 5,
+  orders: readonly Order[] = ORDERS,
+): Promise<string[]> {
   const resolved: string[] = [];
   for (let i = 0; i < count; i += burst) {
     const batch: Promise<void>[] = [];
     for (let k = i; k < Math.min(count, i + burst); k++) {
       const payload = `m${index}-${k}`;
       const order = orders[k % orders.length]!;
-      batch.push(member.group.multicast('m', payload, { order }).then(() => { resolved.push(payload); }));
+      batch.push(
+        member.group.multicast('m', payload, { order }).then(() => {
+          resolved.push(payload);
+        }),
+      );
     }
     await Promise.all(batch);
     if (pauseMs > 0) await sleep(pauseMs);

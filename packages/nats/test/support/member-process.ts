@@ -30,11 +30,17 @@ const out = openSync(config.historyPath, 'a');
 const recorder = { record: (event: HistoryEvent) => writeSync(out, `${JSON.stringify({ t: now(), event })}\n`) };
 
 const wire = await natsWire({
-  servers: config.servers, noRandomize: true, subjectPrefix: config.subjectPrefix, group: config.group,
+  servers: config.servers,
+  noRandomize: true,
+  subjectPrefix: config.subjectPrefix,
+  group: config.group,
   ...(config.peerDown !== undefined ? { peerDown: config.peerDown } : {}),
 });
 const group = await Group.join(config.group, {
-  wire, seeds: config.seeds, observer: historyObserver(recorder as never), ...(config.timing ? { timing: config.timing } : {}),
+  wire,
+  seeds: config.seeds,
+  observer: historyObserver(recorder as never),
+  ...(config.timing ? { timing: config.timing } : {}),
 });
 group.handle('m', () => undefined);
 const orders: Order[] = ['fifo', 'causal', 'total', 'group'];

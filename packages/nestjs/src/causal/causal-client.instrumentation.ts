@@ -20,18 +20,22 @@ const INSTRUMENTED = Symbol('cohort:causal-client');
  * clients you create by hand.
  */
 export function instrumentClientProxy(client: ClientProxy): ClientProxy {
-  if (!chainDispatchHook(client, INSTRUMENTED, (metadata) => ({ ...metadata, [CAUSAL_CONTEXT_HEADER]: currentCausalContext().encode() }))) return client;
+  if (!chainDispatchHook(client, INSTRUMENTED, (metadata) => ({ ...metadata, [CAUSAL_CONTEXT_HEADER]: currentCausalContext().encode() })))
+    return client;
 
   const send = client.send.bind(client) as (pattern: unknown, data: unknown) => Observable<unknown>;
-  const sendUnwrapping = (pattern: unknown, data: unknown): Observable<unknown> => defer(() => {
-    const cell = currentCausalCell();
-    return send(pattern, data).pipe(map((response) => {
-      if (!isCausalReplyEnvelope(response)) return response;
-      const { value, context } = unwrapCausalReply(response);
-      cell?.absorb(context);
-      return value;
-    }));
-  });
+  const sendUnwrapping = (pattern: unknown, data: unknown): Observable<unknown> =>
+    defer(() => {
+      const cell = currentCausalCell();
+      return send(pattern, data).pipe(
+        map((response) => {
+          if (!isCausalReplyEnvelope(response)) return response;
+          const { value, context } = unwrapCausalReply(response);
+          cell?.absorb(context);
+          return value;
+        }),
+      );
+    });
   Object.defineProperty(client, 'send', { value: sendUnwrapping, writable: true, configurable: true });
   return client;
 }

@@ -15,8 +15,12 @@ export function wrapCausalReply(value: unknown, context: CausalContext): CausalR
 }
 
 export function isCausalReplyEnvelope(response: unknown): response is CausalReplyEnvelope {
-  return typeof response === 'object' && response !== null && (response as Record<string, unknown>)[ENVELOPE_MARK] === 1
-    && typeof (response as Record<string, unknown>)['context'] === 'string';
+  return (
+    typeof response === 'object' &&
+    response !== null &&
+    (response as Record<string, unknown>)[ENVELOPE_MARK] === 1 &&
+    typeof (response as Record<string, unknown>)['context'] === 'string'
+  );
 }
 
 /** The value and, when it parses, the callee's context. */

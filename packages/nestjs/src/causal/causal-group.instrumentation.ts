@@ -15,7 +15,10 @@ export function instrumentGroup(group: Group): Group {
   Object.defineProperty(target, INSTRUMENTED, { value: true });
   const multicast = group.multicast.bind(group) as (topic: string, payload: unknown, options?: MulticastOptions) => Promise<void | Replies>;
   const instrumented = (topic: string, payload: unknown, options?: MulticastOptions): Promise<void | Replies> =>
-    sendInCausalContext(() => multicast(topic, payload, options), (result) => (result ? group.context().merge(result.context) : group.context()));
+    sendInCausalContext(
+      () => multicast(topic, payload, options),
+      (result) => (result ? group.context().merge(result.context) : group.context()),
+    );
   Object.defineProperty(target, 'multicast', { value: instrumented, writable: true, configurable: true });
   return group;
 }

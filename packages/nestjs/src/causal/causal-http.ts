@@ -19,7 +19,10 @@ export interface CausalHeaderOptions {
 export function causalHeaders(options: CausalHeaderOptions = {}): Record<string, string> {
   const encoded = currentCausalContext().encode();
   const headers = options.trace === false ? {} : injectTraceContext({});
-  return { ...headers, [CAUSAL_CONTEXT_HEADER]: options.key === undefined ? encoded : signCausalContext(encoded, causalKeyBytes(options.key, 'key')) };
+  return {
+    ...headers,
+    [CAUSAL_CONTEXT_HEADER]: options.key === undefined ? encoded : signCausalContext(encoded, causalKeyBytes(options.key, 'key')),
+  };
 }
 
 /**

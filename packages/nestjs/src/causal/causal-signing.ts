@@ -10,7 +10,9 @@ const TAG_BYTES = 16;
 export function causalKeyBytes(key: unknown, name = 'httpKey'): Buffer {
   const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key instanceof Uint8Array ? Buffer.from(key) : null;
   if (!bytes || bytes.length < CAUSAL_KEY_BYTES_MIN) {
-    throw new InvalidArgumentError(`${name} must be a string or Uint8Array of at least ${CAUSAL_KEY_BYTES_MIN} bytes (use 32 random bytes)`);
+    throw new InvalidArgumentError(
+      `${name} must be a string or Uint8Array of at least ${CAUSAL_KEY_BYTES_MIN} bytes (use 32 random bytes)`,
+    );
   }
   return bytes;
 }

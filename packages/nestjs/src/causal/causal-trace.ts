@@ -1,5 +1,14 @@
 import {
-  context, isSpanContextValid, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span,
+  context,
+  isSpanContextValid,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
 } from '@opentelemetry/api';
 import { Observable } from 'rxjs';
 
@@ -52,7 +61,12 @@ export function httpSpanStart(headers: unknown, method: string, route: string | 
 
 /** A Nest RPC request's span (TCP, Redis ...): a child of the trace its packet metadata carried, or a root. */
 export function rpcSpanStart(metadata: unknown, pattern: string): SpanStart {
-  return { parent: extractTraceContext(metadata), name: pattern, kind: SpanKind.SERVER, attributes: { 'rpc.system': 'nestjs', 'rpc.method': pattern } };
+  return {
+    parent: extractTraceContext(metadata),
+    name: pattern,
+    kind: SpanKind.SERVER,
+    attributes: { 'rpc.system': 'nestjs', 'rpc.method': pattern },
+  };
 }
 
 /**
@@ -71,17 +85,19 @@ export function inSpan<T>(start: SpanStart, body: () => Observable<T>): Observab
       if (error !== undefined) fail(span, error);
       span.end();
     };
-    const subscription = context.with(trace.setSpan(start.parent, span), () => body().subscribe({
-      next: (value) => subscriber.next(value),
-      error: (error: unknown) => {
-        end(error);
-        subscriber.error(error);
-      },
-      complete: () => {
-        end();
-        subscriber.complete();
-      },
-    }));
+    const subscription = context.with(trace.setSpan(start.parent, span), () =>
+      body().subscribe({
+        next: (value) => subscriber.next(value),
+        error: (error: unknown) => {
+          end(error);
+          subscriber.error(error);
+        },
+        complete: () => {
+          end();
+          subscriber.complete();
+        },
+      }),
+    );
     return () => {
       subscription.unsubscribe();
       end();
@@ -90,7 +106,8 @@ export function inSpan<T>(start: SpanStart, body: () => Observable<T>): Observab
 }
 
 function fail(span: Span, error: unknown): void {
-  const status = typeof (error as { getStatus?: unknown })?.getStatus === 'function' ? (error as { getStatus(): number }).getStatus() : undefined;
+  const status =
+    typeof (error as { getStatus?: unknown })?.getStatus === 'function' ? (error as { getStatus(): number }).getStatus() : undefined;
   if (status !== undefined && status < 500) return;
   if (error instanceof Error) span.recordException(error);
   span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });

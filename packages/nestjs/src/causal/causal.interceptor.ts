@@ -1,6 +1,13 @@
 import { CausalContext } from '@cohort/core';
 import {
-  HttpException, HttpStatus, Inject, Injectable, Optional, type CallHandler, type ExecutionContext, type NestInterceptor,
+  HttpException,
+  HttpStatus,
+  Inject,
+  Injectable,
+  Optional,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
 } from '@nestjs/common';
 import { RpcException } from '@nestjs/microservices';
 import { Observable, catchError, map, tap, throwError } from 'rxjs';
@@ -51,8 +58,16 @@ export class CausalInterceptor implements NestInterceptor {
 
   private http(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const http = context.switchToHttp();
-    const request = http.getRequest<{ headers?: Record<string, string | string[] | undefined>; method?: string; route?: { path?: unknown } }>();
-    const response = http.getResponse<{ setHeader?: (name: string, value: string) => void; header?: (name: string, value: string) => void; headersSent?: boolean }>();
+    const request = http.getRequest<{
+      headers?: Record<string, string | string[] | undefined>;
+      method?: string;
+      route?: { path?: unknown };
+    }>();
+    const response = http.getResponse<{
+      setHeader?: (name: string, value: string) => void;
+      header?: (name: string, value: string) => void;
+      headersSent?: boolean;
+    }>();
     const raw = request.headers?.[CAUSAL_CONTEXT_HEADER];
     const header = Array.isArray(raw) ? raw[0] : raw;
     // With an httpKey, only a header this key signed counts; anything else is ignored.
@@ -65,35 +80,53 @@ export class CausalInterceptor implements NestInterceptor {
       if (typeof response.setHeader === 'function') response.setHeader(CAUSAL_CONTEXT_HEADER, value);
       else response.header?.(CAUSAL_CONTEXT_HEADER, value);
     };
-    const span = this.trace ? httpSpanStart(request.headers, request.method ?? 'HTTP', typeof request.route?.path === 'string' ? request.route.path : undefined) : undefined;
-    return this.inCell(incoming ?? CausalContext.empty, next, withCausalAttribute(span, incoming), (source, cell) => source.pipe(
-      tap({ next: () => setHeader(cell), complete: () => setHeader(cell) }),
-      // The request's context named messages this member never delivered in time (stale, or
-      // forged): only this request failed. Told as 503 with the error's code, not as a 500.
-      catchError((error: unknown) => throwError(() => (isUnsatisfied(error)
-        ? new HttpException({ statusCode: HttpStatus.SERVICE_UNAVAILABLE, code: error.code, message: error.message }, HttpStatus.SERVICE_UNAVAILABLE, { cause: error })
-        : error))),
-    ));
+    const span = this.trace
+      ? httpSpanStart(request.headers, request.method ?? 'HTTP', typeof request.route?.path === 'string' ? request.route.path : undefined)
+      : undefined;
+    return this.inCell(incoming ?? CausalContext.empty, next, withCausalAttribute(span, incoming), (source, cell) =>
+      source.pipe(
+        tap({ next: () => setHeader(cell), complete: () => setHeader(cell) }),
+        // The request's context named messages this member never delivered in time (stale, or
+        // forged): only this request failed. Told as 503 with the error's code, not as a 500.
+        catchError((error: unknown) =>
+          throwError(() =>
+            isUnsatisfied(error)
+              ? new HttpException(
+                  { statusCode: HttpStatus.SERVICE_UNAVAILABLE, code: error.code, message: error.message },
+                  HttpStatus.SERVICE_UNAVAILABLE,
+                  { cause: error },
+                )
+              : error,
+          ),
+        ),
+      ),
+    );
   }
 
   private rpc(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const rpc: unknown = context.switchToRpc().getContext();
     // A group delivery: the core's frames carry no trace context (yet), so no span is made here.
-    if (rpc instanceof GroupContext) return this.inCell(CausalContext.current() ?? CausalContext.empty, next, undefined, (source) => source);
-    const metadata = typeof (rpc as { getMetadata?: unknown })?.getMetadata === 'function'
-      ? (rpc as { getMetadata(): Record<string, string> | undefined }).getMetadata()
-      : undefined;
+    if (rpc instanceof GroupContext)
+      return this.inCell(CausalContext.current() ?? CausalContext.empty, next, undefined, (source) => source);
+    const metadata =
+      typeof (rpc as { getMetadata?: unknown })?.getMetadata === 'function'
+        ? (rpc as { getMetadata(): Record<string, string> | undefined }).getMetadata()
+        : undefined;
     const span = this.trace ? rpcSpanStart(metadata, patternOf(rpc, context)) : undefined;
     const carried = metadata?.[CAUSAL_CONTEXT_HEADER];
     if (typeof carried !== 'string') return span ? inSpan(span, () => next.handle()) : next.handle();
     const incoming = decodeCausalContext(carried);
-    return this.inCell(incoming ?? CausalContext.empty, next, withCausalAttribute(span, incoming), (source, cell) => source.pipe(
-      map((value) => wrapCausalReply(value, cell.context)),
-      // Nest's RPC filter would make it 'Internal server error': the caller gets the code.
-      catchError((error: unknown) => throwError(() => (isUnsatisfied(error)
-        ? new RpcException({ name: error.name, code: error.code, message: error.message })
-        : error))),
-    ));
+    return this.inCell(incoming ?? CausalContext.empty, next, withCausalAttribute(span, incoming), (source, cell) =>
+      source.pipe(
+        map((value) => wrapCausalReply(value, cell.context)),
+        // Nest's RPC filter would make it 'Internal server error': the caller gets the code.
+        catchError((error: unknown) =>
+          throwError(() =>
+            isUnsatisfied(error) ? new RpcException({ name: error.name, code: error.code, message: error.message }) : error,
+          ),
+        ),
+      ),
+    );
   }
 
   /**
@@ -108,7 +141,8 @@ export class CausalInterceptor implements NestInterceptor {
     span: SpanStart | undefined,
     decorate: (source: Observable<unknown>, cell: CausalCell) => Observable<unknown>,
   ): Observable<unknown> {
-    const work = (): Observable<unknown> => new Observable<unknown>((subscriber) => runInCausalCell(start, (cell) => decorate(next.handle(), cell).subscribe(subscriber)));
+    const work = (): Observable<unknown> =>
+      new Observable<unknown>((subscriber) => runInCausalCell(start, (cell) => decorate(next.handle(), cell).subscribe(subscriber)));
     return span ? inSpan(span, work) : work();
   }
 }
@@ -121,6 +155,7 @@ function withCausalAttribute(span: SpanStart | undefined, incoming: CausalContex
 
 /** The request's pattern (TCP and RMQ contexts tell it), else the handler's name. */
 function patternOf(rpc: unknown, context: ExecutionContext): string {
-  const pattern: unknown = typeof (rpc as { getPattern?: unknown })?.getPattern === 'function' ? (rpc as { getPattern(): unknown }).getPattern() : undefined;
+  const pattern: unknown =
+    typeof (rpc as { getPattern?: unknown })?.getPattern === 'function' ? (rpc as { getPattern(): unknown }).getPattern() : undefined;
   return typeof pattern === 'string' && pattern.length > 0 ? pattern : context.getHandler().name;
 }

@@ -7,7 +7,6 @@ import { CausalInterceptor } from './causal.interceptor.js';
 import { causalKeyBytes } from './causal-signing.js';
 import { CausalTraceInstrumenter } from './causal-trace.instrumenter.js';
 
-
 export interface CausalModuleOptions {
   /**
    * Signs the `x-cohort-context` response header (HMAC-SHA256, 128-bit tag) and accepts a request
@@ -39,13 +38,19 @@ export interface CausalModuleOptions {
 @Module({})
 export class CausalModule {
   static forRoot(options: CausalModuleOptions = {}): DynamicModule {
-    if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new InvalidArgumentError('CausalModule.forRoot() takes an options object');
+    if (options === null || typeof options !== 'object' || Array.isArray(options))
+      throw new InvalidArgumentError('CausalModule.forRoot() takes an options object');
     for (const key of Object.keys(options)) {
-      if (key !== 'httpKey' && key !== 'trace') throw new InvalidArgumentError(`CausalModule.forRoot() has no option "${key}" (known: httpKey, trace)`);
+      if (key !== 'httpKey' && key !== 'trace')
+        throw new InvalidArgumentError(`CausalModule.forRoot() has no option "${key}" (known: httpKey, trace)`);
     }
-    if (options.trace !== undefined && typeof options.trace !== 'boolean') throw new InvalidArgumentError('CausalModule.forRoot() options.trace must be a boolean');
+    if (options.trace !== undefined && typeof options.trace !== 'boolean')
+      throw new InvalidArgumentError('CausalModule.forRoot() options.trace must be a boolean');
     const trace = options.trace ?? true;
-    const resolved: CausalModuleOptions = { trace, ...(options.httpKey === undefined ? {} : { httpKey: causalKeyBytes(options.httpKey, 'CausalModule httpKey') }) };
+    const resolved: CausalModuleOptions = {
+      trace,
+      ...(options.httpKey === undefined ? {} : { httpKey: causalKeyBytes(options.httpKey, 'CausalModule httpKey') }),
+    };
     return {
       module: CausalModule,
       global: true,

@@ -9,7 +9,11 @@ interface ClientInternals {
  * Adds `addMetadata` to the client's dispatch hook, after the hook already set (the hook holds
  * one function), once per `marker`: true if it was added, false if this marker already was.
  */
-export function chainDispatchHook(client: ClientProxy, marker: symbol, addMetadata: (metadata: Record<string, string>) => Record<string, string>): boolean {
+export function chainDispatchHook(
+  client: ClientProxy,
+  marker: symbol,
+  addMetadata: (metadata: Record<string, string>) => Record<string, string>,
+): boolean {
   const internals = client as unknown as ClientInternals & Record<symbol, true | undefined>;
   if (internals[marker]) return false;
   Object.defineProperty(internals, marker, { value: true });

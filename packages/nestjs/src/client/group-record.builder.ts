@@ -7,7 +7,10 @@ export type GroupRecordOptions = GroupCallOptions;
 
 /** Data plus per-call options, for `client.send(pattern, record)` / `client.emit(pattern, record)`. */
 export class GroupRecord<TData = unknown> {
-  constructor(readonly data: TData, readonly options: GroupRecordOptions = {}) {}
+  constructor(
+    readonly data: TData,
+    readonly options: GroupRecordOptions = {},
+  ) {}
 }
 
 /**

@@ -1,4 +1,13 @@
-import { CausalContext, InvalidArgumentError, isGroup, type Group, type GroupConnection, type GroupView, type MulticastOptions, type Replies } from '@cohort/core';
+import {
+  CausalContext,
+  InvalidArgumentError,
+  isGroup,
+  type Group,
+  type GroupConnection,
+  type GroupView,
+  type MulticastOptions,
+  type Replies,
+} from '@cohort/core';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { Observable } from 'rxjs';
 import { sendInCausalContext } from '../causal/causal-scope.js';
@@ -87,16 +96,19 @@ export class GroupClient extends ClientProxy<GroupClientEvents> {
       this._status$.next('connected');
       return this.group;
     }
-    this.connecting ??= openGroupConnection(this.options as GroupConnectionClientOptions).then((connection) => {
-      this.connection = connection;
-      for (const listener of this.viewListeners) connection.on('view', listener);
-      this._status$.next('connected');
-      return connection;
-    }, (error: unknown) => {
-      this.connecting = null;
-      this._status$.next('disconnected');
-      throw error;
-    });
+    this.connecting ??= openGroupConnection(this.options as GroupConnectionClientOptions).then(
+      (connection) => {
+        this.connection = connection;
+        for (const listener of this.viewListeners) connection.on('view', listener);
+        this._status$.next('connected');
+        return connection;
+      },
+      (error: unknown) => {
+        this.connecting = null;
+        this._status$.next('disconnected');
+        throw error;
+      },
+    );
     return this.connecting;
   }
 
@@ -165,19 +177,23 @@ export class GroupClient extends ClientProxy<GroupClientEvents> {
       sent = Promise.reject(error);
       call = this.plainSend;
     }
-    sent.then((result) => {
-      if (!call.sync) {
-        if (active) callback({ isDisposed: true });
-        return;
-      }
-      const value = gatherReplies(result as Replies, call.gather, { heldBy: this.group ? deliveryHoldsOf(this.group) : [] });
-      if (!active) return;
-      callback({ response: value });
-      callback({ isDisposed: true });
-    }).catch((error: unknown) => {
-      if (active) callback({ err: error, isDisposed: true });
-    });
-    return () => { active = false; };
+    sent
+      .then((result) => {
+        if (!call.sync) {
+          if (active) callback({ isDisposed: true });
+          return;
+        }
+        const value = gatherReplies(result as Replies, call.gather, { heldBy: this.group ? deliveryHoldsOf(this.group) : [] });
+        if (!active) return;
+        callback({ response: value });
+        callback({ isDisposed: true });
+      })
+      .catch((error: unknown) => {
+        if (active) callback({ err: error, isDisposed: true });
+      });
+    return () => {
+      active = false;
+    };
   }
 
   /** Resolves (with undefined: an asynchronous multicast's promise resolves with nothing) once sent; no async wrapper on the hot path. */
@@ -211,18 +227,25 @@ export class GroupClient extends ClientProxy<GroupClientEvents> {
   private resolve(own: GroupCallOptions, kind: 'send' | 'emit'): ResolvedCall {
     const options: GroupCallOptions = { ...this.defaults, ...own };
     // A client's default quorum is for send(); emit() is asynchronous unless its record says otherwise.
-    options.replies = kind === 'emit' ? own.replies ?? 'none' : own.replies ?? this.defaults.replies ?? SEND_DEFAULT_REPLIES;
+    options.replies = kind === 'emit' ? (own.replies ?? 'none') : (own.replies ?? this.defaults.replies ?? SEND_DEFAULT_REPLIES);
     return resolveCall(options);
   }
 
   private multicast(topic: string, data: unknown, call: ResolvedCall): Promise<void | Replies> {
     const group = this.group;
-    if (group) return sendInCausalContext(() => group.multicast(topic, data, call.send), (result) => group.context().merge(result ? result.context : undefined));
+    if (group)
+      return sendInCausalContext(
+        () => group.multicast(topic, data, call.send),
+        (result) => group.context().merge(result ? result.context : undefined),
+      );
     return this.multicastFromOutside(topic, data, call);
   }
 
   private async multicastFromOutside(topic: string, data: unknown, call: ResolvedCall): Promise<void | Replies> {
     const connection = this.connection ?? (await this.connect(), this.connection!);
-    return sendInCausalContext(() => connection.multicast(topic, data, call.send), (result) => CausalContext.empty.merge(result ? result.context : undefined));
+    return sendInCausalContext(
+      () => connection.multicast(topic, data, call.send),
+      (result) => CausalContext.empty.merge(result ? result.context : undefined),
+    );
   }
 }

@@ -12,21 +12,25 @@ export function sentEvent<T>(sent: Promise<T>): Observable<T> {
   let state: 'pending' | 'sent' | 'failed' = 'pending';
   let failure: unknown;
   let waiting: Subscriber<T>[] | null = null;
-  sent.then((value) => {
-    state = 'sent';
-    const subscribers = waiting;
-    waiting = null;
-    if (subscribers) for (const subscriber of subscribers) {
-      subscriber.next(value);
-      subscriber.complete();
-    }
-  }, (error: unknown) => {
-    state = 'failed';
-    failure = error;
-    const subscribers = waiting;
-    waiting = null;
-    if (subscribers) for (const subscriber of subscribers) subscriber.error(error);
-  });
+  sent.then(
+    (value) => {
+      state = 'sent';
+      const subscribers = waiting;
+      waiting = null;
+      if (subscribers)
+        for (const subscriber of subscribers) {
+          subscriber.next(value);
+          subscriber.complete();
+        }
+    },
+    (error: unknown) => {
+      state = 'failed';
+      failure = error;
+      const subscribers = waiting;
+      waiting = null;
+      if (subscribers) for (const subscriber of subscribers) subscriber.error(error);
+    },
+  );
   return new Observable<T>((subscriber) => {
     if (state === 'sent') {
       subscriber.complete();

@@ -17,8 +17,13 @@ export interface GroupCallOptions extends MulticastOptions {
  * order, safe, replies and timeoutMs, and unknown keys, plus `gather`); returns them unchanged.
  * `extraKeys`: more keys the caller checks itself (`@Multicast()`'s `topic`).
  */
-export function validateCallOptions<T extends GroupCallOptions>(options: T, what: string, extraKeys: Readonly<Record<string, true>> = {}): T {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new InvalidArgumentError(`${what} must be an object`);
+export function validateCallOptions<T extends GroupCallOptions>(
+  options: T,
+  what: string,
+  extraKeys: Readonly<Record<string, true>> = {},
+): T {
+  if (options === null || typeof options !== 'object' || Array.isArray(options))
+    throw new InvalidArgumentError(`${what} must be an object`);
   validateMulticastOptions(options, what, { gather: true, ...extraKeys });
   const gather = options.gather;
   if (gather !== undefined && typeof gather !== 'function' && !(GATHERS as readonly string[]).includes(gather)) {

@@ -34,12 +34,20 @@ export function gatherReplies(replies: Replies, gather: Gather = 'values', conte
   if (gather === 'replies') return replies;
   const failed = replies.errors[0];
   if (failed?.error) {
-    throw new GroupReplyError('REPLY_ERROR', `member ${failed.member} (rank ${failed.rank}) failed: ${failed.error.name}: ${failed.error.message}`, replies);
+    throw new GroupReplyError(
+      'REPLY_ERROR',
+      `member ${failed.member} (rank ${failed.rank}) failed: ${failed.error.name}: ${failed.error.message}`,
+      replies,
+    );
   }
   if (!replies.quorumMet) {
     const missing = [...replies.slow, ...replies.failed];
     const held = context.heldBy && context.heldBy.length > 0 ? `; this member's deliveries are held: ${context.heldBy.join('; ')}` : '';
-    throw new GroupReplyError('QUORUM_NOT_MET', `${replies.replies.length} of ${replies.expected.length} members answered (no answer from ${missing.join(', ') || 'anyone'})${held}`, replies);
+    throw new GroupReplyError(
+      'QUORUM_NOT_MET',
+      `${replies.replies.length} of ${replies.expected.length} members answered (no answer from ${missing.join(', ') || 'anyone'})${held}`,
+      replies,
+    );
   }
   if (gather === 'first') return replies.values()[0];
   if (gather === 'concat') return replies.gather<unknown>();

@@ -44,7 +44,13 @@ export class GroupMetadataScanner {
       for (const method of this.scanner.getAllMethodNames(prototype)) {
         const options = getMulticastMetadata(prototype, method);
         if (!options) continue;
-        found.push({ instance, method, options, topic: multicastTopic(instance.constructor as { name: string }, method, options), memberIndex: getGroupMemberIndex(prototype, method) });
+        found.push({
+          instance,
+          method,
+          options,
+          topic: multicastTopic(instance.constructor as { name: string }, method, options),
+          memberIndex: getGroupMemberIndex(prototype, method),
+        });
       }
     }
     return found;

@@ -37,7 +37,10 @@ export function bindMulticastMethod(group: Group, dispatcher: GroupDispatcher, b
   const multicast = async (...args: unknown[]): Promise<unknown> => {
     const payload = argumentsToSend(args, memberIndex);
     if (!sync) {
-      await sendInCausalContext(() => group.multicast(topic, payload, send), () => group.context());
+      await sendInCausalContext(
+        () => group.multicast(topic, payload, send),
+        () => group.context(),
+      );
       return undefined;
     }
     const replies = await sendInCausalContext(

@@ -31,7 +31,10 @@ export class GroupHealthIndicator {
     @Inject(HealthIndicatorService) private readonly indicators: HealthIndicatorService,
   ) {}
 
-  isHealthy<const Key extends string = 'cohort'>(key: Key = 'cohort' as Key, options: GroupHealthCheckOptions = {}): HealthIndicatorResult<Key> {
+  isHealthy<const Key extends string = 'cohort'>(
+    key: Key = 'cohort' as Key,
+    options: GroupHealthCheckOptions = {},
+  ): HealthIndicatorResult<Key> {
     const indicator = this.indicators.check(key);
     const { healthy, ...details } = groupHealth(this.group);
     if (healthy) return indicator.up(details);

@@ -86,16 +86,21 @@ export class CohortExceptionFilter implements ExceptionFilter<CohortError> {
 }
 
 function validateFilterOptions(options: CohortExceptionFilterOptions): CohortHttpMapping {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new InvalidArgumentError('CohortExceptionFilter takes an options object');
+  if (options === null || typeof options !== 'object' || Array.isArray(options))
+    throw new InvalidArgumentError('CohortExceptionFilter takes an options object');
   for (const key of Object.keys(options)) {
-    if (key !== 'statuses' && key !== 'messages') throw new InvalidArgumentError(`CohortExceptionFilter has no option "${key}" (known: statuses, messages)`);
+    if (key !== 'statuses' && key !== 'messages')
+      throw new InvalidArgumentError(`CohortExceptionFilter has no option "${key}" (known: statuses, messages)`);
   }
-  if (options.messages !== undefined && typeof options.messages !== 'boolean') throw new InvalidArgumentError('CohortExceptionFilter options.messages must be a boolean');
+  if (options.messages !== undefined && typeof options.messages !== 'boolean')
+    throw new InvalidArgumentError('CohortExceptionFilter options.messages must be a boolean');
   const statuses = options.statuses;
   if (statuses !== undefined) {
-    if (statuses === null || typeof statuses !== 'object' || Array.isArray(statuses)) throw new InvalidArgumentError('CohortExceptionFilter options.statuses must map codes to statuses');
+    if (statuses === null || typeof statuses !== 'object' || Array.isArray(statuses))
+      throw new InvalidArgumentError('CohortExceptionFilter options.statuses must map codes to statuses');
     for (const [code, status] of Object.entries(statuses)) {
-      if (!Number.isInteger(status) || status < 400 || status > 599) throw new InvalidArgumentError(`CohortExceptionFilter options.statuses["${code}"] must be an integer from 400 to 599`);
+      if (!Number.isInteger(status) || status < 400 || status > 599)
+        throw new InvalidArgumentError(`CohortExceptionFilter options.statuses["${code}"] must be an integer from 400 to 599`);
     }
   }
   return { ...(statuses ? { statuses: { ...statuses } } : {}), ...(options.messages !== undefined ? { messages: options.messages } : {}) };

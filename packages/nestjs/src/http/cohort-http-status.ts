@@ -75,7 +75,9 @@ interface RepliesLike {
 function repliesOf(error: CohortError): RepliesLike | undefined {
   if (error.code !== 'REPLY_ERROR' && error.code !== 'QUORUM_NOT_MET') return undefined;
   const replies = (error as { replies?: Partial<RepliesLike> }).replies;
-  return replies && Array.isArray(replies.expected) && Array.isArray(replies.replies) && Array.isArray(replies.slow) ? replies as RepliesLike : undefined;
+  return replies && Array.isArray(replies.expected) && Array.isArray(replies.replies) && Array.isArray(replies.slow)
+    ? (replies as RepliesLike)
+    : undefined;
 }
 
 /**
@@ -87,7 +89,8 @@ function repliesOf(error: CohortError): RepliesLike | undefined {
  */
 export function cohortHttpStatus(error: unknown, mapping: CohortHttpMapping = {}): number | undefined {
   if (!isCohortError(error)) return undefined;
-  const statusOf = (code: string | undefined): number | undefined => (code === undefined ? undefined : mapping.statuses?.[code] ?? COHORT_HTTP_STATUSES[code]);
+  const statusOf = (code: string | undefined): number | undefined =>
+    code === undefined ? undefined : (mapping.statuses?.[code] ?? COHORT_HTTP_STATUSES[code]);
   const replies = repliesOf(error);
   if (replies && error.code === 'QUORUM_NOT_MET' && replies.slow.length === 0) return 503;
   if (replies && error.code === 'REPLY_ERROR' && mapping.statuses?.['REPLY_ERROR'] === undefined) {
@@ -104,7 +107,7 @@ export function cohortErrorBody(error: unknown, mapping: CohortHttpMapping = {})
   const statusCode = cohortHttpStatus(error, mapping);
   if (statusCode === undefined || !isCohortError(error)) return undefined;
   const messages = mapping.messages ?? true;
-  const message = messages ? error.message : STATUS_CODES[statusCode] ?? error.code;
+  const message = messages ? error.message : (STATUS_CODES[statusCode] ?? error.code);
   const replies = repliesOf(error);
   if (!replies) return { statusCode, code: error.code, message };
   const failed = replies.replies.filter((reply) => reply.error);

@@ -24,7 +24,9 @@ export interface GroupModuleMetricsOptions {
 }
 
 /** Checks the option before the join (a bad one must not leave a member behind). */
-export function meterFor(option: boolean | GroupModuleMetricsOptions | undefined): { meter: MetricsMeter; attributes?: MetricsAttributes } | null {
+export function meterFor(
+  option: boolean | GroupModuleMetricsOptions | undefined,
+): { meter: MetricsMeter; attributes?: MetricsAttributes } | null {
   if (option === undefined || option === false) return null;
   if (option === true) return { meter: metrics.getMeterProvider().getMeter(COHORT_METER_NAME) };
   if (typeof option !== 'object' || option === null || Array.isArray(option)) {

@@ -11,7 +11,10 @@ import { GROUP_HANDLE, type GroupHandle } from './group-handle.js';
 export class GroupLifecycle implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private left: Promise<void> | null = null;
 
-  constructor(@Inject(GROUP_HANDLE) private readonly handle: GroupHandle, @Inject(GroupExplorer) private readonly explorer: GroupExplorer) {}
+  constructor(
+    @Inject(GROUP_HANDLE) private readonly handle: GroupHandle,
+    @Inject(GroupExplorer) private readonly explorer: GroupExplorer,
+  ) {}
 
   onModuleInit(): void {
     this.explorer.bind(this.handle.group, this.handle.dispatcher);

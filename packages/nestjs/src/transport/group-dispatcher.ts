@@ -12,7 +12,8 @@ export type HoldKind = 'application' | 'server';
 /** What the member's `deliveryHolds` says for each kind of hold, and so the errors that come of one. */
 export const HOLD_REASONS: Readonly<Record<HoldKind, string>> = {
   application: 'the Nest application is not bootstrapped yet',
-  server: 'a GroupServer built on this group is not listening: call app.startAllMicroservices() (a hybrid application) or app.listen() (a microservice)',
+  server:
+    'a GroupServer built on this group is not listening: call app.startAllMicroservices() (a hybrid application) or app.listen() (a microservice)',
 };
 
 /**
@@ -53,7 +54,9 @@ export class GroupDispatcher {
     group.on('view', (view) => this.emitView({ kind: 'installed', view }));
     group.on('excluded', (view) => this.emitView({ kind: 'excluded', view }));
     group.on('rejoined', (view) => this.emitView({ kind: 'rejoined', view }));
-    group.on('unhandled', (_payload, delivery) => this.logger.warn(`${group.me}: no handler for topic "${delivery.topic}"; the message is dropped`));
+    group.on('unhandled', (_payload, delivery) =>
+      this.logger.warn(`${group.me}: no handler for topic "${delivery.topic}"; the message is dropped`),
+    );
     // A member given a logger (GroupModule gives it Nest's) writes its errors there itself: not twice.
     group.on('error', (error) => {
       if (!group.logger) this.logger.error(`${safeMe(group)}: ${describe(error)}`, error instanceof Error ? error.stack : undefined);
@@ -112,9 +115,14 @@ export class GroupDispatcher {
       this.group.handle(topic, (payload, delivery) => this.dispatch(topic, payload, delivery));
     } catch (error) {
       // By its code: a CohortError of any copy of @cohort/core.
-      if ((error as { code?: unknown } | null)?.code === 'INVALID_ARGUMENT' && /already has a handler/.test(String((error as Error).message))) {
+      if (
+        (error as { code?: unknown } | null)?.code === 'INVALID_ARGUMENT' &&
+        /already has a handler/.test(String((error as Error).message))
+      ) {
         // docs/nestjs.md: a topic is handled either through Nest or by group.handle(), not both.
-        throw new InvalidArgumentError(`topic "${topic}" already has a handler registered with group.handle(): a topic is handled either by Nest (@MessagePattern, @EventPattern, @Multicast) or by group.handle(), not both`);
+        throw new InvalidArgumentError(
+          `topic "${topic}" already has a handler registered with group.handle(): a topic is handled either by Nest (@MessagePattern, @EventPattern, @Multicast) or by group.handle(), not both`,
+        );
       }
       throw error;
     }
@@ -137,7 +145,8 @@ export class GroupDispatcher {
     for (const listener of [...this.viewListeners]) {
       try {
         const result = listener(change);
-        if (result instanceof Promise) pending.push(result.catch((error: unknown) => this.logger.error(`view listener failed: ${describe(error)}`)));
+        if (result instanceof Promise)
+          pending.push(result.catch((error: unknown) => this.logger.error(`view listener failed: ${describe(error)}`)));
       } catch (error) {
         this.logger.error(`view listener failed: ${describe(error)}`);
       }
@@ -164,9 +173,11 @@ export class GroupDispatcher {
       this.notListeningTimer = null;
       const servers = this.holdCounts.server;
       if (servers === 0 || this.holdCounts.application > 0) return;
-      this.logger.warn(`${safeMe(this.group)}: deliveries have waited ${waitedMs / 1_000} s for ${servers === 1 ? 'a GroupServer' : `${servers} GroupServers`} built on group "${this.group.name}" to listen: `
-        + 'call app.startAllMicroservices() in a hybrid application (app.listen() in a microservice). Until then nothing is delivered here, '
-        + 'and a synchronous call this member must answer (@Multicast with replies, GroupClient.send) ends in QUORUM_NOT_MET');
+      this.logger.warn(
+        `${safeMe(this.group)}: deliveries have waited ${waitedMs / 1_000} s for ${servers === 1 ? 'a GroupServer' : `${servers} GroupServers`} built on group "${this.group.name}" to listen: ` +
+          'call app.startAllMicroservices() in a hybrid application (app.listen() in a microservice). Until then nothing is delivered here, ' +
+          'and a synchronous call this member must answer (@Multicast with replies, GroupClient.send) ends in QUORUM_NOT_MET',
+      );
     }, waitedMs);
     // A warning must not keep the process alive.
     this.notListeningTimer.unref?.();

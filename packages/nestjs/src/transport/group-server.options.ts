@@ -5,6 +5,4 @@ import type { Group, GroupOptions } from '@cohort/core';
  * `useFactory`/`inject` options or `app.get(COHORT_GROUP)`), or what the server needs to join
  * (or form) a group of its own when it starts listening, and leave when it closes.
  */
-export type GroupServerOptions =
-  | { readonly group: Group }
-  | ({ readonly name: string } & GroupOptions);
+export type GroupServerOptions = { readonly group: Group } | ({ readonly name: string } & GroupOptions);

@@ -1,6 +1,11 @@
 import { CohortError, Group, InvalidArgumentError, isGroup, type Delivery, type GroupView } from '@cohort/core';
 import {
-  CustomTransportStrategy, Server, type BaseRpcContext, type MessageHandler, type ReadPacket, type WritePacket,
+  CustomTransportStrategy,
+  Server,
+  type BaseRpcContext,
+  type MessageHandler,
+  type ReadPacket,
+  type WritePacket,
 } from '@nestjs/microservices';
 import { finalize, isObservable, lastValueFrom, throwError, type Observable } from 'rxjs';
 import { GROUP_TRANSPORT } from '../constants.js';
@@ -56,14 +61,18 @@ export class GroupServer extends Server<GroupServerEvents, GroupStatus> implemen
       // Deliveries wait for this server's handlers from now until it listens.
       this.releaseHold = GroupDispatcher.for(options.group).hold('server');
     } else {
-      if (typeof options.name !== 'string' || !options.wire) throw new InvalidArgumentError('GroupServer: options.name and options.wire are required to join a group');
+      if (typeof options.name !== 'string' || !options.wire)
+        throw new InvalidArgumentError('GroupServer: options.name and options.wire are required to join a group');
       this.group = null;
       this.ownsGroup = true;
     }
   }
 
   listen(callback: (error?: unknown) => void): void {
-    this.start().then(() => callback(), (error: unknown) => callback(error));
+    this.start().then(
+      () => callback(),
+      (error: unknown) => callback(error),
+    );
   }
 
   async close(): Promise<void> {
@@ -182,9 +191,12 @@ export class GroupServer extends Server<GroupServerEvents, GroupStatus> implemen
     // Routes are made from the handlers, so this is a safeguard: a synchronous caller gets an error reply.
     if (!handler) throw new CohortError('NO_HANDLER', `no handler for pattern "${pattern}" in this GroupServer`);
     if (handler.isEventHandler) {
-      return this.handleEvent(pattern, { pattern, data: payload }, context).then(() => undefined, (error: unknown) => {
-        this.logger.error(`event handler for "${delivery.topic}" failed: ${error instanceof Error ? error.message : safeJson(error)}`);
-      });
+      return this.handleEvent(pattern, { pattern, data: payload }, context).then(
+        () => undefined,
+        (error: unknown) => {
+          this.logger.error(`event handler for "${delivery.topic}" failed: ${error instanceof Error ? error.message : safeJson(error)}`);
+        },
+      );
     }
     if (!this.hasProcessingHooks()) return answer(handler, payload, context);
     return new Promise<unknown>((resolve, reject) => {
@@ -230,7 +242,11 @@ function answer(handler: MessageHandler, payload: unknown, context: GroupContext
   } catch (error) {
     return Promise.reject(toReplyError(error));
   }
-  return Promise.resolve(result).then(lastReply).catch((error: unknown) => { throw toReplyError(error); });
+  return Promise.resolve(result)
+    .then(lastReply)
+    .catch((error: unknown) => {
+      throw toReplyError(error);
+    });
 }
 
 function lastReply(resultOrStream: unknown): unknown {
@@ -238,7 +254,9 @@ function lastReply(resultOrStream: unknown): unknown {
   return new Promise<unknown>((resolve, reject) => {
     let value: unknown;
     resultOrStream.subscribe({
-      next: (next) => { if (next !== undefined) value = next; },
+      next: (next) => {
+        if (next !== undefined) value = next;
+      },
       error: reject,
       complete: () => resolve(value),
     });

@@ -86,9 +86,10 @@ function typeCheck(blocks: readonly Block[]): Map<string, string[]> {
   const { fileExists, readFile, getSourceFile } = host;
   host.fileExists = (name) => sources.has(name) || fileExists.call(host, name);
   host.readFile = (name) => sources.get(name) ?? readFile.call(host, name);
-  host.getSourceFile = (name, language, onError, create) => (sources.has(name)
-    ? ts.createSourceFile(name, sources.get(name)!, language, true)
-    : getSourceFile.call(host, name, language, onError, create));
+  host.getSourceFile = (name, language, onError, create) =>
+    sources.has(name)
+      ? ts.createSourceFile(name, sources.get(name)!, language, true)
+      : getSourceFile.call(host, name, language, onError, create);
   const program = ts.createProgram([...sources.keys()], options, host);
   const problems = new Map<string, string[]>(DOCS.map((doc) => [doc, []]));
   const general = [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics()];
@@ -118,7 +119,8 @@ describe('the Nest guide and the package README compile as written', () => {
   });
 
   it.each(DOCS)('%s: every code block says its language, and TypeScript is tagged ts', (doc) => {
-    const untagged = blocksOf.get(doc)!
+    const untagged = blocksOf
+      .get(doc)!
       .filter((block) => block.language === '' || UNCHECKED_CODE.has(block.language))
       .map((block) => `${doc}:${block.line - 1}: a block tagged "${block.language}" (write ts to have it compiled, or text)`);
     expect(untagged).toEqual([]);

@@ -24,14 +24,15 @@ describe('causal context over HTTP: one request header, one response header', ()
 
   async function app(causal: boolean): Promise<string> {
     const moduleRef = await Test.createTestingModule({ imports: causal ? [CausalModule.forRoot()] : [], controllers: [EchoController] })
-      .setLogger(quietLogger).compile();
+      .setLogger(quietLogger)
+      .compile();
     const nest = moduleRef.createNestApplication({ logger: false });
     tracker.track(() => nest.close());
     await nest.listen(0, '127.0.0.1');
     return `http://127.0.0.1:${(nest.getHttpServer().address() as AddressInfo).port}`;
   }
 
-  it('runs the handler inside the request\'s context and answers with the context after it', async () => {
+  it("runs the handler inside the request's context and answers with the context after it", async () => {
     const url = await app(true);
     const incoming = CausalContext.of('G', { viewId: 2, deps: [1, 0, 5] });
     const response = await fetch(`${url}/echo`, { headers: { [CAUSAL_CONTEXT_HEADER]: incoming.encode() } });
@@ -44,7 +45,10 @@ describe('causal context over HTTP: one request header, one response header', ()
 
   it('starts from an empty context without a header (or with a malformed one) and keeps requests apart', async () => {
     const url = await app(true);
-    const [plain, garbage] = await Promise.all([fetch(`${url}/echo`), fetch(`${url}/echo`, { headers: { [CAUSAL_CONTEXT_HEADER]: '%%%' } })]);
+    const [plain, garbage] = await Promise.all([
+      fetch(`${url}/echo`),
+      fetch(`${url}/echo`, { headers: { [CAUSAL_CONTEXT_HEADER]: '%%%' } }),
+    ]);
     for (const response of [plain, garbage]) {
       const body = (await response.json()) as { seen: string };
       expect(CausalContext.decode(body.seen).groupNames).toEqual([]);

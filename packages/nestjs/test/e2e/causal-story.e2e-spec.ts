@@ -46,7 +46,10 @@ class RecordController {
 
 @Controller()
 class StoryController {
-  constructor(@Inject('Q') private readonly q: ClientProxy, @Inject('R') private readonly r: ClientProxy) {}
+  constructor(
+    @Inject('Q') private readonly q: ClientProxy,
+    @Inject('R') private readonly r: ClientProxy,
+  ) {}
 
   @Post('story')
   async story(): Promise<string[]> {
@@ -60,7 +63,9 @@ describe('causal context across Nest TCP and HTTP (the p -> q -> r story)', () =
   const tracker = new AppTracker();
   let net: SimulatedNetwork;
 
-  beforeEach(() => { net = new SimulatedNetwork({ seed: 11 }); });
+  beforeEach(() => {
+    net = new SimulatedNetwork({ seed: 11 });
+  });
   afterEach(async () => {
     await tracker.closeAll();
     await net.close();
@@ -71,7 +76,9 @@ describe('causal context across Nest TCP and HTTP (the p -> q -> r story)', () =
       imports: [GroupModule.forRoot({ name: 'G', wire: net.wire(address), seeds, timing: TIMING }), ...causalModule(causal)],
       providers: [Ledger],
       controllers: [RecordController],
-    }).setLogger(quietLogger).compile();
+    })
+      .setLogger(quietLogger)
+      .compile();
     return moduleRef;
   }
 
@@ -94,7 +101,9 @@ describe('causal context across Nest TCP and HTTP (the p -> q -> r story)', () =
         ...causalModule(causal),
       ],
       controllers: [StoryController],
-    }).setLogger(quietLogger).compile();
+    })
+      .setLogger(quietLogger)
+      .compile();
     const app = moduleRef.createNestApplication({ logger: false });
     tracker.track(() => app.close());
     await app.listen(0, '127.0.0.1');

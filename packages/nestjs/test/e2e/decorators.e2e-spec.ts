@@ -53,7 +53,9 @@ describe('@Multicast, @GroupMember and @OnView', () => {
   const tracker = new AppTracker();
   let net: SimulatedNetwork;
 
-  beforeEach(() => { net = new SimulatedNetwork({ seed: 21 }); });
+  beforeEach(() => {
+    net = new SimulatedNetwork({ seed: 21 });
+  });
   afterEach(async () => {
     await tracker.closeAll();
     await net.close();
@@ -90,7 +92,9 @@ describe('@Multicast, @GroupMember and @OnView', () => {
     const a = await startMember(tracker, net, 'a', [], { providers: [Tally] });
     await a.get(Tally).add('before-b');
     const b = await startMember(tracker, net, 'b', ['a'], { providers: [Tally] });
-    expect(await net.runUntil(() => a.group.view.members.length === 2 && b.group.view.members.length === 2, { timeoutMs: 10_000 })).toBe(true);
+    expect(await net.runUntil(() => a.group.view.members.length === 2 && b.group.view.members.length === 2, { timeoutMs: 10_000 })).toBe(
+      true,
+    );
     await b.get(Tally).add('after-b');
     expect(await net.runUntil(() => a.get(Tally).seen.length === 2 && b.get(Tally).seen.length === 1, { timeoutMs: 10_000 })).toBe(true);
     await b.close();

@@ -8,7 +8,13 @@ import { ClientsModule } from '@nestjs/microservices';
 import { NestFactory } from '@nestjs/core';
 import { lastValueFrom } from 'rxjs';
 import {
-  COHORT_GROUP, GroupClient, GroupModule, GroupRecordBuilder, GroupReplyError, GroupServer, type GroupStatus,
+  COHORT_GROUP,
+  GroupClient,
+  GroupModule,
+  GroupRecordBuilder,
+  GroupReplyError,
+  GroupServer,
+  type GroupStatus,
 } from '../../src/index.js';
 import { LedgerController } from '../support/ledger.controller.js';
 import { AppTracker, quietLogger, startGroup, startMember } from '../support/member-app.js';
@@ -17,7 +23,9 @@ describe('GroupServer and GroupClient between members', () => {
   const tracker = new AppTracker();
   let net: SimulatedNetwork;
 
-  beforeEach(() => { net = new SimulatedNetwork({ seed: 7 }); });
+  beforeEach(() => {
+    net = new SimulatedNetwork({ seed: 7 });
+  });
   afterEach(async () => {
     await tracker.closeAll();
     await net.close();
@@ -28,8 +36,12 @@ describe('GroupServer and GroupClient between members', () => {
     const clientB = members[1]!.get(GroupClient);
     const clientC = members[2]!.get(GroupClient);
     for (let i = 0; i < 5; i++) {
-      await lastValueFrom(clientB.emit('ledger.add', new GroupRecordBuilder(`b${i}`).setOrder('total').build()), { defaultValue: undefined });
-      await lastValueFrom(clientC.emit('ledger.add', new GroupRecordBuilder(`c${i}`).setOrder('total').build()), { defaultValue: undefined });
+      await lastValueFrom(clientB.emit('ledger.add', new GroupRecordBuilder(`b${i}`).setOrder('total').build()), {
+        defaultValue: undefined,
+      });
+      await lastValueFrom(clientC.emit('ledger.add', new GroupRecordBuilder(`c${i}`).setOrder('total').build()), {
+        defaultValue: undefined,
+      });
     }
     expect(await net.runUntil(() => members.every((m) => m.get(LedgerController).entries.length === 10), { timeoutMs: 10_000 })).toBe(true);
     const first = members[0]!.get(LedgerController).entries;
@@ -40,10 +52,15 @@ describe('GroupServer and GroupClient between members', () => {
   it('answers send() in every reply mode', async () => {
     const members = await startGroup(tracker, net, ['a', 'b', 'c'], { controllers: [LedgerController] });
     const client = members[1]!.get(GroupClient);
-    const send = <T>(pattern: string, builder: GroupRecordBuilder<unknown>): Promise<T> => lastValueFrom(client.send<T>(pattern, builder.build()));
+    const send = <T>(pattern: string, builder: GroupRecordBuilder<unknown>): Promise<T> =>
+      lastValueFrom(client.send<T>(pattern, builder.build()));
 
     // 'all' (send's default): every member's value, in rank order.
-    expect(await lastValueFrom(client.send('ledger.size', {}))).toEqual([{ rank: 0, size: 0 }, { rank: 1, size: 0 }, { rank: 2, size: 0 }]);
+    expect(await lastValueFrom(client.send('ledger.size', {}))).toEqual([
+      { rank: 0, size: 0 },
+      { rank: 1, size: 0 },
+      { rank: 2, size: 0 },
+    ]);
     // 'first': the one value.
     expect(await send('ledger.size', new GroupRecordBuilder({}).setReplies('first'))).toEqual({ rank: expect.any(Number), size: 0 });
     // 'majority' and k: at least that many values.
@@ -52,7 +69,12 @@ describe('GroupServer and GroupClient between members', () => {
     // Scatter-gather: each member's part, concatenated in rank order.
     expect(await send<number[]>('ledger.part', new GroupRecordBuilder(9).setGather('concat'))).toEqual([0, 3, 6, 1, 4, 7, 2, 5, 8]);
     // A function folds the values; 'replies' hands over the core's Replies.
-    expect(await send<number>('ledger.part', new GroupRecordBuilder(9).setGather((parts) => (parts as number[][]).flat().length))).toBe(9);
+    expect(
+      await send<number>(
+        'ledger.part',
+        new GroupRecordBuilder(9).setGather((parts) => (parts as number[][]).flat().length),
+      ),
+    ).toBe(9);
     const replies = await send<Replies>('ledger.part', new GroupRecordBuilder(3).setGather('replies').setOrder('total'));
     expect(replies.quorumMet).toBe(true);
     expect(replies.gather()).toEqual([0, 1, 2]);
@@ -71,9 +93,13 @@ describe('GroupServer and GroupClient between members', () => {
     expect((failed as GroupReplyError).replies.values()).toEqual(['fine', 'fine']);
 
     // emit() is asynchronous: a quorum there is a mistake, said at once.
-    await expect(lastValueFrom(client.emit('ledger.add', new GroupRecordBuilder('x').setReplies('all').build()))).rejects.toThrow(/send\(\)/);
+    await expect(lastValueFrom(client.emit('ledger.add', new GroupRecordBuilder('x').setReplies('all').build()))).rejects.toThrow(
+      /send\(\)/,
+    );
 
-    const slow = await lastValueFrom(client.send('ledger.hang', new GroupRecordBuilder({}).setTimeout(1_000).build())).catch((error: unknown) => error);
+    const slow = await lastValueFrom(client.send('ledger.hang', new GroupRecordBuilder({}).setTimeout(1_000).build())).catch(
+      (error: unknown) => error,
+    );
     expect(slow).toBeInstanceOf(GroupReplyError);
     expect((slow as GroupReplyError).code).toBe('QUORUM_NOT_MET');
     expect((slow as GroupReplyError).replies.slow).toEqual([members[2]!.group.me]);
@@ -82,16 +108,24 @@ describe('GroupServer and GroupClient between members', () => {
   it('serves as a member-mode ClientsModule client (registerAsync, inject the Group)', async () => {
     const members = await startGroup(tracker, net, ['a', 'b'], {
       controllers: [LedgerController],
-      imports: [ClientsModule.registerAsync([{
-        name: 'LEDGER', inject: [COHORT_GROUP],
-        useFactory: (group: Group) => ({ customClass: GroupClient, options: { group, defaults: { order: 'total' } } }),
-      }])],
+      imports: [
+        ClientsModule.registerAsync([
+          {
+            name: 'LEDGER',
+            inject: [COHORT_GROUP],
+            useFactory: (group: Group) => ({ customClass: GroupClient, options: { group, defaults: { order: 'total' } } }),
+          },
+        ]),
+      ],
     });
     const client = members[0]!.get<GroupClient>('LEDGER' as never);
     expect(client.unwrap<Group>()).toBe(members[0]!.group);
     await lastValueFrom(client.emit('ledger.add', 'registered'), { defaultValue: undefined });
     expect(await net.runUntil(() => members.every((m) => m.get(LedgerController).entries.length === 1), { timeoutMs: 10_000 })).toBe(true);
-    expect(await lastValueFrom(client.send('ledger.size', {}))).toEqual([{ rank: 0, size: 1 }, { rank: 1, size: 1 }]);
+    expect(await lastValueFrom(client.send('ledger.size', {}))).toEqual([
+      { rank: 0, size: 1 },
+      { rank: 1, size: 1 },
+    ]);
   });
 
   it('serves a hybrid application (HTTP + connectMicroservice)', async () => {
@@ -101,14 +135,18 @@ describe('GroupServer and GroupClient between members', () => {
 
       @Post('add/:entry')
       async add(@Param('entry') entry: string): Promise<unknown> {
-        await lastValueFrom(this.client.emit('ledger.add', new GroupRecordBuilder(entry).setOrder('total').build()), { defaultValue: undefined });
+        await lastValueFrom(this.client.emit('ledger.add', new GroupRecordBuilder(entry).setOrder('total').build()), {
+          defaultValue: undefined,
+        });
         return lastValueFrom(this.client.send('ledger.size', new GroupRecordBuilder({}).setOrder('total').build()));
       }
     }
     const moduleRef = await Test.createTestingModule({
       imports: [GroupModule.forRoot({ name: 'g', wire: net.wire('a'), seeds: [] })],
       controllers: [LedgerController, AddController],
-    }).setLogger(quietLogger).compile();
+    })
+      .setLogger(quietLogger)
+      .compile();
     const app = moduleRef.createNestApplication({ logger: false });
     tracker.track(() => app.close());
     app.connectMicroservice({ strategy: new GroupServer({ group: app.get(COHORT_GROUP) }) }, { inheritAppConfig: true });
@@ -119,7 +157,10 @@ describe('GroupServer and GroupClient between members', () => {
     const url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     const response = await fetch(`${url}/add/hybrid`, { method: 'POST' });
     // The size query is totally ordered after the add: both members count it.
-    expect(await response.json()).toEqual([{ rank: 0, size: 1 }, { rank: 1, size: 1 }]);
+    expect(await response.json()).toEqual([
+      { rank: 0, size: 1 },
+      { rank: 1, size: 1 },
+    ]);
     expect(app.get(LedgerController).entries).toEqual(['hybrid@2']);
   });
 
@@ -149,7 +190,7 @@ describe('GroupServer and GroupClient between members', () => {
     expect(await net.runUntil(() => b.group.view.members.length === 1, { timeoutMs: 10_000 })).toBe(true);
   });
 
-  it('takes the module\'s Group through async microservice options (useFactory + inject)', async () => {
+  it("takes the module's Group through async microservice options (useFactory + inject)", async () => {
     @Module({ imports: [GroupModule.forRoot({ name: 'g', wire: net.wire('a'), seeds: [] })], controllers: [LedgerController] })
     class MemberModule {}
     const app = await NestFactory.createMicroservice(MemberModule, {

@@ -29,12 +29,23 @@ interface HttpMember {
 }
 
 /** A member of group `g` that serves GET /health over HTTP on loopback (a free port). */
-async function startHttpMember(tracker: AppTracker, net: SimulatedNetwork, address: string, seeds: string[], options: Partial<GroupOptions> = {}): Promise<HttpMember> {
+async function startHttpMember(
+  tracker: AppTracker,
+  net: SimulatedNetwork,
+  address: string,
+  seeds: string[],
+  options: Partial<GroupOptions> = {},
+): Promise<HttpMember> {
   const moduleRef = await Test.createTestingModule({
-    imports: [GroupModule.forRoot({ name: 'g', wire: net.wire(address), seeds, logger: false, ...options }), TerminusModule.forRoot({ logger: false })],
+    imports: [
+      GroupModule.forRoot({ name: 'g', wire: net.wire(address), seeds, logger: false, ...options }),
+      TerminusModule.forRoot({ logger: false }),
+    ],
     controllers: [HealthController],
     providers: [GroupHealthIndicator],
-  }).setLogger(quietLogger).compile();
+  })
+    .setLogger(quietLogger)
+    .compile();
   const app = moduleRef.createNestApplication({ logger: false });
   tracker.track(() => app.close());
   await app.listen(0, '127.0.0.1');
@@ -51,7 +62,9 @@ describe('GroupHealthIndicator (@nestjs/terminus)', () => {
   const tracker = new AppTracker();
   let net: SimulatedNetwork;
 
-  beforeEach(() => { net = new SimulatedNetwork({ seed: 17 }); });
+  beforeEach(() => {
+    net = new SimulatedNetwork({ seed: 17 });
+  });
   afterEach(async () => {
     await tracker.closeAll();
     await net.close();
@@ -71,8 +84,13 @@ describe('GroupHealthIndicator (@nestjs/terminus)', () => {
       status: 'ok',
       info: {
         cohort: {
-          status: 'up', state: 'member', problems: [], stateTransferred: true, blocked: null,
-          view: { members: 3 }, window: { saturated: false, slowMembers: 0 },
+          status: 'up',
+          state: 'member',
+          problems: [],
+          stateTransferred: true,
+          blocked: null,
+          view: { members: 3 },
+          window: { saturated: false, slowMembers: 0 },
         },
       },
     });
@@ -92,9 +110,16 @@ describe('GroupHealthIndicator (@nestjs/terminus)', () => {
   it('is down while the state it joined with is not applied yet, then up', async () => {
     await startHttpMember(tracker, net, 'a', [], { getState: () => ['AF1981'] });
     let apply: () => void = () => undefined;
-    const b = await startHttpMember(tracker, net, 'b', ['a'], { setState: () => new Promise<void>((resolve) => { apply = resolve; }) });
+    const b = await startHttpMember(tracker, net, 'b', ['a'], {
+      setState: () =>
+        new Promise<void>((resolve) => {
+          apply = resolve;
+        }),
+    });
     const indicator = b.app.get(GroupHealthIndicator);
-    expect(indicator.isHealthy('cohort')).toMatchObject({ cohort: { status: 'down', state: 'member', problems: ['state-not-transferred'] } });
+    expect(indicator.isHealthy('cohort')).toMatchObject({
+      cohort: { status: 'down', state: 'member', problems: ['state-not-transferred'] },
+    });
     apply();
     expect(await net.runUntil(() => b.group.status.stateTransferred, { timeoutMs: 1_000 })).toBe(true);
     expect(indicator.isHealthy('member')).toMatchObject({ member: { status: 'up', stateTransferred: true } });
@@ -110,7 +135,12 @@ describe('GroupHealthIndicator (@nestjs/terminus)', () => {
     await net.sleep(1);
     const indicator = a.app.get(GroupHealthIndicator);
     expect(indicator.isHealthy()).toMatchObject({
-      cohort: { status: 'down', problems: ['window-saturated'], window: { messages: 4, messagesMax: 4, saturated: true }, pendingMessages: 2 },
+      cohort: {
+        status: 'down',
+        problems: ['window-saturated'],
+        window: { messages: 4, messagesMax: 4, saturated: true },
+        pendingMessages: 2,
+      },
     });
     expect(indicator.isHealthy('cohort', { saturatedWindow: 'degraded' })).toMatchObject({ cohort: { status: 'degraded' } });
     net.clearLink('b', 'a');

@@ -33,13 +33,18 @@ class Seats {
 
 /** Stands for a CohortError of another copy of @cohort/core: the brand and a code, another class. */
 class ForeignCohortError extends Error {
-  get [Symbol.for('cohort.error')](): true { return true; }
+  get [Symbol.for('cohort.error')](): true {
+    return true;
+  }
   readonly code = 'NO_QUORUM';
 }
 
 @Controller()
 class SeatsController {
-  constructor(@Inject(Seats) private readonly seats: Seats, @Inject(COHORT_GROUP) private readonly group: Group) {}
+  constructor(
+    @Inject(Seats) private readonly seats: Seats,
+    @Inject(COHORT_GROUP) private readonly group: Group,
+  ) {}
 
   @Post('book')
   async book(@Body() body: { seat: string }): Promise<string[]> {
@@ -68,7 +73,9 @@ describe('CohortExceptionFilter: Cohort errors over real HTTP (Express)', () => 
 
   beforeEach(() => {
     net = new SimulatedNetwork({ seed: 13 });
-    slow = new Promise<void>((resolve) => { releaseSlow = resolve; });
+    slow = new Promise<void>((resolve) => {
+      releaseSlow = resolve;
+    });
   });
   afterEach(async () => {
     releaseSlow();
@@ -81,7 +88,9 @@ describe('CohortExceptionFilter: Cohort errors over real HTTP (Express)', () => 
       imports: [GroupModule.forRoot({ name: 'g', wire: net.wire('a'), seeds: [], timing: TIMING, payloadBytesMax: 1024 })],
       providers: [Seats, ...(mode === 'provider' ? [{ provide: APP_FILTER, useClass: CohortExceptionFilter }] : [])],
       controllers: [SeatsController],
-    }).setLogger(quietLogger).compile();
+    })
+      .setLogger(quietLogger)
+      .compile();
     const app: INestApplication = moduleRef.createNestApplication({ logger: false });
     if (mode === 'global') app.useGlobalFilters(new CohortExceptionFilter());
     tracker.track(() => app.close());
@@ -93,29 +102,50 @@ describe('CohortExceptionFilter: Cohort errors over real HTTP (Express)', () => 
   }
 
   async function book(url: string, seat: string): Promise<{ status: number; body: Record<string, unknown> }> {
-    const response = await fetch(`${url}/book`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seat }) });
+    const response = await fetch(`${url}/book`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ seat }),
+    });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   }
 
-  it('answers what every member refused as a bad argument with 400, and one member\'s failure with 502', async () => {
+  it("answers what every member refused as a bad argument with 400, and one member's failure with 502", async () => {
     const { url } = await setup('global');
     expect(await book(url, '12A')).toEqual({ status: 201, body: ['12A@0', '12A@1'] as unknown as Record<string, unknown> });
     const bad = await book(url, 'bad');
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({
-      statusCode: 400, code: 'REPLY_ERROR',
-      replies: { expected: 2, answered: 0, missingRanks: [0, 1], errors: [{ rank: 0, code: 'INVALID_ARGUMENT' }, { rank: 1, code: 'INVALID_ARGUMENT' }] },
+      statusCode: 400,
+      code: 'REPLY_ERROR',
+      replies: {
+        expected: 2,
+        answered: 0,
+        missingRanks: [0, 1],
+        errors: [
+          { rank: 0, code: 'INVALID_ARGUMENT' },
+          { rank: 1, code: 'INVALID_ARGUMENT' },
+        ],
+      },
     });
     const broken = await book(url, 'broken');
     expect(broken.status).toBe(502);
-    expect(broken.body).toMatchObject({ statusCode: 502, code: 'REPLY_ERROR', replies: { expected: 2, answered: 1, missingRanks: [1], errors: [{ rank: 1, message: 'the seat map is corrupt' }] } });
+    expect(broken.body).toMatchObject({
+      statusCode: 502,
+      code: 'REPLY_ERROR',
+      replies: { expected: 2, answered: 1, missingRanks: [1], errors: [{ rank: 1, message: 'the seat map is corrupt' }] },
+    });
   });
 
   it('answers a call whose quorum was not met in time with 504, naming the missing rank', async () => {
     const { url } = await setup('provider');
     const late = await book(url, 'slow');
     expect(late.status).toBe(504);
-    expect(late.body).toMatchObject({ statusCode: 504, code: 'QUORUM_NOT_MET', replies: { expected: 2, answered: 1, missingRanks: [1], errors: [] } });
+    expect(late.body).toMatchObject({
+      statusCode: 504,
+      code: 'QUORUM_NOT_MET',
+      replies: { expected: 2, answered: 1, missingRanks: [1], errors: [] },
+    });
   });
 
   it('answers a payload over payloadBytesMax with 413 and a closed member with 503', async () => {
@@ -128,7 +158,7 @@ describe('CohortExceptionFilter: Cohort errors over real HTTP (Express)', () => 
     expect(await closed.json()).toMatchObject({ statusCode: 503, code: 'GROUP_CLOSED' });
   });
 
-  it('recognises another copy\'s CohortError by its brand and leaves every other exception to Nest', async () => {
+  it("recognises another copy's CohortError by its brand and leaves every other exception to Nest", async () => {
     const { url } = await setup('provider');
     const foreign = await fetch(`${url}/throw/foreign`);
     expect(foreign.status).toBe(503);
@@ -141,7 +171,7 @@ describe('CohortExceptionFilter: Cohort errors over real HTTP (Express)', () => 
     expect(await teapot.json()).toEqual({ statusCode: 418, message: 'teapot' });
   });
 
-  it('is opt-in: without it a refused call is Nest\'s bare 500', async () => {
+  it("is opt-in: without it a refused call is Nest's bare 500", async () => {
     const { url } = await setup('none');
     const bad = await book(url, 'bad');
     expect(bad).toEqual({ status: 500, body: { statusCode: 500, message: 'Internal server error' } });

@@ -8,11 +8,21 @@ import { NestFactory } from '@nestjs/core';
 /** What Nest's logger was asked to write: level, context and message. */
 class NestRecorder implements LoggerService {
   readonly entries: { level: string; context: string | undefined; message: string; params: unknown[] }[] = [];
-  log(message: unknown, ...params: unknown[]): void { this.record('log', message, params); }
-  warn(message: unknown, ...params: unknown[]): void { this.record('warn', message, params); }
-  error(message: unknown, ...params: unknown[]): void { this.record('error', message, params); }
-  debug(message: unknown, ...params: unknown[]): void { this.record('debug', message, params); }
-  verbose(message: unknown, ...params: unknown[]): void { this.record('verbose', message, params); }
+  log(message: unknown, ...params: unknown[]): void {
+    this.record('log', message, params);
+  }
+  warn(message: unknown, ...params: unknown[]): void {
+    this.record('warn', message, params);
+  }
+  error(message: unknown, ...params: unknown[]): void {
+    this.record('error', message, params);
+  }
+  debug(message: unknown, ...params: unknown[]): void {
+    this.record('debug', message, params);
+  }
+  verbose(message: unknown, ...params: unknown[]): void {
+    this.record('verbose', message, params);
+  }
 
   /** Lines of one context, as `level message`. */
   of(context: string): string[] {
@@ -26,18 +36,29 @@ class NestRecorder implements LoggerService {
   }
 }
 
-describe('GroupModule routes the member\'s lines to Nest\'s Logger', () => {
+describe("GroupModule routes the member's lines to Nest's Logger", () => {
   let net: SimulatedNetwork;
   const apps: INestApplicationContext[] = [];
 
-  beforeEach(() => { net = new SimulatedNetwork({ seed: 61 }); });
+  beforeEach(() => {
+    net = new SimulatedNetwork({ seed: 61 });
+  });
   afterEach(async () => {
     for (const app of apps.splice(0).reverse()) await app.close().catch(() => undefined);
     await net.close();
   });
 
-  async function member(address: string, seeds: string[], logger: LoggerService, moduleLogger?: CohortLogger | false): Promise<{ app: INestApplicationContext; group: Group }> {
-    @Module({ imports: [GroupModule.forRoot({ name: 'g', wire: net.wire(address), seeds, ...(moduleLogger === undefined ? {} : { logger: moduleLogger }) })] })
+  async function member(
+    address: string,
+    seeds: string[],
+    logger: LoggerService,
+    moduleLogger?: CohortLogger | false,
+  ): Promise<{ app: INestApplicationContext; group: Group }> {
+    @Module({
+      imports: [
+        GroupModule.forRoot({ name: 'g', wire: net.wire(address), seeds, ...(moduleLogger === undefined ? {} : { logger: moduleLogger }) }),
+      ],
+    })
     class AppModule {}
     const app = await NestFactory.createApplicationContext(AppModule, { logger, abortOnError: false });
     apps.push(app);
@@ -47,7 +68,9 @@ describe('GroupModule routes the member\'s lines to Nest\'s Logger', () => {
 
   /** A handler that throws: the member's 'error' event. */
   async function failOnce(group: Group): Promise<void> {
-    group.handle('boom', () => { throw new Error('the handler failed'); });
+    group.handle('boom', () => {
+      throw new Error('the handler failed');
+    });
     await group.fbcast('boom', 1);
     await group.drained();
   }
@@ -63,13 +86,15 @@ describe('GroupModule routes the member\'s lines to Nest\'s Logger', () => {
 
     const lines = nest.of('Cohort');
     const [aMe, bMe] = [a.group.me, b.group.me];
-    expect(lines).toEqual(expect.arrayContaining([
-      `log g ${aMe}: joined view 1 (1 member: ${aMe}), forming the group`,
-      `log g ${bMe}: joined view 2 (2 members: ${aMe}, ${bMe})`,
-      `log g ${aMe}: view 2 (2 members: ${aMe}, ${bMe}); joined: ${bMe}`,
-      `log g ${bMe}: left the group`,
-      `log g ${aMe}: view 3 (1 member: ${aMe}); left: ${bMe}`,
-    ]));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        `log g ${aMe}: joined view 1 (1 member: ${aMe}), forming the group`,
+        `log g ${bMe}: joined view 2 (2 members: ${aMe}, ${bMe})`,
+        `log g ${aMe}: view 2 (2 members: ${aMe}, ${bMe}); joined: ${bMe}`,
+        `log g ${bMe}: left the group`,
+        `log g ${aMe}: view 3 (1 member: ${aMe}); left: ${bMe}`,
+      ]),
+    );
     // The handler's failure: one error line with its stack, not a second one from the dispatcher.
     const errors = nest.entries.filter((entry) => entry.level === 'error');
     expect(errors.map((entry) => `${entry.context} ${entry.message}`)).toEqual([`Cohort g ${aMe}: the handler failed`]);
@@ -79,7 +104,11 @@ describe('GroupModule routes the member\'s lines to Nest\'s Logger', () => {
   it('writes to the logger given to GroupModule instead, and nothing with logger: false', async () => {
     const nest = new NestRecorder();
     const own: string[] = [];
-    const ownLogger: CohortLogger = { log: (line) => own.push(`log ${line}`), warn: (line) => own.push(`warn ${line}`), error: (line) => own.push(`error ${line}`) };
+    const ownLogger: CohortLogger = {
+      log: (line) => own.push(`log ${line}`),
+      warn: (line) => own.push(`warn ${line}`),
+      error: (line) => own.push(`error ${line}`),
+    };
     const a = await member('a', [], nest, ownLogger);
     const b = await member('b', ['a'], nest, false);
     expect(await net.runUntil(() => a.group.view.members.length === 2, { timeoutMs: 10_000 })).toBe(true);
@@ -104,12 +133,18 @@ describe('GroupModule routes the member\'s lines to Nest\'s Logger', () => {
     net.partition(['a'], ['b', 'c']);
     expect(await net.runUntil(() => b.group.view.members.length === 2, { timeoutMs: 10_000 })).toBe(true);
     net.heal();
-    expect(await net.runUntil(() => [a, b, c].every((m) => m.group.view.members.length === 3 && m.group.view.id === b.group.view.id), { timeoutMs: 20_000 })).toBe(true);
+    expect(
+      await net.runUntil(() => [a, b, c].every((m) => m.group.view.members.length === 3 && m.group.view.id === b.group.view.id), {
+        timeoutMs: 20_000,
+      }),
+    ).toBe(true);
     const mine = nest.of('Cohort').filter((line) => line.includes(` g ${before}: `) || line.includes(` g ${a.group.me}: `));
     expect(mine.filter((line) => line.startsWith('warn'))).toEqual([
       expect.stringMatching(new RegExp(`^warn g ${before}: blocked \\(NO_QUORUM\\): 1 of the 3 members of view \\d+ are reachable`)),
       expect.stringMatching(new RegExp(`^warn g ${before}: excluded from view \\d+ \\(suspected\\); 0 multicasts unconfirmed; rejoining$`)),
     ]);
-    expect(mine).toContain(`log g ${a.group.me}: rejoined as a new incarnation (was ${before}) in view ${a.group.view.id} (3 members: ${a.group.view.members.join(', ')})`);
+    expect(mine).toContain(
+      `log g ${a.group.me}: rejoined as a new incarnation (was ${before}) in view ${a.group.view.id} (3 members: ${a.group.view.members.join(', ')})`,
+    );
   });
 });

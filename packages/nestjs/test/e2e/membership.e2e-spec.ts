@@ -35,7 +35,9 @@ describe('the member in the application: hold until ready, exclusion, shutdown',
   const tracker = new AppTracker();
   let net: SimulatedNetwork;
 
-  beforeEach(() => { net = new SimulatedNetwork({ seed: 5 }); });
+  beforeEach(() => {
+    net = new SimulatedNetwork({ seed: 5 });
+  });
   afterEach(async () => {
     await tracker.closeAll();
     await net.close();
@@ -48,7 +50,9 @@ describe('the member in the application: hold until ready, exclusion, shutdown',
       imports: [GroupModule.forRoot({ name: 'g', wire: net.wire('b'), seeds: ['a'] })],
       controllers: [LedgerController],
       providers: [Watcher],
-    }).setLogger(quietLogger).compile();
+    })
+      .setLogger(quietLogger)
+      .compile();
     const group = moduleRef.get<Group>(COHORT_GROUP);
     expect(await net.runUntil(() => a.group.view.members.length === 2, { timeoutMs: 10_000 })).toBe(true);
     for (let i = 0; i < 4; i++) await lastValueFrom(a.get(GroupClient).emit('ledger.add', `e${i}`), { defaultValue: undefined });
@@ -76,7 +80,11 @@ describe('the member in the application: hold until ready, exclusion, shutdown',
     net.partition(['a', 'b'], ['c']);
     expect(await net.runUntil(() => members[0]!.group.view.members.length === 2, { timeoutMs: 30_000 })).toBe(true);
     net.heal();
-    expect(await net.runUntil(() => c.group.me !== firstIncarnation && members.every((m) => m.group.view.members.length === 3), { timeoutMs: 60_000 })).toBe(true);
+    expect(
+      await net.runUntil(() => c.group.me !== firstIncarnation && members.every((m) => m.group.view.members.length === 3), {
+        timeoutMs: 60_000,
+      }),
+    ).toBe(true);
     expect(await net.runUntil(() => c.get(Watcher).changes.includes('rejoined:3'), { timeoutMs: 10_000 })).toBe(true);
     const changes = c.get(Watcher).changes;
     expect(changes.slice(0, 1)).toEqual(['installed:3']);
@@ -89,13 +97,17 @@ describe('the member in the application: hold until ready, exclusion, shutdown',
   it('takes its options from forRootAsync (useFactory, inject)', async () => {
     const wire = net.wire('a');
     const moduleRef = await Test.createTestingModule({
-      imports: [GroupModule.forRootAsync({
-        useFactory: (address: string) => ({ name: `group-of-${address}`, wire, seeds: [] }),
-        inject: ['ADDRESS'],
-        imports: [AddressModule],
-      })],
+      imports: [
+        GroupModule.forRootAsync({
+          useFactory: (address: string) => ({ name: `group-of-${address}`, wire, seeds: [] }),
+          inject: ['ADDRESS'],
+          imports: [AddressModule],
+        }),
+      ],
       providers: [Watcher],
-    }).setLogger(quietLogger).compile();
+    })
+      .setLogger(quietLogger)
+      .compile();
     tracker.track(() => moduleRef.close());
     await moduleRef.init();
     const group = moduleRef.get<Group>(COHORT_GROUP);
@@ -116,11 +128,18 @@ describe('the member in the application: hold until ready, exclusion, shutdown',
     const compiling = Test.createTestingModule({
       imports: [GroupModule.forRoot({ name: 'g', wire: net.wire('b'), seeds: ['a'] })],
       controllers: [ReservedTopicController],
-    }).setLogger(quietLogger).compile();
-    const outcome = compiling.then(() => null, (error: unknown) => error);
+    })
+      .setLogger(quietLogger)
+      .compile();
+    const outcome = compiling.then(
+      () => null,
+      (error: unknown) => error,
+    );
     expect(await net.runUntil(() => a.group.view.members.length === 2, { timeoutMs: 10_000 })).toBe(true);
     let refused: unknown = null;
-    void outcome.then((error) => { refused = error; });
+    void outcome.then((error) => {
+      refused = error;
+    });
     expect(await net.runUntil(() => refused !== null, { timeoutMs: 15_000 })).toBe(true);
     expect(refused).toMatchObject({ code: 'INVALID_ARGUMENT' });
     // The member that could not start left: a is alone again, not blocked, and goes on.

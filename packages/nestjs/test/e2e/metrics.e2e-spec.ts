@@ -40,7 +40,10 @@ describe("GroupModule's metrics option", () => {
   });
 
   it('observes each member with the MeterProvider it is given, until the application closes', async () => {
-    const options = { server: false, metrics: { meterProvider: provider, attributes: { service: 'ledger' } } satisfies GroupModuleMetricsOptions };
+    const options = {
+      server: false,
+      metrics: { meterProvider: provider, attributes: { service: 'ledger' } } satisfies GroupModuleMetricsOptions,
+    };
     const a = await startMember(tracker, net, 'a', [], {}, options);
     const b = await startMember(tracker, net, 'b', ['a'], {}, options);
     expect(await net.runUntil(() => a.group.view.members.length === 2, { timeoutMs: 10_000 })).toBe(true);
@@ -61,7 +64,9 @@ describe("GroupModule's metrics option", () => {
     expect(valueOf(after, 'a')).toBe(3);
     expect(valueOf(after, 'b')).toBe(1);
     expect(b.group.status.state).toBe('closed');
-    const states = (await reader.metric('cohort.member.state'))!.dataPoints.filter((p) => p.attributes['cohort.member'] === 'b' && p.value === 1);
+    const states = (await reader.metric('cohort.member.state'))!.dataPoints.filter(
+      (p) => p.attributes['cohort.member'] === 'b' && p.value === 1,
+    );
     expect(states.map((p) => p.attributes['cohort.member.state'])).toEqual(['member']);
   });
 
@@ -77,7 +82,9 @@ describe("GroupModule's metrics option", () => {
     const wire = net.wire('a');
     const compiling = Test.createTestingModule({
       imports: [GroupModule.forRoot({ name: 'g', wire, metrics: 'yes' as unknown as boolean })],
-    }).setLogger(quietLogger).compile();
+    })
+      .setLogger(quietLogger)
+      .compile();
     await expect(compiling).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     expect(wire.state).toBe('closed');
   });

@@ -41,8 +41,15 @@ describe('core group.handle() and Nest handlers on one Group', () => {
     const a = await startMember(tracker, net, 'a', [], {}, { server: false });
     const b = await startMember(tracker, net, 'b', ['a'], { controllers: [NestSide] });
     expect(await net.runUntil(() => b.group.view.members.length === 2, { timeoutMs: 5_000 })).toBe(true);
-    b.group.handle('core.topic', (value) => { log.push(`core ${String(value)}`); });
-    for (const [topic, value] of [['nest.topic', 1], ['core.topic', 2], ['nest.topic', 3], ['core.topic', 4]] as const) {
+    b.group.handle('core.topic', (value) => {
+      log.push(`core ${String(value)}`);
+    });
+    for (const [topic, value] of [
+      ['nest.topic', 1],
+      ['core.topic', 2],
+      ['nest.topic', 3],
+      ['core.topic', 4],
+    ] as const) {
       await a.group.fbcast(topic, String(value));
     }
     expect(await net.runUntil(() => log.length === 4, { timeoutMs: 5_000 })).toBe(true);
@@ -56,10 +63,15 @@ describe('core group.handle() and Nest handlers on one Group', () => {
     const group = await Group.join('h', { wire: net.wire('solo'), seeds: [] });
     tracker.track(() => group.leave());
     group.handle('nest.topic', () => undefined);
-    const moduleRef = await Test.createTestingModule({ controllers: [NestSide] }).setLogger(quietLogger).compile();
+    const moduleRef = await Test.createTestingModule({ controllers: [NestSide] })
+      .setLogger(quietLogger)
+      .compile();
     const app = moduleRef.createNestMicroservice({ strategy: new GroupServer({ group }) });
     app.useLogger(quietLogger);
     tracker.track(() => app.close());
-    await expect(app.listen()).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/either by Nest .* or by group\.handle\(\), not both/) });
+    await expect(app.listen()).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringMatching(/either by Nest .* or by group\.handle\(\), not both/),
+    });
   });
 });

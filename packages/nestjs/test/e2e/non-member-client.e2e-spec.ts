@@ -11,7 +11,9 @@ describe('GroupClient outside the group (ClientsModule, customClass)', () => {
   const tracker = new AppTracker();
   let net: SimulatedNetwork;
 
-  beforeEach(() => { net = new SimulatedNetwork({ seed: 3 }); });
+  beforeEach(() => {
+    net = new SimulatedNetwork({ seed: 3 });
+  });
   afterEach(async () => {
     await tracker.closeAll();
     await net.close();
@@ -19,8 +21,12 @@ describe('GroupClient outside the group (ClientsModule, customClass)', () => {
 
   async function clientApp(options: Omit<GroupConnectionClientOptions, 'wire'>): Promise<GroupClient> {
     const moduleRef = await Test.createTestingModule({
-      imports: [ClientsModule.register([{ name: 'LEDGER', customClass: GroupClient, options: { ...options, wire: net.wire('outsider') } }])],
-    }).setLogger(quietLogger).compile();
+      imports: [
+        ClientsModule.register([{ name: 'LEDGER', customClass: GroupClient, options: { ...options, wire: net.wire('outsider') } }]),
+      ],
+    })
+      .setLogger(quietLogger)
+      .compile();
     const app = moduleRef.createNestApplication({ logger: false });
     tracker.track(() => app.close());
     await app.init();
@@ -35,10 +41,18 @@ describe('GroupClient outside the group (ClientsModule, customClass)', () => {
       client.on('view', (view) => views.push(view.members.length));
       await client.connect();
       for (let i = 0; i < 3; i++) await lastValueFrom(client.emit('ledger.add', `x${i}`), { defaultValue: undefined });
-      expect(await net.runUntil(() => members.every((m) => m.get(LedgerController).entries.length === 3), { timeoutMs: 10_000 })).toBe(true);
+      expect(await net.runUntil(() => members.every((m) => m.get(LedgerController).entries.length === 3), { timeoutMs: 10_000 })).toBe(
+        true,
+      );
       for (const m of members) expect(m.get(LedgerController).entries).toEqual(['x0@3', 'x1@3', 'x2@3']);
-      expect(await lastValueFrom(client.send('ledger.size', {}))).toEqual([{ rank: 0, size: 3 }, { rank: 1, size: 3 }, { rank: 2, size: 3 }]);
-      expect(await lastValueFrom(client.send('ledger.part', new GroupRecordBuilder(6).setGather('concat').build()))).toEqual([0, 3, 1, 4, 2, 5]);
+      expect(await lastValueFrom(client.send('ledger.size', {}))).toEqual([
+        { rank: 0, size: 3 },
+        { rank: 1, size: 3 },
+        { rank: 2, size: 3 },
+      ]);
+      expect(await lastValueFrom(client.send('ledger.part', new GroupRecordBuilder(6).setGather('concat').build()))).toEqual([
+        0, 3, 1, 4, 2, 5,
+      ]);
       expect(client.unwrap<{ view: { members: string[] } }>().view.members).toHaveLength(3);
     });
   }

@@ -39,12 +39,19 @@ describe('a GroupServer that does not listen', () => {
 
   it('is named in the error of a call that waited for it, and in the log; once it listens, the held deliveries go on', async () => {
     const warnings: string[] = [];
-    const logger = { ...quietLogger, warn: (message: unknown) => { warnings.push(String(message)); } };
+    const logger = {
+      ...quietLogger,
+      warn: (message: unknown) => {
+        warnings.push(String(message));
+      },
+    };
     const moduleRef = await Test.createTestingModule({
       imports: [GroupModule.forRoot({ name: 'g', wire: net.wire('a'), seeds: [] })],
       controllers: [LedgerController],
       providers: [Greeter],
-    }).setLogger(logger).compile();
+    })
+      .setLogger(logger)
+      .compile();
     const group = moduleRef.get<Group>(COHORT_GROUP);
     const server = new GroupServer({ group });
     const app = moduleRef.createNestMicroservice({ strategy: server });
@@ -53,19 +60,29 @@ describe('a GroupServer that does not listen', () => {
     // Initialised (bootstrapped), but its transport never started: as a hybrid application without startAllMicroservices().
     await app.init();
 
-    const failed = await app.get(Greeter).greet('a').catch((error: unknown) => error);
+    const failed = await app
+      .get(Greeter)
+      .greet('a')
+      .catch((error: unknown) => error);
     expect(failed).toBeInstanceOf(GroupReplyError);
     expect(failed).toMatchObject({
       code: 'QUORUM_NOT_MET',
-      message: expect.stringMatching(/0 of 1 members answered .*; this member's deliveries are held: a GroupServer built on this group is not listening: call app\.startAllMicroservices\(\)/),
+      message: expect.stringMatching(
+        /0 of 1 members answered .*; this member's deliveries are held: a GroupServer built on this group is not listening: call app\.startAllMicroservices\(\)/,
+      ),
     });
     await lastValueFrom(app.get(GroupClient).emit('ledger.add', 'e1'), { defaultValue: undefined });
     const sent = await lastValueFrom(app.get(GroupClient).send('ledger.size', {})).catch((error: unknown) => error);
     expect((sent as GroupReplyError).message).toMatch(/deliveries are held: a GroupServer built on this group is not listening/);
 
     const deadline = Date.now() + 5_000;
-    while (!warnings.some((line) => line.includes('startAllMicroservices')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(warnings).toContainEqual(expect.stringMatching(/deliveries have waited 0\.1 s for a GroupServer built on group "g" to listen: call app\.startAllMicroservices\(\)/));
+    while (!warnings.some((line) => line.includes('startAllMicroservices')) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(warnings).toContainEqual(
+      expect.stringMatching(
+        /deliveries have waited 0\.1 s for a GroupServer built on group "g" to listen: call app\.startAllMicroservices\(\)/,
+      ),
+    );
     expect(app.get(LedgerController).entries).toEqual([]);
 
     await app.listen();

@@ -31,7 +31,10 @@ const THIS_FILE = fileURLToPath(import.meta.url);
 
 /** Lines of code as a reader compares them: trimmed, blank lines left out. */
 function codeLines(text: string): string[] {
-  return text.split('\n').map((line) => line.trim()).filter((line) => line.length > 0);
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0);
 }
 
 /** The README's first ts block. */
@@ -67,11 +70,11 @@ describe('the package README example', () => {
       return (await NestFactory.createApplicationContext(AppModule, { logger: false })).init();
     }
 
-    const tower = await member('tower', []);         // no seeds: forms the group
+    const tower = await member('tower', []); // no seeds: forms the group
     const radar = await member('radar', ['tower']);
     await tower.get(Flights).add('AF1981', 'D-9');
-    console.log(radar.get(Flights).sectors);         // Map(1) { 'AF1981' => 'D-9' }
-    await radar.close();                             // leaves the group
+    console.log(radar.get(Flights).sectors); // Map(1) { 'AF1981' => 'D-9' }
+    await radar.close(); // leaves the group
     await tower.close();
     await net.close();
     // --- README code ends here ---

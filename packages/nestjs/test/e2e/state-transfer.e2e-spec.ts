@@ -30,7 +30,9 @@ describe('state transfer through providers: forRootAsync({ imports, inject, getS
   const tracker = new AppTracker();
   let net: SimulatedNetwork;
 
-  beforeEach(() => { net = new SimulatedNetwork({ seed: 7 }); });
+  beforeEach(() => {
+    net = new SimulatedNetwork({ seed: 7 });
+  });
   afterEach(async () => {
     await tracker.closeAll();
     await net.close();
@@ -44,13 +46,19 @@ describe('state transfer through providers: forRootAsync({ imports, inject, getS
           imports: [LedgerModule],
           inject: [Ledger],
           useFactory: (ledger: Ledger) => ({
-            name: 'ledger', wire: net.wire(address), seeds,
+            name: 'ledger',
+            wire: net.wire(address),
+            seeds,
             getState: () => [...ledger.entries],
-            setState: (state: unknown) => { ledger.entries.splice(0, ledger.entries.length, ...(state as string[])); },
+            setState: (state: unknown) => {
+              ledger.entries.splice(0, ledger.entries.length, ...(state as string[]));
+            },
           }),
         }),
       ],
-    }).setLogger(quietLogger).compile();
+    })
+      .setLogger(quietLogger)
+      .compile();
     tracker.track(() => moduleRef.close());
     await moduleRef.init();
     return { ledger: moduleRef.get(Ledger), group: moduleRef.get<Group>(COHORT_GROUP) };
@@ -65,6 +73,8 @@ describe('state transfer through providers: forRootAsync({ imports, inject, getS
     expect(b.ledger).not.toBe(a.ledger);
     expect(b.ledger.entries).toEqual(['AF1981', 'LH454']);
     await b.ledger.add('BA117');
-    expect(await net.runUntil(() => [a, b].every((m) => m.ledger.entries.join() === 'AF1981,LH454,BA117'), { timeoutMs: 10_000 })).toBe(true);
+    expect(await net.runUntil(() => [a, b].every((m) => m.ledger.entries.join() === 'AF1981,LH454,BA117'), { timeoutMs: 10_000 })).toBe(
+      true,
+    );
   });
 });

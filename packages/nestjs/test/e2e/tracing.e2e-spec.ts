@@ -32,7 +32,11 @@ const seen: Seen[] = [];
 class ServiceController {
   @MessagePattern('reserve', Transport.TCP)
   reserve(@Payload() seat: string, @Ctx() ctx: TcpContext): string {
-    seen.push({ span: trace.getActiveSpan()?.spanContext(), causal: currentCausalContext().encode(), metadata: { ...(ctx.getMetadata() ?? {}) } });
+    seen.push({
+      span: trace.getActiveSpan()?.spanContext(),
+      causal: currentCausalContext().encode(),
+      metadata: { ...(ctx.getMetadata() ?? {}) },
+    });
     return `${seat} reserved`;
   }
 }
@@ -75,15 +79,21 @@ describe('OpenTelemetry trace context beside the causal context (HTTP and Nest T
   /** The service (Nest TCP) and the gateway (HTTP, not listening yet), both with CausalModule. */
   async function setup(trace = true): Promise<INestApplication> {
     const serviceModule = await Test.createTestingModule({ imports: [CausalModule.forRoot({ trace })], controllers: [ServiceController] })
-      .setLogger(quietLogger).compile();
+      .setLogger(quietLogger)
+      .compile();
     const service = serviceModule.createNestMicroservice({ transport: Transport.TCP, options: { host: '127.0.0.1', port: 0 } });
     tracker.track(() => service.close());
     await service.listen();
     const port = (service.unwrap<NetServer>().address() as AddressInfo).port;
     const gatewayModule = await Test.createTestingModule({
-      imports: [CausalModule.forRoot({ trace }), ClientsModule.register([{ name: 'SERVICE', transport: Transport.TCP, options: { host: '127.0.0.1', port } }])],
+      imports: [
+        CausalModule.forRoot({ trace }),
+        ClientsModule.register([{ name: 'SERVICE', transport: Transport.TCP, options: { host: '127.0.0.1', port } }]),
+      ],
       controllers: [GatewayController],
-    }).setLogger(quietLogger).compile();
+    })
+      .setLogger(quietLogger)
+      .compile();
     const gateway = gatewayModule.createNestApplication({ logger: false });
     tracker.track(() => gateway.close());
     return gateway;
@@ -100,7 +110,7 @@ describe('OpenTelemetry trace context beside the causal context (HTTP and Nest T
     return spans[0]!;
   }
 
-  it('the gateway\'s handler is a child of the caller\'s span, the service\'s a child of the gateway\'s; the causal context came along', async () => {
+  it("the gateway's handler is a child of the caller's span, the service's a child of the gateway's; the causal context came along", async () => {
     const url = await listen(await setup());
     const caller = tracer.startSpan('caller', { kind: SpanKind.CLIENT });
     // causalHeaders() is what a service writes for an HTTP call by hand: both contexts.

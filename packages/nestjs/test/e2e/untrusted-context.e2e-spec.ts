@@ -91,7 +91,9 @@ describe('an untrusted causal context over HTTP and Nest TCP delays only its own
   const tracker = new AppTracker();
   let net: SimulatedNetwork;
 
-  beforeEach(() => { net = new SimulatedNetwork({ seed: 17 }); });
+  beforeEach(() => {
+    net = new SimulatedNetwork({ seed: 17 });
+  });
   afterEach(async () => {
     await tracker.closeAll();
     await net.close();
@@ -106,7 +108,9 @@ describe('an untrusted causal context over HTTP and Nest TCP delays only its own
       imports: [groupModule('a', []), CausalModule.forRoot(httpKey ? { httpKey } : {})],
       providers: [Ledger],
       controllers: [HttpLedgerController],
-    }).setLogger(quietLogger).compile();
+    })
+      .setLogger(quietLogger)
+      .compile();
     const a = aModule.createNestApplication({ logger: false });
     tracker.track(() => a.close());
     await a.listen(0, '127.0.0.1');
@@ -114,7 +118,9 @@ describe('an untrusted causal context over HTTP and Nest TCP delays only its own
       imports: [groupModule('b', ['a']), CausalModule.forRoot()],
       providers: [Ledger],
       controllers: [TcpLedgerController],
-    }).setLogger(quietLogger).compile();
+    })
+      .setLogger(quietLogger)
+      .compile();
     const b = bModule.createNestMicroservice({ transport: Transport.TCP, options: { host: '127.0.0.1', port: 0 } });
     tracker.track(() => b.close());
     await b.listen();
@@ -124,7 +130,12 @@ describe('an untrusted causal context over HTTP and Nest TCP delays only its own
     // A plain Nest TCP client, no CausalModule: it sends whatever metadata it is given.
     const tcp = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port } });
     tracker.track(async () => tcp.close());
-    return { url: `http://127.0.0.1:${(a.getHttpServer().address() as AddressInfo).port}`, tcp, ledgers: [a.get(Ledger), b.get(Ledger)], groups };
+    return {
+      url: `http://127.0.0.1:${(a.getHttpServer().address() as AddressInfo).port}`,
+      tcp,
+      ledgers: [a.get(Ledger), b.get(Ledger)],
+      groups,
+    };
   }
 
   function post(url: string, path: string, entry: string, header?: string): Promise<Response> {
@@ -138,7 +149,10 @@ describe('an untrusted causal context over HTTP and Nest TCP delays only its own
   /** A TCP request carrying `context` in its packet metadata (undefined: none). */
   function rpc(tcp: ClientProxy, pattern: string, entry: string, context?: string): Promise<unknown> {
     (tcp as unknown as { onDispatchHook?: unknown }).onDispatchHook = undefined;
-    if (context !== undefined) tcp.setOnDispatchHook((packet) => { packet.metadata = { [CAUSAL_CONTEXT_HEADER]: context }; });
+    if (context !== undefined)
+      tcp.setOnDispatchHook((packet) => {
+        packet.metadata = { [CAUSAL_CONTEXT_HEADER]: context };
+      });
     return lastValueFrom(tcp.send(pattern, entry));
   }
 
@@ -169,11 +183,16 @@ describe('an untrusted causal context over HTTP and Nest TCP delays only its own
 
   it('over Nest TCP metadata: the forged request fails with the code, everything else flows', async () => {
     const s = await setup();
-    const forged = rpc(s.tcp, 'total', 'forged-total', FORGED).then(() => 'resolved', (error: unknown) => error);
+    const forged = rpc(s.tcp, 'total', 'forged-total', FORGED).then(
+      () => 'resolved',
+      (error: unknown) => error,
+    );
     // The hook is per client: the forged one is out, the others go without it.
     await trafficFlows(s, 'during');
     expect(await forged).toMatchObject({ code: 'CAUSAL_CONTEXT_UNSATISFIED' });
-    expect(await rpc(s.tcp, 'fifo', 'forged-fifo', FORGED).catch((error: unknown) => error)).toMatchObject({ code: 'CAUSAL_CONTEXT_UNSATISFIED' });
+    expect(await rpc(s.tcp, 'fifo', 'forged-fifo', FORGED).catch((error: unknown) => error)).toMatchObject({
+      code: 'CAUSAL_CONTEXT_UNSATISFIED',
+    });
     await trafficFlows(s, 'after');
     for (const ledger of s.ledgers) expect(ledger.entries.filter((e) => e.startsWith('forged'))).toEqual([]);
   });
@@ -181,25 +200,37 @@ describe('an untrusted causal context over HTTP and Nest TCP delays only its own
   it('fuzzed headers and metadata (fast-check): never a 500, never a stalled group', async () => {
     const s = await setup();
     // Mostly the view the group is in (2), where a context can name messages that do not exist.
-    const ledgerContext = fc.record({
-      viewId: fc.oneof({ arbitrary: fc.constant(2), weight: 4 }, { arbitrary: fc.constantFrom(0, 1, 3, 0xffff_ffff), weight: 1 }),
-      deps: fc.array(fc.oneof(fc.constantFrom(0, 1, 5), fc.nat()), { minLength: 1, maxLength: 4 }),
-    }).map((causality) => CausalContext.of('ledger', causality).encode());
-    const header = fc.oneof({ arbitrary: ledgerContext, weight: 3 }, fc.base64String({ maxLength: 40 }).map((text) => text.replace(/\+/g, '-').replace(/\//g, '_').replace(/=/g, '')), fc.string({ minLength: 1, maxLength: 40 }).filter((text) => /^[\x21-\x7e]+$/.test(text)));
+    const ledgerContext = fc
+      .record({
+        viewId: fc.oneof({ arbitrary: fc.constant(2), weight: 4 }, { arbitrary: fc.constantFrom(0, 1, 3, 0xffff_ffff), weight: 1 }),
+        deps: fc.array(fc.oneof(fc.constantFrom(0, 1, 5), fc.nat()), { minLength: 1, maxLength: 4 }),
+      })
+      .map((causality) => CausalContext.of('ledger', causality).encode());
+    const header = fc.oneof(
+      { arbitrary: ledgerContext, weight: 3 },
+      fc.base64String({ maxLength: 40 }).map((text) => text.replace(/\+/g, '-').replace(/\//g, '_').replace(/=/g, '')),
+      fc.string({ minLength: 1, maxLength: 40 }).filter((text) => /^[\x21-\x7e]+$/.test(text)),
+    );
     let n = 0;
-    await fc.assert(fc.asyncProperty(header, fc.boolean(), fc.boolean(), async (value, overHttp, total) => {
-      const entry = `fuzz-${++n}`;
-      if (overHttp) {
-        const response = await post(s.url, total ? 'total' : 'fifo', entry, value);
-        expect([201, 503]).toContain(response.status);
-      } else {
-        const outcome = await rpc(s.tcp, total ? 'total' : 'fifo', entry, value).then(() => 'ok', (error: unknown) => error);
-        if (outcome !== 'ok') expect(outcome).toMatchObject({ code: 'CAUSAL_CONTEXT_UNSATISFIED' });
-      }
-      const check = await post(s.url, 'total', `${entry}-check`);
-      expect(check.status).toBe(201);
-      expect(await check.json()).toHaveLength(2);
-    }), { seed: 17, numRuns: 30 });
+    await fc.assert(
+      fc.asyncProperty(header, fc.boolean(), fc.boolean(), async (value, overHttp, total) => {
+        const entry = `fuzz-${++n}`;
+        if (overHttp) {
+          const response = await post(s.url, total ? 'total' : 'fifo', entry, value);
+          expect([201, 503]).toContain(response.status);
+        } else {
+          const outcome = await rpc(s.tcp, total ? 'total' : 'fifo', entry, value).then(
+            () => 'ok',
+            (error: unknown) => error,
+          );
+          if (outcome !== 'ok') expect(outcome).toMatchObject({ code: 'CAUSAL_CONTEXT_UNSATISFIED' });
+        }
+        const check = await post(s.url, 'total', `${entry}-check`);
+        expect(check.status).toBe(201);
+        expect(await check.json()).toHaveLength(2);
+      }),
+      { seed: 17, numRuns: 30 },
+    );
     await trafficFlows(s, 'after');
   });
 

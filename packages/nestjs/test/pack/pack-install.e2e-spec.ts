@@ -26,7 +26,11 @@ const running = new Set<ChildProcess>();
 let work: string;
 const apps = new Map<Format, string>();
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs a command to its end, within timeoutMs (then kills it and fails). */
 function run(command: string, args: string[], cwd: string, timeoutMs: number, env: NodeJS.ProcessEnv = cleanEnv()): Promise<Run> {
@@ -35,13 +39,21 @@ function run(command: string, args: string[], cwd: string, timeoutMs: number, en
     running.add(child);
     let stdout = '';
     let stderr = '';
-    child.stdout!.on('data', (chunk: Buffer) => { stdout += chunk; });
-    child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk; });
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk;
+    });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+    });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${command} ${args.join(' ')} (in ${cwd}) did not finish within ${timeoutMs} ms\n${stdout}\n${stderr}`));
     }, timeoutMs);
-    child.on('error', (error) => { clearTimeout(timer); running.delete(child); reject(error); });
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      running.delete(child);
+      reject(error);
+    });
     child.on('close', (code) => {
       clearTimeout(timer);
       running.delete(child);
@@ -67,13 +79,23 @@ class Instance {
   constructor(cwd: string, env: Record<string, string>) {
     this.child = spawn(process.execPath, ['dist/main.js'], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     running.add(this.child);
-    this.child.stdout!.on('data', (chunk: Buffer) => { this.output += chunk; });
-    this.child.stderr!.on('data', (chunk: Buffer) => { this.output += chunk; });
-    this.child.on('close', () => { this.exited = true; running.delete(this.child); });
+    this.child.stdout!.on('data', (chunk: Buffer) => {
+      this.output += chunk;
+    });
+    this.child.stderr!.on('data', (chunk: Buffer) => {
+      this.output += chunk;
+    });
+    this.child.on('close', () => {
+      this.exited = true;
+      running.delete(this.child);
+    });
   }
 
   lines(word: string): unknown[] {
-    return this.output.split('\n').filter((line) => line.startsWith(`${word} `)).map((line) => JSON.parse(line.slice(word.length + 1)));
+    return this.output
+      .split('\n')
+      .filter((line) => line.startsWith(`${word} `))
+      .map((line) => JSON.parse(line.slice(word.length + 1)));
   }
 
   /** The first line starting with `word`, within timeoutMs. */
@@ -99,7 +121,10 @@ class Instance {
   }
 }
 
-interface PackResult { filename: string; files: { path: string }[] }
+interface PackResult {
+  filename: string;
+  files: { path: string }[];
+}
 
 /** The packages packed here; @cohort/nats is installed in both apps too, and only loaded (see the last tests). */
 type Packed = 'core' | 'nestjs' | 'nats';
@@ -135,7 +160,9 @@ function versionOf(name: string): string {
 function scaffold(format: Format, tarballs: Record<Packed, string>): string {
   const dir = join(work, format === 'module' ? 'esm-app' : 'cjs-app');
   cpSync(APP_SRC, join(dir, 'src'), { recursive: true });
-  const nest = Object.fromEntries(['@nestjs/common', '@nestjs/core', '@nestjs/microservices', '@nestjs/platform-express'].map((name) => [name, versionOf(name)]));
+  const nest = Object.fromEntries(
+    ['@nestjs/common', '@nestjs/core', '@nestjs/microservices', '@nestjs/platform-express'].map((name) => [name, versionOf(name)]),
+  );
   writeJson(join(dir, 'package.json'), {
     name: `cohort-pack-test-${format}`,
     version: '0.0.1',
@@ -184,7 +211,10 @@ function scaffold(format: Format, tarballs: Record<Packed, string>): string {
     exclude: ['node_modules', 'test', 'dist', '**/*spec.ts'],
   });
   writeJson(join(dir, 'nest-cli.json'), {
-    $schema: 'https://json.schemastore.org/nest-cli', collection: '@nestjs/schematics', sourceRoot: 'src', compilerOptions: { deleteOutDir: true },
+    $schema: 'https://json.schemastore.org/nest-cli',
+    collection: '@nestjs/schematics',
+    sourceRoot: 'src',
+    compilerOptions: { deleteOutDir: true },
   });
   return dir;
 }
@@ -198,7 +228,13 @@ async function installAndBuild(format: Format, dir: string): Promise<void> {
   await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], dir, 180_000);
   await Promise.all([
     run(process.execPath, [TSC, '-p', 'tsconfig.build.json'], dir, 90_000),
-    format === 'commonjs' && run(process.execPath, [TSC, '-p', 'tsconfig.build.json', '--noEmit', '--incremental', 'false', '--module', 'nodenext', '--moduleResolution', 'nodenext'], dir, 90_000),
+    format === 'commonjs' &&
+      run(
+        process.execPath,
+        [TSC, '-p', 'tsconfig.build.json', '--noEmit', '--incremental', 'false', '--module', 'nodenext', '--moduleResolution', 'nodenext'],
+        dir,
+        90_000,
+      ),
   ]);
 }
 
@@ -208,11 +244,13 @@ beforeAll(async () => {
   await run(process.execPath, [TSC, '-b', 'packages/nestjs', 'packages/nats'], ROOT, 180_000);
   const [core, nestjs, nats] = await Promise.all([pack('core', work), pack('nestjs', work), pack('nats', work)]);
   const tarballs = { core: core!, nestjs: nestjs!, nats: nats! };
-  await Promise.all(FORMATS.map(async (format) => {
-    const dir = scaffold(format, tarballs);
-    await installAndBuild(format, dir);
-    apps.set(format, dir);
-  }));
+  await Promise.all(
+    FORMATS.map(async (format) => {
+      const dir = scaffold(format, tarballs);
+      await installAndBuild(format, dir);
+      apps.set(format, dir);
+    }),
+  );
 }, 300_000);
 
 afterAll(async () => {
@@ -246,21 +284,46 @@ describe.each(FORMATS)('the packed packages in a Nest application (%s)', (format
 
 describe('the packed packages', () => {
   it('export ./package.json', async () => {
-    const { stdout } = await run(process.execPath, ['-p', "require('@cohort/nestjs/package.json').version + ' ' + require('@cohort/core/package.json').version"], apps.get('commonjs')!, 10_000);
+    const { stdout } = await run(
+      process.execPath,
+      ['-p', "require('@cohort/nestjs/package.json').version + ' ' + require('@cohort/core/package.json').version"],
+      apps.get('commonjs')!,
+      10_000,
+    );
     expect(stdout.trim()).toBe(`${versionOf('@cohort/nestjs')} ${versionOf('@cohort/core')}`);
   });
 
   // @cohort/nats and its ./testing entry: loaded by require() and by import, and their types
   // resolved as each app's compiler options resolve them (node10 through typesVersions, nodenext through exports).
-  it.each(FORMATS)('load @cohort/nats and @cohort/nats/testing in the %s app, types included', async (format) => {
-    const dir = apps.get(format)!;
-    const load = format === 'commonjs'
-      ? ['-e', "const n = require('@cohort/nats'), t = require('@cohort/nats/testing'); console.log(typeof n.natsWire, typeof n.discoverSeeds, typeof t.NatsCluster)"]
-      : ['--input-type=module', '-e', "import { natsWire, discoverSeeds } from '@cohort/nats'; import { NatsCluster } from '@cohort/nats/testing'; console.log(typeof natsWire, typeof discoverSeeds, typeof NatsCluster)"];
-    expect((await run(process.execPath, load, dir, 10_000)).stdout.trim()).toBe('function function function');
-    writeFileSync(join(dir, 'nats-check.ts'), "import { natsWire, type NatsWireOptions } from '@cohort/nats';\nimport { NatsCluster } from '@cohort/nats/testing';\n"
-      + "export const check: [typeof natsWire, NatsWireOptions['subjectPrefix'], typeof NatsCluster.start] = [natsWire, 'p', NatsCluster.start];\n");
-    const module = format === 'commonjs' ? ['--module', 'commonjs'] : ['--module', 'nodenext', '--moduleResolution', 'nodenext'];
-    await run(process.execPath, [TSC, '--noEmit', '--strict', '--skipLibCheck', '--types', 'node', ...module, 'nats-check.ts'], dir, 60_000);
-  }, 70_000);
+  it.each(FORMATS)(
+    'load @cohort/nats and @cohort/nats/testing in the %s app, types included',
+    async (format) => {
+      const dir = apps.get(format)!;
+      const load =
+        format === 'commonjs'
+          ? [
+              '-e',
+              "const n = require('@cohort/nats'), t = require('@cohort/nats/testing'); console.log(typeof n.natsWire, typeof n.discoverSeeds, typeof t.NatsCluster)",
+            ]
+          : [
+              '--input-type=module',
+              '-e',
+              "import { natsWire, discoverSeeds } from '@cohort/nats'; import { NatsCluster } from '@cohort/nats/testing'; console.log(typeof natsWire, typeof discoverSeeds, typeof NatsCluster)",
+            ];
+      expect((await run(process.execPath, load, dir, 10_000)).stdout.trim()).toBe('function function function');
+      writeFileSync(
+        join(dir, 'nats-check.ts'),
+        "import { natsWire, type NatsWireOptions } from '@cohort/nats';\nimport { NatsCluster } from '@cohort/nats/testing';\n" +
+          "export const check: [typeof natsWire, NatsWireOptions['subjectPrefix'], typeof NatsCluster.start] = [natsWire, 'p', NatsCluster.start];\n",
+      );
+      const module = format === 'commonjs' ? ['--module', 'commonjs'] : ['--module', 'nodenext', '--moduleResolution', 'nodenext'];
+      await run(
+        process.execPath,
+        [TSC, '--noEmit', '--strict', '--skipLibCheck', '--types', 'node', ...module, 'nats-check.ts'],
+        dir,
+        60_000,
+      );
+    },
+    70_000,
+  );
 });

@@ -29,14 +29,20 @@ export class AppTracker {
  * GroupServer on GroupModule's Group, with the given controllers/providers.
  */
 export async function startMember(
-  tracker: AppTracker, net: SimulatedNetwork, address: string, seeds: string[], metadata: ModuleMetadata = {},
+  tracker: AppTracker,
+  net: SimulatedNetwork,
+  address: string,
+  seeds: string[],
+  metadata: ModuleMetadata = {},
   options: Partial<GroupOptions> & { server?: boolean } = {},
 ): Promise<MemberApp> {
   const { server = true, ...groupOptions } = options;
   const moduleRef = await Test.createTestingModule({
     ...metadata,
     imports: [GroupModule.forRoot({ name: 'g', wire: net.wire(address), seeds, ...groupOptions }), ...(metadata.imports ?? [])],
-  }).setLogger(quietLogger).compile();
+  })
+    .setLogger(quietLogger)
+    .compile();
   const group = moduleRef.get<Group>(COHORT_GROUP);
   const app = moduleRef.createNestMicroservice(server ? { strategy: new GroupServer({ group }) } : { strategy: new NoTransport() });
   app.useLogger(quietLogger);
@@ -47,11 +53,18 @@ export async function startMember(
 
 /** Forms a group of the named members (the first forms it) and waits until all see all. */
 export async function startGroup(
-  tracker: AppTracker, net: SimulatedNetwork, names: string[], metadata: ModuleMetadata = {}, options: Partial<GroupOptions> = {},
+  tracker: AppTracker,
+  net: SimulatedNetwork,
+  names: string[],
+  metadata: ModuleMetadata = {},
+  options: Partial<GroupOptions> = {},
 ): Promise<MemberApp[]> {
   const members: MemberApp[] = [];
   for (const name of names) members.push(await startMember(tracker, net, name, members.length ? [names[0]!] : [], metadata, options));
-  const settled = await net.runUntil(() => members.every((m) => m.group.view.members.length === names.length && m.group.view.id === members[0]!.group.view.id), { timeoutMs: 30_000 });
+  const settled = await net.runUntil(
+    () => members.every((m) => m.group.view.members.length === names.length && m.group.view.id === members[0]!.group.view.id),
+    { timeoutMs: 30_000 },
+  );
   if (!settled) throw new Error(`group ${names.join(', ')} did not settle`);
   return members;
 }
@@ -70,5 +83,7 @@ export const quietLogger = {
   warn: () => undefined,
   debug: () => undefined,
   verbose: () => undefined,
-  error: (...args: unknown[]) => { if (process.env['COHORT_TEST_LOG']) console.error(...args); },
+  error: (...args: unknown[]) => {
+    if (process.env['COHORT_TEST_LOG']) console.error(...args);
+  },
 };

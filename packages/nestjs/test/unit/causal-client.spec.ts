@@ -10,7 +10,9 @@ class LoopbackClient extends ClientProxy {
   readonly packets: ReadPacket[] = [];
   async connect(): Promise<void> {}
   close(): void {}
-  unwrap<T>(): T { return this as unknown as T; }
+  unwrap<T>(): T {
+    return this as unknown as T;
+  }
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
     this.packets.push(packet);
     const carried = CausalContext.decode(packet.metadata![CAUSAL_CONTEXT_HEADER]!);
@@ -25,9 +27,11 @@ class LoopbackClient extends ClientProxy {
 }
 
 describe('instrumentClientProxy', () => {
-  it('chains the dispatch hook already set, puts the caller\'s context in the metadata, and absorbs the reply\'s', async () => {
+  it("chains the dispatch hook already set, puts the caller's context in the metadata, and absorbs the reply's", async () => {
     const client = new LoopbackClient();
-    client.setOnDispatchHook((packet) => { packet.metadata = { ...(packet.metadata ?? {}), traceparent: '00-abc' }; });
+    client.setOnDispatchHook((packet) => {
+      packet.metadata = { ...(packet.metadata ?? {}), traceparent: '00-abc' };
+    });
     instrumentClientProxy(client);
     instrumentClientProxy(client); // idempotent
     const start = CausalContext.of('G', { viewId: 1, deps: [3, 0] });
@@ -42,12 +46,14 @@ describe('instrumentClientProxy', () => {
   });
 
   it('passes plain (unwrapped) replies through', async () => {
-    const client = instrumentClientProxy(new (class extends LoopbackClient {
-      protected override publish(_packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
-        setImmediate(() => callback({ response: 'plain', isDisposed: true }));
-        return () => undefined;
-      }
-    })());
+    const client = instrumentClientProxy(
+      new (class extends LoopbackClient {
+        protected override publish(_packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
+          setImmediate(() => callback({ response: 'plain', isDisposed: true }));
+          return () => undefined;
+        }
+      })(),
+    );
     expect(await lastValueFrom(client.send('ping', 1))).toBe('plain');
     expect(isCausalReplyEnvelope('plain')).toBe(false);
   });

@@ -22,9 +22,16 @@ describe('decorators write namespaced metadata only', () => {
   const prototype = Subject.prototype;
 
   it('@Multicast() stores its options under cohort:multicast', () => {
-    expect(Reflect.getMetadata('cohort:multicast', prototype, 'search')).toEqual({ order: 'causal', replies: 'all', gather: 'concat', topic: 'subject.search' });
+    expect(Reflect.getMetadata('cohort:multicast', prototype, 'search')).toEqual({
+      order: 'causal',
+      replies: 'all',
+      gather: 'concat',
+      topic: 'subject.search',
+    });
     expect(Reflect.getMetadata('cohort:multicast', prototype, 'plain')).toEqual({});
-    expect(Reflect.getMetadataKeys(prototype, 'plain').filter((key: unknown) => typeof key === 'string' && !String(key).startsWith('design:'))).toEqual(['cohort:multicast']);
+    expect(
+      Reflect.getMetadataKeys(prototype, 'plain').filter((key: unknown) => typeof key === 'string' && !String(key).startsWith('design:')),
+    ).toEqual(['cohort:multicast']);
   });
 
   it('@GroupMember() stores the parameter index, and lets Nest resolve it in pattern handlers', () => {

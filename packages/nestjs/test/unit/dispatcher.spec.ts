@@ -7,7 +7,9 @@ import { quietLogger } from '../support/member-app.js';
 
 describe('GroupDispatcher', () => {
   let net: SimulatedNetwork;
-  beforeEach(() => { net = new SimulatedNetwork({ seed: 2 }); });
+  beforeEach(() => {
+    net = new SimulatedNetwork({ seed: 2 });
+  });
   afterEach(() => net.close());
 
   it('is one per Group', async () => {
@@ -24,7 +26,9 @@ describe('GroupDispatcher', () => {
     const releaseServer = dispatcher.hold('server');
     dispatcher.expect(['t']);
     const log: string[] = [];
-    dispatcher.onView((change: ViewChange) => { log.push(`${change.kind}:${change.view?.members.length}`); });
+    dispatcher.onView((change: ViewChange) => {
+      log.push(`${change.kind}:${change.view?.members.length}`);
+    });
     for (let i = 0; i < 3; i++) await a.fbcast('t', i);
     await net.sleep(1_000);
     dispatcher.route('t', async (payload) => {
@@ -49,7 +53,9 @@ describe('GroupDispatcher', () => {
     const a = await Group.join('g', { wire: net.wire('a') });
     const dispatcher = GroupDispatcher.for(a);
     const log: string[] = [];
-    dispatcher.route('t', (payload) => { log.push(`t:${String(payload)}`); });
+    dispatcher.route('t', (payload) => {
+      log.push(`t:${String(payload)}`);
+    });
     dispatcher.onView(async (change) => {
       for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
       log.push(`view:${change.view?.members.length}`);
@@ -63,7 +69,12 @@ describe('GroupDispatcher', () => {
 
   it('warns once only GroupServers hold the deliveries back for a while, not while the application starts', async () => {
     const warnings: string[] = [];
-    Logger.overrideLogger({ ...quietLogger, warn: (message: unknown) => { warnings.push(String(message)); } });
+    Logger.overrideLogger({
+      ...quietLogger,
+      warn: (message: unknown) => {
+        warnings.push(String(message));
+      },
+    });
     const warningMs = GroupDispatcher.notListeningWarningMs;
     GroupDispatcher.notListeningWarningMs = 50;
     try {
@@ -76,7 +87,9 @@ describe('GroupDispatcher', () => {
       releaseApplication();
       const deadline = Date.now() + 5_000;
       while (warnings.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-      expect(warnings).toEqual([expect.stringMatching(/waited 0\.05 s for a GroupServer built on group "g" to listen: call app\.startAllMicroservices\(\)/)]);
+      expect(warnings).toEqual([
+        expect.stringMatching(/waited 0\.05 s for a GroupServer built on group "g" to listen: call app\.startAllMicroservices\(\)/),
+      ]);
       // Released in time, it says nothing.
       const releaseAgain = dispatcher.hold('server');
       releaseAgain();

@@ -47,7 +47,9 @@ describe('GroupMetadataScanner and GroupExplorer', () => {
       imports: [DiscoveryModule],
       providers: [GroupMetadataScanner, GroupExplorer, Notes, PerRequest],
       controllers: [Patterns],
-    }).setLogger(quietLogger).compile();
+    })
+      .setLogger(quietLogger)
+      .compile();
   });
   afterEach(() => moduleRef.close());
 
@@ -75,12 +77,23 @@ describe('GroupMetadataScanner and GroupExplorer', () => {
       const notes = moduleRef.get(Notes);
       const sent: unknown[] = [];
       const multicast = group.multicast.bind(group);
-      Object.defineProperty(group, 'multicast', { value: (topic: string, payload: unknown, options: object) => { sent.push([topic, payload]); return multicast(topic, payload, options); } });
+      Object.defineProperty(group, 'multicast', {
+        value: (topic: string, payload: unknown, options: object) => {
+          sent.push([topic, payload]);
+          return multicast(topic, payload, options);
+        },
+      });
       await notes.note('first');
       await notes.note('second', undefined, 'tagged');
       expect(await net.runUntil(() => notes.got.length === 2, { timeoutMs: 5_000 })).toBe(true);
-      expect(sent).toEqual([['Notes.note', ['first']], ['Notes.note', ['second', 'tagged']]]);
-      expect(notes.got).toEqual([['first', 0, undefined], ['second', 0, 'tagged']]);
+      expect(sent).toEqual([
+        ['Notes.note', ['first']],
+        ['Notes.note', ['second', 'tagged']],
+      ]);
+      expect(notes.got).toEqual([
+        ['first', 0, undefined],
+        ['second', 0, 'tagged'],
+      ]);
       await group.leave();
     } finally {
       await net.close();

@@ -6,13 +6,17 @@ import { GroupClient, GroupRecord, GroupRecordBuilder } from '../../src/index.js
 /** What Nest's ClientProxy promises of emit() and send(), which GroupClient implements without Nest's chain. */
 describe('GroupClient observables', () => {
   let net: SimulatedNetwork;
-  beforeEach(() => { net = new SimulatedNetwork({ seed: 5 }); });
+  beforeEach(() => {
+    net = new SimulatedNetwork({ seed: 5 });
+  });
   afterEach(() => net.close());
 
   it('emit() is hot: sent without a subscriber; undefined then complete; a later subscriber gets the completion only', async () => {
     const group = await Group.join('g', { wire: net.wire('a') });
     const seen: unknown[] = [];
-    group.handle('t', (payload) => { seen.push(payload); });
+    group.handle('t', (payload) => {
+      seen.push(payload);
+    });
     const client = new GroupClient({ group });
     const statuses: string[] = [];
     client.status.subscribe((status) => statuses.push(status));
@@ -35,7 +39,9 @@ describe('GroupClient observables', () => {
     await expect(lastValueFrom(quorum)).rejects.toThrow(/send\(\)/);
     // Subscribed after the failure: the same error.
     await expect(firstValueFrom(quorum)).rejects.toBeInstanceOf(InvalidArgumentError);
-    await expect(lastValueFrom(client.emit('t', new GroupRecord('x', { order: 'bogus' } as never)))).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(lastValueFrom(client.emit('t', new GroupRecord('x', { order: 'bogus' } as never)))).rejects.toBeInstanceOf(
+      InvalidArgumentError,
+    );
     await expect(lastValueFrom(client.emit('t', undefined))).rejects.toThrow(/invalid data or message pattern/);
     client.emit('t', new GroupRecordBuilder('x').setReplies('all').build());
     await net.sleep(100);
@@ -45,7 +51,10 @@ describe('GroupClient observables', () => {
   it('send() is cold: nothing is sent until it is subscribed, each subscription sends once', async () => {
     const group = await Group.join('g', { wire: net.wire('a') });
     let calls = 0;
-    group.handle('r', (payload) => { calls++; return payload; });
+    group.handle('r', (payload) => {
+      calls++;
+      return payload;
+    });
     const client = new GroupClient({ group });
     const call = client.send<unknown[]>('r', 'ping');
     await net.sleep(100);

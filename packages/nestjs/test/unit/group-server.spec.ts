@@ -6,7 +6,9 @@ import { GroupContext, GroupServer } from '../../src/index.js';
 
 describe('GroupServer', () => {
   let net: SimulatedNetwork;
-  beforeEach(() => { net = new SimulatedNetwork({ seed: 3 }); });
+  beforeEach(() => {
+    net = new SimulatedNetwork({ seed: 3 });
+  });
   afterEach(() => net.close());
 
   it("finds a handler by its topic through Nest's getHandlerByPattern, also where Nest's JSON parse of the pattern would miss it", async () => {
@@ -38,22 +40,54 @@ describe('GroupServer', () => {
           hooks.push(`start:${(context as GroupContext).getPattern()}`);
           return done();
         });
-        server.setOnProcessingEndHook((_transportId, context) => { hooks.push(`end:${(context as GroupContext).getPattern()}`); });
+        server.setOnProcessingEndHook((_transportId, context) => {
+          hooks.push(`end:${(context as GroupContext).getPattern()}`);
+        });
       }
       const handler = (fn: (data: unknown, context: BaseRpcContext) => unknown): MessageHandler => fn as unknown as MessageHandler;
-      server.addHandler('value', handler(async (data) => `got ${String(data)}`));
-      server.addHandler('stream', handler(async () => of(1, undefined, 2, undefined)));
-      server.addHandler('empty', handler(async () => EMPTY));
-      server.addHandler('stream-error', handler(async () => throwError(() => ({ message: 'refused', code: 'REFUSED' }))));
-      server.addHandler('throws', handler(() => { throw new Error('boom'); }));
+      server.addHandler(
+        'value',
+        handler(async (data) => `got ${String(data)}`),
+      );
+      server.addHandler(
+        'stream',
+        handler(async () => of(1, undefined, 2, undefined)),
+      );
+      server.addHandler(
+        'empty',
+        handler(async () => EMPTY),
+      );
+      server.addHandler(
+        'stream-error',
+        handler(async () => throwError(() => ({ message: 'refused', code: 'REFUSED' }))),
+      );
+      server.addHandler(
+        'throws',
+        handler(() => {
+          throw new Error('boom');
+        }),
+      );
       const events: string[] = [];
-      server.addHandler('event', handler(async (data) => new Observable<void>((subscriber) => {
-        setImmediate(() => {
-          events.push(`done ${String(data)}`);
-          subscriber.complete();
-        });
-      })), true);
-      server.addHandler('after', handler(async (data) => { events.push(`after ${String(data)}`); }), true);
+      server.addHandler(
+        'event',
+        handler(
+          async (data) =>
+            new Observable<void>((subscriber) => {
+              setImmediate(() => {
+                events.push(`done ${String(data)}`);
+                subscriber.complete();
+              });
+            }),
+        ),
+        true,
+      );
+      server.addHandler(
+        'after',
+        handler(async (data) => {
+          events.push(`after ${String(data)}`);
+        }),
+        true,
+      );
       await new Promise<void>((resolve, reject) => server.listen((error) => (error ? reject(error as Error) : resolve())));
 
       const call = async (topic: string): Promise<unknown> => {

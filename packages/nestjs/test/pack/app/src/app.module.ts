@@ -10,7 +10,7 @@ import { Greeter } from './greeter.service.js';
       useFactory: async () => ({
         name: process.env.COHORT_GROUP_NAME ?? 'greeters',
         wire: await tcpWire({ host: '127.0.0.1', port: 0 }),
-        seeds: (process.env.COHORT_SEEDS ?? '').split(',').filter(Boolean),   // none: this member forms the group
+        seeds: (process.env.COHORT_SEEDS ?? '').split(',').filter(Boolean), // none: this member forms the group
       }),
     }),
   ],

@@ -17,12 +17,14 @@ async function bootstrap(): Promise<void> {
   app.connectMicroservice({ strategy: new GroupServer({ group }) });
   await app.startAllMicroservices();
   await app.listen(0, '127.0.0.1');
-  console.log(`READY ${JSON.stringify({
-    address: addressOf(group.me),
-    format: typeof require === 'function' ? 'commonjs' : 'module',
-    testing: typeof SimulatedNetwork,                     // the '@cohort/core/testing' subpath loads too
-    internal: typeof GroupDispatcher.for,                 // and '@cohort/nestjs/internal'
-  })}`);
+  console.log(
+    `READY ${JSON.stringify({
+      address: addressOf(group.me),
+      format: typeof require === 'function' ? 'commonjs' : 'module',
+      testing: typeof SimulatedNetwork, // the '@cohort/core/testing' subpath loads too
+      internal: typeof GroupDispatcher.for, // and '@cohort/nestjs/internal'
+    })}`,
+  );
   if (process.env.CALLER === '1') {
     const greetings = await app.get(Greeter).greet(process.env.MEMBER_NAME ?? 'member');
     const names = await lastValueFrom(app.get(GroupClient).send('greeter.name', {}));
