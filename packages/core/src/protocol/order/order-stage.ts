@@ -1,17 +1,13 @@
 import type { DataMessage, View } from '../types.js';
 import { Queue } from '../../util/queue.js';
-import { decodeAnnouncement, type OrderRun } from './announcement.js';
+import { AnnouncedRuns } from './announced-runs.js';
+import { decodeAnnouncement } from './announcement.js';
 import type { HoldReason, OrderStageHost } from './order-stage.host.js';
+import { ReceivedDeps } from './received-deps.js';
+import { Sequencer } from './sequencer.js';
 
 export { decodeAnnouncement, encodeAnnouncement, type OrderRun } from './announcement.js';
 export type { HoldReason, OrderStageHost } from './order-stage.host.js';
-
-/** A run the sequencer is still growing (a burst of one sender positioned in one pass). */
-interface OpenRun {
-  readonly rank: number;
-  readonly firstSeq: number;
-  count: number;
-}
 
 /**
  * Ordering above reliable FIFO, for one view. Messages enter per sender in seq order
@@ -28,29 +24,18 @@ interface OpenRun {
  */
 export class OrderStage {
   private readonly queues: Queue<Pending>[];
-  /** Per sender, the vector timestamp of its latest message: the base its next delta applies to. */
-  private readonly lastDeps: number[][];
-  /**
-   * Per sender, a frozen copy of `lastDeps` shared by its messages until a delta changes it: a
-   * message whose delta is empty (a sender streaming without receiving) costs no copy.
-   */
-  private readonly lastDepsCopy: (readonly number[] | null)[];
+  /** The vector timestamps of the messages entered, rebuilt from the wire's deltas. */
+  private readonly receivedDeps: ReceivedDeps;
   /** Entry-wise maximum of the vector timestamps of the messages that left. */
   private readonly known: number[];
   /** Per sender, the seq of the last application message that left. */
   private readonly left: number[];
   /** Highest seq of each sender that entered the stage (announcements included). */
   private readonly entered: number[];
-  /** The announced positions not yet used, in order, as runs; the head run's first `announcedUsed` are used. */
-  private readonly announced = new Queue<OrderRun>();
-  private announcedUsed = 0;
-  /** Sequencer: positions given but not yet announced, as runs (a sender's burst is one run). */
-  private toAnnounce: OpenRun[] = [];
-  /**
-   * Sequencer: per sender, how many messages at the head of its queue have a position. A
-   * sender's positions are given in seq order from its head, so they are always a prefix.
-   */
-  private readonly positionedRun: number[];
+  /** The announced positions not yet used, in order. */
+  private readonly announced = new AnnouncedRuns();
+  /** The positions given and not yet announced (used only on the sequencer). */
+  private readonly sequencer: Sequencer;
   private readonly isSequencer: boolean;
   private discardedCount = 0;
   private malformedCount = 0;
@@ -66,12 +51,11 @@ export class OrderStage {
     private readonly host: OrderStageHost,
   ) {
     this.queues = view.members.map(() => new Queue<Pending>());
-    this.lastDeps = view.members.map(() => view.members.map(() => 0));
-    this.lastDepsCopy = view.members.map(() => null);
+    this.receivedDeps = new ReceivedDeps(view.members.length);
     this.known = view.members.map(() => 0);
     this.left = view.members.map(() => 0);
     this.entered = view.members.map(() => 0);
-    this.positionedRun = view.members.map(() => 0);
+    this.sequencer = new Sequencer(view.members.length);
     this.isSequencer = myRank === 0;
     this.arrivals = host.held ? [] : null;
   }
@@ -82,7 +66,6 @@ export class OrderStage {
     return queue.length > 0 ? queue.peek()!.message.seq - 1 : this.entered[rank]!;
   }
 
-  /** The vector timestamp of what has left this stage. */
   /**
    * The causal past of this member: what left this stage, and the causal past of every
    * message that left (fifo messages carry their sender's past too, without waiting for it),
@@ -134,21 +117,8 @@ export class OrderStage {
       if (rank !== this.myRank) this.takeAnnouncement(message.payload);
       return;
     }
-    let deps: readonly number[] | null = null;
     const delta = message.depsDelta;
-    if (delta) {
-      const base = this.lastDeps[rank]!;
-      let copy: readonly number[] | null = this.lastDepsCopy[rank] ?? null;
-      for (let i = 0; i < delta.length; i++) {
-        const [j, value] = delta[i]!;
-        if (j < base.length && base[j] !== value) {
-          base[j] = value;
-          copy = null;
-        }
-      }
-      if (copy === null) this.lastDepsCopy[rank] = copy = base.slice();
-      deps = copy;
-    }
+    const deps = delta ? this.receivedDeps.rebuild(rank, delta) : null;
     if (message.order === 'group') this.pendingGroupCount++;
     this.queues[rank]!.push({ message, deps });
     this.arrivals?.push({ rank, message });
@@ -175,26 +145,22 @@ export class OrderStage {
 
   /** Sequencer: positions given and waiting for flushAnnouncements(). */
   get hasUnannounced(): boolean {
-    return this.toAnnounce.length > 0;
+    return this.sequencer.hasUnannounced;
   }
 
   /** Sequencer: hands the positions given since the last call to the host to announce. */
   flushAnnouncements(): void {
-    if (this.toAnnounce.length === 0) return;
-    // The runs are closed now: none grows once handed over.
-    const runs = this.toAnnounce;
-    this.toAnnounce = [];
+    if (!this.sequencer.hasUnannounced) return;
+    const runs = this.sequencer.takeUnannounced();
     this.host.announce(runs);
     // Announced in our own stream: now the positions may be used here too.
-    for (let i = 0; i < runs.length; i++) this.announced.push(runs[i]!);
+    this.announced.pushAll(runs);
     this.drain();
   }
 
   /** Sequencer, blocked by a view change: positions not yet announced are given up. */
   forgetUnannounced(): void {
-    // Unannounced positions cannot have been used, so they are the tail of each sender's positioned prefix.
-    for (const run of this.toAnnounce) this.positionedRun[run.rank]! -= run.count;
-    this.toAnnounce = [];
+    this.sequencer.forgetUnannounced();
   }
 
   /**
@@ -206,7 +172,7 @@ export class OrderStage {
    * an orphan, discarded by every member.
    */
   drainAtCut(): void {
-    this.toAnnounce = [];
+    this.sequencer.dropUnannounced();
     // At the cut nothing waits: what cannot leave now is discarded, not held.
     if (this.arrivals) this.arrivals.length = 0;
     while (!this.halted) {
@@ -216,7 +182,7 @@ export class OrderStage {
       }
       if (progress) continue;
       if (this.announced.length > 0) {
-        this.skipAnnounced();
+        this.announced.skip(this.queues[this.announced.nextRank]?.peek()?.message.seq);
         continue;
       }
       const next = this.lowestReadyTotal();
@@ -233,7 +199,7 @@ export class OrderStage {
       this.discardedCount += queue.length;
       queue.clear();
     }
-    this.positionedRun.fill(0);
+    this.sequencer.clearPositioned();
   }
 
   private tryLeave(rank: number, atCut: boolean): boolean {
@@ -243,44 +209,12 @@ export class OrderStage {
     if (message.order === 'group') return false;
     // The position first: the cheapest test, and the one a waiting total message fails.
     const total = message.order === 'total';
-    if (total && !this.isNextPosition(rank, message.seq)) return false;
+    if (total && !this.announced.isNext(rank, message.seq)) return false;
     if (message.safe && !atCut && !this.host.isStable(rank, message.seq)) return false;
     if (!this.dependenciesMet(rank, head)) return false;
-    if (total) this.useAnnounced();
+    if (total) this.announced.use();
     this.leave(rank);
     return true;
-  }
-
-  /** Is (rank, seq) the next announced position? */
-  private isNextPosition(rank: number, seq: number): boolean {
-    const run = this.announced.peek();
-    return run !== undefined && run.rank === rank && run.firstSeq + this.announcedUsed === seq;
-  }
-
-  /** The next announced position was used. */
-  private useAnnounced(): void {
-    if (++this.announcedUsed === this.announced.peek()!.count) {
-      this.announced.shift();
-      this.announcedUsed = 0;
-    }
-  }
-
-  /**
-   * At the cut, nothing can leave and the next announced position is not usable: skip it. Until
-   * something leaves, only the head of the run's sender could match a later position of the
-   * run, so this skips straight to that head's position, or past the run (as skipping one
-   * position at a time would, but in O(1) whatever the run's length).
-   */
-  private skipAnnounced(): void {
-    const run = this.announced.peek()!;
-    const at = run.firstSeq + this.announcedUsed;
-    const headSeq = this.queues[run.rank]?.peek()?.message.seq;
-    if (headSeq !== undefined && headSeq > at && headSeq < run.firstSeq + run.count) {
-      this.announcedUsed = headSeq - run.firstSeq;
-      return;
-    }
-    this.announced.shift();
-    this.announcedUsed = 0;
   }
 
   /** A received announcement: its runs join the announced positions; one that does not decode is ignored. */
@@ -290,13 +224,13 @@ export class OrderStage {
       this.malformedCount++;
       return;
     }
-    for (let i = 0; i < runs.length; i++) this.announced.push(runs[i]!);
+    this.announced.pushAll(runs);
   }
 
   private leave(rank: number): void {
     const { message, deps } = this.queues[rank]!.shift()!;
     this.left[rank] = message.seq;
-    if (this.isSequencer && this.positionedRun[rank]! > 0) this.positionedRun[rank]!--;
+    if (this.isSequencer) this.sequencer.left(rank);
     if (deps) for (let j = 0; j < deps.length; j++) if (deps[j]! > this.known[j]!) this.known[j] = deps[j]!;
     if (message.order === 'group') this.pendingGroupCount--;
     this.host.deliver(message);
@@ -335,25 +269,18 @@ export class OrderStage {
    * sequencer delivers is then always in its own stream, hence in any flush cut.
    */
   private assignPositions(): void {
+    const sequencer = this.sequencer;
     for (let rank = 0; rank < this.queues.length; rank++) {
       const queue = this.queues[rank]!;
       // The run of total messages at the head of the queue, in seq order: each one's past at
       // the other senders has left; its own sender's earlier messages are positioned first.
       // Only the part of the run not positioned yet is looked at: drain() runs per message.
-      for (let i = this.positionedRun[rank]!; i < queue.length; i++) {
+      for (let i = sequencer.positioned(rank); i < queue.length; i++) {
         const pending = queue.at(i)!;
         if (pending.message.order !== 'total' || !this.dependenciesMet(rank, pending)) break;
-        this.positionedRun[rank]!++;
-        this.givePosition(rank, pending.message.seq);
+        sequencer.give(rank, pending.message.seq);
       }
     }
-  }
-
-  /** Sequencer: the next position goes to (rank, seq); it extends the last run if it follows it. */
-  private givePosition(rank: number, seq: number): void {
-    const last = this.toAnnounce[this.toAnnounce.length - 1];
-    if (last !== undefined && last.rank === rank && last.firstSeq + last.count === seq) last.count++;
-    else this.toAnnounce.push({ rank, firstSeq: seq, count: 1 });
   }
 
   private lowestGroupHead(): number | null {
