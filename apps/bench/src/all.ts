@@ -42,30 +42,19 @@ import { describePingPong, describeRawTcp, runRawPingPong, runRawTcp, type RawTc
 import { plan, SECTIONS, type Plan, type Section } from './sections.js';
 import { referenceTable, summaryRows, summaryTable } from './summary.js';
 import type { LatencySummary } from './lib/payload.js';
+import { parseRunCounts, type RunCounts } from './run-counts.js';
 
 export { isFailed, type FailedRun, type ThroughputOutcome } from './cohort-suite.js';
 export { markdown, natsRows, REFERENCE, referenceTable, summaryRows, summaryTable, type Row } from './summary.js';
 
-export interface AllOptions {
+export interface AllOptions extends RunCounts {
   quick: boolean;
   /** The sections asked for (`--only`; all of them by default). */
   sections: Section[];
   orders: Order[];
-  count: number;
-  warmup: number;
   rawCount: number;
   nestCount: number;
-  calls: number;
-  callsWarmup: number;
-  /** replies: 'all' calls (and Nest send()) with `outstanding` in flight. */
-  pipelinedCalls: number;
-  outstanding: number;
-  size: number;
-  chunk: number;
   nestChunk: number;
-  /** The Cohort group's timing.suspectTimeoutMs (undefined: the library default, 600 ms). */
-  suspectMs: number | undefined;
-  timeoutMs: number;
   /** nats-servers for the NATS rows (routed when more than 1); 0: no NATS rows. */
   natsServers: number;
 }
@@ -206,21 +195,7 @@ export async function runAll(options: AllOptions): Promise<AllResults> {
   let nestjs: NestjsSuiteResult | null = null;
   if (p.runs.has('nestjs')) {
     log(`\n# @cohort/nestjs: a group of 3 Nest applications on 127.0.0.1 (GroupModule, GroupServer, TCP wire)`);
-    nestjs = await runNestjsSuite(
-      {
-        count: options.count,
-        warmup: options.warmup,
-        calls: options.calls,
-        callsWarmup: options.callsWarmup,
-        pipelinedCalls: options.pipelinedCalls,
-        outstanding: options.outstanding,
-        size: options.size,
-        chunk: options.chunk,
-        suspectMs: options.suspectMs,
-        timeoutMs: options.timeoutMs,
-      },
-      log,
-    );
+    nestjs = await runNestjsSuite(options, log);
   }
 
   let headerBytes: HeaderBytesResult[] | null = null;
@@ -254,6 +229,9 @@ export const COMMON_FLAGS = [
   'nats-servers',
 ] as const;
 
+/** The options all.ts reads: the common ones, the raw TCP fan-out's count and --only. */
+export const ALL_FLAGS = [...COMMON_FLAGS, 'raw-count', 'only'] as const;
+
 export function parseOptions(args: Args, defaults: { orders: Order[]; sections: readonly Section[]; natsServers: number }): AllOptions {
   const quick = args.flag('quick');
   const sections = args.choices('only', SECTIONS, defaults.sections);
@@ -261,19 +239,10 @@ export function parseOptions(args: Args, defaults: { orders: Order[]; sections: 
     quick,
     sections,
     orders: args.choices('orders', ['fifo', 'causal', 'total'] as const, defaults.orders),
-    count: args.int('count', quick ? 20_000 : 200_000, 3),
-    warmup: args.int('warmup', quick ? 2_000 : 20_000),
+    ...parseRunCounts(args, quick),
     rawCount: args.int('raw-count', quick ? 200_000 : 2_000_000, 1),
     nestCount: args.int('nest-count', quick ? 20_000 : 200_000),
-    calls: args.int('calls', quick ? 1_000 : 10_000),
-    callsWarmup: quick ? 100 : 1_000,
-    pipelinedCalls: args.int('pipelined', quick ? 2_000 : 20_000),
-    outstanding: args.int('outstanding', 100, 1),
-    size: 64,
-    chunk: args.int('chunk', 1024, 1),
     nestChunk: 1024,
-    suspectMs: args.int('suspect-ms', 0) || undefined,
-    timeoutMs: args.int('timeout', 120_000, 1000),
     natsServers: args.int('nats-servers', defaults.natsServers, 0, 9),
   };
 }
@@ -306,7 +275,7 @@ export function childrenLine(): string {
 }
 
 async function main(): Promise<void> {
-  const args = new Args(process.argv.slice(2), [...COMMON_FLAGS, 'raw-count', 'only']);
+  const args = new Args(process.argv.slice(2), ALL_FLAGS);
   const options = parseOptions(args, { orders: ['fifo', 'causal', 'total'], sections: SECTIONS, natsServers: 1 });
   const timer = watchdog('bench', options.quick);
   const started = new Date();

@@ -7,7 +7,6 @@
  */
 import { fmt } from './lib/args.js';
 import {
-  CohortGroup,
   describeThroughput,
   RunFailedError,
   type LatencyResult,
@@ -17,23 +16,13 @@ import {
   type ThroughputResult,
 } from './fbcast-throughput.js';
 import { describeLatency, describePipelined } from './replies-latency.js';
+import type { RunCounts } from './run-counts.js';
+import { SuiteGroup } from './suite-group.js';
 
-export interface CohortSuiteOptions {
+export interface CohortSuiteOptions extends RunCounts {
   orders: readonly Order[];
   /** Senders per order (default 1 then 3). */
   senders?: readonly (1 | 3)[];
-  count: number;
-  warmup: number;
-  calls: number;
-  callsWarmup: number;
-  /** Calls with `outstanding` in flight (0: none). */
-  pipelinedCalls: number;
-  outstanding: number;
-  size: number;
-  chunk: number;
-  /** The group's timing.suspectTimeoutMs (undefined: the library default, 600 ms). */
-  suspectMs: number | undefined;
-  timeoutMs: number;
   /** natsWire on these servers (member i on server i mod n first); tcpWire when absent. */
   nats?: readonly string[];
 }
@@ -89,27 +78,17 @@ export async function runCohortSuite(options: CohortSuiteOptions, log: (line: st
     yieldEvery: 0,
     timeoutMs: options.timeoutMs,
   });
-  let group: CohortGroup | null = null;
-  /** A fresh group (warmed up) if there is none or the last run broke it. */
-  const ready = async (): Promise<CohortGroup> => {
-    if (group && !group.broken) return group;
-    if (group) {
-      log('  (the group broke: starting a fresh one)');
-      await group.stop();
-    }
-    group = await CohortGroup.start(3, { suspectMs: options.suspectMs, ...(nats ? { nats } : {}) });
-    if (options.warmup > 0) {
-      const warm = await group.throughput(throughputOptions('fifo', 1, options.warmup));
-      log(`warm-up: ${fmt(options.warmup)} fifo multicasts, slowest receiver ${fmt(warm.minPerSec)}/s (not reported)`);
-    }
-    return group;
-  };
+  const group = new SuiteGroup(
+    { suspectMs: options.suspectMs, ...(nats ? { nats } : {}) },
+    { options: throughputOptions('fifo', 1, options.warmup), what: 'fifo multicasts' },
+    log,
+  );
   try {
     for (const order of options.orders) {
       for (const senders of options.senders ?? ([1, 3] as const)) {
         const runOptions = throughputOptions(order, senders, options.count);
         try {
-          const outcome = await (await ready()).throughput(runOptions);
+          const outcome = await (await group.ready()).throughput(runOptions);
           result.throughput.push(outcome);
           log(describeThroughput(outcome, nats ? 'natsWire' : 'TCP wire'));
         } catch (error) {
@@ -126,7 +105,7 @@ export async function runCohortSuite(options: CohortSuiteOptions, log: (line: st
     }
     if (options.calls > 0) {
       try {
-        result.latency = await (await ready()).latency(options.calls, options.callsWarmup, options.size, options.timeoutMs);
+        result.latency = await (await group.ready()).latency(options.calls, options.callsWarmup, options.size, options.timeoutMs);
         log(describeLatency(result.latency, options.callsWarmup));
       } catch (error) {
         result.latencyFailure = (error as Error).message;
@@ -136,7 +115,7 @@ export async function runCohortSuite(options: CohortSuiteOptions, log: (line: st
     if (options.pipelinedCalls > 0) {
       try {
         result.pipelined = await (
-          await ready()
+          await group.ready()
         ).pipelined(options.pipelinedCalls, Math.ceil(options.pipelinedCalls / 10), options.outstanding, options.size, options.timeoutMs);
         log(describePipelined(result.pipelined));
       } catch (error) {
@@ -145,7 +124,7 @@ export async function runCohortSuite(options: CohortSuiteOptions, log: (line: st
       }
     }
   } finally {
-    await (group as CohortGroup | null)?.stop();
+    await group.stop();
   }
   return result;
 }

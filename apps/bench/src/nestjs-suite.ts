@@ -8,10 +8,10 @@
  *
  *   npx tsx apps/bench/src/nestjs-suite.ts [--count 200000] [--calls 10000] [--pipelined 20000] [--quick]
  */
-import { Args, fmt, isMain } from './lib/args.js';
+import { Args, isMain } from './lib/args.js';
 import {
-  CohortGroup,
   describeThroughput,
+  type CohortGroup,
   RunFailedError,
   type LatencyResult,
   type PipelinedResult,
@@ -19,19 +19,11 @@ import {
 } from './fbcast-throughput.js';
 import type { FailedRun, ThroughputOutcome } from './cohort-suite.js';
 import { describeLatency, describePipelined } from './replies-latency.js';
+import { parseRunCounts, type RunCounts } from './run-counts.js';
+import { SuiteGroup } from './suite-group.js';
 
-export interface NestjsSuiteOptions {
-  count: number;
-  warmup: number;
-  calls: number;
-  callsWarmup: number;
-  pipelinedCalls: number;
-  outstanding: number;
-  size: number;
-  chunk: number;
-  suspectMs: number | undefined;
-  timeoutMs: number;
-}
+/** The @cohort/nestjs rows take the counts of the core's (no orders: fifo, 1 sender). */
+export type NestjsSuiteOptions = RunCounts;
 
 export interface NestjsSuiteResult {
   /** GroupClient.emit(), fifo, 1 sender. */
@@ -60,23 +52,14 @@ export async function runNestjsSuite(options: NestjsSuiteOptions, log: (line: st
     timeoutMs: options.timeoutMs,
     via,
   });
-  let group: CohortGroup | null = null;
-  const ready = async (): Promise<CohortGroup> => {
-    if (group && !group.broken) return group;
-    if (group) {
-      log('  (the group broke: starting a fresh one)');
-      await group.stop();
-    }
-    group = await CohortGroup.start(3, { script: 'nestjs-member.ts', suspectMs: options.suspectMs, timeoutMs: 60_000 });
-    if (options.warmup > 0) {
-      const warm = await group.throughput(runOptions('emit', options.warmup));
-      log(`warm-up: ${fmt(options.warmup)} GroupClient.emit(), slowest receiver ${fmt(warm.minPerSec)}/s (not reported)`);
-    }
-    return group;
-  };
+  const group = new SuiteGroup(
+    { script: 'nestjs-member.ts', suspectMs: options.suspectMs, timeoutMs: 60_000 },
+    { options: runOptions('emit', options.warmup), what: 'GroupClient.emit()' },
+    log,
+  );
   const attempt = async <T>(what: string, run: (g: CohortGroup) => Promise<T>): Promise<T | null> => {
     try {
-      return await run(await ready());
+      return await run(await group.ready());
     } catch (error) {
       const message = `${what}: ${(error as Error).message}`;
       result.failures.push(message);
@@ -87,7 +70,7 @@ export async function runNestjsSuite(options: NestjsSuiteOptions, log: (line: st
   const throughput = async (via: 'emit' | 'multicast'): Promise<ThroughputOutcome | null> => {
     const opts = runOptions(via, options.count);
     try {
-      const outcome = await (await ready()).throughput(opts);
+      const outcome = await (await group.ready()).throughput(opts);
       log(describeThroughput(outcome, WIRE));
       return outcome;
     } catch (error) {
@@ -118,29 +101,14 @@ export async function runNestjsSuite(options: NestjsSuiteOptions, log: (line: st
       if (result.pipelined) log(describePipelined(result.pipelined, "GroupClient.send('r')"));
     }
   } finally {
-    await (group as CohortGroup | null)?.stop();
+    await group.stop();
   }
   return result;
 }
 
 async function main(): Promise<void> {
   const args = new Args(process.argv.slice(2), ['count', 'warmup', 'calls', 'pipelined', 'outstanding', 'suspect-ms', 'timeout', 'quick']);
-  const quick = args.flag('quick');
-  const result = await runNestjsSuite(
-    {
-      count: args.int('count', quick ? 20_000 : 200_000, 3),
-      warmup: args.int('warmup', quick ? 2_000 : 20_000),
-      calls: args.int('calls', quick ? 1_000 : 10_000),
-      callsWarmup: quick ? 100 : 1_000,
-      pipelinedCalls: args.int('pipelined', quick ? 2_000 : 20_000),
-      outstanding: args.int('outstanding', 100, 1),
-      size: 64,
-      chunk: 1024,
-      suspectMs: args.int('suspect-ms', 0) || undefined,
-      timeoutMs: args.int('timeout', 120_000, 1000),
-    },
-    (line) => console.log(line),
-  );
+  const result = await runNestjsSuite(parseRunCounts(args, args.flag('quick')), (line) => console.log(line));
   const failedRun = [result.emit, result.multicast].some((r) => r !== null && 'failure' in r);
   if (result.failures.length > 0 || failedRun) process.exitCode = 1;
 }

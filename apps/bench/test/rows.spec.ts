@@ -4,33 +4,16 @@
  * baseline), and the header-bytes computation with the core's encoder. No timing here.
  */
 import { Args } from '../src/lib/args.js';
-import { parseOptions, type AllOptions, type AllResults } from '../src/all.js';
+import { ALL_FLAGS, parseOptions, type AllOptions, type AllResults } from '../src/all.js';
 import { headerBytesPerMessage, measureAllHeaderBytes, measureHeaderBytes } from '../src/header-bytes.js';
 import { plan, SECTIONS } from '../src/sections.js';
 import { markdown, ratio, ratioValue, summaryRows, summaryTable, targetCell, wireBytesPerMessage, type Row } from '../src/summary.js';
 import type { LatencyResult, PipelinedResult, ThroughputResult } from '../src/fbcast-throughput.js';
 import type { NestjsSuiteResult } from '../src/nestjs-suite.js';
-
-const FLAGS = [
-  'quick',
-  'only',
-  'orders',
-  'count',
-  'warmup',
-  'nest-count',
-  'calls',
-  'pipelined',
-  'outstanding',
-  'chunk',
-  'suspect-ms',
-  'json',
-  'timeout',
-  'nats-servers',
-  'raw-count',
-];
+import type { PipelinedSummary } from '../src/lib/pipeline.js';
 
 function options(argv: string[]): AllOptions {
-  return parseOptions(new Args(argv, FLAGS), { orders: ['fifo', 'causal', 'total'], sections: SECTIONS, natsServers: 1 });
+  return parseOptions(new Args(argv, ALL_FLAGS), { orders: ['fifo', 'causal', 'total'], sections: SECTIONS, natsServers: 1 });
 }
 
 function throughput(order: 'fifo' | 'causal' | 'total', senders: 1 | 3, minPerSec: number, rssMb = [90, 80, 70]): ThroughputResult {
@@ -75,8 +58,8 @@ const latency = (p50Us: number, p99Us: number, rssMb = [100, 80, 70]): LatencyRe
   perCall: [],
   rssMb,
 });
-const pipelinedResult = (callsPerSec: number, rssMb = [110, 80, 70]): PipelinedResult => ({
-  calls: 20_000,
+const pipelinedSummary = (calls: number, callsPerSec: number): PipelinedSummary => ({
+  calls,
   p50Us: 1,
   p90Us: 1,
   p99Us: 1,
@@ -86,6 +69,9 @@ const pipelinedResult = (callsPerSec: number, rssMb = [110, 80, 70]): PipelinedR
   outstanding: 100,
   callsPerSec,
   incomplete: 0,
+});
+const pipelinedResult = (callsPerSec: number, rssMb = [110, 80, 70]): PipelinedResult => ({
+  ...pipelinedSummary(20_000, callsPerSec),
   rssMb,
 });
 
@@ -118,18 +104,7 @@ function results(): AllResults {
       options: { transport: 'tcp', count: 1, calls: 1, warmup: 0, size: 64, chunk: 1, objectPattern: false, timeoutMs: 1 },
       emit: { count: 1, perSecFromStart: 50_000, perSecFirstToLast: 50_000, elapsedMs: 1, sendMs: 1 },
       latency: { calls: 1, p50Us: 100, p90Us: 100, p99Us: 400, maxUs: 400, meanUs: 100, totalMs: 1 },
-      pipelined: {
-        calls: 1,
-        p50Us: 1,
-        p90Us: 1,
-        p99Us: 1,
-        maxUs: 1,
-        meanUs: 1,
-        totalMs: 1,
-        outstanding: 100,
-        callsPerSec: 10_000,
-        incomplete: 0,
-      },
+      pipelined: pipelinedSummary(1, 10_000),
       rssMb: [70, 60],
     },
     nestjs,

@@ -8,13 +8,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { authenticate, InvalidArgumentError, type Wire } from '@cohort/core';
 import { createUser } from '@nats-io/nkeys';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { natsWire, nkeyAuthenticator, type NatsWire, type NatsWireOptions } from '../src/index.js';
 import { eventually, sleep } from './support/groups.js';
 import { NatsCluster } from '../src/testing/index.js';
+import { selfSigned } from '../../core/test/support/self-signed.js';
 
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
@@ -247,40 +247,14 @@ describe('natsWire: authentication', () => {
     let tls: NatsCluster | undefined;
     const made: NatsWire[] = [];
     try {
-      try {
-        execFileSync(
-          'openssl',
-          [
-            'req',
-            '-x509',
-            '-newkey',
-            'ec',
-            '-pkeyopt',
-            'ec_paramgen_curve:prime256v1',
-            '-nodes',
-            '-keyout',
-            join(dir, 'server.key'),
-            '-out',
-            join(dir, 'server.crt'),
-            '-days',
-            '2',
-            '-subj',
-            '/CN=127.0.0.1',
-            '-addext',
-            'subjectAltName=IP:127.0.0.1,DNS:localhost',
-          ],
-          { stdio: 'ignore' },
-        );
-      } catch {
-        throw new Error('the NATS TLS test needs the openssl binary (Debian package openssl; .ci/run installs it)');
-      }
+      const server = selfSigned(dir, 'server');
       tls = await NatsCluster.start({
         size: 1,
-        extraConfig: `tls { cert_file: "${join(dir, 'server.crt')}", key_file: "${join(dir, 'server.key')}" }`,
+        extraConfig: `tls { cert_file: "${server.certPath}", key_file: "${server.keyPath}" }`,
       });
       await expect(natsWire({ servers: tls.urls, tls: null, timeout: 2000 })).rejects.toMatchObject({ code: 'WIRE_CONNECT' });
-      made.push(await natsWire({ servers: tls.urls, tls: { caFile: join(dir, 'server.crt') } }));
-      made.push(await natsWire({ servers: tls.urls, tls: { caFile: join(dir, 'server.crt') } }));
+      made.push(await natsWire({ servers: tls.urls, tls: { caFile: server.certPath } }));
+      made.push(await natsWire({ servers: tls.urls, tls: { caFile: server.certPath } }));
       const got = inbox(made[1]!);
       made[0]!.send(made[1]!.address, encode('over TLS'));
       expect(await eventually(() => got.length === 1, 5000)).toBe(true);

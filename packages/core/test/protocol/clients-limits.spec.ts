@@ -1,9 +1,9 @@
-import { decodeFrame, encodeFrame, type Frame } from '../../src/protocol/frames.js';
+import { decodeFrame, type Frame } from '../../src/protocol/frames.js';
 import type { Group } from '../../src/group.js';
 import { GroupConnection, type GroupConnectionOptions } from '../../src/group-connection.js';
-import { quorumCode } from '../../src/protocol/reply/quorum.js';
 import { checkHistory } from '../../src/testing/checker/history-checker.js';
 import { connectionObserver } from '../../src/testing/history-observer.js';
+import { rawClientRequest } from '../support/raw-client.js';
 import { closeAll, harness, type SimGroupHarness } from '../support/sim-group.js';
 
 afterEach(closeAll);
@@ -86,26 +86,7 @@ describe("client requests and the group's limits (issue 11, finding 7)", () => {
       [0, 1],
       [groups[0]!.view.id, 2],
     ] as const) {
-      raw.send(
-        'a',
-        encodeFrame({
-          group: 'g',
-          from: 'raw/c1',
-          viewId: 0,
-          body: {
-            type: 'client-request',
-            key: `raw/c1#${call}`,
-            call,
-            viewLabel,
-            topic: 'cohort:snapshot-done',
-            order: 'fifo',
-            safe: false,
-            quorum: quorumCode('all'),
-            timeoutMs: 5_000,
-            payload: new TextEncoder().encode('"x"'),
-          },
-        }),
-      );
+      raw.send('a', rawClientRequest({ key: `raw/c1#${call}`, call, viewLabel, topic: 'cohort:snapshot-done', payload: '"x"' }));
     }
     await h.net.sleep(1_000);
     expect(delivered).toEqual([]);

@@ -1,8 +1,8 @@
-import { decodeFrame, encodeFrame } from '../../src/protocol/frames.js';
+import { decodeFrame } from '../../src/protocol/frames.js';
 import { GroupConnection } from '../../src/group-connection.js';
-import { quorumCode } from '../../src/protocol/reply/quorum.js';
 import { checkHistory } from '../../src/testing/checker/history-checker.js';
 import { connectionObserver } from '../../src/testing/history-observer.js';
+import { rawClientRequest } from '../support/raw-client.js';
 import { closeAll, harness, type SimGroupHarness } from '../support/sim-group.js';
 
 afterEach(closeAll);
@@ -127,24 +127,7 @@ describe('clients outside the group', () => {
       const frame = decodeFrame(bytes);
       if (frame.body.type === 'client-result') results.push(frame.body);
     });
-    const request = (call: number) =>
-      encodeFrame({
-        group: 'g',
-        from: 'raw/c1',
-        viewId: 0,
-        body: {
-          type: 'client-request',
-          key: 'raw/c1#1',
-          call,
-          viewLabel: 0,
-          topic: 'add',
-          order: 'fifo',
-          safe: false,
-          quorum: quorumCode('all'),
-          timeoutMs: 5_000,
-          payload: new TextEncoder().encode('1'),
-        },
-      });
+    const request = (call: number): Uint8Array => rawClientRequest({ key: 'raw/c1#1', call, viewLabel: 0, topic: 'add', payload: '1' });
     raw.send('a', request(1));
     await h.net.runUntil(() => results.length === 1, { timeoutMs: 5_000 });
     expect(runs).toHaveLength(2);

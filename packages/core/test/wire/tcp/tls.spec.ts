@@ -1,71 +1,23 @@
 /**
  * TLS between wires, with self-signed certificates made by the openssl CLI at test time into
- * a temporary directory (CN and subjectAltName 127.0.0.1, valid for two days). The openssl
- * binary is required (.ci/run installs it where it is missing); without it these tests fail,
- * saying so, rather than pass untested.
+ * a temporary directory (../../support/self-signed.ts: without openssl these tests fail, saying
+ * so, rather than pass untested).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TcpWireTlsOptions } from '../../../src/wire/tcp/index.js';
+import { selfSigned, type SelfSigned } from '../../support/self-signed.js';
 import { decode, encode, eventually, loopbackWires } from './helpers.js';
-
-function requireOpenssl(): void {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-  } catch {
-    throw new Error('tls.spec needs the openssl binary on PATH (Debian package openssl) to make test certificates');
-  }
-}
-
-interface Identity {
-  key: Buffer;
-  cert: Buffer;
-}
-
-function selfSigned(dir: string, name: string): Identity {
-  const key = join(dir, `${name}.key`);
-  const cert = join(dir, `${name}.crt`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-addext',
-      'keyUsage=digitalSignature,keyCertSign',
-      '-addext',
-      'extendedKeyUsage=serverAuth,clientAuth',
-    ],
-    { stdio: 'ignore' },
-  );
-  return { key: readFileSync(key), cert: readFileSync(cert) };
-}
 
 describe('tcpWire over TLS', () => {
   const newWire = loopbackWires();
   let dir = '';
-  let trusted: Identity;
-  let stranger: Identity;
+  let trusted: SelfSigned;
+  let stranger: SelfSigned;
 
   beforeAll(() => {
-    requireOpenssl();
     dir = mkdtempSync(join(tmpdir(), 'cohort-tls-'));
     trusted = selfSigned(dir, 'trusted');
     stranger = selfSigned(dir, 'stranger');
@@ -76,7 +28,7 @@ describe('tcpWire over TLS', () => {
   });
 
   /** Mutual TLS: present `who`, trust only the "trusted" certificate. */
-  const mutual = (who: Identity): TcpWireTlsOptions => ({ key: who.key, cert: who.cert, ca: [trusted.cert] });
+  const mutual = (who: SelfSigned): TcpWireTlsOptions => ({ key: who.key, cert: who.cert, ca: [trusted.cert] });
 
   it('carries frames both ways between wires that trust each other (mutual TLS)', async () => {
     const a = await newWire({ tls: mutual(trusted) });
