@@ -24,6 +24,7 @@ import {
   eventually,
   merge,
   now,
+  crashOf,
   readStamped,
   sendMix,
   startMembers,
@@ -110,7 +111,8 @@ async function crashRun(name: string, peerDown: false | undefined, timing: Recor
 
     const sent = (await sending).flat();
     expect(await eventually(() => members.every((m) => sent.every((p) => m.delivered.includes(p))), 15_000)).toBe(true);
-    const history = merge(recorder.lines, readStamped(historyPath), [{ t: killedAt, event: { kind: 'crash', member: me } }]);
+    const own = readStamped(historyPath);
+    const history = merge(recorder.lines, own, crashOf(me, killedAt, own));
     expect(violations(history)).toEqual([]);
     const peersDown = members.reduce((n, m) => n + m.wire.stats.peersDown, 0);
     console.log(`[nats member crash] ${name}: left the view ${detectedMs.toFixed(0)} ms after SIGKILL; peer-down reports: ${peersDown}`);

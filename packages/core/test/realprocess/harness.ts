@@ -360,10 +360,12 @@ export function mergeHistories(members: readonly RealMember[]): HistoryEvent[] {
   });
   members.forEach((member, i) => {
     if (member.killedAt !== null) {
-      for (const me of new Set(
-        lines.filter((l) => l.file === i && 'member' in l.event).map((l) => (l.event as { member: string }).member),
-      )) {
-        lines.push({ t: member.killedAt, event: { kind: 'crash', member: me }, file: members.length, index: i });
+      const own = lines.filter((l) => l.file === i && 'member' in l.event);
+      for (const me of new Set(own.map((l) => (l.event as { member: string }).member))) {
+        // The child stamps with its own clock, which may run ahead of ours: its crash comes after
+        // the last thing it recorded (a SIGKILLed process writes nothing after the signal).
+        const last = Math.max(...own.filter((l) => (l.event as { member: string }).member === me).map((l) => l.t));
+        lines.push({ t: Math.max(member.killedAt, last), event: { kind: 'crash', member: me }, file: members.length, index: i });
       }
     }
   });

@@ -43,6 +43,16 @@ export function readStamped(path: string): StampedEvent[] {
     .map((l) => JSON.parse(l) as StampedEvent);
 }
 
+/**
+ * The crash of a SIGKILLed child, as a stamped event: at the kill, or after the last line the
+ * child wrote if its clock (its own performance.timeOrigin) runs ahead of ours — a killed
+ * process records nothing after the signal, so nothing of its own may follow its crash.
+ */
+export function crashOf(member: string, killedAt: number, own: readonly StampedEvent[]): StampedEvent[] {
+  const last = Math.max(killedAt, ...own.map((line) => line.t));
+  return [{ t: last, event: { kind: 'crash', member } }];
+}
+
 /** One history from several, in time order (ties: the order given). */
 export function merge(...sources: StampedEvent[][]): HistoryEvent[] {
   const all = sources.flatMap((lines, s) => lines.map((line, i) => ({ ...line, s, i })));
