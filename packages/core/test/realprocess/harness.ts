@@ -364,8 +364,10 @@ export function mergeHistories(members: readonly RealMember[]): HistoryEvent[] {
       for (const me of new Set(own.map((l) => (l.event as { member: string }).member))) {
         // The child stamps with its own clock, which may run ahead of ours: its crash comes after
         // the last thing it recorded (a SIGKILLed process writes nothing after the signal).
-        const last = Math.max(...own.filter((l) => (l.event as { member: string }).member === me).map((l) => l.t));
-        lines.push({ t: Math.max(member.killedAt, last), event: { kind: 'crash', member: me }, file: members.length, index: i });
+        // A loop, not Math.max(...): a flood's history has too many lines to pass as arguments.
+        let last = member.killedAt;
+        for (const l of own) if ((l.event as { member: string }).member === me && l.t > last) last = l.t;
+        lines.push({ t: last, event: { kind: 'crash', member: me }, file: members.length, index: i });
       }
     }
   });

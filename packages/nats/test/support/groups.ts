@@ -49,7 +49,8 @@ export function readStamped(path: string): StampedEvent[] {
  * process records nothing after the signal, so nothing of its own may follow its crash.
  */
 export function crashOf(member: string, killedAt: number, own: readonly StampedEvent[]): StampedEvent[] {
-  const last = Math.max(killedAt, ...own.map((line) => line.t));
+  let last = killedAt;
+  for (const line of own) if (line.t > last) last = line.t;
   return [{ t: last, event: { kind: 'crash', member } }];
 }
 
